@@ -1,0 +1,161 @@
+// `npm test`: type-check, unit tests, then integration tests against a real Redis, Kafka and
+// anvil that this script starts on free ports (or existing ones from ITRADE_REDIS_URL,
+// ITRADE_KAFKA_BROKERS, ITRADE_RPC_URL) and stops afterwards. Each test file runs in its own
+// process; the last line is always `N passed, N failed`.
+//   npm test -- [substring ...]     only files whose path contains one of the substrings
+//   ITRADE_TEST_KEEP_STACK=1        reuse the test stack between runs and leave it running
+//   ITRADE_TEST_CONCURRENCY=N       files run at once (default 2)
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { validateConfig } from '../config/load.ts';
+import { oneLine } from '../lib/errors.ts';
+import { createLogger } from '../lib/log.ts';
+import { PROJECT_ROOT, fromRoot } from '../lib/paths.ts';
+import { formatStatus } from '../stack/cli.ts';
+import { LocalStack, tail } from '../stack/stack.ts';
+
+interface Result { name: string; passed: number; failed: number; ms: number; output: string }
+
+const filters = process.argv.slice(2);
+const concurrency = Math.max(1, Number(process.env.ITRADE_TEST_CONCURRENCY ?? 2));
+const keepStack = process.env.ITRADE_TEST_KEEP_STACK === '1';
+const fileTimeoutMs = Number(process.env.ITRADE_TEST_FILE_TIMEOUT_MS ?? 300_000);
+
+function findTests(dir: string): string[] {
+  return readdirSync(dir)
+    .flatMap((e) => {
+      const p = join(dir, e);
+      return statSync(p).isDirectory() ? findTests(p) : p.endsWith('.test.ts') ? [p] : [];
+    })
+    .sort();
+}
+
+function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    const timer = setTimeout(() => {
+      output += `\n[test runner] killed after ${timeoutMs} ms\n`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output });
+    });
+  });
+}
+
+// uvu prints "Total: N / Passed: N / Skipped: N" at the end of each file.
+function parseUvu(output: string, code: number): { passed: number; failed: number } {
+  const m = /Total:\s+(\d+)\s+Passed:\s+(\d+)\s+Skipped:\s+(\d+)/.exec(output);
+  if (!m) return { passed: 0, failed: 1 };
+  const [total, passed, skipped] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const failed = total - passed - skipped;
+  return { passed, failed: failed === 0 && code !== 0 ? 1 : failed };
+}
+
+async function runFile(file: string, env: NodeJS.ProcessEnv): Promise<Result> {
+  const t0 = Date.now();
+  const { code, output } = await runChild(process.execPath, ['--import', 'tsx', file], env, fileTimeoutMs);
+  return { name: relative(PROJECT_ROOT, file), ...parseUvu(output, code), ms: Date.now() - t0, output };
+}
+
+async function typecheck(): Promise<Result> {
+  const t0 = Date.now();
+  const tsc = fromRoot('node_modules', 'typescript', 'bin', 'tsc');
+  const { code, output } = await runChild(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], process.env, 300_000);
+  return { name: 'typecheck (tsc --noEmit)', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, ms: Date.now() - t0, output };
+}
+
+async function pool(files: string[], env: NodeJS.ProcessEnv, report: (r: Result) => void): Promise<Result[]> {
+  const results: Result[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const r = await runFile(files[next++]!, env);
+      report(r);
+      results.push(r);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  return results;
+}
+
+function report(r: Result): void {
+  const mark = r.failed === 0 ? 'ok  ' : 'FAIL';
+  console.log(`${mark} ${r.name}  ${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s)`);
+  if (r.failed > 0) console.log(r.output.replace(/^/gm, '    | '));
+}
+
+function testStack(): LocalStack {
+  const env = process.env;
+  const cfg = validateConfig(
+    {
+      log: { level: 'warn' },
+      redis: { url: env.ITRADE_REDIS_URL ?? '' },
+      kafka: { brokers: (env.ITRADE_KAFKA_BROKERS ?? '').split(',').filter(Boolean) },
+      chain: { rpcUrl: env.ITRADE_RPC_URL ?? '' },
+      stack: {
+        dir: '.cache/test-stack',
+        startTimeoutMs: 120_000,
+        redis: { port: 0, appendOnly: false },
+        kafka: { port: 0, controllerPort: 0 },
+        chain: { port: 0, persistState: false, accounts: 10 },
+      },
+    },
+    'test stack',
+  );
+  return new LocalStack(cfg, createLogger({ level: 'warn' }));
+}
+
+async function main(): Promise<number> {
+  const all = findTests(fromRoot('test')).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  const integration = all.filter((f) => f.includes(`${join('test', 'integration')}/`));
+  const unit = all.filter((f) => !integration.includes(f));
+  const results: Result[] = [];
+  const stack = integration.length > 0 ? testStack() : undefined;
+  const stackUp = stack?.up({ fresh: !keepStack });
+  if (stack && !keepStack) {
+    // Ctrl-C must not leave the test stack running.
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => void stack.down().finally(() => process.exit(130)));
+    }
+  }
+
+  results.push(await typecheck());
+  report(results[0]!);
+  const baseEnv = { ...process.env, NODE_ENV: 'test', ITRADE_LOG_LEVEL: process.env.ITRADE_LOG_LEVEL ?? 'silent' };
+  results.push(...(await pool(unit, baseEnv, report)));
+
+  if (stack && stackUp) {
+    const statuses = await stackUp;
+    const broken = statuses.filter((s) => !s.healthy);
+    for (const s of statuses) console.log(`stack: ${formatStatus(s)}`);
+    if (broken.length > 0) {
+      for (const s of broken) if (s.logFile) console.log(`--- ${s.logFile} ---\n${tail(s.logFile, 30)}`);
+      results.push({ name: 'test stack', passed: 0, failed: 1, ms: 0, output: '' });
+    } else {
+      const ep = stack.endpoints();
+      const env = { ...baseEnv, ITRADE_REDIS_URL: ep.redisUrl, ITRADE_KAFKA_BROKERS: ep.kafkaBrokers.join(','), ITRADE_RPC_URL: ep.rpcUrl };
+      results.push(...(await pool(integration, env, report)));
+    }
+    if (!keepStack) await stack.down();
+  }
+
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`test runner: ${oneLine(err)}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
