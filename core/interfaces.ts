@@ -1,0 +1,70 @@
+// The interfaces the layers talk through. The broker calls Entitlements (the chain, cached) and
+// Meter (Redis counters); it hands accepted publishes to a PublishListener (the bridge) and
+// offers BuyerChannel to whoever sends to buyers (replay, key exchange). Nothing here imports
+// Aedes, kafkajs or ethers.
+
+export type SensorStatus = 'inactive' | 'active' | 'blocked';
+
+export interface SensorInfo {
+  sensor: string; // lower-case address
+  principal: string; // the seller's DataStreamPrincipal
+  owner: string; // the seller's account
+  status: SensorStatus;
+  sensorType: number;
+  pricePerDataEntry: bigint;
+}
+
+export interface SubscriptionGrant {
+  subscription: string; // DataStreamSubscription address
+  buyer: string; // buyer principal
+  sensor: string;
+  startTimestamp: number; // unix seconds
+  dataEntries: number; // entries paid for
+}
+
+export type EntitlementEvent =
+  | { kind: 'subscribed'; grant: SubscriptionGrant }
+  | { kind: 'sensor-status'; sensor: string; status: SensorStatus }
+  | { kind: 'principal-registered'; principal: string; owner: string }
+  | { kind: 'principal-key-updated'; principal: string };
+
+/** What the chain says, behind a cache. Every answer is about marketplace-created entities only. */
+export interface Entitlements {
+  principalOfAccount(account: string): Promise<string | undefined>;
+  sensor(sensor: string): Promise<SensorInfo | undefined>;
+  /** The buyer's subscriptions to this sensor that are valid on chain now. */
+  validSubscriptions(buyer: string, sensor: string): Promise<SubscriptionGrant[]>;
+  /** Chain events, as they are seen; returns an unsubscribe function. */
+  onEvent(listener: (e: EntitlementEvent) => void): () => void;
+}
+
+/** Per-buyer, per-sensor counting of delivered entries, atomic across broker instances. */
+export interface Meter {
+  /** Takes up to `n` entries from what the buyer paid for; returns how many were granted (0: used up). */
+  take(buyer: string, sensor: string, n: number): Promise<number>;
+  remaining(buyer: string, sensor: string): Promise<number>;
+}
+
+export interface AcceptedPublish {
+  sensor: string;
+  payload: Buffer; // exactly the bytes the device sent
+  qos: 0 | 1 | 2;
+  receivedAt: number; // ms since epoch, gateway clock
+  clientId: string;
+}
+
+/** The bridge's side of the broker: resolves once the payload is durable, rejects if it was not taken. */
+export interface PublishListener {
+  onPublish(p: AcceptedPublish): Promise<void>;
+  onSensorActivated(sensor: string): Promise<void>;
+}
+
+/** Sending to one buyer over MQTT, wherever (which broker instance) it is connected. */
+export interface BuyerChannel {
+  send(buyer: string, topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
+}
+
+/** Receives what a buyer publishes under buyers/<principal>/... (replay requests, acks, key requests). */
+export interface BuyerRequestHandler {
+  onBuyerMessage(buyer: string, topic: string, payload: Buffer): Promise<void>;
+}

@@ -1,0 +1,36 @@
+// The MQTT topic scheme, in one place. Addresses are lower-case 0x-hex in every topic.
+//   sensors/<sensor>                      live data: a sensor publishes, entitled buyers subscribe
+//   buyers/<principal>/notices            gateway -> buyer notices (JSON), e.g. entries used up
+//   buyers/<principal>/replay/...         replay request/response (bridge; see docs/replay.md)
+//   buyers/<principal>/keys/...           wrapped sensor keys for that buyer (key exchange)
+//   sellers/<principal>/keys/...          key requests to the seller's key agent
+export const SENSOR_PREFIX = 'sensors/';
+
+const ADDRESS = /^0x[0-9a-f]{40}$/;
+
+export function isAddress(s: string): boolean {
+  return ADDRESS.test(s);
+}
+
+export function normAddress(a: string): string {
+  return a.toLowerCase();
+}
+
+export function sensorTopic(sensor: string): string {
+  return `${SENSOR_PREFIX}${normAddress(sensor)}`;
+}
+
+/** The sensor a data topic belongs to, or undefined when the topic is not `sensors/<address>`. */
+export function sensorOfTopic(topic: string): string | undefined {
+  if (!topic.startsWith(SENSOR_PREFIX)) return undefined;
+  const rest = topic.slice(SENSOR_PREFIX.length);
+  return isAddress(rest) ? rest : undefined;
+}
+
+export function buyerTopic(principal: string, ...rest: string[]): string {
+  return ['buyers', normAddress(principal), ...rest].join('/');
+}
+
+export function sellerTopic(principal: string, ...rest: string[]): string {
+  return ['sellers', normAddress(principal), ...rest].join('/');
+}
