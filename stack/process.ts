@@ -49,7 +49,8 @@ export function removeRecord(file: string): void {
 
 /** True when the pid is alive and its command line still carries our marker. */
 export function isOurs(rec: ProcessRecord | undefined): rec is ProcessRecord {
-  if (!rec || !isAlive(rec.pid)) return false;
+  // pid 0 marks a stopped service (kill(0) would signal our own process group).
+  if (!rec || rec.pid <= 0 || !isAlive(rec.pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${rec.pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     return cmdline.includes(rec.marker);

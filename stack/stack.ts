@@ -75,7 +75,9 @@ export class LocalStack {
       SERVICES.map(async (s) => {
         const file = this.recordFile(s);
         const rec = readRecord(file);
-        removeRecord(file);
+        if (!rec) return undefined;
+        // Keep the record with pid 0: a restart reuses the ports, so clients reconnect.
+        writeRecord(file, { ...rec, pid: 0 });
         if (!isOurs(rec)) return undefined;
         const how = await stopProcess(rec.pid, s.graceMs);
         this.log.info({ service: s.name, pid: rec.pid, how }, 'service stopped');

@@ -56,6 +56,11 @@ test('up, up again, status, down', async () => {
   const after = await stack.status();
   assert.equal(after.map((s) => [s.name, s.healthy, s.detail]).filter(([n]) => n !== 'kafka'), [['redis', false, 'stopped'], ['chain', false, 'stopped']]);
   assert.equal(await stack.down(), []);
+
+  const again = await stack.up();
+  assert.ok(again.every((s) => s.healthy), JSON.stringify(again));
+  assert.equal(again.map((s) => s.endpoint), first.map((s) => s.endpoint), 'a restart moved to other ports');
+  await stack.down();
 });
 
 test('a taken port is reported with its configuration key, nothing is left running', async () => {
