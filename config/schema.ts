@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ChainSection, KafkaSection, LogSection, RedisSection } from './sections/services.ts';
 import { StackSection } from './sections/stack.ts';
+import { BrokerSection } from './sections/broker.ts';
 
 export const ConfigSchema = Type.Object(
   {
@@ -12,6 +13,7 @@ export const ConfigSchema = Type.Object(
     kafka: KafkaSection,
     chain: ChainSection,
     stack: StackSection,
+    broker: BrokerSection,
   },
   { additionalProperties: false, description: 'ITrade gateway configuration.' },
 );

@@ -43,6 +43,8 @@ export interface Meter {
   /** Takes up to `n` entries from what the buyer paid for; returns how many were granted (0: used up). */
   take(buyer: string, sensor: string, n: number): Promise<number>;
   remaining(buyer: string, sensor: string): Promise<number>;
+  /** Gives back entries taken but not delivered (a lease returned when a session ends). */
+  release(buyer: string, sensor: string, n: number): Promise<void>;
 }
 
 export interface AcceptedPublish {
@@ -67,4 +69,14 @@ export interface BuyerChannel {
 /** Receives what a buyer publishes under buyers/<principal>/... (replay requests, acks, key requests). */
 export interface BuyerRequestHandler {
   onBuyerMessage(buyer: string, topic: string, payload: Buffer): Promise<void>;
+}
+
+/** Sending to one seller's key agent over MQTT (sellers/<principal>/...), wherever it is connected. */
+export interface SellerChannel {
+  send(seller: string, topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
+}
+
+/** Receives what a seller's key agent publishes under sellers/<principal>/... (key responses). */
+export interface SellerRequestHandler {
+  onSellerMessage(seller: string, topic: string, payload: Buffer): Promise<void>;
 }

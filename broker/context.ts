@@ -1,0 +1,53 @@
+// What the broker's hooks share: the layers behind their interfaces, the live sessions, and a way
+// to tell a buyer something. Built once by createBroker.
+import type { Aedes, Client } from 'aedes';
+import type { BuyerRequestHandler, Entitlements, Meter, PublishListener, SellerRequestHandler } from '../core/interfaces.ts';
+import { sensorTopic } from '../core/topics.ts';
+import type { Logger } from '../lib/log.ts';
+import type { TokenService } from './auth/jwt.ts';
+import type { RevocationStore } from './auth/revocation.ts';
+import { PrincipalChannel, noticeTopic, type Notice } from './channel.ts';
+import type { LeaseOptions } from './metering/leases.ts';
+import type { Sessions } from './sessions.ts';
+
+export interface BrokerDeps {
+  tokens: TokenService;
+  revocations: RevocationStore;
+  entitlements: Entitlements;
+  meter: Meter;
+  metering: LeaseOptions;
+  publishListener?: PublishListener;
+  buyerHandler?: BuyerRequestHandler;
+  sellerHandler?: SellerRequestHandler;
+  log: Logger;
+}
+
+export interface BrokerContext extends BrokerDeps {
+  sessions: Sessions;
+  broker: () => Aedes;
+  buyers: () => PrincipalChannel;
+}
+
+export function notify(ctx: BrokerContext, buyer: string, n: Omit<Notice, 'at'>): void {
+  const body: Notice = { ...n, at: Date.now() };
+  ctx
+    .buyers()
+    .send(buyer, noticeTopic(buyer), Buffer.from(JSON.stringify(body)), 1)
+    .catch((err: unknown) => ctx.log.warn({ err, buyer, type: n.type }, 'notice not sent'));
+}
+
+interface Persistence {
+  removeSubscriptions(client: { id: string }, topics: string[]): Promise<void>;
+}
+
+/** Cuts one sensor subscription of a live client, also from its stored session. */
+export function dropSensorSubscription(ctx: BrokerContext, client: Client, sensor: string): void {
+  const topic = sensorTopic(sensor);
+  client.unsubscribe({ unsubscriptions: [topic] } as never, () => undefined);
+  if (!client.clean) forgetStored(ctx, client, [topic]);
+}
+
+export function forgetStored(ctx: BrokerContext, client: Client, topics: string[]): void {
+  const persistence = (ctx.broker() as unknown as { persistence: Persistence }).persistence;
+  persistence.removeSubscriptions({ id: client.id }, topics).catch((err: unknown) => ctx.log.warn({ err }, 'stored subscription not removed'));
+}

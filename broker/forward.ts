@@ -1,0 +1,20 @@
+// authorizeForward: synchronous, once per delivery to one client, also for a persistent
+// session's offline queue (aedes emptyQueue) and retained messages. It reads only memory: the
+// session's identity and its metering leases (broker/metering/leases.ts).
+import type { AedesPublishPacket, Client } from 'aedes';
+import { sensorOfTopic } from '../core/topics.ts';
+import { mayReceive } from './acl.ts';
+import type { BrokerContext } from './context.ts';
+
+export function authorizeForward(ctx: BrokerContext) {
+  return (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {
+    const session = ctx.sessions.get(client);
+    if (!session) return null;
+    const may = mayReceive(session.identity, packet.topic);
+    if (may === 'yes') return packet;
+    if (may === 'no' || !session.leases) return null;
+    const sensor = sensorOfTopic(packet.topic)!;
+    const entry = { topic: packet.topic, payload: packet.payload as Buffer, qos: packet.qos };
+    return session.leases.forward(sensor, entry) ? packet : null;
+  };
+}

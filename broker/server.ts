@@ -1,0 +1,140 @@
+// The broker: Aedes with sessions in Redis (aedes-persistence-redis) and the message bus in Redis
+// (mqemitter-redis), so instances sharing one Redis behave as one; our hooks; and the TCP, TLS
+// and WebSocket listeners on node:net, node:tls and ws. Every listener hands its stream to the
+// same aedes.handle, so every rule holds on each of them.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes } from 'aedes';
+import { Redis } from 'ioredis';
+import mqemitterRedis from 'mqemitter-redis';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { ItradeConfig } from '../config/schema.ts';
+import { itradeError } from '../lib/errors.ts';
+import { resolvePath } from '../lib/paths.ts';
+import { PrincipalChannel } from './channel.ts';
+import { authenticate } from './connect.ts';
+import type { BrokerContext, BrokerDeps } from './context.ts';
+import { onChainEvent, onRevocation } from './enforce.ts';
+import { authorizeForward } from './forward.ts';
+import { authorizePublish } from './publish.ts';
+import { Sessions } from './sessions.ts';
+import { authorizeSubscribe, onSubscribed, onUnsubscribed } from './subscribe.ts';
+
+type BrokerConfig = ItradeConfig['broker'];
+
+export interface MqttPorts {
+  tcp?: number;
+  tls?: number;
+  ws?: number;
+}
+
+export interface BrokerHandle {
+  aedes: Aedes;
+  ctx: BrokerContext;
+  ports: MqttPorts;
+  buyers: PrincipalChannel;
+  sellers: PrincipalChannel;
+  close(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  cfg: BrokerConfig;
+  redisUrl: string;
+  keyPrefix: string;
+  id?: string;
+}
+
+// Both are CommonJS without types: the parts used here, typed.
+const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (o: { conn: Redis }) => { destroy(): Promise<void> };
+const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as { MQEmitterRedisPrefix: new (prefix: string, o: object) => unknown };
+
+export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<BrokerHandle> {
+  const { cfg } = opts;
+  let aedes: Aedes | undefined;
+  let buyers: PrincipalChannel | undefined;
+  const ctx: BrokerContext = { ...deps, sessions: new Sessions(), broker: () => aedes!, buyers: () => buyers! };
+  const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
+  // The pub/sub prefix ends in '/' so it is a topic level of its own and wildcards still match.
+  const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
+  const persistence = persistenceRedis({ conn: sessionsDb });
+  aedes = await Aedes.createBroker({
+    ...(opts.id ? { id: opts.id } : {}),
+    mq,
+    persistence,
+    concurrency: cfg.limits.concurrency,
+    heartbeatInterval: cfg.limits.heartbeatIntervalMs,
+    connectTimeout: cfg.limits.connectTimeoutMs,
+    drainTimeout: cfg.limits.drainTimeoutMs,
+    queueLimit: cfg.limits.queueLimit,
+    maxInflightInbound: cfg.limits.maxInflightInbound,
+    maxClientsIdLength: cfg.limits.maxClientIdLength,
+    maxTopicLevels: cfg.limits.maxTopicLevels,
+    keepaliveLimit: cfg.limits.keepaliveLimitSec,
+    authenticate: authenticate(ctx),
+    authorizePublish: authorizePublish(ctx),
+    authorizeSubscribe: authorizeSubscribe(ctx),
+    authorizeForward: authorizeForward(ctx),
+  });
+  buyers = new PrincipalChannel(aedes, 'buyers');
+  const sellers = new PrincipalChannel(aedes, 'sellers');
+  aedes.on('subscribe', onSubscribed(ctx));
+  aedes.on('unsubscribe', onUnsubscribed(ctx));
+  aedes.on('clientError', (client, err) => deps.log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  const offChain = deps.entitlements.onEvent(onChainEvent(ctx));
+  const offRevoked = deps.revocations.onRevoked(onRevocation(ctx));
+
+  const servers: (Server | HttpServer)[] = [];
+  const wss: WebSocketServer[] = [];
+  const ports: MqttPorts = {};
+  const a = aedes;
+  try {
+    if (cfg.listeners.tcp.enabled) ports.tcp = await listen(createNetServer(a.handle), cfg.listeners.tcp, 'tcp', servers);
+    if (cfg.listeners.tls.enabled) ports.tls = await listen(tlsServer(cfg, a), cfg.listeners.tls, 'tls', servers);
+    if (cfg.listeners.ws.enabled) {
+      const http = createHttpServer();
+      const ws = new WebSocketServer({ server: http, path: cfg.listeners.ws.path });
+      ws.on('connection', (sock, req) => a.handle(createWebSocketStream(sock), req));
+      wss.push(ws);
+      ports.ws = await listen(http, cfg.listeners.ws, 'ws', servers);
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await new Promise<void>((r) => a.close(() => r()));
+    await persistence.destroy();
+    throw err;
+  }
+
+  const close = async (): Promise<void> => {
+    offChain();
+    offRevoked();
+    for (const w of wss) for (const c of w.clients) c.terminate();
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await new Promise<void>((r) => a.close(() => r()));
+    // Leases of the sessions just closed go back before Redis is let go.
+    await Promise.all(ctx.sessions.all().map((s) => s.leases?.closeAll()));
+    await persistence.destroy().catch(() => undefined);
+  };
+  return { aedes: a, ctx, ports, buyers, sellers, close };
+}
+
+function tlsServer(cfg: BrokerConfig, a: Aedes): Server {
+  try {
+    const { certFile, keyFile } = cfg.listeners.tls;
+    return createTlsServer({ cert: readFileSync(resolvePath(certFile)), key: readFileSync(resolvePath(keyFile)) }, a.handle);
+  } catch (err) {
+    throw itradeError('BROKER_LISTENER', 'broker.listeners.tls: certFile and keyFile must be readable PEM files', { cause: err });
+  }
+}
+
+function listen(server: Server | HttpServer, l: { host: string; port: number }, name: string, servers: (Server | HttpServer)[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(itradeError('BROKER_LISTENER', `broker.listeners.${name}: cannot listen on ${l.host}:${l.port}`, { cause: err })));
+    server.listen(l.port, l.host, () => {
+      servers.push(server);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

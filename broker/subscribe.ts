@@ -1,0 +1,79 @@
+// SUBSCRIBE authorisation per filter. A refused filter gets 0x80 in its SUBACK slot
+// [MQTT-3.9.3-2] (aedes: call back with a null subscription); the others are unaffected. A sensor
+// filter needs a valid, started DataStreamSubscription on chain *and* unspent entries: the first
+// metering lease is taken here, where waiting on Redis is allowed, so authorizeForward never has
+// to. A refused sensor filter also gets a notice saying why on buyers/<principal>/notices.
+import type { Client, Subscription } from 'aedes';
+import { isItradeError } from '../lib/errors.ts';
+import { subscribeRoute } from './acl.ts';
+import { forgetStored, notify, type BrokerContext } from './context.ts';
+import type { Session } from './sessions.ts';
+
+type Verdict = { ok: true } | { ok: false; reason: string; definitive: boolean; code?: string; exhausted?: boolean };
+
+async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: string): Promise<Verdict> {
+  const buyer = session.identity.sub;
+  try {
+    const grants = await ctx.entitlements.validSubscriptions(buyer, sensor);
+    if (grants.length === 0) return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
+    const credit = await session.leases!.open(sensor);
+    if (credit === 0) return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
+    return { ok: true };
+  } catch (err) {
+    // Fail closed, but keep a stored subscription: the chain may answer again later.
+    ctx.log.warn({ err, buyer, sensor }, 'entitlement check failed');
+    return { ok: false, reason: isItradeError(err) ? err.message : 'entitlement check failed', definitive: false, code: isItradeError(err) ? err.code : undefined };
+  }
+}
+
+export function authorizeSubscribe(ctx: BrokerContext) {
+  return (client: Client, sub: Subscription, done: (err: Error | null, sub?: Subscription | null) => void): void => {
+    const session = ctx.sessions.get(client);
+    if (!session) return done(null, null);
+    const route = subscribeRoute(session.identity, sub.topic);
+    if (route.kind === 'deny') {
+      ctx.log.info({ clientId: client.id, filter: sub.topic, reason: route.reason }, 'subscription refused');
+      restoreRefused(ctx, client, sub.topic, true);
+      return done(null, null);
+    }
+    if (route.kind !== 'sensor') return done(null, sub);
+    sensorVerdict(ctx, session, route.sensor).then((v) => {
+      if (v.ok) return done(null, sub);
+      ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
+      notify(ctx, session.identity.sub, { type: v.exhausted ? 'entries-exhausted' : 'subscribe-refused', sensor: route.sensor, reason: v.reason, code: v.code });
+      restoreRefused(ctx, client, sub.topic, v.definitive);
+      done(null, null);
+    }, (err: unknown) => done(err as Error));
+  };
+}
+
+// A persistent session's stored subscriptions are authorised again at reconnect (aedes
+// restoreSubs, before CONNACK). One that is refused for good is removed from the stored session
+// too, so no further messages queue up for it.
+function restoreRefused(ctx: BrokerContext, client: Client, topic: string, definitive: boolean): void {
+  if (definitive && !client.clean && !client.connected) forgetStored(ctx, client, [topic]);
+}
+
+/**
+ * Aedes stores the whole SUBSCRIBE packet's filters for a persistent session as soon as one of
+ * them is granted (lib/handlers/subscribe.js, storeSubscriptions), refused ones included. Its
+ * 'subscribe' event comes after that store: remove the refused ones there.
+ */
+export function onSubscribed(ctx: BrokerContext) {
+  return (subs: Subscription[], client: Client): void => {
+    const refused = subs.filter((s) => (s.qos as number) === 128).map((s) => s.topic);
+    if (refused.length > 0 && !client.clean) forgetStored(ctx, client, refused);
+  };
+}
+
+/** The buyer unsubscribed: its lease for that sensor goes back to the shared counter. */
+export function onUnsubscribed(ctx: BrokerContext) {
+  return (topics: string[], client: Client): void => {
+    const session = ctx.sessions.get(client);
+    if (!session?.leases) return;
+    for (const t of topics) {
+      const sensor = t.startsWith('sensors/') ? t.slice('sensors/'.length) : undefined;
+      if (sensor && session.leases.has(sensor)) session.leases.close(sensor).catch((err: unknown) => ctx.log.warn({ err }, 'lease not returned'));
+    }
+  };
+}

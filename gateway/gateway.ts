@@ -1,0 +1,107 @@
+// Composition root: one gateway process = the MQTT broker + the HTTP API + the chain adapter +
+// the meter, wired from one validated configuration. The bridge and the key service plug in
+// through the optional PublishListener / BuyerRequestHandler / SellerRequestHandler.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { AddressInfo } from 'node:net';
+import type { ItradeConfig } from '../config/schema.ts';
+import type { BuyerChannel, BuyerRequestHandler, Entitlements, PublishListener, SellerChannel, SellerRequestHandler } from '../core/interfaces.ts';
+import { ChallengeStore } from '../broker/auth/challenge.ts';
+import { TokenService } from '../broker/auth/jwt.ts';
+import { RevocationStore } from '../broker/auth/revocation.ts';
+import { ChainEntitlements, type SensorRegistration } from '../broker/chain/entitlements.ts';
+import { buildApi } from '../broker/http/api.ts';
+import { RedisMeter } from '../broker/metering/meter.ts';
+import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
+import { itradeError } from '../lib/errors.ts';
+import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
+import { LocalStack } from '../stack/stack.ts';
+
+export interface GatewayDeps {
+  log?: Logger;
+  /** Replaces the chain adapter (unit tests); must also read registrations for activation. */
+  entitlements?: Entitlements & { sensorRegistration(txHash: string): Promise<SensorRegistration | undefined> };
+  publishListener?: PublishListener;
+  buyerHandler?: BuyerRequestHandler;
+  sellerHandler?: SellerRequestHandler;
+  /** Aedes instance id (default: random). */
+  brokerId?: string;
+}
+
+export interface GatewayHandle {
+  mqtt: MqttPorts;
+  httpPort: number | undefined;
+  tokens: TokenService;
+  meter: RedisMeter;
+  entitlements: Entitlements;
+  buyers: BuyerChannel;
+  sellers: SellerChannel;
+  broker: BrokerHandle;
+  close(): Promise<void>;
+}
+
+export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
+  const root = deps.log ?? createLogger({ level: cfg.log.level });
+  const log = componentLogger(root, 'broker');
+  const ep = new LocalStack(cfg, root).endpoints();
+  const prefix = cfg.redis.keyPrefix;
+  const redis = new Redis(ep.redisUrl);
+  const sub = new Redis(ep.redisUrl);
+  const b = cfg.broker;
+  const closers: (() => Promise<unknown> | void)[] = [() => redis.quit(), () => sub.quit()];
+  try {
+    const tokens = await TokenService.create(b.auth.jwt, await jwtSecret(cfg, redis, log));
+    const maxTtl = Math.max(b.auth.principalTokenTtlSec, b.auth.sensorTokenTtlSec, b.auth.operatorTokenTtlSec);
+    const revocations = new RevocationStore(redis, sub, prefix, maxTtl, log);
+    await revocations.start();
+    const chain = deps.entitlements ?? new ChainEntitlements({ rpcUrl: ep.rpcUrl, ...b.entitlements }, redis, prefix, componentLogger(root, 'chain'));
+    if (chain instanceof ChainEntitlements) {
+      chain.start();
+      closers.unshift(() => chain.stop());
+    }
+    const meter = new RedisMeter(redis, prefix, chain);
+    const brokerDeps = { tokens, revocations, entitlements: chain, meter, metering: b.metering, publishListener: deps.publishListener, buyerHandler: deps.buyerHandler, sellerHandler: deps.sellerHandler, log };
+    const broker = await createBroker({ cfg: b, redisUrl: ep.redisUrl, keyPrefix: prefix, id: deps.brokerId }, brokerDeps);
+    closers.unshift(() => broker.close());
+    let httpPort: number | undefined;
+    if (b.http.enabled) {
+      const challenges = new ChallengeStore(redis, prefix, { ttlSec: b.auth.challengeTtlSec, domain: b.auth.siweDomain, uri: b.auth.siweUri, chainId: b.entitlements.chainId });
+      const api = buildApi({ tokens, challenges, revocations, entitlements: chain, registrations: chain, publishListener: deps.publishListener, ttl: { principal: b.auth.principalTokenTtlSec, sensor: b.auth.sensorTokenTtlSec }, log });
+      httpPort = await listenApi(api, b.http.host, b.http.port);
+      closers.unshift(() => api.close());
+    }
+    log.info({ mqtt: broker.ports, http: httpPort, id: broker.aedes.id }, 'gateway started');
+    const close = async () => {
+      for (const c of closers.splice(0)) await c();
+    };
+    return { mqtt: broker.ports, httpPort, tokens, meter, entitlements: chain, buyers: broker.buyers, sellers: broker.sellers, broker, close };
+  } catch (err) {
+    for (const c of closers.splice(0)) await Promise.resolve(c()).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The HS256 secret: from the configuration (the environment), or with `devSecret` a random one
+ * shared through Redis (SET NX), so every local instance agrees on it. Never for production:
+ * whoever can read that Redis can mint tokens.
+ */
+async function jwtSecret(cfg: ItradeConfig, redis: Redis, log: Logger): Promise<string> {
+  const a = cfg.broker.auth;
+  if (a.jwt.alg !== 'HS256' || a.jwt.secret !== '') return a.jwt.secret;
+  if (!a.devSecret) throw itradeError('AUTH_CONFIG', 'broker.auth.jwt.secret is empty: set ITRADE_JWT_SECRET (or broker.auth.devSecret: true for local development)');
+  const key = `${cfg.redis.keyPrefix}dev:jwt-secret`;
+  await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
+  log.warn({ key }, 'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production');
+  return (await redis.get(key))!;
+}
+
+async function listenApi(api: FastifyInstance, host: string, port: number): Promise<number> {
+  try {
+    await api.listen({ host, port });
+  } catch (err) {
+    throw itradeError('BROKER_LISTENER', `broker.http: cannot listen on ${host}:${port}`, { cause: err });
+  }
+  return (api.server.address() as AddressInfo).port;
+}
