@@ -19,6 +19,14 @@ export const ERROR_SPECS = {
   STACK_PORT_IN_USE: spec({ code: 'ITRADE_ERR_STACK_PORT_IN_USE', message: 'a port the local stack needs is taken by another process' }),
   STACK_START: spec({ code: 'ITRADE_ERR_STACK_START', message: 'a local stack service did not start or did not answer in time' }),
   STACK_UNREACHABLE: spec({ code: 'ITRADE_ERR_STACK_UNREACHABLE', message: 'an external service named in the configuration does not answer' }),
+
+  // --- contracts (compile, deploy, deployment file) ---
+  CHAIN_COMPILE: spec({ code: 'ITRADE_ERR_CHAIN_COMPILE', message: 'the Solidity sources did not compile' }),
+  CHAIN_RPC: spec({ code: 'ITRADE_ERR_CHAIN_RPC', message: 'the Ethereum node does not answer' }),
+  CHAIN_DEPLOYER_KEY: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOYER_KEY', message: 'no usable deployer key for this chain' }),
+  CHAIN_DEPLOY: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOY', message: 'deploying the marketplace contract failed' }),
+  CHAIN_DEPLOYMENT_MISSING: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOYMENT_MISSING', message: 'no marketplace address: the deployment file is missing or unreadable' }),
+  CHAIN_DEPLOYMENT_STALE: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOYMENT_STALE', message: 'the recorded marketplace is not on this chain' }),
   // --- broker (MQTT front door, identities, HTTP API) and chain adapter ---
   AUTH_TOKEN_MISSING: spec({ code: 'ITRADE_ERR_AUTH_TOKEN_MISSING', message: 'no token: the MQTT password (or the HTTP bearer) must be a JWT', mqttReturnCode: 4, httpStatus: 401 }),
   AUTH_TOKEN_INVALID: spec({ code: 'ITRADE_ERR_AUTH_TOKEN_INVALID', message: 'the token is malformed, not signed by this gateway, or uses another algorithm', mqttReturnCode: 4, httpStatus: 401 }),
