@@ -48,7 +48,7 @@ export class ChainEntitlements implements Entitlements {
     private readonly log: Logger,
     provider?: JsonRpcProvider,
   ) {
-    this.provider = provider ?? new JsonRpcProvider(o.rpcUrl, Network.from(o.chainId), { staticNetwork: Network.from(o.chainId), batchMaxCount: 1 });
+    this.provider = provider ?? new JsonRpcProvider(o.rpcUrl, Network.from(o.chainId), { staticNetwork: Network.from(o.chainId), batchMaxCount: 1, cacheTimeout: -1 });
     this.market = o.marketplace ? new Contract(o.marketplace, MARKETPLACE_ABI, this.provider) : undefined;
     this.cache = new ChainCache(redis, prefix, o.cacheTtlSec, o.rpcTimeoutMs);
   }

@@ -1,0 +1,107 @@
+// Starting gateways on free ports against the test stack, and MQTT clients that report exactly
+// what the broker answered (CONNACK return code, SUBACK granted list, PUBACK or disconnect).
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import { validateConfig } from '../../config/load.ts';
+import type { ItradeConfig } from '../../config/schema.ts';
+import { startGateway, type GatewayDeps, type GatewayHandle } from '../../gateway/gateway.ts';
+import { createLogger } from '../../lib/log.ts';
+import { services, unique } from './services.ts';
+
+export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
+
+export interface TestGatewayOptions {
+  keyPrefix?: string;
+  marketplace?: string;
+  fromBlock?: number;
+  broker?: Record<string, unknown>;
+  rpcUrl?: string;
+}
+
+export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
+  const svc = services();
+  const b = o.broker ?? {};
+  return validateConfig(
+    {
+      log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
+      redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
+      chain: { rpcUrl: o.rpcUrl ?? svc.rpcUrl },
+      broker: {
+        ...b,
+        listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0 }, ...(b.listeners as object) },
+        http: { port: 0 },
+        auth: { jwt: { secret: TEST_SECRET }, devSecret: false, ...(b.auth as object) },
+        entitlements: { marketplace: o.marketplace ?? '', fromBlock: o.fromBlock ?? 0, pollIntervalMs: 200, ...(b.entitlements as object) },
+      },
+    },
+    'test',
+  );
+}
+
+export async function testGateway(o: TestGatewayOptions = {}, deps: GatewayDeps = {}): Promise<GatewayHandle> {
+  const cfg = testConfig(o);
+  return startGateway(cfg, { log: createLogger({ level: cfg.log.level }), ...deps });
+}
+
+export interface Connected {
+  client: MqttClient;
+  returnCode: number;
+  sessionPresent: boolean;
+}
+
+/** Connects and resolves with the CONNACK return code (0 on success); never reconnects. */
+export function connectMqtt(url: string, opts: IClientOptions): Promise<Connected> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
+    const timer = setTimeout(() => reject(new Error('no CONNACK within 10 s')), 10_000);
+    client.on('packetreceive', (p: Packet) => {
+      if (p.cmd !== 'connack') return;
+      clearTimeout(timer);
+      resolve({ client, returnCode: p.returnCode ?? 0, sessionPresent: p.sessionPresent });
+    });
+    client.on('error', () => undefined);
+  });
+}
+
+/** The SUBACK granted list for these filters (128 = refused). */
+export function subscribeAck(client: MqttClient, filters: string[], qos: 0 | 1 = 1): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    client.subscribe(
+      filters.map((f) => f),
+      { qos },
+      (err, granted) => (err && !granted ? reject(err) : resolve((granted ?? []).map((g) => g.qos))),
+    );
+  });
+}
+
+/** Resolves 'acked' on PUBACK, 'closed' when the broker drops the connection first. */
+export function publishAck(client: MqttClient, topic: string, payload: Buffer | string, qos: 0 | 1 = 1): Promise<'acked' | 'closed'> {
+  return new Promise((resolve) => {
+    const onClose = () => resolve('closed');
+    client.once('close', onClose);
+    client.publish(topic, payload, { qos }, (err) => {
+      client.removeListener('close', onClose);
+      resolve(err ? 'closed' : 'acked');
+    });
+  });
+}
+
+export function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = () => {
+      const v = check();
+      if (v !== undefined && v !== false) return resolve(v as T);
+      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 25);
+    };
+    tick();
+  });
+}
+
+export function closed(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => (client.connected ? client.once('close', () => resolve()) : resolve()));
+}
+
+export async function end(...clients: (MqttClient | undefined)[]): Promise<void> {
+  await Promise.all(clients.map((c) => (c ? new Promise<void>((r) => c.end(true, {}, () => r())) : undefined)));
+}
