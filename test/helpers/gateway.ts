@@ -62,14 +62,18 @@ export function connectMqtt(url: string, opts: IClientOptions): Promise<Connecte
   });
 }
 
-/** The SUBACK granted list for these filters (128 = refused). */
+/** The SUBACK granted list for these filters (128 = refused), read from the packet itself. */
 export function subscribeAck(client: MqttClient, filters: string[], qos: 0 | 1 = 1): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    client.subscribe(
-      filters.map((f) => f),
-      { qos },
-      (err, granted) => (err && !granted ? reject(err) : resolve((granted ?? []).map((g) => g.qos))),
-    );
+    const timer = setTimeout(() => reject(new Error('no SUBACK within 10 s')), 10_000);
+    const onPacket = (p: Packet) => {
+      if (p.cmd !== 'suback') return;
+      client.removeListener('packetreceive', onPacket);
+      clearTimeout(timer);
+      resolve(p.granted.map((g) => (typeof g === 'number' ? g : g.qos)));
+    };
+    client.on('packetreceive', onPacket);
+    client.subscribe(filters, { qos }, () => undefined);
   });
 }
 

@@ -1,0 +1,170 @@
+// Per-topic authorisation on real Redis and anvil: exact SUBACK lists for every kind of filter,
+// publishes refused by disconnect without PUBACK, the PUBACK held until the history store
+// (PublishListener) acknowledged, buyer requests routed to the handler, and refusal notices.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
+import type { AcceptedPublish, PublishListener } from '../../core/interfaces.ts';
+import type { GatewayHandle } from '../../gateway/gateway.ts';
+import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
+import { Market, type Account } from '../helpers/market.ts';
+import { services } from '../helpers/services.ts';
+
+const svc = services();
+let market: Market;
+let gw: GatewayHandle;
+let url: string;
+let seller: Account;
+let buyer: Account;
+let paid: string;
+let unpaid: string;
+let later: string;
+let device: MqttClient;
+let buyerClient: MqttClient;
+const received: { topic: string; payload: string }[] = [];
+const requests: { buyer: string; topic: string; payload: string }[] = [];
+
+/** A history store the test controls: it records, and holds or fails each publish on demand. */
+class HeldListener implements PublishListener {
+  accepted: AcceptedPublish[] = [];
+  hold: { release: () => void; fail: (e: Error) => void } | undefined;
+  holding = false;
+  async onPublish(p: AcceptedPublish): Promise<void> {
+    this.accepted.push(p);
+    if (!this.holding) return;
+    await new Promise<void>((release, fail) => (this.hold = { release, fail }));
+  }
+  async onSensorActivated(): Promise<void> {}
+}
+const listener = new HeldListener();
+
+async function sensorClient(sensor: string): Promise<MqttClient> {
+  const token = (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token;
+  const c = await connectMqtt(url, { clientId: sensor, username: sensor, password: token });
+  assert.is(c.returnCode, 0);
+  return c.client;
+}
+
+async function principalClient(a: Account, suffix = ''): Promise<MqttClient> {
+  const token = (await gw.tokens.issuePrincipal(a.principal, a.wallet.address, 600)).token;
+  const c = await connectMqtt(url, { clientId: a.principal + suffix, username: a.principal, password: token });
+  assert.is(c.returnCode, 0);
+  return c.client;
+}
+
+test.before(async () => {
+  market = await Market.deploy(svc.rpcUrl);
+  gw = await testGateway(
+    { marketplace: market.address, fromBlock: market.deployBlock },
+    { publishListener: listener, buyerHandler: { onBuyerMessage: async (b, topic, p) => void requests.push({ buyer: b, topic, payload: p.toString() }) } },
+  );
+  url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
+  seller = await market.principal('seller');
+  buyer = await market.principal('buyer');
+  paid = (await market.sensor(seller)).sensor;
+  unpaid = (await market.sensor(seller)).sensor;
+  later = (await market.sensor(seller)).sensor;
+  await market.subscribe(buyer, paid, 1000);
+  await market.subscribe(buyer, later, 10, Math.floor(Date.now() / 1000) + 86400);
+  device = await sensorClient(paid);
+  buyerClient = await principalClient(buyer);
+  buyerClient.on('message', (topic, payload) => received.push({ topic, payload: payload.toString() }));
+});
+
+test.after(async () => {
+  await end(device, buyerClient);
+  await gw.close();
+  market.close();
+});
+
+test('SUBACK: paid sensor granted; unpaid, not yet started, wildcards, foreign trees and $SYS refused', async () => {
+  assert.equal(await subscribeAck(buyerClient, [`buyers/${buyer.principal}/notices`]), [1]);
+  const other = await market.principal('other');
+  const filters = [`sensors/${paid}`, `sensors/${unpaid}`, `sensors/${later}`, 'sensors/+', 'sensors/#', '#', '+/+', `buyers/${buyer.principal}/#`, `buyers/${other.principal}/#`, 'buyers/+/notices', `sellers/${buyer.principal}/keys/#`, '$SYS/#'];
+  assert.equal(await subscribeAck(buyerClient, filters), [1, 128, 128, 128, 128, 128, 128, 1, 128, 128, 1, 128]);
+  const notices = await waitFor('two refusal notices', () => {
+    const n = received.filter((r) => r.topic.endsWith('/notices')).map((r) => JSON.parse(r.payload) as { type: string; sensor: string });
+    return n.length >= 2 ? n : undefined;
+  });
+  assert.equal(notices.map((n) => [n.type, n.sensor]).sort(), [['subscribe-refused', later], ['subscribe-refused', unpaid]].sort());
+});
+
+test('SUBACK: a sensor subscribes to nothing; an operator reads $SYS only', async () => {
+  assert.equal(await subscribeAck(device, [`sensors/${paid}`, '#']), [128, 128]);
+  const op = (await gw.tokens.issueOperator('ops', 600)).token;
+  const c = await connectMqtt(url, { clientId: 'operator:ops', username: 'operator:ops', password: op });
+  assert.is(c.returnCode, 0);
+  assert.equal(await subscribeAck(c.client, ['$SYS/#', '#', `sensors/${paid}`]), [1, 128, 128]);
+  await end(c.client);
+});
+
+test('a sensor publish is acknowledged only after the history store took it, then delivered', async () => {
+  listener.holding = true;
+  const before = listener.accepted.length;
+  const acked = publishAck(device, `sensors/${paid}`, 'reading-1');
+  let state = 'pending';
+  void acked.then((r) => (state = r));
+  await waitFor('listener saw the publish', () => listener.accepted.length > before && listener.hold !== undefined);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.is(state, 'pending', 'no PUBACK while the store has not acknowledged');
+  assert.not.ok(received.some((r) => r.payload === 'reading-1'), 'not delivered before the store acknowledged');
+  listener.holding = false;
+  listener.hold!.release();
+  listener.hold = undefined;
+  assert.is(await acked, 'acked');
+  const a = listener.accepted.at(-1)!;
+  assert.is(a.sensor, paid);
+  assert.is(a.payload.toString(), 'reading-1');
+  assert.is(a.clientId, paid);
+  await waitFor('buyer got reading-1', () => received.some((r) => r.topic === `sensors/${paid}` && r.payload === 'reading-1'));
+});
+
+test('a publish the history store refuses gets no PUBACK: the device is disconnected and nothing is delivered', async () => {
+  listener.holding = true;
+  const acked = publishAck(device, `sensors/${paid}`, 'reading-lost');
+  await waitFor('listener holds', () => listener.hold !== undefined);
+  listener.hold!.fail(new Error('kafka down'));
+  listener.hold = undefined;
+  listener.holding = false;
+  assert.is(await acked, 'closed');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.not.ok(received.some((r) => r.payload === 'reading-lost'));
+  await end(device);
+  device = await sensorClient(paid);
+});
+
+test('a sensor publishing anywhere but its own topic is disconnected without PUBACK', async () => {
+  for (const topic of [`sensors/${unpaid}`, `buyers/${buyer.principal}/notices`, '$SYS/x', 'other']) {
+    const before = listener.accepted.length;
+    assert.is(await publishAck(device, topic, 'x'), 'closed', topic);
+    assert.is(listener.accepted.length, before);
+    await end(device);
+    device = await sensorClient(paid);
+  }
+});
+
+test('buyer requests under its own tree reach the handler; notices and foreign trees are refused', async () => {
+  assert.is(await publishAck(buyerClient, `buyers/${buyer.principal}/replay/req`, '{"from":0}'), 'acked');
+  await waitFor('handler got the request', () => requests.find((r) => r.topic === `buyers/${buyer.principal}/replay/req`));
+  assert.is(requests[0]!.buyer, buyer.principal);
+  const second = await principalClient(buyer, ':second');
+  assert.is(await publishAck(second, `buyers/${buyer.principal}/notices`, '{"type":"entries-exhausted"}'), 'closed');
+  await end(second);
+  const third = await principalClient(buyer, ':third');
+  assert.is(await publishAck(third, `sensors/${paid}`, 'fake reading'), 'closed');
+  await end(third);
+});
+
+test('a gateway notice reaches only its buyer, on whichever connection', async () => {
+  const other = await market.principal('eavesdropper');
+  const spy = await principalClient(other);
+  const spied: string[] = [];
+  spy.on('message', (t) => spied.push(t));
+  assert.equal(await subscribeAck(spy, [`buyers/${other.principal}/#`]), [1]);
+  await gw.buyers.send(buyer.principal, `buyers/${buyer.principal}/keys/${paid}`, Buffer.from('wrapped-key'), 1);
+  await waitFor('buyer got its key message', () => received.find((r) => r.topic === `buyers/${buyer.principal}/keys/${paid}`));
+  assert.equal(spied, []);
+  await end(spy);
+});
+
+test.run();
