@@ -70,7 +70,8 @@ const openSession: Step = (ctx, s) => {
   const leases =
     id.kind === 'principal'
       ? new LeaseBook(ctx.meter, id.sub, ctx.metering, {
-          redeliver: (_sensor, e) => client.publish({ cmd: 'publish', topic: e.topic, payload: e.payload, qos: e.qos, retain: false, dup: false }),
+          // aedes calls the done callback of every delivery: it must be a function.
+          redeliver: (_sensor, e) => client.publish({ cmd: 'publish', topic: e.topic, payload: e.payload, qos: e.qos, retain: false, dup: false }, () => undefined),
           exhausted: (sensor) => {
             notify(ctx, id.sub, { type: 'entries-exhausted', sensor, reason: 'every paid data entry was delivered' });
             dropSensorSubscription(ctx, client, sensor);

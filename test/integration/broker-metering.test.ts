@@ -1,0 +1,122 @@
+// Metering on real Redis and anvil: a buyer who paid for N entries receives exactly N however
+// many are published, is told why it stops, and cannot subscribe again; two broker instances
+// sharing one Redis share one counter.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
+import type { GatewayHandle } from '../../gateway/gateway.ts';
+import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
+import { Market, type Account } from '../helpers/market.ts';
+import { services, unique } from '../helpers/services.ts';
+
+const svc = services();
+const N = 40;
+const PUBLISHED = 3 * N;
+let market: Market;
+let a: GatewayHandle;
+let b: GatewayHandle;
+let seller: Account;
+
+const metering = { broker: { metering: { leaseSize: 8, lowWater: 2 } } };
+
+test.before(async () => {
+  market = await Market.deploy(svc.rpcUrl);
+  const keyPrefix = `${unique('meter')}:`;
+  const o = { marketplace: market.address, fromBlock: market.deployBlock, keyPrefix, ...metering };
+  a = await testGateway(o);
+  b = await testGateway(o);
+  seller = await market.principal('seller');
+});
+
+test.after(async () => {
+  await a.close();
+  await b.close();
+  market.close();
+});
+
+async function principalOn(gw: GatewayHandle, who: Account, suffix: string): Promise<MqttClient> {
+  const token = (await gw.tokens.issuePrincipal(who.principal, who.wallet.address, 600)).token;
+  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, { clientId: `${who.principal}:${suffix}`, username: who.principal, password: token });
+  assert.is(c.returnCode, 0);
+  return c.client;
+}
+
+async function deviceOn(gw: GatewayHandle, sensor: string): Promise<MqttClient> {
+  const token = (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token;
+  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, { clientId: sensor, username: sensor, password: token });
+  assert.is(c.returnCode, 0);
+  return c.client;
+}
+
+function collect(c: MqttClient, sensor: string): { data: string[]; notices: { type: string; sensor: string }[] } {
+  const out = { data: [] as string[], notices: [] as { type: string; sensor: string }[] };
+  c.on('message', (topic, payload) => {
+    if (topic === `sensors/${sensor}`) out.data.push(payload.toString());
+    else if (topic.endsWith('/notices')) out.notices.push(JSON.parse(payload.toString()) as { type: string; sensor: string });
+  });
+  return out;
+}
+
+test(`a buyer who paid for ${N} entries gets exactly ${N} of ${PUBLISHED}, then a notice, then SUBACK 0x80`, async () => {
+  const buyer = await market.principal('buyer');
+  const { sensor } = await market.sensor(seller);
+  await market.subscribe(buyer, sensor, N);
+  const c = await principalOn(a, buyer, 'one');
+  const got = collect(c, sensor);
+  assert.equal(await subscribeAck(c, [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`]), [1, 1]);
+  const dev = await deviceOn(a, sensor);
+  for (let i = 0; i < PUBLISHED; i++) assert.is(await publishAck(dev, `sensors/${sensor}`, String(i)), 'acked');
+  await waitFor('the exhaustion notice', () => got.notices.find((n) => n.type === 'entries-exhausted' && n.sensor === sensor));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.is(got.data.length, N);
+  assert.equal(got.data, Array.from({ length: N }, (_, i) => String(i)), 'the first N, in order');
+  assert.is(await a.meter.remaining(buyer.principal, sensor), 0);
+  assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [128]);
+  await end(c, dev);
+});
+
+test('two instances share one counter: a buyer connected to both still gets exactly N in total', async () => {
+  const buyer = await market.principal('buyer2');
+  const { sensor } = await market.sensor(seller);
+  await market.subscribe(buyer, sensor, N);
+  const onA = await principalOn(a, buyer, 'a');
+  const onB = await principalOn(b, buyer, 'b');
+  const gotA = collect(onA, sensor);
+  const gotB = collect(onB, sensor);
+  assert.equal(await subscribeAck(onA, [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`]), [1, 1]);
+  assert.equal(await subscribeAck(onB, [`sensors/${sensor}`]), [1]);
+  const dev = await deviceOn(b, sensor);
+  for (let i = 0; i < PUBLISHED; i++) assert.is(await publishAck(dev, `sensors/${sensor}`, String(i)), 'acked');
+  await waitFor('exhaustion notices', () => gotA.notices.filter((n) => n.type === 'entries-exhausted').length >= 1);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.is(gotA.data.length + gotB.data.length, N);
+  assert.ok(gotA.data.length > 0 && gotB.data.length > 0, 'both connections received data');
+  await end(onA, onB, dev);
+});
+
+test('unsubscribing gives the unspent lease back: nothing paid is lost', async () => {
+  const buyer = await market.principal('buyer3');
+  const { sensor } = await market.sensor(seller);
+  await market.subscribe(buyer, sensor, N);
+  const c = await principalOn(a, buyer, 'x');
+  const got = collect(c, sensor);
+  assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [1]);
+  const dev = await deviceOn(a, sensor);
+  for (let i = 0; i < 3; i++) assert.is(await publishAck(dev, `sensors/${sensor}`, String(i)), 'acked');
+  await waitFor('3 entries', () => got.data.length === 3);
+  await new Promise<void>((r) => c.unsubscribe(`sensors/${sensor}`, () => r()));
+  const left = await waitForValue(() => a.meter.remaining(buyer.principal, sensor), N - 3);
+  assert.is(left, N - 3);
+  await end(c, dev);
+});
+
+async function waitForValue(read: () => Promise<number>, want: number): Promise<number> {
+  let v = await read();
+  for (let i = 0; i < 200 && v !== want; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    v = await read();
+  }
+  return v;
+}
+
+test.run();
