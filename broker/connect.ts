@@ -4,7 +4,7 @@
 import type { AuthenticateError, Client } from 'aedes';
 import { isItradeError, itradeError } from '../lib/errors.ts';
 import type { Identity } from './auth/jwt.ts';
-import { dropSensorSubscription, notify, type BrokerContext } from './context.ts';
+import { dropSensorSubscription, notify, track, type BrokerContext } from './context.ts';
 import { LeaseBook } from './metering/leases.ts';
 
 interface ConnectState {
@@ -81,7 +81,7 @@ const openSession: Step = (ctx, s) => {
   ctx.sessions.add(client, id, leases);
   client.conn.once('close', () => {
     const gone = ctx.sessions.remove(client);
-    gone?.leases?.closeAll().catch((err: unknown) => ctx.log.warn({ err }, 'leases not returned'));
+    if (gone?.leases) track(ctx, gone.leases.closeAll(), 'leases not returned');
   });
 };
 

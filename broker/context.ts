@@ -24,6 +24,8 @@ export interface BrokerDeps {
 
 export interface BrokerContext extends BrokerDeps {
   sessions: Sessions;
+  /** Work that must finish before the broker lets Redis go (leases being returned). */
+  pending: Set<Promise<unknown>>;
   broker: () => Aedes;
   buyers: () => PrincipalChannel;
 }
@@ -50,4 +52,10 @@ export function dropSensorSubscription(ctx: BrokerContext, client: Client, senso
 export function forgetStored(ctx: BrokerContext, client: Client, topics: string[]): void {
   const persistence = (ctx.broker() as unknown as { persistence: Persistence }).persistence;
   persistence.removeSubscriptions({ id: client.id }, topics).catch((err: unknown) => ctx.log.warn({ err }, 'stored subscription not removed'));
+}
+
+/** Runs `p` to the end even while the broker closes; failures are logged, not thrown. */
+export function track(ctx: BrokerContext, p: Promise<unknown>, what: string): void {
+  const t = p.catch((err: unknown) => ctx.log.warn({ err }, what)).finally(() => ctx.pending.delete(t));
+  ctx.pending.add(t);
 }

@@ -4,7 +4,7 @@
 // on chain, so its buyers are unsubscribed and told).
 import type { EntitlementEvent } from '../core/interfaces.ts';
 import { covers, type Revocation } from './auth/revocation.ts';
-import { dropSensorSubscription, notify, type BrokerContext } from './context.ts';
+import { dropSensorSubscription, notify, track, type BrokerContext } from './context.ts';
 
 export function onRevocation(ctx: BrokerContext) {
   return (r: Revocation): void => {
@@ -24,7 +24,7 @@ export function onChainEvent(ctx: BrokerContext) {
     }
     if (e.status !== 'blocked') return;
     for (const s of ctx.sessions.filter((s) => s.leases?.has(e.sensor) === true)) {
-      s.leases!.close(e.sensor).catch((err: unknown) => ctx.log.warn({ err }, 'lease not returned'));
+      track(ctx, s.leases!.close(e.sensor), 'lease not returned');
       dropSensorSubscription(ctx, s.client, e.sensor);
       notify(ctx, s.identity.sub, { type: 'subscription-ended', sensor: e.sensor, reason: 'the sensor was blocked by the marketplace: its subscriptions are no longer valid' });
     }

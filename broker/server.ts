@@ -55,7 +55,7 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   const { cfg } = opts;
   let aedes: Aedes | undefined;
   let buyers: PrincipalChannel | undefined;
-  const ctx: BrokerContext = { ...deps, sessions: new Sessions(), broker: () => aedes!, buyers: () => buyers! };
+  const ctx: BrokerContext = { ...deps, sessions: new Sessions(), pending: new Set(), broker: () => aedes!, buyers: () => buyers! };
   const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
   // The pub/sub prefix ends in '/' so it is a topic level of its own and wildcards still match.
   const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
@@ -110,12 +110,18 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   const close = async (): Promise<void> => {
     offChain();
     offRevoked();
+    // Stop accepting, close every client (server.close waits for open sockets), then let go.
+    // The persistence unsubscribes through the bus when destroyed, so it goes before aedes
+    // closes the bus (aedes.close ends with mq.close).
+    const stopped = Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    const clients = Object.values((a as unknown as { clients: Record<string, { close(cb: () => void): void }> }).clients);
+    await Promise.all(clients.map((c) => new Promise<void>((r) => c.close(() => r()))));
     for (const w of wss) for (const c of w.clients) c.terminate();
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    await new Promise<void>((r) => a.close(() => r()));
+    await stopped;
     // Leases of the sessions just closed go back before Redis is let go.
-    await Promise.all(ctx.sessions.all().map((s) => s.leases?.closeAll()));
+    await Promise.all([...ctx.pending]);
     await persistence.destroy().catch(() => undefined);
+    await new Promise<void>((r) => a.close(() => r()));
   };
   return { aedes: a, ctx, ports, buyers, sellers, close };
 }

@@ -6,7 +6,7 @@
 import type { Client, Subscription } from 'aedes';
 import { isItradeError } from '../lib/errors.ts';
 import { subscribeRoute } from './acl.ts';
-import { forgetStored, notify, type BrokerContext } from './context.ts';
+import { forgetStored, notify, track, type BrokerContext } from './context.ts';
 import type { Session } from './sessions.ts';
 
 type Verdict = { ok: true } | { ok: false; reason: string; definitive: boolean; code?: string; exhausted?: boolean };
@@ -73,7 +73,7 @@ export function onUnsubscribed(ctx: BrokerContext) {
     if (!session?.leases) return;
     for (const t of topics) {
       const sensor = t.startsWith('sensors/') ? t.slice('sensors/'.length) : undefined;
-      if (sensor && session.leases.has(sensor)) session.leases.close(sensor).catch((err: unknown) => ctx.log.warn({ err }, 'lease not returned'));
+      if (sensor && session.leases.has(sensor)) track(ctx, session.leases.close(sensor), 'lease not returned');
     }
   };
 }

@@ -70,7 +70,7 @@ export function subscribeAck(client: MqttClient, filters: string[], qos: 0 | 1 =
       if (p.cmd !== 'suback') return;
       client.removeListener('packetreceive', onPacket);
       clearTimeout(timer);
-      resolve(p.granted.map((g) => (typeof g === 'number' ? g : g.qos)));
+      resolve((p.granted as (number | { qos: number })[]).map((g) => (typeof g === 'number' ? g : g.qos)));
     };
     client.on('packetreceive', onPacket);
     client.subscribe(filters, { qos }, () => undefined);

@@ -1,0 +1,112 @@
+// Two broker processes sharing nothing but Redis behave as one: a device on one and a buyer on
+// the other, the buyer gets the data; a persistent buyer session's QoS 1 messages survive a
+// restart of the instance it was connected to.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
+import { TokenService } from '../../broker/auth/jwt.ts';
+import { fromRoot } from '../../lib/paths.ts';
+import { TEST_SECRET, connectMqtt, end, publishAck, subscribeAck, testConfig, waitFor } from '../helpers/gateway.ts';
+import { Market, type Account } from '../helpers/market.ts';
+import { services, unique } from '../helpers/services.ts';
+
+const svc = services();
+let market: Market;
+let tokens: TokenService;
+let config: object;
+const procs: ChildProcess[] = [];
+let seller: Account;
+let buyer: Account;
+let sensor: string;
+
+function startProcess(): Promise<{ proc: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', fromRoot('test', 'helpers', 'gateway-process.ts')], {
+      env: { ...process.env, ITRADE_TEST_GATEWAY_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    procs.push(proc);
+    const timer = setTimeout(() => reject(new Error('gateway process not ready in 30 s')), 30_000);
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (!line.startsWith('READY ')) return;
+      clearTimeout(timer);
+      resolve({ proc, port: (JSON.parse(line.slice(6)) as { tcp: number }).tcp });
+    });
+    proc.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)));
+  });
+}
+
+function stopProcess(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+}
+
+async function buyerOn(port: number, clean: boolean): Promise<{ client: MqttClient; sessionPresent: boolean; got: string[] }> {
+  const token = (await tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token;
+  const got: string[] = [];
+  const c = await connectMqtt(`mqtt://127.0.0.1:${port}`, { clientId: `${buyer.principal}:persistent`, username: buyer.principal, password: token, clean });
+  assert.is(c.returnCode, 0);
+  c.client.on('message', (t, p) => t.startsWith('sensors/') && got.push(p.toString()));
+  return { client: c.client, sessionPresent: c.sessionPresent, got };
+}
+
+async function deviceOn(port: number): Promise<MqttClient> {
+  const token = (await tokens.issueSensor(sensor, seller.principal, 600)).token;
+  const c = await connectMqtt(`mqtt://127.0.0.1:${port}`, { clientId: sensor, username: sensor, password: token });
+  assert.is(c.returnCode, 0);
+  return c.client;
+}
+
+test.before(async () => {
+  market = await Market.deploy(svc.rpcUrl);
+  const keyPrefix = `${unique('cluster')}:`;
+  // Plain data: testConfig validates it; each process validates it again.
+  config = JSON.parse(JSON.stringify(testConfig({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix }))) as object;
+  tokens = await TokenService.create({ alg: 'HS256', secret: TEST_SECRET, privateKeyFile: '', publicKeyFile: '', issuer: 'itrade-gateway', audience: 'itrade' });
+  seller = await market.principal('seller');
+  buyer = await market.principal('buyer');
+  sensor = (await market.sensor(seller)).sensor;
+  await market.subscribe(buyer, sensor, 100);
+});
+
+test.after(async () => {
+  await Promise.all(procs.map(stopProcess));
+  market.close();
+});
+
+test('a device on one instance, a buyer on the other: the buyer gets the data', async () => {
+  const [a, b] = await Promise.all([startProcess(), startProcess()]);
+  const buyerB = await buyerOn(b.port, true);
+  assert.equal(await subscribeAck(buyerB.client, [`sensors/${sensor}`]), [1]);
+  const dev = await deviceOn(a.port);
+  for (const v of ['t1', 't2', 't3']) assert.is(await publishAck(dev, `sensors/${sensor}`, v), 'acked');
+  await waitFor('three readings across instances', () => buyerB.got.length === 3);
+  assert.equal(buyerB.got, ['t1', 't2', 't3']);
+  await end(buyerB.client, dev);
+  await Promise.all([stopProcess(a.proc), stopProcess(b.proc)]);
+});
+
+test("a persistent buyer session's QoS 1 messages survive a restart of its instance", async () => {
+  const a = await startProcess();
+  const b = await startProcess();
+  const first = await buyerOn(a.port, false);
+  assert.equal(await subscribeAck(first.client, [`sensors/${sensor}`]), [1]);
+  await end(first.client);
+  const dev = await deviceOn(b.port);
+  for (const v of ['q1', 'q2', 'q3', 'q4', 'q5']) assert.is(await publishAck(dev, `sensors/${sensor}`, v), 'acked');
+  await stopProcess(a.proc);
+  const a2 = await startProcess();
+  const back = await buyerOn(a2.port, false);
+  assert.ok(back.sessionPresent, 'the session is still there');
+  await waitFor('five queued readings', () => back.got.length >= 5);
+  assert.equal(back.got, ['q1', 'q2', 'q3', 'q4', 'q5']);
+  await end(back.client, dev);
+  await Promise.all([stopProcess(a2.proc), stopProcess(b.proc)]);
+});
+
+test.run();
