@@ -93,7 +93,7 @@ async function jwtSecret(cfg: ItradeConfig, redis: Redis, log: Logger): Promise<
   if (!a.devSecret) throw itradeError('AUTH_CONFIG', 'broker.auth.jwt.secret is empty: set ITRADE_JWT_SECRET (or broker.auth.devSecret: true for local development)');
   const key = `${cfg.redis.keyPrefix}dev:jwt-secret`;
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
-  log.warn({ key }, 'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production');
+  log.warn({ redisKey: key }, 'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production');
   return (await redis.get(key))!;
 }
 

@@ -167,4 +167,16 @@ test('a gateway notice reaches only its buyer, on whichever connection', async (
   await end(spy);
 });
 
+test('a blocked sensor ends its subscriptions: the buyer is unsubscribed and told, and refused afterwards', async () => {
+  const doomed = (await market.sensor(seller)).sensor;
+  await market.subscribe(buyer, doomed, 50);
+  assert.equal(await subscribeAck(buyerClient, [`sensors/${doomed}`]), [1]);
+  await market.block(doomed);
+  const n = await waitFor('subscription-ended notice', () =>
+    received.map((r) => (r.topic.endsWith('/notices') ? (JSON.parse(r.payload) as { type: string; sensor: string; reason: string }) : undefined)).find((x) => x?.type === 'subscription-ended' && x.sensor === doomed),
+  );
+  assert.match(n.reason, /blocked/);
+  assert.equal(await subscribeAck(buyerClient, [`sensors/${doomed}`]), [128]);
+});
+
 test.run();

@@ -1,6 +1,10 @@
 // Identities end to end on real Redis and anvil: passwordless login, sensor activation by
 // transaction, the exact CONNACK code for every kind of bad token, and live sessions cut off on
 // expiry, operator revocation and a chain block.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -36,7 +40,12 @@ async function login(a: { wallet: { address: string; signMessage(m: string): Pro
 
 test.before(async () => {
   market = await Market.deploy(svc.rpcUrl);
-  gw = await testGateway({ marketplace: market.address, fromBlock: market.deployBlock });
+  // A self-signed certificate for the TLS listener.
+  const dir = mkdtempSync(join(tmpdir(), 'itrade-tls-'));
+  const [certFile, keyFile] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const tls = { enabled: true, host: '127.0.0.1', port: 0, certFile, keyFile };
+  gw = await testGateway({ marketplace: market.address, fromBlock: market.deployBlock, broker: { listeners: { tls } } });
   url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
   api = `http://127.0.0.1:${gw.httpPort}`;
   seller = await market.principal('seller');
@@ -128,13 +137,15 @@ test('CONNECT: every bad token gets 4, a foreign client id 2', async () => {
   await end(foreignId.client);
 });
 
-test('CONNECT over WebSocket follows the same rules', async () => {
-  const ws = `ws://127.0.0.1:${gw.mqtt.ws}/mqtt`;
-  const ok = await connectMqtt(ws, { clientId: sensor.sensor, username: sensor.sensor, password: sensorToken });
-  assert.is(ok.returnCode, 0);
-  const bad = await connectMqtt(ws, { clientId: sensor.sensor, username: sensor.sensor, password: 'not-a-jwt' });
-  assert.is(bad.returnCode, 4);
-  await end(ok.client, bad.client);
+test('CONNECT over WebSocket and TLS follows the same rules', async () => {
+  for (const u of [`ws://127.0.0.1:${gw.mqtt.ws}/mqtt`, `mqtts://127.0.0.1:${gw.mqtt.tls}`]) {
+    const ok = await connectMqtt(u, { clientId: sensor.sensor, username: sensor.sensor, password: sensorToken, rejectUnauthorized: false });
+    assert.is(ok.returnCode, 0, u);
+    await end(ok.client);
+    const bad = await connectMqtt(u, { clientId: sensor.sensor, username: sensor.sensor, password: 'not-a-jwt', rejectUnauthorized: false });
+    assert.is(bad.returnCode, 4, u);
+    await end(bad.client);
+  }
 });
 
 test('a live session is cut when its token expires', async () => {
