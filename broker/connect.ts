@@ -5,7 +5,7 @@ import type { AuthenticateError, Client } from 'aedes';
 import { isItradeError, itradeError } from '../lib/errors.ts';
 import type { Identity } from './auth/jwt.ts';
 import { dropSensorSubscription, notify, track, type BrokerContext } from './context.ts';
-import { LeaseBook } from './metering/leases.ts';
+import { LeaseBook, type HeldEntry } from './metering/leases.ts';
 
 interface ConnectState {
   client: Client;
@@ -70,8 +70,7 @@ const openSession: Step = (ctx, s) => {
   const leases =
     id.kind === 'principal'
       ? new LeaseBook(ctx.meter, id.sub, ctx.metering, {
-          // aedes calls the done callback of every delivery: it must be a function.
-          redeliver: (_sensor, e) => client.publish({ cmd: 'publish', topic: e.topic, payload: e.payload, qos: e.qos, retain: false, dup: false }, () => undefined),
+          redeliver: (_sensor, e) => redeliver(client, e),
           exhausted: (sensor) => {
             notify(ctx, id.sub, { type: 'entries-exhausted', sensor, reason: 'every paid data entry was delivered' });
             dropSensorSubscription(ctx, client, sensor);
@@ -84,6 +83,15 @@ const openSession: Step = (ctx, s) => {
     if (gone?.leases) track(ctx, gone.leases.closeAll(), 'leases not returned');
   });
 };
+
+type Deliver = { deliverQoS(p: object, done: () => void): void };
+
+// A held entry goes straight to this client's delivery, as aedes does for retained messages
+// (lib/handlers/subscribe.js, sendRetained): brokerId null, or aedes' per-broker dedupe would
+// drop every later live entry whose counter is lower than the fresh one client.publish assigns.
+function redeliver(client: Client, e: HeldEntry): void {
+  (client as unknown as Deliver).deliverQoS({ cmd: 'publish', topic: e.topic, payload: e.payload, qos: e.qos, retain: false, dup: false, brokerId: null }, () => undefined);
+}
 
 export const connectSteps: Step[] = [readToken, verifyToken, refuseRevoked, matchUsername, matchClientId, refuseWill, checkChain, openSession];
 

@@ -108,8 +108,10 @@ export class LeaseBook {
   private refill(sensor: string, lease: Lease): void {
     if (lease.refilling || lease.closed) return;
     lease.refilling = true;
-    this.meter.take(this.buyer, sensor, this.opts.leaseSize).then(
-      (granted) => this.refilled(sensor, lease, granted),
+    // A backlog is taken in the same round trip, so a burst never outruns the leases.
+    const want = this.opts.leaseSize + lease.held.length;
+    this.meter.take(this.buyer, sensor, want).then(
+      (granted) => this.refilled(sensor, lease, granted, want),
       (err: unknown) => {
         lease.refilling = false;
         this.log.warn({ err, buyer: this.buyer, sensor }, 'lease refill failed; retrying');
@@ -123,14 +125,14 @@ export class LeaseBook {
     );
   }
 
-  private refilled(sensor: string, lease: Lease, granted: number): void {
+  private refilled(sensor: string, lease: Lease, granted: number, wanted: number): void {
     lease.refilling = false;
     if (lease.closed) {
       void this.meter.release(this.buyer, sensor, granted).catch((err: unknown) => this.log.warn({ err }, 'lease release failed'));
       return;
     }
     lease.credit += granted;
-    lease.dry = granted < this.opts.leaseSize;
+    lease.dry = granted < wanted;
     if (granted === 0 && lease.credit === 0) {
       this.drop(sensor, lease);
       this.host.exhausted(sensor);

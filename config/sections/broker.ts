@@ -101,7 +101,7 @@ const Metering = Type.Object(
   {
     leaseSize: Type.Integer({ minimum: 1, default: 32, description: 'Entries taken from the shared counter at once per buyer, sensor and connection.' }),
     lowWater: Type.Integer({ minimum: 0, default: 8, description: 'Local credit at which the next lease is taken ahead of need.' }),
-    maxHeld: Type.Integer({ minimum: 1, default: 1000, description: 'Entries held back per buyer and sensor while a lease is taken; beyond, the oldest is dropped.' }),
+    maxHeld: Type.Integer({ minimum: 1, default: 10000, description: 'Entries held back per buyer and sensor while a lease is taken; beyond, the oldest is dropped.' }),
   },
   { additionalProperties: false, default: {}, description: 'Counting delivered entries against what each buyer paid.' },
 );

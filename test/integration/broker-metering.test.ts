@@ -94,6 +94,23 @@ test('two instances share one counter: a buyer connected to both still gets exac
   await end(onA, onB, dev);
 });
 
+test('a pipelined burst far over the lease: exactly N, in order, nothing skipped', async () => {
+  const buyer = await market.principal('burst');
+  const { sensor } = await market.sensor(seller);
+  const n = 300;
+  await market.subscribe(buyer, sensor, n);
+  const c = await principalOn(a, buyer, 'burst');
+  const got = collect(c, sensor);
+  assert.equal(await subscribeAck(c, [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`]), [1, 1]);
+  const dev = await deviceOn(a, sensor);
+  dev.setMaxListeners(0); // one close listener per pipelined publish
+  await Promise.all(Array.from({ length: 2 * n }, (_, i) => publishAck(dev, `sensors/${sensor}`, String(i))));
+  await waitFor('the exhaustion notice', () => got.notices.find((x) => x.type === 'entries-exhausted'));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(got.data, Array.from({ length: n }, (_, i) => String(i)));
+  await end(c, dev);
+});
+
 test('unsubscribing gives the unspent lease back: nothing paid is lost', async () => {
   const buyer = await market.principal('buyer3');
   const { sensor } = await market.sensor(seller);
