@@ -170,13 +170,19 @@ export class Keyring {
   }
 }
 
+/** Identity of a file version: every save renames a new file in, so the inode changes. */
+function version(path: string): string {
+  const st = statSync(path);
+  return `${st.ino}:${st.mtimeMs}:${st.size}`;
+}
+
 /**
  * A folder of keyrings, one `<sensor>.json` per sensor. get() reloads a file another process
  * changed (the seller rotating with the CLI while the key agent runs).
  */
 export class KeyringStore {
   readonly dir: string;
-  private readonly loaded = new Map<string, { ring: Keyring; mtimeMs: number }>();
+  private readonly loaded = new Map<string, { ring: Keyring; version: string }>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -202,17 +208,17 @@ export class KeyringStore {
   /** The sensor's keyring; CRYPTO_KEYFILE_INVALID when there is none. */
   get(sensor: string): Keyring {
     const path = this.pathOf(sensor);
-    let mtimeMs: number;
+    let v: string;
     try {
-      mtimeMs = statSync(path).mtimeMs;
+      v = version(path);
     } catch (cause) {
       throw itradeError('CRYPTO_KEYFILE_INVALID', `no keyring for sensor ${sensor.toLowerCase()} in ${this.dir}`, { cause });
     }
     const hit = this.loaded.get(path);
-    if (hit && hit.mtimeMs === mtimeMs) return hit.ring;
+    if (hit && hit.version === v) return hit.ring;
     const ring = Keyring.load(path);
     if (ring.sensor !== sensor.toLowerCase()) invalid(path, `belongs to sensor ${ring.sensor}`);
-    this.loaded.set(path, { ring, mtimeMs });
+    this.loaded.set(path, { ring, version: v });
     return ring;
   }
 
@@ -232,6 +238,6 @@ export class KeyringStore {
   }
 
   private remember(ring: Keyring): void {
-    this.loaded.set(ring.path, { ring, mtimeMs: statSync(ring.path).mtimeMs });
+    this.loaded.set(ring.path, { ring, version: version(ring.path) });
   }
 }

@@ -12,7 +12,7 @@ import type {
 import {
   coverageStartMs, encodeKeyMessage, keyPeriodCovered, parseBuyerKeyRequest, type BuyerKeyRequest, type BuyerKeyReply,
 } from '../../core/key-exchange.ts';
-import { buyerKeyReplyTopic, buyerKeyRequestTopic, buyerTopic } from '../../core/topics.ts';
+import { buyerKeyReplyTopic, buyerKeyRequestTopic, buyerTopic, isKeyRequestId } from '../../core/topics.ts';
 import { isItradeError, ItradeError, itradeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { AgentCalls } from './agent-calls.ts';
@@ -40,6 +40,7 @@ export interface KeyServiceDeps {
 interface KeyRequest {
   buyer: string;
   payload: Buffer;
+  replyId?: string; // known as soon as the id is readable, even if the rest is not
   req: BuyerKeyRequest;
   seller: string;
   grants: SubscriptionGrant[];
@@ -59,6 +60,7 @@ function notEntitled(r: KeyRequest, why: string): never {
 /** Each step may throw an ItradeError, which ends the flow with an error answer to the buyer. */
 const KEY_REQUEST_FLOW: readonly (readonly [string, Step])[] = [
   ['parse the request', async (_s, r) => {
+    r.replyId = readableId(r.payload);
     r.req = parseBuyerKeyRequest(r.payload);
   }],
   ['find the sensor and its seller', async (s, r) => {
@@ -129,11 +131,11 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
       this.deps.log.info({ buyer: b, sensor: r.req.sensor, keyId: r.grant!.keyId, cached: !r.fresh }, 'wrapped key sent');
     } catch (err) {
       const e = this.asKeyError(err, r);
-      if (!r.req) return this.notice(b, e);
-      answer = { id: r.req.id, sensor: r.req.sensor, error: { code: e.code, message: e.message } };
-      this.deps.log.info({ buyer: b, sensor: r.req.sensor, code: e.code }, 'key request refused');
+      if (!r.replyId) return this.notice(b, e);
+      answer = { id: r.replyId, ...(r.req ? { sensor: r.req.sensor } : {}), error: { code: e.code, message: e.message } };
+      this.deps.log.info({ buyer: b, sensor: r.req?.sensor, code: e.code }, 'key request refused');
     }
-    await this.reply(b, buyerKeyReplyTopic(b, r.req.id), encodeKeyMessage(answer));
+    await this.reply(b, buyerKeyReplyTopic(b, answer.id), encodeKeyMessage(answer));
   }
 
   async onSellerMessage(seller: string, topic: string, payload: Buffer): Promise<void> {
@@ -181,6 +183,16 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
     } catch (err) {
       this.deps.log.warn({ buyer, err: (err as Error).message }, 'cannot deliver key answer to buyer');
     }
+  }
+}
+
+/** The request id, if the payload is JSON with a valid one (to answer even a malformed request). */
+function readableId(payload: Buffer): string | undefined {
+  try {
+    const id = (JSON.parse(payload.toString('utf8')) as { id?: unknown })?.id;
+    return typeof id === 'string' && isKeyRequestId(id) ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
 
