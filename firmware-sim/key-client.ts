@@ -65,7 +65,8 @@ export class BuyerKeyClient {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    if (topic === buyerKeyRequestTopic(this.buyer)) return; // our own request, if the broker echoes it
+    // Only answers: not the data this client may also subscribe to, not our own echoed request.
+    if (!topic.startsWith(buyerTopic(this.buyer, 'keys', '')) || topic === buyerKeyRequestTopic(this.buyer)) return;
     let reply: BuyerKeyReply;
     try {
       reply = parseBuyerKeyReply(payload);
