@@ -5,7 +5,7 @@
 //
 // Nonces are random 96-bit values: NIST SP 800-38D 8.3 bounds one key to 2^32 envelopes with random
 // nonces (nonce-collision probability below 2^-32). Rotate well before that: at 100 readings/s a
-// key lasts 1.3 years; the simulator rotates far more often.
+// key lasts 1.3 years; rotate far more often than that.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
