@@ -43,6 +43,7 @@ export class BuyerKeyClient {
   private readonly cfg: BuyerKeyClientConfig;
   private readonly buyer: string;
   private readonly waiting = new Map<string, Waiting>();
+  private readonly fetching = new Map<string, Promise<Buffer>>();
 
   private constructor(client: MqttClient, cfg: BuyerKeyClientConfig) {
     this.client = client;
@@ -117,11 +118,18 @@ export class BuyerKeyClient {
     return { ...entry, untilMs: reply.untilMs };
   }
 
-  /** The key of this key id: from the local keyring, else from the gateway. */
+  /** The key of this key id: from the local keyring, else from the gateway (once, however many envelopes wait for it). */
   async keyFor(sensor: string, keyId: number): Promise<Buffer> {
     const s = sensor.toLowerCase();
     const local = this.cfg.keyrings.has(s) ? this.cfg.keyrings.get(s).get(keyId) : undefined;
-    return local?.key ?? (await this.request(s, keyId)).key;
+    if (local) return local.key;
+    const k = `${s}:${keyId}`;
+    let p = this.fetching.get(k);
+    if (!p) {
+      p = this.request(s, keyId).then((e) => e.key).finally(() => this.fetching.delete(k));
+      this.fetching.set(k, p);
+    }
+    return p;
   }
 
   /** Decrypts one envelope of the sensor (fetching its key once) and decodes the reading. */

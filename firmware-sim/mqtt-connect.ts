@@ -43,6 +43,8 @@ export function connectMqtt(ep: MqttEndpoint, role: string, log?: Logger): Promi
       resolve(client);
     };
     const timer = setTimeout(() => fail(`no CONNACK within ${timeoutMs} ms`), timeoutMs);
+    // Small request/answer messages: send at once instead of waiting for Nagle (on every reconnect).
+    client.on('connect', () => (client.stream as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true));
     client.once('connect', ok);
     client.once('error', onError);
   });

@@ -44,6 +44,7 @@ let url: string;
 let keyService: KeyService;
 let agent: KeyAgent;
 const brokerPayloads: Buffer[] = [];
+const keyRequests = new Map<string, number>(); // per buyer
 const clients: { close(): Promise<void> }[] = [];
 const entitlements = new FakeEntitlements();
 const meter = new FakeMeter();
@@ -71,7 +72,10 @@ function route(packet: AedesPublishPacket, client: unknown): void {
   brokerPayloads.push(Buffer.from(packet.payload));
   if (!client) return;
   const buyer = /^buyers\/(0x[0-9a-f]{40})\/keys\/request$/.exec(packet.topic)?.[1];
-  if (buyer) void keyService.onBuyerMessage(buyer, packet.topic, Buffer.from(packet.payload));
+  if (buyer) {
+    keyRequests.set(buyer, (keyRequests.get(buyer) ?? 0) + 1);
+    void keyService.onBuyerMessage(buyer, packet.topic, Buffer.from(packet.payload));
+  }
   const seller = /^sellers\/(0x[0-9a-f]{40})\/keys\/replies$/.exec(packet.topic)?.[1];
   if (seller) void keyService.onSellerMessage(seller, packet.topic, Buffer.from(packet.payload));
 }
@@ -92,7 +96,7 @@ test.before(async () => {
   await redis.connect();
   broker = await Aedes.createBroker();
   broker.on('publish', route);
-  server = createServer(broker.handle);
+  server = createServer({ noDelay: true }, broker.handle); // no Nagle: ~40 ms per small answer otherwise
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   url = `mqtt://127.0.0.1:${port}`;
@@ -159,9 +163,10 @@ test('buyers decrypt exactly what the device sent; rotation locks out the buyer 
   await deviceSends(device, gen, 3);
   await until(() => b1.received.length === 8 && b2.received.length === 8, 'three more readings');
 
-  const b1New = [];
-  for (const env of b1.received.slice(5)) b1New.push(await b1.keys.open(SENSOR, env));
+  const before = keyRequests.get(B1)!;
+  const b1New = await Promise.all(b1.received.slice(5).map((env) => b1.keys.open(SENSOR, env)));
   assert.equal(b1New, sent.slice(5, 8), 'B1 fetched key 2 and reads the new entries');
+  assert.is(keyRequests.get(B1)! - before, 1, 'three envelopes waiting for key 2 asked for it once');
   try {
     await b2.keys.open(SENSOR, b2.received[6]!);
     assert.unreachable('the expired buyer decrypted a new entry');
