@@ -63,7 +63,7 @@ function chooseRpc(opts: DeployOptions): Target {
 }
 
 async function chooseKey(t: Target, env: NodeJS.ProcessEnv): Promise<Target> {
-  const key = env.ITRADE_DEPLOYER_KEY ?? (t.local ? ANVIL_DEV_KEY : undefined);
+  const key = env.ITRADE_DEPLOYER_KEY || (t.local ? ANVIL_DEV_KEY : undefined);
   if (key === undefined) throw itradeError('CHAIN_DEPLOYER_KEY', `set ITRADE_DEPLOYER_KEY to deploy to ${t.rpcUrl} (anvil's dev key is used for the local stack only)`);
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw itradeError('CHAIN_DEPLOYER_KEY', 'ITRADE_DEPLOYER_KEY must be a 32-byte hex private key');
   return { ...t, key };
