@@ -90,6 +90,16 @@ test('every documented event exists with the documented parameters and indexed f
   assert.equal(problems, []);
 });
 
+test('the Errors section lists exactly the ABI\'s custom errors, with their parameters', () => {
+  const doc = readFileSync(fromRoot('docs', 'contracts-api.md'), 'utf8');
+  const section = doc.split(/^## /m).find((p) => p.startsWith('Errors'))!;
+  const documented = [...section.matchAll(/`(\w+)\(([^)]*)\)`/g)].map(([, name, params]) => `${name}(${params})`).sort();
+  const abi = ABIS.DataMarketplace!.filter((i) => i.type === 'error')
+    .map((e) => `${e.name}(${e.inputs!.map((p) => `${p.type} ${p.name}`).join(', ')})`)
+    .sort();
+  assert.equal(documented, abi);
+});
+
 test('entities emit no events of their own: the marketplace emits them all', () => {
   for (const abi of [ABIS.DataStreamPrincipal!, ABIS.Sensor!, ABIS.DataStreamSubscription!]) {
     assert.equal(abi.filter((i) => i.type === 'event').map((i) => i.name), []);
