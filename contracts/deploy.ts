@@ -29,7 +29,7 @@ export interface DeployResult {
   record: DeploymentRecord;
 }
 
-interface Target {
+export interface Target {
   cfg: ItradeConfig;
   rpcUrl: string;
   local: boolean;
@@ -37,10 +37,15 @@ interface Target {
   chainId: number;
 }
 
-// The deploy flow, one step at a time.
+/** Where and as whom `deploy` would deploy, without touching the network. */
+export function deployTarget(opts: DeployOptions = {}): Omit<Target, 'chainId'> {
+  return chooseKey(chooseRpc(opts), opts.env ?? process.env);
+}
+
+// The deploy flow: choose the node, the key, ask the node its chain id, deploy, record.
 export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
-  const target = await chooseKey(chooseRpc(opts), opts.env ?? process.env);
-  target.chainId = await chainIdOf(target.rpcUrl);
+  const chosen = deployTarget(opts);
+  const target = { ...chosen, chainId: await chainIdOf(chosen.rpcUrl) };
   const provider = connect(target.rpcUrl, target.chainId);
   try {
     const record = await deployTo(provider, target);
@@ -52,17 +57,17 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
   }
 }
 
-function chooseRpc(opts: DeployOptions): Target {
+function chooseRpc(opts: DeployOptions): Omit<Target, 'chainId'> {
   const cfg = loadConfigFile(configPath(opts.config), { env: opts.env });
   const explicit = opts.rpcUrl ?? (cfg.chain.rpcUrl || undefined);
   if (explicit !== undefined && !/^(https?|wss?):\/\/.+/.test(explicit)) {
     throw itradeError('CHAIN_RPC', `--rpc-url must be an http(s):// or ws(s):// URL (got "${explicit}")`);
   }
   const rpcUrl = explicit ?? new LocalStack(cfg, createLogger({ level: 'silent' })).endpoints().rpcUrl;
-  return { cfg, rpcUrl, local: explicit === undefined, key: '', chainId: 0 };
+  return { cfg, rpcUrl, local: explicit === undefined, key: '' };
 }
 
-async function chooseKey(t: Target, env: NodeJS.ProcessEnv): Promise<Target> {
+function chooseKey(t: Omit<Target, 'chainId'>, env: NodeJS.ProcessEnv): Omit<Target, 'chainId'> {
   const key = env.ITRADE_DEPLOYER_KEY || (t.local ? ANVIL_DEV_KEY : undefined);
   if (key === undefined) throw itradeError('CHAIN_DEPLOYER_KEY', `set ITRADE_DEPLOYER_KEY to deploy to ${t.rpcUrl} (anvil's dev key is used for the local stack only)`);
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw itradeError('CHAIN_DEPLOYER_KEY', 'ITRADE_DEPLOYER_KEY must be a 32-byte hex private key');

@@ -10,6 +10,7 @@ import {
   decodeMarketplaceError,
   marketplaceInterface,
   parseMarketplaceLogs,
+  sensorStatusOf,
   type MarketplaceContract,
   type MarketplaceEvent,
   type SensorContract,
@@ -53,6 +54,11 @@ test('decodeMarketplaceError: from ethers\' revert, from raw revert data, or und
   assert.is(decodeMarketplaceError({ data: '0xdeadbeef' }), undefined);
   assert.is(decodeMarketplaceError(new Error('network down')), undefined);
   assert.is(decodeMarketplaceError(undefined), undefined);
+});
+
+test('sensorStatusOf names the on-chain codes as core/interfaces.ts does', () => {
+  assert.equal([0n, 1n, 2n].map(sensorStatusOf), ['inactive', 'active', 'blocked']);
+  assert.throws(() => sensorStatusOf(3), /not a sensor status: 3/);
 });
 
 // Never called: the type-checker is the test. Each @ts-expect-error must find an error.

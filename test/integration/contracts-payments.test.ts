@@ -36,9 +36,9 @@ test('withdraw: the seller pulls exactly its share, once; withdrawTo pays anothe
   assert.is(await provider.getBalance(to), share);
 });
 
-// A deterministic market day: 2 sellers with 3 sensors, 3 buyers, 12 purchases, some overpaid,
-// a commission rate (333 bps) that never divides evenly.
-test('to the wei: what buyers sent = commission + seller payouts + refunds, and the marketplace ends empty', async () => {
+// A deterministic market day: 2 sellers with 3 sensors, 3 buyers, a commission rate (333 bps)
+// that never divides evenly, registration fees of 7 and 11 wei.
+async function marketDay() {
   const { owner, marketplace, address } = await newMarketplace(provider, { dspRegistrationPrice: 7n, sensorRegistrationPrice: 11n, commissionBps: 333 });
   const sellers = [await fundedWallet(provider), await fundedWallet(provider)];
   const buyers = [await fundedWallet(provider), await fundedWallet(provider), await fundedWallet(provider)];
@@ -52,23 +52,29 @@ test('to the wei: what buyers sent = commission + seller payouts + refunds, and 
   }
   const buyerPrincipals: string[] = [];
   for (const [i, b] of buyers.entries()) buyerPrincipals.push((await registerPrincipal(marketplace.connect(b), { name: `b${i}`, ...key })).address);
-  const registrationFees = 5n * 7n + 3n * 11n;
+  return { owner, marketplace, address, sellers, buyers, buyerPrincipals, sensors, registrationFees: 5n * 7n + 3n * 11n };
+}
+
+test('to the wei: what buyers sent = commission + seller payouts + refunds, and the marketplace ends empty', async () => {
+  const { owner, marketplace, address, sellers, buyers, buyerPrincipals, sensors, registrationFees } = await marketDay();
   assert.is(await marketplace.feesAccrued(), registrationFees);
 
   const start = { buyers: await Promise.all(buyers.map((b) => provider.getBalance(b.address))) };
   const gas = [0n, 0n, 0n];
   let sent = 0n;
   let expectedCommission = 0n;
+  let expectedRefunds = 0n;
   const expectedShare = new Map<string, bigint>();
   for (let k = 0; k < 12; k++) {
     const { sensor, seller, price } = sensors[k % 3]!;
-    const bi = k % 3 === 0 ? (k / 3) % 3 : (k + 1) % 3;
+    const bi = (k + Math.floor(k / 3)) % 3; // every buyer buys from every sensor
     const entries = BigInt(1 + ((k * 7) % 13));
     const cost = price * entries;
     const value = cost + (k % 4 === 0 ? BigInt(k) * 1_000_003n : 0n);
     const { receipt } = await subscribe(sensor.connect(buyers[bi]!), buyerPrincipals[bi]!, { startTimestamp: k, dataEntries: entries, value });
     gas[bi]! += feeOf(receipt);
     sent += value;
+    expectedRefunds += value - cost;
     const commission = (cost * 333n) / 10_000n;
     expectedCommission += commission;
     expectedShare.set(seller.address, (expectedShare.get(seller.address) ?? 0n) + cost - commission);
@@ -77,6 +83,7 @@ test('to the wei: what buyers sent = commission + seller payouts + refunds, and 
     (sum, after, i) => sum + after - start.buyers[i]! + gas[i]!, // = refunds_i - sent_i
     0n,
   ) + sent;
+  assert.is(refunds, expectedRefunds);
   const commission = (await marketplace.feesAccrued()) - registrationFees;
   assert.is(commission, expectedCommission);
 

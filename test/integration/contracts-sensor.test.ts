@@ -3,7 +3,7 @@
 import { Wallet, parseEther } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SensorStatus, attachSensor, mined, readMarketplaceEvents, registerPrincipal, registerSensor, type MarketplaceContract, type PrincipalContract } from '../../contracts/client.ts';
+import { SensorStatusCode, attachSensor, mined, readMarketplaceEvents, registerPrincipal, registerSensor, type MarketplaceContract, type PrincipalContract } from '../../contracts/client.ts';
 import { DEFAULT_PARAMS, chainProvider, expectRevert, feeOf, fundedWallet, newMarketplace } from '../helpers/chain.ts';
 
 const provider = chainProvider();
@@ -28,7 +28,7 @@ test('registerSensor: a genuine Inactive sensor with its details, listed by its 
   assert.is(await provider.getBalance(s), 0n);
   assert.equal(
     [await sensor.marketplace(), await sensor.principal(), await sensor.owner(), await sensor.sensorType(), await sensor.latitudeE6(), await sensor.longitudeE6(), await sensor.pricePerDataEntry(), await sensor.status()],
-    [address, p, sellerWallet.address, 2n, 47_376_887n, 8_541_694n, spec.pricePerDataEntry, BigInt(SensorStatus.Inactive)],
+    [address, p, sellerWallet.address, 2n, 47_376_887n, 8_541_694n, spec.pricePerDataEntry, BigInt(SensorStatusCode.Inactive)],
   );
   assert.ok(await marketplace.isSensor(s));
   assert.not.ok(await marketplace.isPrincipal(s));
@@ -67,13 +67,13 @@ test('the seller activates and deactivates; nobody else can; each change is an e
   const { sensor, address: s } = await registerSensor(principal, spec);
   const stranger = await fundedWallet(provider);
   await expectRevert(sensor.connect(stranger).activate(), 'NotOwner', [stranger.address]);
-  await expectRevert(sensor.deactivate(), 'StatusUnchanged', [BigInt(SensorStatus.Inactive)]);
+  await expectRevert(sensor.deactivate(), 'StatusUnchanged', [BigInt(SensorStatusCode.Inactive)]);
   const r1 = await mined(sensor.activate());
-  assert.is(await sensor.status(), BigInt(SensorStatus.Active));
-  await expectRevert(sensor.activate(), 'StatusUnchanged', [BigInt(SensorStatus.Active)]);
+  assert.is(await sensor.status(), BigInt(SensorStatusCode.Active));
+  await expectRevert(sensor.activate(), 'StatusUnchanged', [BigInt(SensorStatusCode.Active)]);
   await expectRevert(sensor.connect(stranger).deactivate(), 'NotOwner', [stranger.address]);
   const r2 = await mined(sensor.deactivate());
-  assert.is(await sensor.status(), BigInt(SensorStatus.Inactive));
+  assert.is(await sensor.status(), BigInt(SensorStatusCode.Inactive));
   assert.equal([...r1.logs, ...r2.logs].map((l) => l.address), [address, address]);
   const evs = (await readMarketplaceEvents(provider, address)).slice(-2).map((e) => ({ name: e.name, args: e.args }));
   assert.equal(evs, [
@@ -90,13 +90,13 @@ test('the marketplace owner blocks and unblocks; a blocked sensor cannot be reac
   await expectRevert(marketplace.blockSensor(Wallet.createRandom().address), 'UnknownSensor');
   await expectRevert(marketplace.blockSensor(await principal.getAddress()), 'UnknownSensor');
   await mined(marketplace.blockSensor(s));
-  assert.is(await sensor.status(), BigInt(SensorStatus.Blocked));
-  await expectRevert(marketplace.blockSensor(s), 'StatusUnchanged', [BigInt(SensorStatus.Blocked)]);
+  assert.is(await sensor.status(), BigInt(SensorStatusCode.Blocked));
+  await expectRevert(marketplace.blockSensor(s), 'StatusUnchanged', [BigInt(SensorStatusCode.Blocked)]);
   await expectRevert(sensor.activate(), 'SensorBlocked');
   await expectRevert(sensor.deactivate(), 'SensorBlocked');
   await mined(marketplace.unblockSensor(s));
-  assert.is(await sensor.status(), BigInt(SensorStatus.Inactive));
-  await expectRevert(marketplace.unblockSensor(s), 'StatusUnchanged', [BigInt(SensorStatus.Inactive)]);
+  assert.is(await sensor.status(), BigInt(SensorStatusCode.Inactive));
+  await expectRevert(marketplace.unblockSensor(s), 'StatusUnchanged', [BigInt(SensorStatusCode.Inactive)]);
   await mined(sensor.activate());
   const evs = (await readMarketplaceEvents(provider, address)).filter((e) => e.name === 'SensorStatusChanged').map((e) => e.args);
   assert.equal(evs, [1n, 2n, 0n, 1n].map((status) => ({ sensor: s, status })));

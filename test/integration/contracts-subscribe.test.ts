@@ -4,7 +4,7 @@
 import { Wallet, ZeroAddress, parseEther } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SensorStatus, mined, readMarketplaceEvents, registerPrincipal, registerSensor, subscribe, type MarketplaceContract, type SensorContract } from '../../contracts/client.ts';
+import { SensorStatusCode, mined, readMarketplaceEvents, registerPrincipal, registerSensor, subscribe, type MarketplaceContract, type SensorContract } from '../../contracts/client.ts';
 import { chainProvider, expectRevert, feeOf, fundedWallet, newMarketplace } from '../helpers/chain.ts';
 
 const provider = chainProvider();
@@ -71,13 +71,13 @@ test('subscribe refunds any excess in the same transaction; the marketplace keep
 test('subscribe reverts: zero entries, too little paid, inactive or blocked sensor', async () => {
   const w = await world(false);
   const s = w.sensor.connect(w.buyer);
-  await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatus.Inactive)]);
+  await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatusCode.Inactive)]);
   await mined(w.sensor.activate());
   await expectRevert(s.subscribe(w.b, 0, 0, { value: price }), 'ZeroDataEntries');
   await expectRevert(s.subscribe(w.b, 0, 2, { value: 2n * price - 1n }), 'InsufficientPayment', [2n * price, 2n * price - 1n]);
   await expectRevert(s.subscribe(w.b, 0, 2), 'InsufficientPayment', [2n * price, 0n]);
   await mined(w.marketplace.blockSensor(w.s));
-  await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatus.Blocked)]);
+  await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatusCode.Blocked)]);
   assert.is(await w.sensor.subscriptionCount(), 0n);
 });
 
