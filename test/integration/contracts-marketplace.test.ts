@@ -3,7 +3,7 @@
 import { Wallet, ZeroAddress, parseEther } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUILTIN_SENSOR_TYPES, attachPrincipal, mined, readMarketplaceEvents, registerPrincipal, type MarketplaceContract } from '../../contracts/client.ts';
+import { BUILTIN_SENSOR_TYPES, attachPrincipal, deployMarketplace, mined, readMarketplaceEvents, registerPrincipal, type MarketplaceContract } from '../../contracts/client.ts';
 import { DEFAULT_PARAMS, SAMPLE_RSA_KEY, chainProvider, expectRevert, feeOf, fundedWallet, newMarketplace } from '../helpers/chain.ts';
 
 const provider = chainProvider();
@@ -118,6 +118,23 @@ test('owner setters: prices, commission (at most 10000 bps), sensor types; each 
   // The new price applies at once.
   const dave = await fundedWallet(provider);
   await expectRevert(marketplace.connect(dave).registerDataStreamPrincipal('d', '', '', 'k', { value: fee }), 'WrongFee', [parseEther('0.02'), fee]);
+});
+
+test('a commission above 10000 bps is refused at deployment too', async () => {
+  const deployer = await fundedWallet(provider);
+  await expectRevert(deployMarketplace(deployer, { ...DEFAULT_PARAMS, commissionBps: 10_001 }), 'InvalidCommission', [10_001n]);
+});
+
+test('sensor type ids are uint16: the 65536th type is refused (TooManySensorTypes)', async () => {
+  const { marketplace, address } = await newMarketplace(provider);
+  // Slot 6 holds sensorTypeNames' length (MarketplaceAdmin's layout); it reads 4 before we touch it.
+  const slot = '0x6';
+  assert.is(BigInt(await provider.getStorage(address, slot)), 4n);
+  await provider.send('anvil_setStorageAt', [address, slot, '0x' + (65_534n).toString(16).padStart(64, '0')]);
+  await mined(marketplace.addSensorType('Last'));
+  assert.is(await marketplace.sensorTypeCount(), 65_535n);
+  assert.is(await marketplace.sensorTypeName(65_534), 'Last');
+  await expectRevert(marketplace.addSensorType('One too many'), 'TooManySensorTypes');
 });
 
 test('withdrawFees: the owner takes exactly the fees accrued, to any address; then nothing is left', async () => {
