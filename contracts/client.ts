@@ -35,6 +35,7 @@ export function sensorStatusOf(code: bigint | number): SensorStatus {
   if (name === undefined) throw new RangeError(`not a sensor status: ${code}`);
   return name;
 }
+
 /** Sensor types the marketplace starts with; addSensorType appends more. */
 export const BUILTIN_SENSOR_TYPES = ['Temperature', 'Humidity', 'AirPollution', 'WaterPollution'] as const;
 
