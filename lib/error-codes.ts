@@ -37,6 +37,14 @@ export const ERROR_SPECS = {
   CRYPTO_KEY_BUSY: spec({ code: 'ITRADE_ERR_CRYPTO_KEY_BUSY', message: 'too many key requests of this buyer are pending' }),
   CRYPTO_MQTT_CONNECT: spec({ code: 'ITRADE_ERR_CRYPTO_MQTT_CONNECT', message: 'the key agent or buyer key helper cannot connect to the broker' }),
   CRYPTO_KEY_CHECK_FAILED: spec({ code: 'ITRADE_ERR_CRYPTO_KEY_CHECK_FAILED', message: 'the gateway could not check the subscription; retry later' }),
+
+  // --- contracts (compile, deploy, deployment file) ---
+  CHAIN_COMPILE: spec({ code: 'ITRADE_ERR_CHAIN_COMPILE', message: 'the Solidity sources did not compile' }),
+  CHAIN_RPC: spec({ code: 'ITRADE_ERR_CHAIN_RPC', message: 'the Ethereum node does not answer' }),
+  CHAIN_DEPLOYER_KEY: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOYER_KEY', message: 'no usable deployer key for this chain' }),
+  CHAIN_DEPLOY: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOY', message: 'deploying the marketplace contract failed' }),
+  CHAIN_DEPLOYMENT_MISSING: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOYMENT_MISSING', message: 'no marketplace address: the deployment file is missing or unreadable' }),
+  CHAIN_DEPLOYMENT_STALE: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOYMENT_STALE', message: 'the recorded marketplace is not on this chain' }),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_SPECS;
