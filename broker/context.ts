@@ -1,7 +1,7 @@
 // What the broker's hooks share: the layers behind their interfaces, the live sessions, and a way
 // to tell a buyer something. Built once by createBroker.
 import type { Aedes, Client } from 'aedes';
-import type { BuyerRequestHandler, Entitlements, Meter, PublishListener, SellerRequestHandler } from '../core/interfaces.ts';
+import type { BuyerRequestHandler, Entitlements, Meter, PublishListener, SellerMessageHandler } from '../core/interfaces.ts';
 import { sensorTopic } from '../core/topics.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TokenService } from './auth/jwt.ts';
@@ -18,7 +18,7 @@ export interface BrokerDeps {
   metering: LeaseOptions;
   publishListener?: PublishListener;
   buyerHandler?: BuyerRequestHandler;
-  sellerHandler?: SellerRequestHandler;
+  sellerHandler?: SellerMessageHandler;
   log: Logger;
 }
 

@@ -3,6 +3,7 @@
 // the schema to prove it), unknown keys are rejected everywhere.
 import { Type, type Static } from '@sinclair/typebox';
 import { ChainSection, KafkaSection, LogSection, RedisSection } from './sections/services.ts';
+import { KeyExchangeSection } from './sections/keys.ts';
 import { StackSection } from './sections/stack.ts';
 import { BrokerSection } from './sections/broker.ts';
 
@@ -13,6 +14,7 @@ export const ConfigSchema = Type.Object(
     kafka: KafkaSection,
     chain: ChainSection,
     stack: StackSection,
+    keyExchange: KeyExchangeSection,
     broker: BrokerSection,
   },
   { additionalProperties: false, description: 'ITrade gateway configuration.' },

@@ -16,6 +16,7 @@ import { DataMarketplaceAbi, DataMarketplaceBytecode } from './generated/DataMar
 import { DataStreamPrincipalAbi } from './generated/DataStreamPrincipal.ts';
 import { DataStreamSubscriptionAbi } from './generated/DataStreamSubscription.ts';
 import { SensorAbi } from './generated/Sensor.ts';
+import type { SensorStatus } from '../core/interfaces.ts';
 import { itradeError } from '../lib/errors.ts';
 import { typedContract, type AbiEventUnion, type TypedContract } from './typed.ts';
 
@@ -25,7 +26,16 @@ export type SensorContract = TypedContract<typeof SensorAbi>;
 export type SubscriptionContract = TypedContract<typeof DataStreamSubscriptionAbi>;
 
 /** Sensor.status() values (docs/contracts-api.md). */
-export const SensorStatus = { Inactive: 0, Active: 1, Blocked: 2 } as const;
+export const SensorStatusCode = { Inactive: 0, Active: 1, Blocked: 2 } as const;
+
+/** Sensor.status() or SensorStatusChanged.status as core/interfaces.ts names it. */
+export function sensorStatusOf(code: bigint | number): SensorStatus {
+  const names: readonly SensorStatus[] = ['inactive', 'active', 'blocked'];
+  const name = names[Number(code)];
+  if (name === undefined) throw new RangeError(`not a sensor status: ${code}`);
+  return name;
+}
+
 /** Sensor types the marketplace starts with; addSensorType appends more. */
 export const BUILTIN_SENSOR_TYPES = ['Temperature', 'Humidity', 'AirPollution', 'WaterPollution'] as const;
 

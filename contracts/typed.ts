@@ -11,6 +11,7 @@ import {
   type ContractRunner,
   type ContractTransaction,
   type ContractTransactionResponse,
+  type FunctionFragment,
   type InterfaceAbi,
   type Overrides,
 } from 'ethers';
@@ -77,6 +78,8 @@ export type OverridesFor<M extends AbiFunction['stateMutability']> = M extends '
 /** One contract function: calling it sends a transaction, or for view/pure returns the result. */
 export interface TypedMethod<A extends unknown[], R, M extends AbiFunction['stateMutability']> {
   (...args: [...A, OverridesFor<M>?]): Promise<M extends 'view' | 'pure' ? R : ContractTransactionResponse>;
+  readonly name: string;
+  readonly fragment: FunctionFragment;
   staticCall(...args: [...A, OverridesFor<M>?]): Promise<R>;
   estimateGas(...args: [...A, OverridesFor<M>?]): Promise<bigint>;
   populateTransaction(...args: [...A, OverridesFor<M>?]): Promise<ContractTransaction>;

@@ -71,12 +71,24 @@ export interface BuyerRequestHandler {
   onBuyerMessage(buyer: string, topic: string, payload: Buffer): Promise<void>;
 }
 
-/** Sending to one seller's key agent over MQTT (sellers/<principal>/...), wherever it is connected. */
+// --- key exchange (docs/key-exchange.md) ---
+
+/** Sending to one seller's key agent over MQTT, wherever (which broker instance) it is connected. */
 export interface SellerChannel {
   send(seller: string, topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
 }
 
-/** Receives what a seller's key agent publishes under sellers/<principal>/... (key responses). */
-export interface SellerRequestHandler {
+/**
+ * Receives what a seller's key agent publishes under sellers/<principal>/keys/replies. The broker
+ * must deliver each reply to every gateway instance (through its cluster emitter, not only the
+ * instance the agent is connected to): the instance waiting for the answer may be another one.
+ */
+export interface SellerMessageHandler {
   onSellerMessage(seller: string, topic: string, payload: Buffer): Promise<void>;
+}
+
+/** Principals' registered data, as the chain says (the chain adapter implements it, cached). */
+export interface PrincipalDirectory {
+  /** The principal's rsaPublicKey as registered on chain (PEM), or undefined when none is set. */
+  rsaPublicKey(principal: string): Promise<string | undefined>;
 }

@@ -34,3 +34,37 @@ export function buyerTopic(principal: string, ...rest: string[]): string {
 export function sellerTopic(principal: string, ...rest: string[]): string {
   return ['sellers', normAddress(principal), ...rest].join('/');
 }
+
+// Key exchange (docs/key-exchange.md). A request id is one topic level of safe characters, and
+// never "request", so a reply topic can never be the request topic.
+//   buyers/<buyer>/keys/request        buyer -> gateway: key request (JSON)
+//   buyers/<buyer>/keys/<requestId>    gateway -> that buyer only: wrapped key or error (JSON)
+//   sellers/<seller>/keys/requests     gateway -> the seller's key agent
+//   sellers/<seller>/keys/replies      key agent -> gateway
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isKeyRequestId(id: string): boolean {
+  return REQUEST_ID.test(id) && id !== 'request';
+}
+
+export function buyerKeyRequestTopic(buyer: string): string {
+  return buyerTopic(buyer, 'keys', 'request');
+}
+
+export function buyerKeyReplyTopic(buyer: string, requestId: string): string {
+  return buyerTopic(buyer, 'keys', requestId);
+}
+
+export function sellerKeyRequestTopic(seller: string): string {
+  return sellerTopic(seller, 'keys', 'requests');
+}
+
+export function sellerKeyReplyTopic(seller: string): string {
+  return sellerTopic(seller, 'keys', 'replies');
+}
+
+/** The seller principal of a `sellers/<seller>/keys/replies` topic, or undefined. */
+export function sellerOfKeyReplyTopic(topic: string): string | undefined {
+  const m = /^sellers\/(0x[0-9a-f]{40})\/keys\/replies$/.exec(topic);
+  return m ? m[1] : undefined;
+}

@@ -1,12 +1,12 @@
 // Composition root: one gateway process = the MQTT broker + the HTTP API + the chain adapter +
 // the meter, wired from one validated configuration. The bridge and the key service plug in
-// through the optional PublishListener / BuyerRequestHandler / SellerRequestHandler.
+// through the optional PublishListener / BuyerRequestHandler / SellerMessageHandler.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { BuyerChannel, BuyerRequestHandler, Entitlements, PublishListener, SellerChannel, SellerRequestHandler } from '../core/interfaces.ts';
+import type { BuyerChannel, BuyerRequestHandler, Entitlements, PublishListener, SellerChannel, SellerMessageHandler } from '../core/interfaces.ts';
 import { ChallengeStore } from '../broker/auth/challenge.ts';
 import { TokenService } from '../broker/auth/jwt.ts';
 import { RevocationStore } from '../broker/auth/revocation.ts';
@@ -24,7 +24,7 @@ export interface GatewayDeps {
   entitlements?: Entitlements & { sensorRegistration(txHash: string): Promise<SensorRegistration | undefined> };
   publishListener?: PublishListener;
   buyerHandler?: BuyerRequestHandler;
-  sellerHandler?: SellerRequestHandler;
+  sellerHandler?: SellerMessageHandler;
   /** Aedes instance id (default: random). */
   brokerId?: string;
 }

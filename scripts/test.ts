@@ -151,11 +151,15 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
+// Exit by exitCode, not process.exit(): stdout to a pipe is asynchronous and process.exit()
+// could cut the final summary line.
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     console.error(`test runner: ${oneLine(err)}`);
     console.log('0 passed, 1 failed');
-    process.exit(1);
+    process.exitCode = 1;
   },
 );

@@ -47,6 +47,30 @@ export const KafkaSection = Type.Object(
   { additionalProperties: false, default: {}, description: 'Apache Kafka: durable history, one topic per sensor.' },
 );
 
+// An amount of ether with its unit, so YAML never rounds a large wei number through a float.
+const Amount = (def: string, what: string) =>
+  Type.String({
+    default: def,
+    pattern: '^([0-9]+ wei|[0-9]+(\\.[0-9]{1,9})? gwei|[0-9]+(\\.[0-9]{1,18})? ether)$',
+    hint: 'an amount with its unit, e.g. "0.01 ether", "5 gwei" or "1000 wei"',
+    description: `${what}, with its unit: "0.01 ether", "5 gwei", "1000 wei".`,
+  });
+
+/** Parameters `npm run deploy` gives a new DataMarketplace (its owner can change them later on chain). */
+export const MarketplaceDeploySection = Type.Object(
+  {
+    dspRegistrationPrice: Amount('0.01 ether', 'Fee to register a data stream principal'),
+    sensorRegistrationPrice: Amount('0.001 ether', 'Fee to register a sensor'),
+    commissionBps: Type.Integer({
+      minimum: 0,
+      maximum: 10000,
+      default: 500,
+      description: "Marketplace's share of each subscription, in basis points (500 = 5 %).",
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Initial marketplace parameters used by `npm run deploy`.' },
+);
+
 export const ChainSection = Type.Object(
   {
     rpcUrl: Type.String({
@@ -55,6 +79,23 @@ export const ChainSection = Type.Object(
       hint: 'an http(s):// or ws(s):// URL, or empty for the local stack',
       description: 'Ethereum JSON-RPC URL (http(s):// or ws(s)://). Empty: the local stack anvil node.',
     }),
+    marketplace: Type.String({
+      default: '',
+      pattern: '^(|0x[0-9a-fA-F]{40})$',
+      hint: 'a 0x-prefixed 20-byte address, or empty to read chain.deploymentFile',
+      description: 'Address of the DataMarketplace contract. Empty: the address recorded in chain.deploymentFile by `npm run deploy`.',
+    }),
+    marketplaceBlock: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Block the marketplace was deployed in, where following its events starts, when chain.marketplace is set (the deployment file records its own).',
+    }),
+    deploymentFile: Type.String({
+      default: '.cache/deployments/local.json',
+      minLength: 1,
+      description: 'JSON file (relative to the project root) that `npm run deploy` writes and the gateway reads: chain id, marketplace address, deployment block.',
+    }),
+    deploy: MarketplaceDeploySection,
   },
   { additionalProperties: false, default: {}, description: 'The Ethereum chain holding the marketplace contracts.' },
 );

@@ -21,7 +21,7 @@ abstract contract MarketplaceCore is MarketplaceAdmin, IMarketplaceHooks {
     int32 private constant MAX_LONGITUDE_E6 = 180_000_000;
 
     mapping(address account => address principal) public principalOf;
-    mapping(address account => uint256 amount) public pendingWithdrawal;
+    mapping(address sellerAccount => uint256 amount) public pendingWithdrawal;
     address[] private principalList;
 
     event PrincipalRegistered(address indexed principal, address indexed owner, string name);
@@ -74,8 +74,8 @@ abstract contract MarketplaceCore is MarketplaceAdmin, IMarketplaceHooks {
         return principalList.length;
     }
 
-    function principalAt(uint256 index) external view returns (address) {
-        return principalList[index];
+    function principalAt(uint256 i) external view returns (address) {
+        return principalList[i];
     }
 
     function principals() external view returns (address[] memory) {

@@ -1,0 +1,44 @@
+// CPU time and resident memory of a process, from /proc (Linux), sampled during a run.
+import { readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+export interface ProcSample {
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+export function sampleProc(pid: number): ProcSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a pid every second; stop() returns the CPU share (1.0 = one core) and peak RSS. */
+export function watchProc(pid: number): { stop(): { cpuCores: number; peakRssBytes: number; lastRssBytes: number } } {
+  const first = sampleProc(pid);
+  const t0 = Date.now();
+  let peak = first?.rssBytes ?? 0;
+  let last = first;
+  const timer = setInterval(() => {
+    last = sampleProc(pid) ?? last;
+    if (last) peak = Math.max(peak, last.rssBytes);
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      last = sampleProc(pid) ?? last;
+      const secs = (Date.now() - t0) / 1000;
+      const cpu = first && last ? (last.cpuSeconds - first.cpuSeconds) / secs : Number.NaN;
+      return { cpuCores: cpu, peakRssBytes: Math.max(peak, last?.rssBytes ?? 0), lastRssBytes: last?.rssBytes ?? 0 };
+    },
+  };
+}

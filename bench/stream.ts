@@ -1,0 +1,120 @@
+// One streaming run: devices publish open-loop through a target broker to buyers, from separate
+// load-generator processes. Returns exact latency percentiles and delivered/sent.
+import { fork, type ChildProcess } from 'node:child_process';
+import { hrtime } from 'node:process';
+import { fromRoot } from '../lib/paths.ts';
+import type { BuyerSpec, ChildMessage, CodecSpec, DeviceSpec, Endpoint, PublisherReport, SubscriberReport } from './loadgen/protocol.ts';
+import { watchProc } from './procstat.ts';
+import { Samples, perSecond, summarize, type Summary } from './stats.ts';
+
+export interface StreamSpec {
+  endpoint: Endpoint;
+  targetPid: number;
+  devices: DeviceSpec[];
+  buyers: BuyerSpec[];
+  /** index into devices for each buyer's topic, to compute delivered/sent */
+  buyerDevice: number[];
+  ratePerDevice: number;
+  qos: 0 | 1;
+  durationMs: number;
+  codec: CodecSpec;
+  publisherProcs?: number;
+  subscriberProcs?: number;
+}
+
+export interface StreamResult {
+  offeredRate: number;
+  sent: number;
+  acked: number;
+  expected: number;
+  delivered: number;
+  deliveredRatio: number;
+  duplicates: number;
+  lateSends: number;
+  e2e: Summary;
+  puback: Summary;
+  series: { second: number; p50: number; p99: number; max: number; count: number }[];
+  target: { cpuCores: number; peakRssBytes: number };
+  errors: string[];
+}
+
+function child(file: string): ChildProcess {
+  return fork(fromRoot('bench', 'loadgen', file), [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function next(c: ChildProcess, type: 'ready' | 'report'): Promise<ChildMessage> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: ChildMessage) => {
+      if (m.type === 'error') reject(new Error(m.message));
+      else if (m.type === type) resolve(m);
+      else return;
+      c.off('message', onMsg);
+    };
+    c.on('message', onMsg);
+    c.once('exit', (code) => reject(new Error(`load generator exited (${code}) before '${type}'`)));
+  });
+}
+
+function split<T>(items: T[], parts: number): T[][] {
+  const out: T[][] = Array.from({ length: Math.max(1, Math.min(parts, items.length)) }, () => []);
+  items.forEach((it, i) => out[i % out.length]!.push(it));
+  return out;
+}
+
+export async function runStream(spec: StreamSpec): Promise<StreamResult> {
+  const buyerGroups = split(spec.buyers.map((b, i) => ({ b, i })), spec.subscriberProcs ?? 2);
+  const subs = buyerGroups.map(() => child('subscriber.ts'));
+  buyerGroups.forEach((g, k) => subs[k]!.send({ role: 'subscriber', endpoint: spec.endpoint, buyers: g.map((x) => x.b), qos: spec.qos, codec: spec.codec }));
+  await Promise.all(subs.map((s) => next(s, 'ready')));
+
+  const deviceGroups = split(spec.devices, spec.publisherProcs ?? 2);
+  const pubs = deviceGroups.map(() => child('publisher.ts'));
+  const startNs = hrtime.bigint() + 2_000_000_000n; // 2 s to connect every device first
+  subs.forEach((s) => s.send({ type: 'start', startNs: String(startNs) }));
+  deviceGroups.forEach((g, k) => pubs[k]!.send({ role: 'publisher', endpoint: spec.endpoint, devices: g, ratePerDevice: spec.ratePerDevice, qos: spec.qos, startNs: String(startNs), durationMs: spec.durationMs, codec: spec.codec }));
+  const watch = watchProc(spec.targetPid);
+  const pubReports = (await Promise.all(pubs.map((p) => next(p, 'report')))).map((m) => (m as { report: PublisherReport }).report);
+  const target = watch.stop();
+  await new Promise((r) => setTimeout(r, 1500)); // let the last deliveries land
+  const subReports = await Promise.all(subs.map((s) => (s.send({ type: 'stop' }), next(s, 'report'))));
+  for (const c of [...pubs, ...subs]) c.kill();
+  return combine(spec, pubReports, subReports.map((m) => (m as { report: SubscriberReport }).report), buyerGroups, target);
+}
+
+function combine(spec: StreamSpec, pubs: PublisherReport[], subs: SubscriberReport[], groups: { b: BuyerSpec; i: number }[][], target: { cpuCores: number; peakRssBytes: number }): StreamResult {
+  const sentPerDevice: Record<number, number> = {};
+  for (const p of pubs) for (const [d, n] of Object.entries(p.sentPerDevice)) sentPerDevice[Number(d)] = (sentPerDevice[Number(d)] ?? 0) + n;
+  let expected = 0;
+  let delivered = 0;
+  subs.forEach((s, k) =>
+    groups[k]!.forEach(({ i }, j) => {
+      expected += sentPerDevice[spec.devices[spec.buyerDevice[i]!]!.index] ?? 0;
+      delivered += s.receivedPerBuyer[j] ?? 0;
+    }),
+  );
+  const lat = new Samples();
+  const times = new Samples();
+  const acks = new Samples();
+  for (const s of subs) {
+    lat.addAll(s.latencies);
+    times.addAll(s.recvOffsetsMs);
+  }
+  for (const p of pubs) acks.addAll(p.ackLatencies);
+  const series = perSecond(times.values(), lat.values(), 0).map(({ second, summary }) => ({ second, p50: summary.p50, p99: summary.p99, max: summary.max, count: summary.count }));
+  const sent = pubs.reduce((n, p) => n + p.sent, 0);
+  return {
+    offeredRate: spec.ratePerDevice * spec.devices.length,
+    sent,
+    acked: pubs.reduce((n, p) => n + p.acked, 0),
+    expected,
+    delivered,
+    deliveredRatio: expected === 0 ? Number.NaN : delivered / expected,
+    duplicates: subs.reduce((n, s) => n + s.duplicates, 0),
+    lateSends: pubs.reduce((n, p) => n + p.lateSends, 0),
+    e2e: summarize(lat.values()),
+    puback: summarize(acks.values()),
+    series,
+    target,
+    errors: [...pubs.flatMap((p) => p.errors), ...subs.flatMap((s) => s.errors)].slice(0, 20),
+  };
+}

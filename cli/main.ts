@@ -1,0 +1,34 @@
+// The `itrade` command. Every subcommand registers itself from cli/commands/; errors end in one
+// line on stderr (the stack trace only with --verbose) and a documented exit code (cli/exit.ts).
+import { Command, CommanderError } from 'commander';
+import { oneLine } from '../lib/errors.ts';
+import { registerConfig } from './commands/config.ts';
+import { registerStack } from './commands/stack.ts';
+import { CliContext, type GlobalOptions } from './context.ts';
+import { EXIT, exitCodeFor } from './exit.ts';
+
+const REGISTRARS = [registerStack, registerConfig];
+
+export async function main(argv: string[], io?: { out?: (l: string) => void; err?: (l: string) => void }): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  let context: CliContext | undefined;
+  const program = new Command('itrade')
+    .description('ITrade: marketplace gateway for encrypted IoT data streams')
+    .option('-c, --config <file>', 'configuration file (default: $ITRADE_CONFIG or config/itrade.yaml)')
+    .option('-v, --verbose', 'debug logs, and stack traces on errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => (io?.out ?? ((l) => process.stdout.write(l + '\n')))(s.trimEnd()), writeErr: (s) => (io?.err ?? ((l) => process.stderr.write(l + '\n')))(s.trimEnd()) })
+    .showSuggestionAfterError();
+  const ctx = () => (context ??= new CliContext(program.opts<GlobalOptions>(), io?.out, io?.err));
+  for (const register of REGISTRARS) register(program, ctx, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    const c = ctx();
+    c.err(`itrade: ${oneLine(err)}`);
+    if (c.opts.verbose && err instanceof Error && err.stack) c.err(err.stack);
+    return exitCodeFor(err);
+  }
+}

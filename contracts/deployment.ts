@@ -1,0 +1,96 @@
+// The deployment record: `npm run deploy` writes it to chain.deploymentFile, the gateway reads
+// it (unless chain.marketplace names the address) and checks that the marketplace really is on
+// the chain it talks to, so a reset local chain gives a clear error instead of silent nothing.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { getAddress, isAddress, parseUnits, type Provider } from 'ethers';
+import type { ItradeConfig } from '../config/schema.ts';
+import { itradeError, oneLine } from '../lib/errors.ts';
+import { resolvePath } from '../lib/paths.ts';
+import { attachMarketplace, type MarketplaceParams } from './client.ts';
+
+export interface DeploymentRecord {
+  chainId: number;
+  marketplace: string;
+  blockNumber: number;
+  transactionHash: string;
+  deployer: string;
+  deployedAt: string;
+  params: { dspRegistrationPrice: string; sensorRegistrationPrice: string; commissionBps: number };
+  implementations: { principal: string; sensor: string; subscription: string };
+}
+
+/** "0.01 ether" / "5 gwei" / "1000 wei" (the schema's pattern) to wei. */
+export function parseAmount(text: string): bigint {
+  const [num, unit] = text.trim().split(/\s+/);
+  return parseUnits(num!, unit);
+}
+
+export function marketplaceParams(cfg: ItradeConfig): MarketplaceParams {
+  const d = cfg.chain.deploy;
+  return { dspRegistrationPrice: parseAmount(d.dspRegistrationPrice), sensorRegistrationPrice: parseAmount(d.sensorRegistrationPrice), commissionBps: d.commissionBps };
+}
+
+export function writeDeployment(file: string, record: DeploymentRecord): void {
+  const path = resolvePath(file);
+  mkdirSync(dirname(path), { recursive: true });
+  // Write then rename: a reader never sees half a file.
+  writeFileSync(`${path}.tmp`, JSON.stringify(record, null, 2) + '\n');
+  renameSync(`${path}.tmp`, path);
+}
+
+export function readDeployment(file: string): DeploymentRecord {
+  const path = resolvePath(file);
+  if (!existsSync(path)) throw itradeError('CHAIN_DEPLOYMENT_MISSING', `${path} does not exist: run \`npm run deploy\` or set chain.marketplace`);
+  let rec: Partial<DeploymentRecord>;
+  try {
+    rec = JSON.parse(readFileSync(path, 'utf8')) as Partial<DeploymentRecord>;
+  } catch (err) {
+    throw itradeError('CHAIN_DEPLOYMENT_MISSING', `${path}: not a JSON deployment record`, { cause: err });
+  }
+  if (typeof rec.marketplace !== 'string' || !isAddress(rec.marketplace) || !Number.isInteger(rec.chainId) || !Number.isInteger(rec.blockNumber)) {
+    throw itradeError('CHAIN_DEPLOYMENT_MISSING', `${path}: needs marketplace (address), chainId and blockNumber`);
+  }
+  return rec as DeploymentRecord;
+}
+
+export interface MarketplaceLocation {
+  address: string;
+  /** Where following the marketplace's events starts. */
+  fromBlock: number;
+  source: 'config' | 'deployment-file';
+}
+
+/**
+ * The marketplace the configuration points at, checked against the connected chain: the chain
+ * id matches the deployment record, and the address answers as a DataMarketplace.
+ */
+export async function resolveMarketplace(cfg: ItradeConfig, provider: Provider): Promise<MarketplaceLocation> {
+  const fromConfig = cfg.chain.marketplace !== '';
+  const rec = fromConfig ? undefined : readDeployment(cfg.chain.deploymentFile);
+  const address = getAddress(fromConfig ? cfg.chain.marketplace : rec!.marketplace);
+  const where = fromConfig ? 'chain.marketplace' : resolvePath(cfg.chain.deploymentFile);
+  let chainId: bigint;
+  try {
+    chainId = (await provider.getNetwork()).chainId;
+  } catch (err) {
+    throw itradeError('CHAIN_RPC', `cannot ask the node for its chain id: ${oneLine(err)}`, { cause: err });
+  }
+  if (rec && BigInt(rec.chainId) !== chainId) {
+    throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: recorded for chain ${rec.chainId}, the node is chain ${chainId}`);
+  }
+  await assertMarketplace(provider, address, where);
+  return { address, fromBlock: rec ? rec.blockNumber : cfg.chain.marketplaceBlock, source: fromConfig ? 'config' : 'deployment-file' };
+}
+
+async function assertMarketplace(provider: Provider, address: string, where: string): Promise<void> {
+  const code = await provider.getCode(address);
+  if (code === '0x') throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: no contract at ${address} on this chain (was the chain reset? run \`npm run deploy\`)`);
+  try {
+    // Every DataMarketplace has the four built-in sensor types.
+    if ((await attachMarketplace(address, provider).sensorTypeCount()) >= 4n) return;
+  } catch {
+    /* not a marketplace: fall through */
+  }
+  throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: the contract at ${address} is not a DataMarketplace`);
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { main } from '../../cli/main.ts';
+import { fromRoot } from '../../lib/paths.ts';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'itrade-cli-'));
+
+test('--help lists the commands and exits 0', async () => {
+  const r = await run('--help');
+  assert.is(r.code, 0);
+  assert.match(r.out.join('\n'), /stack <action>/);
+  assert.match(r.out.join('\n'), /config/);
+});
+
+test('config check: the shipped file is ok', async () => {
+  const r = await run('config', 'check', fromRoot('config', 'itrade.yaml'));
+  assert.is(r.code, 0);
+  assert.match(r.out[0]!, /itrade\.yaml: ok/);
+});
+
+test('config check: a bad file exits 3 with one line naming the key', async () => {
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(file, 'kafka:\n  brokers: [nohost]\n');
+  const r = await run('config', 'check', file);
+  assert.is(r.code, 3);
+  assert.equal(r.out, []);
+  assert.is(r.err.length, 1);
+  assert.match(r.err[0]!, /^itrade: .*bad\.yaml: kafka\.brokers\[0\]: must be host:port \(got "nohost"\) \[ITRADE_ERR_CONFIG_INVALID\]$/);
+});
+
+test('--verbose adds the stack trace', async () => {
+  const file = join(dir, 'bad2.yaml');
+  writeFileSync(file, 'nope: 1\n');
+  const r = await run('--verbose', 'config', 'check', file);
+  assert.is(r.code, 3);
+  assert.ok(r.err.length > 1);
+  assert.match(r.err.slice(1).join('\n'), /\n\s+at /);
+});
+
+test('unknown command and bad stack action are usage errors (exit 2)', async () => {
+  assert.is((await run('stak')).code, 2);
+  const r = await run('stack', 'sideways');
+  assert.is(r.code, 2);
+  assert.match(r.err.join('\n'), /sideways/);
+});
+
+test.run();
