@@ -6,7 +6,7 @@ import type { Identity } from './auth/jwt.ts';
 export type PublishRoute =
   | { kind: 'sensor-data'; sensor: string }
   | { kind: 'buyer-request'; principal: string }
-  | { kind: 'seller-request'; principal: string }
+  | { kind: 'seller-reply'; principal: string }
   | { kind: 'deny'; reason: string };
 
 export type SubscribeRoute =
@@ -21,6 +21,11 @@ function ownTree(id: Identity, levels: string[]): 'buyers' | 'sellers' | undefin
   return levels[0] === 'buyers' || levels[0] === 'sellers' ? levels[0] : undefined;
 }
 
+/** Topics under buyers/<own>/ only the gateway writes: notices, and key answers (keys/<id>). */
+function gatewayOnly(levels: string[]): boolean {
+  return levels[2] === 'notices' || (levels[2] === 'keys' && !(levels.length === 4 && levels[3] === 'request'));
+}
+
 export function publishRoute(id: Identity, topic: string): PublishRoute {
   if (topic.startsWith('$')) return { kind: 'deny', reason: '$ topics are reserved to the broker' };
   if (id.kind === 'sensor') {
@@ -29,9 +34,11 @@ export function publishRoute(id: Identity, topic: string): PublishRoute {
   }
   const levels = topic.split('/');
   const tree = ownTree(id, levels);
-  // Only the gateway writes notices: a buyer must not forge one to itself or its other devices.
-  if (!tree || levels[2] === 'notices') return { kind: 'deny', reason: 'a principal publishes only under buyers/<own>/ or sellers/<own>/ (not notices)' };
-  return tree === 'buyers' ? { kind: 'buyer-request', principal: id.sub } : { kind: 'seller-request', principal: id.sub };
+  // A buyer must not forge what the gateway says to it (notices, key answers).
+  if (tree === 'buyers' && !gatewayOnly(levels)) return { kind: 'buyer-request', principal: id.sub };
+  // A seller's key agent answers on keys/replies only (docs/key-exchange.md).
+  if (tree === 'sellers' && topic === `sellers/${id.sub}/keys/replies`) return { kind: 'seller-reply', principal: id.sub };
+  return { kind: 'deny', reason: 'a principal publishes only under buyers/<own>/ (not notices or keys/<id>) or to sellers/<own>/keys/replies' };
 }
 
 export function subscribeRoute(id: Identity, filter: string): SubscribeRoute {
@@ -43,8 +50,9 @@ export function subscribeRoute(id: Identity, filter: string): SubscribeRoute {
   if (sensor !== undefined) return { kind: 'sensor', sensor };
   // Any other filter reaching sensors/ (sensors/+, sensors/#, #, +/...) could reach unpaid
   // sensors; and anything outside the principal's own tree reaches other principals.
-  if (ownTree(id, filter.split('/'))) return { kind: 'own' };
-  return { kind: 'deny', reason: 'only sensors/<address> and your own buyers/ or sellers/ tree can be subscribed' };
+  const tree = ownTree(id, filter.split('/'));
+  if (tree === 'buyers' || (tree === 'sellers' && filter === `sellers/${id.sub}/keys/requests`)) return { kind: 'own' };
+  return { kind: 'deny', reason: 'only sensors/<address>, your own buyers/<p>/ tree and sellers/<p>/keys/requests can be subscribed' };
 }
 
 /** Who may receive a message on `topic` (authorizeForward), apart from metering. */
@@ -52,5 +60,6 @@ export function mayReceive(id: Identity, topic: string): 'sensor' | 'yes' | 'no'
   if (topic.startsWith('$SYS/')) return id.kind === 'operator' ? 'yes' : 'no';
   if (id.kind !== 'principal') return 'no';
   if (sensorOfTopic(topic) !== undefined) return 'sensor';
-  return ownTree(id, topic.split('/')) ? 'yes' : 'no';
+  const tree = ownTree(id, topic.split('/'));
+  return tree === 'buyers' || (tree === 'sellers' && topic === `sellers/${id.sub}/keys/requests`) ? 'yes' : 'no';
 }

@@ -1,20 +1,20 @@
 // What the broker's hooks share: the layers behind their interfaces, the live sessions, and a way
 // to tell a buyer something. Built once by createBroker.
 import type { Aedes, Client } from 'aedes';
-import type { BuyerRequestHandler, Entitlements, Meter, PublishListener, SellerMessageHandler } from '../core/interfaces.ts';
+import type { BuyerRequestHandler, Entitlements, PublishListener, SellerMessageHandler } from '../core/interfaces.ts';
 import { sensorTopic } from '../core/topics.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TokenService } from './auth/jwt.ts';
 import type { RevocationStore } from './auth/revocation.ts';
 import { PrincipalChannel, noticeTopic, type Notice } from './channel.ts';
-import type { LeaseOptions } from './metering/leases.ts';
+import type { LeaseMeter, LeaseOptions } from './metering/leases.ts';
 import type { Sessions } from './sessions.ts';
 
 export interface BrokerDeps {
   tokens: TokenService;
   revocations: RevocationStore;
   entitlements: Entitlements;
-  meter: Meter;
+  meter: LeaseMeter;
   metering: LeaseOptions;
   publishListener?: PublishListener;
   buyerHandler?: BuyerRequestHandler;

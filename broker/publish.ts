@@ -46,16 +46,14 @@ const handToListener: Step = async (ctx, s) => {
   }
 };
 
-// Requests under the principal's own tree go to the bridge / key service. They answer on the
-// buyer's topics themselves, so the publish is not held up by them.
+// Buyer requests go to the bridge / key service of this instance; they answer on the buyer's
+// topics themselves, so the publish is not held up by them. Seller replies are not handed over
+// here: they travel the cluster bus to every instance (broker/server.ts, sellerReplies).
 const handToRequestHandler: Step = (ctx, s) => {
   const r = s.route!;
-  const payload = s.packet.payload as Buffer;
+  if (r.kind !== 'buyer-request' || !ctx.buyerHandler) return;
   const topic = s.packet.topic;
-  let work: Promise<void> | undefined;
-  if (r.kind === 'buyer-request') work = ctx.buyerHandler?.onBuyerMessage(r.principal, topic, payload);
-  if (r.kind === 'seller-request') work = ctx.sellerHandler?.onSellerMessage(r.principal, topic, payload);
-  work?.catch((err: unknown) => ctx.log.warn({ err, principal: s.session.identity.sub, topic }, 'request handler failed'));
+  ctx.buyerHandler.onBuyerMessage(r.principal, topic, s.packet.payload as Buffer).catch((err: unknown) => ctx.log.warn({ err, principal: r.principal, topic }, 'request handler failed'));
 };
 
 export const publishSteps: Step[] = [route, dropRetain, handToListener, handToRequestHandler];

@@ -83,6 +83,7 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   aedes.on('subscribe', onSubscribed(ctx));
   aedes.on('unsubscribe', onUnsubscribed(ctx));
   aedes.on('clientError', (client, err) => deps.log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  if (deps.sellerHandler) await sellerReplies(aedes, deps);
   const offChain = deps.entitlements.onEvent(onChainEvent(ctx));
   const offRevoked = deps.revocations.onRevoked(onRevocation(ctx));
 
@@ -124,6 +125,21 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     await new Promise<void>((r) => a.close(() => r()));
   };
   return { aedes: a, ctx, ports, buyers, sellers, close };
+}
+
+/**
+ * A key agent's reply may be awaited by any instance (docs/key-exchange.md), so every instance
+ * listens on the cluster bus for sellers/+/keys/replies. Only the agent of <s> can publish there
+ * (broker/acl.ts), so the topic names the authenticated seller.
+ */
+function sellerReplies(a: Aedes, deps: BrokerDeps): Promise<void> {
+  const handler = deps.sellerHandler!;
+  const deliver = (packet: { topic: string; payload: Buffer | string }, done: () => void): void => {
+    const seller = packet.topic.split('/')[1]!;
+    handler.onSellerMessage(seller, packet.topic, Buffer.from(packet.payload)).catch((err: unknown) => deps.log.warn({ err, seller }, 'seller handler failed'));
+    done();
+  };
+  return new Promise((resolve) => a.subscribe('sellers/+/keys/replies', deliver as never, () => resolve()));
 }
 
 function tlsServer(cfg: BrokerConfig, a: Aedes): Server {

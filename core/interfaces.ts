@@ -43,8 +43,6 @@ export interface Meter {
   /** Takes up to `n` entries from what the buyer paid for; returns how many were granted (0: used up). */
   take(buyer: string, sensor: string, n: number): Promise<number>;
   remaining(buyer: string, sensor: string): Promise<number>;
-  /** Gives back entries taken but not delivered (a lease returned when a session ends). */
-  release(buyer: string, sensor: string, n: number): Promise<void>;
 }
 
 export interface AcceptedPublish {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { BuyerChannel, BuyerRequestHandler, Entitlements, PublishListener, SellerChannel, SellerMessageHandler } from '../core/interfaces.ts';
+import type { BuyerChannel, BuyerRequestHandler, Entitlements, PrincipalDirectory, PublishListener, SellerChannel, SellerMessageHandler } from '../core/interfaces.ts';
 import { ChallengeStore } from '../broker/auth/challenge.ts';
 import { TokenService } from '../broker/auth/jwt.ts';
 import { RevocationStore } from '../broker/auth/revocation.ts';
@@ -14,7 +14,8 @@ import { ChainEntitlements, type SensorRegistration } from '../broker/chain/enti
 import { buildApi } from '../broker/http/api.ts';
 import { RedisMeter } from '../broker/metering/meter.ts';
 import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
-import { itradeError } from '../lib/errors.ts';
+import { itradeError, oneLine } from '../lib/errors.ts';
+import { readDeployment } from '../contracts/deployment.ts';
 import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
 import { LocalStack } from '../stack/stack.ts';
 
@@ -35,6 +36,8 @@ export interface GatewayHandle {
   tokens: TokenService;
   meter: RedisMeter;
   entitlements: Entitlements;
+  /** The chain adapter's principal keys (undefined when deps.entitlements replaced it). */
+  principals: PrincipalDirectory | undefined;
   buyers: BuyerChannel;
   sellers: SellerChannel;
   broker: BrokerHandle;
@@ -55,7 +58,8 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
     const maxTtl = Math.max(b.auth.principalTokenTtlSec, b.auth.sensorTokenTtlSec, b.auth.operatorTokenTtlSec);
     const revocations = new RevocationStore(redis, sub, prefix, maxTtl, log);
     await revocations.start();
-    const chain = deps.entitlements ?? new ChainEntitlements({ rpcUrl: ep.rpcUrl, ...b.entitlements }, redis, prefix, componentLogger(root, 'chain'));
+    const chainLog = componentLogger(root, 'chain');
+    const chain = deps.entitlements ?? new ChainEntitlements({ rpcUrl: ep.rpcUrl, ...b.entitlements, ...locateMarketplace(cfg, chainLog) }, redis, prefix, chainLog);
     if (chain instanceof ChainEntitlements) {
       chain.start();
       closers.unshift(() => chain.stop());
@@ -75,7 +79,7 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
     const close = async () => {
       for (const c of closers.splice(0)) await c();
     };
-    return { mqtt: broker.ports, httpPort, tokens, meter, entitlements: chain, buyers: broker.buyers, sellers: broker.sellers, broker, close };
+    return { mqtt: broker.ports, httpPort, tokens, meter, entitlements: chain, principals: chain instanceof ChainEntitlements ? chain : undefined, buyers: broker.buyers, sellers: broker.sellers, broker, close };
   } catch (err) {
     for (const c of closers.splice(0)) await Promise.resolve(c()).catch(() => undefined);
     throw err;
@@ -95,6 +99,22 @@ async function jwtSecret(cfg: ItradeConfig, redis: Redis, log: Logger): Promise<
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
   log.warn({ redisKey: key }, 'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production');
   return (await redis.get(key))!;
+}
+
+/**
+ * chain.marketplace, else the record `npm run deploy` wrote. Read without asking the node, so
+ * the gateway starts while the chain is down (chain checks then fail closed until it answers).
+ * No marketplace at all: every chain check fails closed.
+ */
+function locateMarketplace(cfg: ItradeConfig, log: Logger): { marketplace: string; fromBlock: number } {
+  if (cfg.chain.marketplace !== '') return { marketplace: cfg.chain.marketplace, fromBlock: cfg.chain.marketplaceBlock };
+  try {
+    const rec = readDeployment(cfg.chain.deploymentFile);
+    return { marketplace: rec.marketplace, fromBlock: rec.blockNumber };
+  } catch (err) {
+    log.warn({ err: oneLine(err) }, 'no marketplace configured or deployed: every chain check fails closed');
+    return { marketplace: '', fromBlock: 0 };
+  }
 }
 
 async function listenApi(api: FastifyInstance, host: string, port: number): Promise<number> {

@@ -21,3 +21,5 @@ export const SENSOR_ABI = [
 
 // SensorStatus: 0 Inactive, 1 Active, 2 Blocked.
 export const STATUS = ['inactive', 'active', 'blocked'] as const;
+
+export const PRINCIPAL_ABI = ['function rsaPublicKey() view returns (string)'] as const;

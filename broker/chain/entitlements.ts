@@ -4,11 +4,11 @@
 // address; each one refreshes the cache before listeners hear of it.
 import { Contract, Interface, JsonRpcProvider, Network, ZeroAddress, type Log } from 'ethers';
 import type { Redis } from 'ioredis';
-import type { EntitlementEvent, Entitlements, SensorInfo, SubscriptionGrant } from '../../core/interfaces.ts';
+import type { EntitlementEvent, Entitlements, PrincipalDirectory, SensorInfo, SubscriptionGrant } from '../../core/interfaces.ts';
 import { normAddress } from '../../core/topics.ts';
 import { itradeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
-import { MARKETPLACE_ABI, SENSOR_ABI, STATUS } from './abi.ts';
+import { MARKETPLACE_ABI, PRINCIPAL_ABI, SENSOR_ABI, STATUS } from './abi.ts';
 import { ChainCache, withTimeout } from './cache.ts';
 
 export interface ChainOptions {
@@ -31,7 +31,7 @@ type CachedSensor = Omit<SensorInfo, 'pricePerDataEntry'> & { pricePerDataEntry:
 
 const iface = new Interface(MARKETPLACE_ABI);
 
-export class ChainEntitlements implements Entitlements {
+export class ChainEntitlements implements Entitlements, PrincipalDirectory {
   readonly provider: JsonRpcProvider;
   private readonly market: Contract | undefined;
   private readonly cache: ChainCache;
@@ -65,6 +65,17 @@ export class ChainEntitlements implements Entitlements {
       return r === ZeroAddress ? null : normAddress(r);
     });
     return p ?? undefined;
+  }
+
+  /** The principal's registered RSA key (PEM); undefined for an unknown principal or none set. */
+  async rsaPublicKey(principal: string): Promise<string | undefined> {
+    const p = normAddress(principal);
+    const key = await this.cache.get(`rsa:${p}`, async () => {
+      if (!((await this.marketplace().getFunction('isPrincipal')(p)) as boolean)) return null;
+      const pem = (await new Contract(p, PRINCIPAL_ABI, this.provider).getFunction('rsaPublicKey')()) as string;
+      return pem === '' ? null : pem;
+    });
+    return key ?? undefined;
   }
 
   async sensor(sensor: string): Promise<SensorInfo | undefined> {
@@ -190,9 +201,12 @@ export class ChainEntitlements implements Entitlements {
         e = { kind: 'principal-registered', principal: normAddress(a.principal as string), owner };
         break;
       }
-      case 'PrincipalKeyUpdated':
-        e = { kind: 'principal-key-updated', principal: normAddress(a.principal as string) };
+      case 'PrincipalKeyUpdated': {
+        const principal = normAddress(a.principal as string);
+        await this.cache.invalidate(`rsa:${principal}`);
+        e = { kind: 'principal-key-updated', principal };
         break;
+      }
     }
     if (e) for (const listener of this.listeners) listener(e);
   }

@@ -8,6 +8,11 @@
 import type { Meter } from '../../core/interfaces.ts';
 import type { Logger } from '../../lib/log.ts';
 
+/** The shared counter, plus giving back what a lease did not spend (RedisMeter). */
+export interface LeaseMeter extends Meter {
+  release(buyer: string, sensor: string, n: number): Promise<void>;
+}
+
 export interface HeldEntry {
   topic: string;
   payload: Buffer;
@@ -46,7 +51,7 @@ export class LeaseBook {
   private readonly leases = new Map<string, Lease>();
 
   constructor(
-    private readonly meter: Meter,
+    private readonly meter: LeaseMeter,
     private readonly buyer: string,
     private readonly opts: LeaseOptions,
     private readonly host: LeaseHost,

@@ -3,7 +3,8 @@
 // instances take at once (Redis runs each script atomically). The limit is what the chain says
 // now: the sum of `dataEntries` over the buyer's valid, started subscriptions to the sensor.
 import type { Redis } from 'ioredis';
-import type { Entitlements, Meter } from '../../core/interfaces.ts';
+import type { Entitlements } from '../../core/interfaces.ts';
+import type { LeaseMeter } from './leases.ts';
 import { normAddress } from '../../core/topics.ts';
 
 // KEYS[1] counter; ARGV[1] limit, ARGV[2] wanted. Returns the entries granted (0: used up).
@@ -22,7 +23,7 @@ local back = math.min(tonumber(ARGV[1]), used)
 if back > 0 then redis.call('DECRBY', KEYS[1], back) end
 return back`;
 
-export class RedisMeter implements Meter {
+export class RedisMeter implements LeaseMeter {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

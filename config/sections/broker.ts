@@ -82,19 +82,12 @@ const Auth = Type.Object(
 
 const Entitlements = Type.Object(
   {
-    marketplace: Type.String({
-      default: '',
-      pattern: '^(|0x[0-9a-fA-F]{40})$',
-      hint: 'a 0x address, or empty',
-      description: 'DataMarketplace address (the shipped YAML reads ITRADE_MARKETPLACE). Empty: every chain check fails closed.',
-    }),
-    chainId: Type.Integer({ minimum: 1, default: 31337, description: 'Chain id of the RPC node (written into login messages; a node on another chain is refused).' }),
-    fromBlock: Type.Integer({ minimum: 0, default: 0, description: 'Block the marketplace was deployed at (log queries start here).' }),
+    chainId: Type.Integer({ minimum: 1, default: 31337, description: 'Chain id of the RPC node (written into login messages).' }),
     cacheTtlSec: Type.Integer({ minimum: 1, default: 60, description: 'How long a chain answer is served from the Redis cache.' }),
     rpcTimeoutMs: Type.Integer({ minimum: 100, default: 5000, description: 'A chain call slower than this counts as unreachable.' }),
     pollIntervalMs: Type.Integer({ minimum: 100, default: 1000, description: 'How often marketplace events are read.' }),
   },
-  { additionalProperties: false, default: {}, description: 'On-chain entitlements behind a Redis cache.' },
+  { additionalProperties: false, default: {}, description: 'On-chain entitlements behind a Redis cache (the marketplace is chain.marketplace or chain.deploymentFile).' },
 );
 
 const Metering = Type.Object(

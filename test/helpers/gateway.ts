@@ -24,13 +24,13 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
     {
       log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
       redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
-      chain: { rpcUrl: o.rpcUrl ?? svc.rpcUrl },
+      chain: { rpcUrl: o.rpcUrl ?? svc.rpcUrl, marketplace: o.marketplace ?? '', marketplaceBlock: o.fromBlock ?? 0, deploymentFile: '.cache/test-no-deployment.json' },
       broker: {
         ...b,
         listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0 }, ...(b.listeners as object) },
         http: { port: 0 },
         auth: { jwt: { secret: TEST_SECRET }, devSecret: false, ...(b.auth as object) },
-        entitlements: { marketplace: o.marketplace ?? '', fromBlock: o.fromBlock ?? 0, pollIntervalMs: 200, ...(b.entitlements as object) },
+        entitlements: { pollIntervalMs: 200, ...(b.entitlements as object) },
       },
     },
     'test',

@@ -8,10 +8,11 @@ import type { AcceptedPublish, PublishListener } from '../../core/interfaces.ts'
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';
-import { services } from '../helpers/services.ts';
+import { services, unique } from '../helpers/services.ts';
 
 const svc = services();
 let market: Market;
+let keyPrefix: string;
 let gw: GatewayHandle;
 let url: string;
 let seller: Account;
@@ -23,6 +24,8 @@ let device: MqttClient;
 let buyerClient: MqttClient;
 const received: { topic: string; payload: string }[] = [];
 const requests: { buyer: string; topic: string; payload: string }[] = [];
+const replies: { seller: string; payload: string }[] = [];
+let second: GatewayHandle;
 
 /** A history store the test controls: it records, and holds or fails each publish on demand. */
 class HeldListener implements PublishListener {
@@ -54,11 +57,15 @@ async function principalClient(a: Account, suffix = ''): Promise<MqttClient> {
 
 test.before(async () => {
   market = await Market.deploy(svc.rpcUrl);
+  keyPrefix = `${unique('acl')}:`;
+  const sellerHandler = { onSellerMessage: async (s: string, _t: string, p: Buffer) => void replies.push({ seller: s, payload: p.toString() }) };
   gw = await testGateway(
-    { marketplace: market.address, fromBlock: market.deployBlock },
-    { publishListener: listener, buyerHandler: { onBuyerMessage: async (b, topic, p) => void requests.push({ buyer: b, topic, payload: p.toString() }) } },
+    { marketplace: market.address, fromBlock: market.deployBlock, keyPrefix },
+    { publishListener: listener, sellerHandler, buyerHandler: { onBuyerMessage: async (b, topic, p) => void requests.push({ buyer: b, topic, payload: p.toString() }) } },
   );
   url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
+  // A second instance on the same Redis, to prove seller replies reach every instance.
+  second = await testGateway({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix }, { sellerHandler });
   seller = await market.principal('seller');
   buyer = await market.principal('buyer');
   paid = (await market.sensor(seller)).sensor;
@@ -74,14 +81,15 @@ test.before(async () => {
 test.after(async () => {
   await end(device, buyerClient);
   await gw.close();
+  await second.close();
   market.close();
 });
 
 test('SUBACK: paid sensor granted; unpaid, not yet started, wildcards, foreign trees and $SYS refused', async () => {
   assert.equal(await subscribeAck(buyerClient, [`buyers/${buyer.principal}/notices`]), [1]);
   const other = await market.principal('other');
-  const filters = [`sensors/${paid}`, `sensors/${unpaid}`, `sensors/${later}`, 'sensors/+', 'sensors/#', '#', '+/+', `buyers/${buyer.principal}/#`, `buyers/${other.principal}/#`, 'buyers/+/notices', `sellers/${buyer.principal}/keys/#`, '$SYS/#'];
-  assert.equal(await subscribeAck(buyerClient, filters), [1, 128, 128, 128, 128, 128, 128, 1, 128, 128, 1, 128]);
+  const filters = [`sensors/${paid}`, `sensors/${unpaid}`, `sensors/${later}`, 'sensors/+', 'sensors/#', '#', '+/+', `buyers/${buyer.principal}/#`, `buyers/${other.principal}/#`, 'buyers/+/notices', `sellers/${buyer.principal}/keys/requests`, `sellers/${buyer.principal}/keys/replies`, '$SYS/#'];
+  assert.equal(await subscribeAck(buyerClient, filters), [1, 128, 128, 128, 128, 128, 128, 1, 128, 128, 1, 128, 128]);
   const notices = await waitFor('two refusal notices', () => {
     const n = received.filter((r) => r.topic.endsWith('/notices')).map((r) => JSON.parse(r.payload) as { type: string; sensor: string });
     return n.length >= 2 ? n : undefined;
@@ -143,16 +151,33 @@ test('a sensor publishing anywhere but its own topic is disconnected without PUB
   }
 });
 
-test('buyer requests under its own tree reach the handler; notices and foreign trees are refused', async () => {
-  assert.is(await publishAck(buyerClient, `buyers/${buyer.principal}/replay/req`, '{"from":0}'), 'acked');
-  await waitFor('handler got the request', () => requests.find((r) => r.topic === `buyers/${buyer.principal}/replay/req`));
+test('buyer requests under its own tree reach the handler; notices, key answers and foreign trees are refused', async () => {
+  assert.is(await publishAck(buyerClient, `buyers/${buyer.principal}/keys/request`, '{"sensor":"x"}'), 'acked');
+  await waitFor('handler got the request', () => requests.find((r) => r.topic === `buyers/${buyer.principal}/keys/request`));
   assert.is(requests[0]!.buyer, buyer.principal);
-  const second = await principalClient(buyer, ':second');
-  assert.is(await publishAck(second, `buyers/${buyer.principal}/notices`, '{"type":"entries-exhausted"}'), 'closed');
-  await end(second);
-  const third = await principalClient(buyer, ':third');
-  assert.is(await publishAck(third, `sensors/${paid}`, 'fake reading'), 'closed');
-  await end(third);
+  for (const [suffix, topic] of [
+    [':second', `buyers/${buyer.principal}/notices`],
+    [':third', `buyers/${buyer.principal}/keys/3`],
+    [':fourth', `sensors/${paid}`],
+    [':fifth', `sellers/${buyer.principal}/keys/requests`],
+  ] as const) {
+    const c = await principalClient(buyer, suffix);
+    assert.is(await publishAck(c, topic, 'forged'), 'closed', topic);
+    await end(c);
+  }
+});
+
+test("a key agent's reply reaches the seller handler of every instance, named by the agent's principal", async () => {
+  const agent = await principalClient(seller, ':agent');
+  assert.equal(await subscribeAck(agent, [`sellers/${seller.principal}/keys/requests`]), [1]);
+  const asked: string[] = [];
+  agent.on('message', (t, p) => asked.push(`${t} ${p.toString()}`));
+  await gw.sellers.send(seller.principal, `sellers/${seller.principal}/keys/requests`, Buffer.from('req-1'), 1);
+  await waitFor('the agent got the request', () => asked.length === 1);
+  assert.is(await publishAck(agent, `sellers/${seller.principal}/keys/replies`, 'reply-1'), 'acked');
+  await waitFor('both instances heard the reply', () => replies.length === 2);
+  assert.equal(replies.map((r) => [r.seller, r.payload]), [[seller.principal, 'reply-1'], [seller.principal, 'reply-1']]);
+  await end(agent);
 });
 
 test('a gateway notice reaches only its buyer, on whichever connection', async () => {

@@ -63,6 +63,16 @@ test('the second check is served from the cache without an RPC call', async () =
   chain.stop();
 });
 
+test("a principal's RSA key is read from chain and cached", async () => {
+  const { chain, provider } = adapter(`${unique('rsa')}:`);
+  assert.is(await chain.rsaPublicKey(seller.principal), 'rsa');
+  const calls = provider.calls;
+  assert.is(await chain.rsaPublicKey(seller.principal), 'rsa');
+  assert.is(provider.calls, calls);
+  assert.is(await chain.rsaPublicKey(seller.wallet.address), undefined, 'an account is not a principal');
+  chain.stop();
+});
+
 test('concurrent checks of one key share one load', async () => {
   const { chain, provider } = adapter(`${unique('flight')}:`);
   const one = await market.sensor(seller);

@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Meter } from '../../../core/interfaces.ts';
-import { LeaseBook, type HeldEntry } from '../../../broker/metering/leases.ts';
+import { LeaseBook, type HeldEntry, type LeaseMeter as Meter } from '../../../broker/metering/leases.ts';
 import { createLogger } from '../../../lib/log.ts';
 
 const log = createLogger({ level: 'silent' });
