@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ChainSection, KafkaSection, LogSection, RedisSection } from './sections/services.ts';
 import { StackSection } from './sections/stack.ts';
+import { BridgeSection } from './sections/bridge.ts';
 
 export const ConfigSchema = Type.Object(
   {
@@ -12,6 +13,7 @@ export const ConfigSchema = Type.Object(
     kafka: KafkaSection,
     chain: ChainSection,
     stack: StackSection,
+    bridge: BridgeSection,
   },
   { additionalProperties: false, description: 'ITrade gateway configuration.' },
 );
