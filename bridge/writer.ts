@@ -44,7 +44,6 @@ interface Pending {
 // A write ends with these; anything else (Kafka down, topic not there yet) is retried.
 const FINAL = new Set<string>(['ITRADE_ERR_KAFKA_WRITE_FAILED', 'ITRADE_ERR_BRIDGE_CLOSED']);
 
-export const SENSOR_HEADER = 'itrade-sensor';
 export const RECEIVED_AT_HEADER = 'itrade-received-at';
 
 export class WriteThrough {
@@ -140,7 +139,9 @@ export class WriteThrough {
     // even if the gateway clock steps back; the original time travels in a header then.
     const timestamp = Math.max(p.receivedAt, this.lastTimestamp.get(topic) ?? 0);
     this.lastTimestamp.set(topic, timestamp);
-    const headers: Record<string, string> = { [SENSOR_HEADER]: p.sensor };
+    // The sensor id travels as the record key (and names the topic), not in a header: kafkajs's
+    // header encoding cost a third of the write throughput (45k vs 28k msg/s, docs/bridge.md).
+    const headers: Record<string, string> = {};
     if (timestamp !== p.receivedAt) headers[RECEIVED_AT_HEADER] = String(p.receivedAt);
     return { topic, key: p.sensor, value: p.payload, timestamp, headers };
   }

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import type { AppendRecord } from '../../bridge/log-store.ts';
 import { MemoryLogStore } from '../../bridge/memory-store.ts';
 import { createBridgeMetrics } from '../../bridge/metrics.ts';
-import { RECEIVED_AT_HEADER, SENSOR_HEADER, WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
+import { RECEIVED_AT_HEADER, WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
 import { itradeError, isItradeError } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { address, captureLog, publish } from '../helpers/bridge-fakes.ts';
@@ -64,7 +64,7 @@ test('a publish resolves once stored: exact bytes, keyed by sensor, receive time
   assert.ok(r!.value.equals(payload));
   assert.is(r!.key, sensor);
   assert.is(r!.timestamp, 1_700_000_000_123);
-  assert.equal(r!.headers, { [SENSOR_HEADER]: sensor });
+  assert.equal(r!.headers, {});
   await writer.close(100);
 });
 
