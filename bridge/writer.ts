@@ -250,8 +250,14 @@ export class WriteThrough {
   }
 
   private fail(batch: Pending[], err: ItradeError): void {
-    this.metrics.writeFailed.inc(batch.length);
-    this.log.error({ entries: batch.length, topics: [...new Set(batch.map((p) => p.record.topic))].slice(0, 5), err: err.message }, 'kafka refused a batch for good: publishes not acknowledged');
+    const ctx = { entries: batch.length, topics: [...new Set(batch.map((p) => p.record.topic))].slice(0, 5), err: err.message };
+    if (isItradeError(err, 'BRIDGE_CLOSED')) {
+      for (const p of batch) this.metrics.refused.inc({ qos: String(p.qos), reason: 'closed' });
+      this.log.warn(ctx, 'bridge closed before kafka acknowledged: publishes not acknowledged');
+    } else {
+      this.metrics.writeFailed.inc(batch.length);
+      this.log.error(ctx, 'kafka refused a batch for good: publishes not acknowledged');
+    }
     for (const p of batch) p.reject(err);
   }
 

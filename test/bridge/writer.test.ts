@@ -167,13 +167,15 @@ test('a permanent refusal rejects only the refused topic\'s publishes, the rest 
 });
 
 test('close waits for the store, then refuses what it could not write (never acknowledged)', async () => {
-  const { store, writer } = setup();
+  const { store, writer, metric } = setup();
   const sensor = address();
   await writer.ensureTopic(sensor);
   store.setAvailable(false);
   const pending = [writer.submit(publish(sensor, Buffer.from('a'), 1)), writer.submit(publish(sensor, Buffer.from('b'), 0))];
   await writer.close(30);
   assert.equal(await Promise.all(pending.map(code)), ['ITRADE_ERR_BRIDGE_CLOSED', 'ITRADE_ERR_BRIDGE_CLOSED']);
+  assert.is(await metric('itrade_bridge_refused_total', { reason: 'closed' }), 2);
+  assert.is(await metric('itrade_bridge_write_failed_entries_total'), 0);
 });
 
 test.run();
