@@ -6,6 +6,7 @@ import { ChainSection, KafkaSection, LogSection, RedisSection } from './sections
 import { KeyExchangeSection } from './sections/keys.ts';
 import { StackSection } from './sections/stack.ts';
 import { BrokerSection } from './sections/broker.ts';
+import { BridgeSection } from './sections/bridge.ts';
 
 export const ConfigSchema = Type.Object(
   {
@@ -16,6 +17,7 @@ export const ConfigSchema = Type.Object(
     stack: StackSection,
     keyExchange: KeyExchangeSection,
     broker: BrokerSection,
+    bridge: BridgeSection,
   },
   { additionalProperties: false, description: 'ITrade gateway configuration.' },
 );

@@ -1,0 +1,84 @@
+// How fast the write-through is against a real Kafka: 100-byte payloads from 100 sensors,
+// through Bridge.onPublish (batching, idempotent acks=all producer), each publish timed from
+// the call until its promise resolved (the delay before the broker may send the PUBACK).
+//   npx tsx bench/bridge-throughput.ts [seconds per phase, default 10]
+// Kafka: ITRADE_KAFKA_BROKERS, else the project's local stack (npm run stack:up). BENCH_LOG=debug: bridge logs.
+// Phases: fixed rates (2,000 and 20,000 msg/s, open loop), then closed loop at full speed.
+import { Registry } from 'prom-client';
+import { createKafkaBridge } from '../bridge/bridge.ts';
+import { loadConfigFile } from '../config/load.ts';
+import { configPath } from '../lib/paths.ts';
+import { createLogger } from '../lib/log.ts';
+import { LocalStack } from '../stack/stack.ts';
+import { FakeChannel, FakeEntitlements, FakeMeter, address, publish } from '../test/helpers/bridge-fakes.ts';
+
+const seconds = Number(process.argv[2] ?? 10);
+const cfg = loadConfigFile(configPath());
+const log = createLogger({ level: (process.env.BENCH_LOG ?? 'warn') as 'warn' });
+const brokers = process.env.ITRADE_KAFKA_BROKERS?.split(',') ?? new LocalStack(cfg, log).endpoints().kafkaBrokers;
+const bridge = createKafkaBridge({ ...cfg, bridge: { ...cfg.bridge, topicPrefix: `bench-${Date.now().toString(36)}.` } }, brokers, {
+  entitlements: new FakeEntitlements(),
+  meter: new FakeMeter(),
+  channel: new FakeChannel(),
+  registry: new Registry(),
+  log,
+});
+const sensors = Array.from({ length: 100 }, address);
+const payload = Buffer.alloc(100, 7);
+
+function pct(sorted: number[], p: number): string {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!.toFixed(2) : '-';
+}
+
+function report(name: string, lat: number[], ms: number, failed: number): void {
+  lat.sort((a, b) => a - b);
+  console.log(`${name.padEnd(22)} ${Math.round((lat.length / ms) * 1000).toString().padStart(7)} msg/s acked   ack latency ms p50 ${pct(lat, 50)}  p99 ${pct(lat, 99)}  p99.9 ${pct(lat, 99.9)}  max ${pct(lat, 100)}  refused ${failed}`);
+}
+
+// Open loop: sends on schedule whatever the answers, as independent devices do.
+async function fixedRate(rate: number, label = `fixed ${rate} msg/s`): Promise<void> {
+  const lat: number[] = [];
+  let failed = 0;
+  let sent = 0;
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    for (; sent < due; sent++) {
+      const start = performance.now();
+      pending.push(bridge.onPublish(publish(sensors[sent % sensors.length]!, payload, 1)).then(() => void lat.push(performance.now() - start), () => void failed++));
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  report(label, lat, performance.now() - t0, failed);
+}
+
+// Closed loop: every sensor keeps `window` publishes unacknowledged (MQTT receive window).
+async function fullSpeed(window: number): Promise<void> {
+  const lat: number[] = [];
+  let failed = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  const device = async (sensor: string) => {
+    const one = async (): Promise<void> => {
+      while (performance.now() < end) {
+        const start = performance.now();
+        await bridge.onPublish(publish(sensor, payload, 1)).then(() => void lat.push(performance.now() - start), () => void failed++);
+      }
+    };
+    await Promise.all(Array.from({ length: window }, one));
+  };
+  await Promise.all(sensors.map(device));
+  report(`full speed (window ${window})`, lat, performance.now() - t0, failed);
+}
+
+for (const s of sensors) await bridge.onSensorActivated(s);
+// Warm-up, not a result: connections, metadata, JIT, and Kafka still loading the logs of the
+// 100 topics it just created (produce latency is erratic for a few seconds after that).
+await fixedRate(500, 'warm-up (discard)');
+console.log(`Kafka ${brokers.join(',')}, ${seconds} s per phase, linger ${cfg.bridge.producer.lingerMs} ms, batch <= ${cfg.bridge.producer.maxBatchEntries} entries / ${cfg.bridge.producer.maxBatchBytes} B`);
+await fixedRate(2000);
+await fixedRate(20000);
+await fullSpeed(10);
+await bridge.close();

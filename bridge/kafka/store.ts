@@ -1,0 +1,230 @@
+// LogStore on Kafka through kafkajs 2.2.4: an idempotent producer with acks=all for appends,
+// the admin client for topics and offsets, and bounded Fetch requests for reads.
+import { CompressionTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { isItradeError, itradeError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { AppendRecord, Bounds, LogStore, ReadLimits, StoredRecord, TopicSpec } from '../log-store.ts';
+import type { KafkaClients } from './client.ts';
+import { PartitionFetcher } from './fetch.ts';
+
+// Errors after which this producer's id/sequence state is no use: a new producer (new id)
+// writes the batch again. Only then can a record be written twice (at-least-once).
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+const MAX_PRODUCER_RESTARTS = 3;
+const keyPartitioner = Partitioners.DefaultPartitioner();
+
+export interface KafkaStoreOptions {
+  requestTimeoutMs: number;
+  /** Called when the producer had to be replaced (see PRODUCER_STATE_ERRORS). */
+  onProducerRestart?: (reason: string) => void;
+}
+
+export class KafkaLogStore implements LogStore {
+  private producer: Producer;
+  private producerReady: Promise<void> | undefined;
+  private readonly admin: Admin;
+  private adminReady: Promise<void> | undefined;
+  private readonly fetcher: PartitionFetcher;
+  private readonly partitionCounts = new Map<string, number>();
+  // murmur2 per record was ~9% of the write path's CPU; a sensor topic has one key.
+  private readonly keyPartitions = new Map<string, number>();
+
+  constructor(private readonly clients: KafkaClients, private readonly log: Logger, private readonly opts: KafkaStoreOptions) {
+    this.producer = this.newProducer();
+    this.admin = clients.read.admin();
+    this.fetcher = new PartitionFetcher(clients.read);
+  }
+
+  async ensureTopic(topic: string, spec: TopicSpec): Promise<boolean> {
+    const configEntries = [
+      { name: 'retention.ms', value: String(spec.retentionMs) },
+      { name: 'min.insync.replicas', value: String(spec.minInsyncReplicas) },
+      // CreateTime: the record timestamp is the gateway's receive time, so "history from T" means receive time.
+      { name: 'message.timestamp.type', value: 'CreateTime' },
+    ];
+    try {
+      await this.connectAdmin();
+      const created = await this.admin.createTopics({
+        topics: [{ topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor, configEntries }],
+        waitForLeaders: true,
+      });
+      if (created) this.partitionCounts.set(topic, spec.partitions);
+      else await this.partitionCount(topic, true);
+      return created;
+    } catch (err) {
+      throw isItradeError(err) ? err : itradeError('KAFKA_TOPIC', `topic ${topic}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async partitionOf(topic: string, key: string): Promise<number> {
+    return this.partitionFor(topic, key, await this.partitionCount(topic));
+  }
+
+  async append(records: readonly AppendRecord[]): Promise<number[]> {
+    if (records.length === 0) return [];
+    const counts = new Map<string, number>();
+    for (const r of records) if (!counts.has(r.topic)) counts.set(r.topic, await this.partitionCount(r.topic));
+    const partitions = records.map((r) => this.partitionFor(r.topic, r.key, counts.get(r.topic)!));
+    const topicMessages = groupByTopic(records, partitions);
+    for (let restarts = 0; ; restarts++) {
+      try {
+        await this.connectProducer();
+        // acks -1: every in-sync replica has the batch before we acknowledge (PUBACK) anything.
+        // No compression: payloads are ciphertext and do not compress.
+        const meta = await this.producer.sendBatch({ acks: -1, timeout: this.opts.requestTimeoutMs, compression: CompressionTypes.None, topicMessages });
+        return offsetsOf(records, partitions, meta);
+      } catch (err) {
+        const type = errorType(err);
+        if (type && PRODUCER_STATE_ERRORS.has(type) && restarts < MAX_PRODUCER_RESTARTS) {
+          this.log.warn({ errorType: type, entries: records.length }, 'kafka producer state lost: new producer, batch written again');
+          this.opts.onProducerRestart?.(type);
+          await this.restartProducer();
+          continue;
+        }
+        throw itradeError('KAFKA_WRITE_FAILED', `${records.length} entries: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  async read(topic: string, partition: number, offset: number, limits: ReadLimits): Promise<StoredRecord[]> {
+    try {
+      const got = await this.fetchFrom(topic, partition, offset, limits.maxBytes);
+      return got.slice(0, limits.maxRecords).map((r) => ({ partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, value: r.value, headers: r.headers }));
+    } catch (err) {
+      throw itradeError('KAFKA_READ_FAILED', `${topic}/${partition} at ${offset}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async bounds(topic: string, partition: number): Promise<Bounds> {
+    try {
+      await this.connectAdmin();
+      const p = (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+      if (!p) throw new Error(`no partition ${partition}`);
+      return { start: Number(p.low), end: Number(p.high) };
+    } catch (err) {
+      throw itradeError('KAFKA_READ_FAILED', `offsets of ${topic}/${partition}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async offsetForTime(topic: string, partition: number, timestamp: number): Promise<number> {
+    try {
+      await this.connectAdmin();
+      // ListOffsets by time: the earliest offset whose timestamp is >= it; kafkajs gives the
+      // high watermark when there is none (admin/index.js fetchTopicOffsetsByTimestamp).
+      const p = (await this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).find((o) => o.partition === partition);
+      if (!p) throw new Error(`no partition ${partition}`);
+      return Number(p.offset);
+    } catch (err) {
+      throw itradeError('KAFKA_READ_FAILED', `offset by time in ${topic}/${partition}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.fetcher.close()]);
+  }
+
+  // A read below the log start (retention) starts at the log start; past the end, nothing.
+  private async fetchFrom(topic: string, partition: number, offset: number, maxBytes: number) {
+    try {
+      return await this.fetcher.fetch(topic, partition, offset, maxBytes);
+    } catch (err) {
+      if (errorType(err) !== 'OFFSET_OUT_OF_RANGE') throw err;
+      const b = await this.bounds(topic, partition);
+      if (offset >= b.end) return [];
+      return this.fetcher.fetch(topic, partition, Math.max(offset, b.start), maxBytes);
+    }
+  }
+
+  private newProducer(): Producer {
+    // One request in flight: kafkajs holds a lock per broker for an idempotent producer's whole
+    // produce round trip anyway (producer/sendMessages.js acquireBrokerLock), and the writer sends
+    // one batch at a time so a failed batch can never be overtaken by the next one.
+    return this.clients.write.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  private connectProducer(): Promise<void> {
+    this.producerReady ??= this.producer.connect().catch((err: unknown) => {
+      this.producerReady = undefined;
+      throw err;
+    });
+    return this.producerReady;
+  }
+
+  private async restartProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.producerReady = undefined;
+    await old.disconnect().catch(() => undefined);
+  }
+
+  private connectAdmin(): Promise<void> {
+    this.adminReady ??= this.admin.connect().catch((err: unknown) => {
+      this.adminReady = undefined;
+      throw err;
+    });
+    return this.adminReady;
+  }
+
+  private partitionFor(topic: string, key: string, count: number): number {
+    const memo = `${count}/${topic}/${key}`;
+    let p = this.keyPartitions.get(memo);
+    if (p === undefined) {
+      if (this.keyPartitions.size >= 100_000) this.keyPartitions.clear();
+      this.keyPartitions.set(memo, (p = keyPartition(topic, key, count)));
+    }
+    return p;
+  }
+
+  private async partitionCount(topic: string, refresh = false): Promise<number> {
+    const known = this.partitionCounts.get(topic);
+    if (known !== undefined && !refresh) return known;
+    try {
+      await this.connectAdmin();
+      const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      const n = md.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+      if (n === 0) throw new Error('no partitions');
+      this.partitionCounts.set(topic, n);
+      return n;
+    } catch (err) {
+      throw itradeError('KAFKA_TOPIC', `topic ${topic} not found: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** kafkajs's own key partitioner (murmur2, as the Java client), so any Kafka tool agrees. */
+function keyPartition(topic: string, key: string, count: number): number {
+  const partitionMetadata = Array.from({ length: count }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+  return keyPartitioner({ topic, partitionMetadata, message: { key, value: null } });
+}
+
+function groupByTopic(records: readonly AppendRecord[], partitions: number[]) {
+  const byTopic = new Map<string, { key: string; value: Buffer; partition: number; timestamp: string; headers: Record<string, string> }[]>();
+  records.forEach((r, i) => {
+    let list = byTopic.get(r.topic);
+    if (!list) byTopic.set(r.topic, (list = []));
+    list.push({ key: r.key, value: r.value, partition: partitions[i]!, timestamp: String(r.timestamp), headers: r.headers });
+  });
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+// A produce response gives each partition's base offset; records of one partition keep the
+// order they were given in (producer/groupMessagesPerPartition.js).
+function offsetsOf(records: readonly AppendRecord[], partitions: number[], meta: { topicName: string; partition: number; baseOffset?: string }[]): number[] {
+  const next = new Map<string, number>();
+  for (const m of meta) next.set(`${m.topicName}/${m.partition}`, Number(m.baseOffset));
+  return records.map((r, i) => {
+    const k = `${r.topic}/${partitions[i]}`;
+    const o = next.get(k);
+    if (o === undefined) throw itradeError('KAFKA_WRITE_FAILED', `no offset for ${k} in the produce response`);
+    next.set(k, o + 1);
+    return o;
+  });
+}
+
+function errorType(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const t = (e as { type?: string }).type;
+    if (t) return t;
+  }
+  return undefined;
+}

@@ -1,0 +1,283 @@
+// Write-through: every publish the broker accepted goes to its sensor's topic, and the promise
+// the broker awaits (to send the PUBACK) settles only when Kafka acknowledged it.
+//
+// Group commit: one batch is in flight at a time; publishes arriving meanwhile gather into the
+// next batch, which leaves as soon as the previous one is acknowledged. An idle bridge waits
+// `lingerMs` to gather. One batch in flight keeps a sensor's order even when a write fails
+// and is retried (a later batch can never overtake it).
+//
+// Bounded buffer (docs/bridge.md "Kafka unavailable"): everything accepted and not yet
+// acknowledged counts against maxEntries/maxBytes. Above the high-water mark QoS 0 is refused;
+// at the limit every publish is refused until the buffer is back under the high-water mark.
+// Each refusal is a typed error for the broker, a metric and a (rate-limited) log line.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AcceptedPublish } from '../core/interfaces.ts';
+import { isAddress } from '../core/topics.ts';
+import { isItradeError, itradeError, type ErrorName, type ItradeError } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
+import { Fifo } from './fifo.ts';
+import type { AppendRecord, LogStore, TopicSpec } from './log-store.ts';
+import type { BridgeMetrics, BufferState } from './metrics.ts';
+import { RefusalLog } from './refusal-log.ts';
+
+export interface WriterOptions {
+  topicOf(sensor: string): string;
+  topic: TopicSpec;
+  lingerMs: number;
+  maxBatchEntries: number;
+  maxBatchBytes: number;
+  maxPayloadBytes: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  stallWarnMs: number;
+  buffer: { maxEntries: number; maxBytes: number; highWaterPercent: number };
+}
+
+interface Pending {
+  record: AppendRecord;
+  qos: 0 | 1 | 2;
+  since: number; // performance.now() when accepted
+  resolve(): void;
+  reject(err: ItradeError): void;
+}
+
+// A write ends with these; anything else (Kafka down, topic not there yet) is retried.
+const FINAL = new Set<string>(['ITRADE_ERR_KAFKA_WRITE_FAILED', 'ITRADE_ERR_BRIDGE_CLOSED']);
+
+export const RECEIVED_AT_HEADER = 'itrade-received-at';
+
+export class WriteThrough {
+  private readonly queue = new Fifo<Pending>();
+  private entries = 0;
+  private bytes = 0;
+  private saturated = false;
+  private closed = false;
+  private flushing: Promise<void> | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private inflightSince = 0;
+  private readonly abort = new AbortController();
+  private available = true;
+  private readonly knownTopics = new Set<string>();
+  private readonly lastTimestamp = new Map<string, number>();
+  private readonly stallTimer: NodeJS.Timeout;
+  private readonly refusals: RefusalLog;
+  private readonly hwEntries: number;
+  private readonly hwBytes: number;
+
+  constructor(private readonly store: LogStore, private readonly opts: WriterOptions, private readonly metrics: BridgeMetrics, private readonly log: Logger) {
+    this.hwEntries = Math.max(1, Math.floor((opts.buffer.maxEntries * opts.buffer.highWaterPercent) / 100));
+    this.hwBytes = Math.floor((opts.buffer.maxBytes * opts.buffer.highWaterPercent) / 100);
+    this.refusals = new RefusalLog(log);
+    this.stallTimer = setInterval(() => this.checkStall(), Math.min(1000, Math.max(50, opts.stallWarnMs / 4)));
+    this.stallTimer.unref();
+  }
+
+  state(): BufferState {
+    return { entries: this.entries, bytes: this.bytes, kafkaAvailable: this.available };
+  }
+
+  /** PublishListener.onPublish: resolves once Kafka has the payload; rejects when refused. */
+  submit(p: AcceptedPublish): Promise<void> {
+    const refusal = this.admission(p);
+    if (refusal) {
+      const [name, reason] = refusal;
+      this.metrics.refused.inc({ qos: String(p.qos), reason });
+      this.refusals.note(reason, p.sensor, this.entries, this.bytes);
+      return Promise.reject(itradeError(name, `sensor ${p.sensor}, qos ${p.qos}`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ record: this.toRecord(p), qos: p.qos, since: performance.now(), resolve, reject });
+      this.entries += 1;
+      this.bytes += p.payload.length;
+      this.schedule();
+    });
+  }
+
+  /** Creates the sensor's topic (sensor activated); later publishes need no look-up. */
+  async ensureTopic(sensor: string): Promise<void> {
+    const topic = this.opts.topicOf(sensor);
+    if (await this.store.ensureTopic(topic, this.opts.topic)) {
+      this.metrics.topicsCreated.inc();
+      this.log.info({ sensor, topic }, 'sensor topic created');
+    }
+    this.knownTopics.add(topic);
+  }
+
+  /**
+   * Takes nothing more; waits up to `timeoutMs` for Kafka to acknowledge what it took, then
+   * rejects the rest (BRIDGE_CLOSED: not acknowledged, so QoS 1 devices send them again).
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    clearInterval(this.stallTimer);
+    this.kick();
+    const flushing = this.flushing;
+    const drained = flushing ? await Promise.race([flushing.then(() => true), sleep(timeoutMs, false)]) : true;
+    if (drained) return;
+    this.abort.abort();
+    this.failQueued(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
+    await flushing;
+  }
+
+  private admission(p: AcceptedPublish): [ErrorName, string] | undefined {
+    if (this.closed) return ['BRIDGE_CLOSED', 'closed'];
+    if (!isAddress(p.sensor)) return ['BRIDGE_BAD_PUBLISH', 'bad_publish'];
+    if (p.payload.length > this.opts.maxPayloadBytes) return ['BRIDGE_PAYLOAD_TOO_LARGE', 'too_large'];
+    const { maxEntries, maxBytes } = this.opts.buffer;
+    const high = this.entries >= this.hwEntries || this.bytes + p.payload.length > this.hwBytes;
+    if (this.saturated && !high) this.saturated = false; // hysteresis: reopen below the high-water mark
+    if (this.entries + 1 > maxEntries || this.bytes + p.payload.length > maxBytes) this.saturated = true;
+    // Saturated: refuse QoS 1 too, so a device's later messages cannot overtake a refused one.
+    if (this.saturated) return ['BRIDGE_BUFFER_FULL', 'buffer_full'];
+    if (p.qos === 0 && high) return ['BRIDGE_QOS0_SHED', 'qos0_shed'];
+    return undefined;
+  }
+
+  private toRecord(p: AcceptedPublish): AppendRecord {
+    const topic = this.opts.topicOf(p.sensor);
+    // Timestamps never go back within a topic, so "history from time T" is one offset onwards
+    // even if the gateway clock steps back; the original time travels in a header then.
+    const timestamp = Math.max(p.receivedAt, this.lastTimestamp.get(topic) ?? 0);
+    this.lastTimestamp.set(topic, timestamp);
+    // The sensor id travels as the record key (and names the topic), not in a header: kafkajs's
+    // header encoding cost a third of the write throughput (45k vs 28k msg/s, docs/bridge.md).
+    const headers: Record<string, string> = {};
+    if (timestamp !== p.receivedAt) headers[RECEIVED_AT_HEADER] = String(p.receivedAt);
+    return { topic, key: p.sensor, value: p.payload, timestamp, headers };
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.lingerTimer) return;
+    const full = this.queue.length >= this.opts.maxBatchEntries || this.bytes >= this.opts.maxBatchBytes;
+    if (full || this.opts.lingerMs === 0) this.kick();
+    else this.lingerTimer = setTimeout(() => this.kick(), this.opts.lingerMs);
+  }
+
+  private kick(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.drain().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.schedule();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      await this.writeBatch(batch, true);
+      for (const p of batch) {
+        this.entries -= 1;
+        this.bytes -= p.record.value.length;
+      }
+    }
+  }
+
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && batch.length < this.opts.maxBatchEntries) {
+      const size = this.queue.peek()!.record.value.length;
+      if (batch.length > 0 && bytes + size > this.opts.maxBatchBytes) break;
+      batch.push(this.queue.shift()!);
+      bytes += size;
+    }
+    return batch;
+  }
+
+  // Retries until Kafka takes the batch or refuses it for good. A permanent refusal of a batch
+  // spanning several topics is retried per topic, so one bad topic cannot fail the others
+  // (each partition gets the same records again, so the idempotent producer dedupes).
+  private async writeBatch(batch: Pending[], splittable: boolean): Promise<void> {
+    this.inflightSince = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.abortable(async () => {
+          await this.ensureTopics(batch);
+          await this.store.append(batch.map((p) => p.record));
+        });
+        this.acknowledge(batch);
+        return;
+      } catch (err) {
+        const e = isItradeError(err) ? err : itradeError('KAFKA_WRITE_FAILED', (err as Error).message, { cause: err });
+        if (FINAL.has(e.code)) return this.failOrSplit(batch, e, splittable);
+        if (attempt % 20 === 0) this.log.warn({ attempt, entries: batch.length, err: e.message }, 'kafka write failed: retrying');
+        await sleep(Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** Math.min(attempt, 16)));
+      }
+    }
+  }
+
+  private async failOrSplit(batch: Pending[], err: ItradeError, splittable: boolean): Promise<void> {
+    const topics = [...new Set(batch.map((p) => p.record.topic))];
+    if (!splittable || topics.length === 1 || isItradeError(err, 'BRIDGE_CLOSED')) return this.fail(batch, err);
+    for (const t of topics) await this.writeBatch(batch.filter((p) => p.record.topic === t), false);
+  }
+
+  // On close after the drain timeout, an append kafkajs still retries is abandoned (its
+  // publishes are rejected, so they are never acknowledged).
+  private abortable(fn: () => Promise<void>): Promise<void> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return Promise.reject(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      fn().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  private async ensureTopics(batch: Pending[]): Promise<void> {
+    for (const p of batch) {
+      if (this.knownTopics.has(p.record.topic)) continue;
+      await this.ensureTopic(p.record.key);
+    }
+  }
+
+  private acknowledge(batch: Pending[]): void {
+    const now = performance.now();
+    this.metrics.kafkaWriteSeconds.observe((now - this.inflightSince) / 1000);
+    this.metrics.batchEntries.observe(batch.length);
+    this.metrics.batchBytes.observe(batch.reduce((n, p) => n + p.record.value.length, 0));
+    this.metrics.written.inc(batch.length);
+    if (!this.available) {
+      this.available = true;
+      this.log.info({ outageMs: Math.round(now - this.inflightSince), backlog: this.entries }, 'kafka available again: draining the backlog in order');
+    }
+    for (const p of batch) {
+      this.metrics.publishAckSeconds.observe((now - p.since) / 1000);
+      p.resolve();
+    }
+  }
+
+  private fail(batch: Pending[], err: ItradeError): void {
+    const ctx = { entries: batch.length, topics: [...new Set(batch.map((p) => p.record.topic))].slice(0, 5), err: err.message };
+    if (isItradeError(err, 'BRIDGE_CLOSED')) {
+      for (const p of batch) this.metrics.refused.inc({ qos: String(p.qos), reason: 'closed' });
+      this.log.warn(ctx, 'bridge closed before kafka acknowledged: publishes not acknowledged');
+    } else {
+      this.metrics.writeFailed.inc(batch.length);
+      this.log.error(ctx, 'kafka refused a batch for good: publishes not acknowledged');
+    }
+    for (const p of batch) p.reject(err);
+  }
+
+  private failQueued(err: ItradeError): void {
+    const rest: Pending[] = [];
+    while (this.queue.length > 0) rest.push(this.queue.shift()!);
+    for (const p of rest) {
+      this.entries -= 1;
+      this.bytes -= p.record.value.length;
+      this.metrics.refused.inc({ qos: String(p.qos), reason: 'closed' });
+      p.reject(err);
+    }
+    if (rest.length > 0) this.log.warn({ entries: rest.length }, 'bridge closed with unwritten publishes: not acknowledged');
+  }
+
+  private checkStall(): void {
+    if (!this.flushing || !this.available) return;
+    const stalledMs = performance.now() - this.inflightSince;
+    if (stalledMs < this.opts.stallWarnMs) return;
+    this.available = false;
+    this.log.warn({ stalledMs: Math.round(stalledMs), entries: this.entries, bytes: this.bytes }, 'kafka unavailable: buffering, then refusing');
+  }
+}

@@ -1,0 +1,126 @@
+// The NDJSON history endpoint on the in-memory store: same entitlement and metering as the MQTT
+// replay, clear HTTP errors, and a slow reader that holds back the metered reads.
+import { get, type IncomingMessage } from 'node:http';
+import Fastify from 'fastify';
+import { Registry } from 'prom-client';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Bridge } from '../../bridge/bridge.ts';
+import { MemoryLogStore } from '../../bridge/memory-store.ts';
+import { validateConfig } from '../../config/load.ts';
+import { createLogger } from '../../lib/log.ts';
+import { FakeChannel, FakeEntitlements, FakeMeter, address, publish } from '../helpers/bridge-fakes.ts';
+
+const T0 = 1_750_000_000_000;
+
+async function setup(entries: number, size: number, http: Record<string, number> = {}, replay: Record<string, number> = {}) {
+  const config = validateConfig({ bridge: { http, replay, producer: { maxPayloadBytes: 1 << 16 } } }, 'test').bridge;
+  const entitlements = new FakeEntitlements();
+  const meter = new FakeMeter();
+  const bridge = new Bridge({ config, store: new MemoryLogStore(), entitlements, meter, channel: new FakeChannel(), registry: new Registry(), log: createLogger({ level: 'silent' }) });
+  const sensor = address();
+  const buyer = address();
+  await bridge.onSensorActivated(sensor);
+  await Promise.all(Array.from({ length: entries }, (_, i) => bridge.onPublish(publish(sensor, Buffer.alloc(size, i % 256), 1, T0 + i * 1000))));
+  const app = Fastify();
+  // The buyer's principal JWT is checked by the broker's verifier; here a header names the buyer.
+  await app.register(bridge.httpRoutes(async (req) => String(req.headers['x-buyer'])));
+  return { app, bridge, entitlements, meter, sensor, buyer };
+}
+
+function parse(body: string): Record<string, unknown>[] {
+  return body.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+test('streams one JSON line per entry from the subscription start, then an end line; metered', async () => {
+  const s = await setup(10, 3);
+  s.entitlements.grant(s.buyer, s.sensor, (T0 + 4000) / 1000, 100);
+  s.meter.pay(s.buyer, s.sensor, 100);
+  const res = await s.app.inject({ url: `/v1/sensors/${s.sensor}/history`, headers: { 'x-buyer': s.buyer } });
+  assert.is(res.statusCode, 200);
+  assert.match(res.headers['content-type'] as string, /^application\/x-ndjson/);
+  const lines = parse(res.body);
+  assert.equal(lines.slice(0, -1), Array.from({ length: 6 }, (_, i) => ({ offset: i + 4, timestamp: T0 + (i + 4) * 1000, payload: Buffer.alloc(3, i + 4).toString('base64') })));
+  assert.equal(lines.at(-1), { end: { reason: 'caught-up', sent: 6, next: 10 } });
+  assert.is(await s.meter.remaining(s.buyer, s.sensor), 94);
+  await s.app.close();
+  await s.bridge.close();
+});
+
+test('stops at the paid limit; from/offset/limit parameters', async () => {
+  const s = await setup(10, 3);
+  s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, 100);
+  s.meter.pay(s.buyer, s.sensor, 3);
+  const paid = parse((await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?from=${T0 + 2000}`, headers: { 'x-buyer': s.buyer } })).body);
+  assert.equal(paid.map((l) => l.offset ?? l.end), [2, 3, 4, { reason: 'paid-limit', sent: 3, next: 5 }]);
+  s.meter.pay(s.buyer, s.sensor, 10);
+  const lim = parse((await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?offset=8&limit=1`, headers: { 'x-buyer': s.buyer } })).body);
+  assert.equal(lim.map((l) => l.offset ?? l.end), [8, { reason: 'limit', sent: 1, next: 9 }]);
+  await s.app.close();
+  await s.bridge.close();
+});
+
+test('refusals carry the HTTP status and code', async () => {
+  const s = await setup(3, 3);
+  const call = async (q: string, sensor = s.sensor) => {
+    const res = await s.app.inject({ url: `/v1/sensors/${sensor}/history${q}`, headers: { 'x-buyer': s.buyer } });
+    return [res.statusCode, (res.json() as { error: { code: string } }).error.code];
+  };
+  assert.equal(await call(''), [403, 'ITRADE_ERR_REPLAY_NOT_SUBSCRIBED']);
+  s.entitlements.grant(s.buyer, s.sensor, (T0 + 1000) / 1000, 10);
+  assert.equal(await call(''), [402, 'ITRADE_ERR_REPLAY_PAID_UP']);
+  s.meter.pay(s.buyer, s.sensor, 10);
+  assert.equal(await call(`?from=${T0}`), [403, 'ITRADE_ERR_REPLAY_BEFORE_START']);
+  assert.equal(await call('?from=1&offset=2'), [400, 'ITRADE_ERR_REPLAY_BAD_REQUEST']);
+  assert.equal(await call('?limit=abc'), [400, 'ITRADE_ERR_REPLAY_BAD_REQUEST']);
+  assert.equal(await call('?since=1'), [400, 'ITRADE_ERR_REPLAY_BAD_REQUEST']);
+  assert.equal(await call('', 'not-an-address'), [400, 'ITRADE_ERR_REPLAY_BAD_REQUEST']);
+  await s.app.close();
+  await s.bridge.close();
+});
+
+test('a client that does not read holds back the stream: entries are read and metered only as it reads', async () => {
+  const total = 1200; // 16 KiB each: about 26 MB of NDJSON, more than socket buffers hold
+  const s = await setup(total, 16 * 1024, { chunkEntries: 8 });
+  s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, total);
+  s.meter.pay(s.buyer, s.sensor, total);
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  const res = await new Promise<IncomingMessage>((resolve) => get(`${url}/v1/sensors/${s.sensor}/history`, { headers: { 'x-buyer': s.buyer } }, resolve));
+  res.pause();
+  const metered = async () => total - (await s.meter.remaining(s.buyer, s.sensor));
+  await new Promise((r) => setTimeout(r, 300));
+  const first = await metered();
+  await new Promise((r) => setTimeout(r, 300));
+  // Whatever the kernel buffers, the stream stops reading and metering while nobody reads.
+  assert.is(await metered(), first, 'metering went on while the client read nothing');
+  assert.ok(first > 0 && first < total / 2, `metered ${first} of ${total} while the client read nothing`);
+  let body = '';
+  res.setEncoding('utf8');
+  res.on('data', (d: string) => (body += d));
+  res.resume();
+  await new Promise((r) => res.on('end', r));
+  const lines = parse(body);
+  assert.is(lines.length, total + 1);
+  assert.equal(lines.at(-1), { end: { reason: 'caught-up', sent: total, next: total } });
+  await s.app.close();
+  await s.bridge.close();
+});
+
+test('a client that goes away frees its replay slot (maxPerBuyer 1)', async () => {
+  const s = await setup(600, 16 * 1024, {}, { maxPerBuyer: 1 });
+  s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, 10_000);
+  s.meter.pay(s.buyer, s.sensor, 10_000);
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  const res = await new Promise<IncomingMessage>((resolve) => get(`${url}/v1/sensors/${s.sensor}/history`, { headers: { 'x-buyer': s.buyer } }, resolve));
+  res.pause();
+  const busy = await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?limit=1`, headers: { 'x-buyer': s.buyer } });
+  assert.is(busy.statusCode, 429);
+  res.destroy();
+  await new Promise((r) => setTimeout(r, 100));
+  const again = await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?limit=1`, headers: { 'x-buyer': s.buyer } });
+  assert.is(again.statusCode, 200);
+  await s.app.close();
+  await s.bridge.close();
+});
+
+test.run();

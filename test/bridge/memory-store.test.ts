@@ -1,0 +1,28 @@
+// The in-memory LogStore passes the LogStore contract, and an unavailable store makes appends
+// wait and then complete in order (what the writer's unit tests rely on).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MemoryLogStore } from '../../bridge/memory-store.ts';
+import { logStoreContract, type ContractContext } from './log-store.contract.ts';
+
+let n = 0;
+const contract = suite<ContractContext>('memory store contract', { store: new MemoryLogStore(), topic: () => `t${n++}` });
+logStoreContract(contract);
+contract.run();
+
+const extra = suite('memory store');
+
+extra('appends wait while unavailable and complete in call order when it returns', async () => {
+  const store = new MemoryLogStore();
+  await store.ensureTopic('t', { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1, retentionMs: -1 });
+  store.setAvailable(false);
+  const done: number[] = [];
+  const pending = [0, 1, 2].map((i) => store.append([{ topic: 't', key: 'k', value: Buffer.from([i]), timestamp: i, headers: {} }]).then(([o]) => done.push(o!)));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(done, []);
+  store.setAvailable(true);
+  await Promise.all(pending);
+  assert.equal(done, [0, 1, 2]);
+});
+
+extra.run();

@@ -1,0 +1,181 @@
+// The write-through on the in-memory store: acknowledgement after the write, batching of
+// concurrent publishes, the bounded buffer and its backpressure while the store is down, the
+// drain in order afterwards, and permanent failures that reject only what failed.
+import { Registry } from 'prom-client';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { AppendRecord } from '../../bridge/log-store.ts';
+import { MemoryLogStore } from '../../bridge/memory-store.ts';
+import { createBridgeMetrics } from '../../bridge/metrics.ts';
+import { RECEIVED_AT_HEADER, WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
+import { itradeError, isItradeError } from '../../lib/errors.ts';
+import { createLogger, type Logger } from '../../lib/log.ts';
+import { address, captureLog, publish } from '../helpers/bridge-fakes.ts';
+
+const SPEC = { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1, retentionMs: -1 };
+
+function options(over: Partial<WriterOptions> = {}): WriterOptions {
+  return {
+    topicOf: (s) => `p.${s}`,
+    topic: SPEC,
+    lingerMs: 2,
+    maxBatchEntries: 500,
+    maxBatchBytes: 1 << 20,
+    maxPayloadBytes: 1024,
+    retryInitialMs: 5,
+    retryMaxMs: 20,
+    stallWarnMs: 100,
+    buffer: { maxEntries: 1000, maxBytes: 1 << 20, highWaterPercent: 80 },
+    ...over,
+  };
+}
+
+function setup(over: Partial<WriterOptions> = {}, store = new MemoryLogStore(), log: Logger = createLogger({ level: 'silent' })) {
+  const registry = new Registry();
+  let writer: WriteThrough | undefined;
+  const metrics = createBridgeMetrics(registry, () => writer!.state(), () => ({ mqtt: 0, http: 0 }));
+  writer = new WriteThrough(store, options(over), metrics, log);
+  const metric = async (name: string, labels: Record<string, string> = {}) => {
+    const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name) as { values: { value: number; labels: Record<string, string> }[] } | undefined;
+    return m?.values.filter((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l)).reduce((n, v) => n + v.value, 0) ?? 0;
+  };
+  return { store, writer, metric };
+}
+
+async function stored(store: MemoryLogStore, topic: string) {
+  return store.read(topic, 0, 0, { maxBytes: 1 << 30, maxRecords: 1 << 30 });
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (err) {
+    return isItradeError(err) ? err.code : String(err);
+  }
+}
+
+test('a publish resolves once stored: exact bytes, keyed by sensor, receive time as timestamp', async () => {
+  const { store, writer } = setup();
+  const sensor = address();
+  const payload = Buffer.from([0, 1, 2, 0xff, 0x7b]);
+  await writer.submit(publish(sensor, payload, 1, 1_700_000_000_123));
+  const [r] = await stored(store, `p.${sensor}`);
+  assert.ok(r!.value.equals(payload));
+  assert.is(r!.key, sensor);
+  assert.is(r!.timestamp, 1_700_000_000_123);
+  assert.equal(r!.headers, {});
+  await writer.close(100);
+});
+
+test('concurrent publishes share batches, keep per-sensor order, and each resolves', async () => {
+  const { store, writer, metric } = setup();
+  const sensors = [address(), address(), address()];
+  const all = Array.from({ length: 600 }, (_, i) => writer.submit(publish(sensors[i % 3]!, Buffer.from(String(i)), i % 2 ? 1 : 0)));
+  await Promise.all(all);
+  assert.ok(store.appendSizes.length <= 4, `600 publishes took ${store.appendSizes.length} appends`);
+  for (const [k, s] of sensors.entries()) {
+    const got = (await stored(store, `p.${s}`)).map((r) => Number(r.value.toString()));
+    assert.equal(got, Array.from({ length: 200 }, (_, j) => j * 3 + k));
+  }
+  assert.is(await metric('itrade_bridge_written_entries_total'), 600);
+  assert.is(await metric('itrade_bridge_buffer_entries'), 0);
+  await writer.close(100);
+});
+
+test('store down: QoS 1 waits, QoS 0 is shed above the high-water mark, all is refused at the limit; then it drains in order', async () => {
+  const cap = captureLog();
+  const { store, writer, metric } = setup({ buffer: { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50 } }, new MemoryLogStore(), cap.log);
+  const sensor = address();
+  await writer.ensureTopic(sensor);
+  store.setAvailable(false);
+  const accepted = Array.from({ length: 5 }, (_, i) => writer.submit(publish(sensor, Buffer.from([i]), 1)));
+  assert.is(await code(writer.submit(publish(sensor, Buffer.from('q0'), 0))), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
+  accepted.push(...Array.from({ length: 5 }, (_, i) => writer.submit(publish(sensor, Buffer.from([5 + i]), 1))));
+  assert.is(await code(writer.submit(publish(sensor, Buffer.from('late'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
+  assert.is(await metric('itrade_bridge_buffer_entries'), 10);
+  assert.is(await metric('itrade_bridge_refused_total', { qos: '0', reason: 'qos0_shed' }), 1);
+  assert.is(await metric('itrade_bridge_refused_total', { qos: '1', reason: 'buffer_full' }), 1);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.is(await metric('itrade_bridge_kafka_available'), 0);
+  assert.ok(cap.lines.some((l) => l.msg === 'kafka unavailable: buffering, then refusing'));
+  assert.ok(cap.lines.some((l) => l.msg === 'bridge refused publishes' && l.reason === 'qos0_shed'));
+
+  store.setAvailable(true);
+  await Promise.all(accepted);
+  assert.equal((await stored(store, `p.${sensor}`)).map((r) => r.value[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.is(await metric('itrade_bridge_kafka_available'), 1);
+  assert.ok(cap.lines.some((l) => l.msg === 'kafka available again: draining the backlog in order'));
+  await writer.submit(publish(sensor, Buffer.from([10]), 0));
+  await writer.close(100);
+});
+
+test('after the limit, QoS 1 stays refused until the buffer is under the high-water mark', async () => {
+  const { store, writer } = setup({ buffer: { maxEntries: 4, maxBytes: 1 << 20, highWaterPercent: 50 } });
+  const sensor = address();
+  await writer.ensureTopic(sensor);
+  store.setAvailable(false);
+  const held = Array.from({ length: 4 }, () => writer.submit(publish(sensor, Buffer.from('x'), 1)));
+  assert.is(await code(writer.submit(publish(sensor, Buffer.from('y'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
+  store.setAvailable(true);
+  await Promise.all(held);
+  assert.is(await code(writer.submit(publish(sensor, Buffer.from('z'), 1))), 'resolved');
+  await writer.close(100);
+});
+
+test('too large, not a sensor address, or closed: refused with a code, nothing stored', async () => {
+  const { store, writer, metric } = setup();
+  const sensor = address();
+  assert.is(await code(writer.submit(publish(sensor, Buffer.alloc(1025), 1))), 'ITRADE_ERR_BRIDGE_PAYLOAD_TOO_LARGE');
+  assert.is(await code(writer.submit(publish('sensors/0x12', Buffer.from('a'), 1))), 'ITRADE_ERR_BRIDGE_BAD_PUBLISH');
+  await writer.close(100);
+  assert.is(await code(writer.submit(publish(sensor, Buffer.from('a'), 1))), 'ITRADE_ERR_BRIDGE_CLOSED');
+  assert.is(await metric('itrade_bridge_refused_total'), 3);
+  assert.is(await code(store.bounds(`p.${sensor}`, 0)), 'ITRADE_ERR_KAFKA_TOPIC');
+});
+
+test('timestamps never go back within a topic; the real receive time is kept in a header', async () => {
+  const { store, writer } = setup();
+  const sensor = address();
+  await Promise.all([5000, 4000, 6000].map((t) => writer.submit(publish(sensor, Buffer.from(String(t)), 1, t))));
+  const got = await stored(store, `p.${sensor}`);
+  assert.equal(got.map((r) => r.timestamp), [5000, 5000, 6000]);
+  assert.is(got[1]!.headers[RECEIVED_AT_HEADER], '4000');
+  assert.is(got[2]!.headers[RECEIVED_AT_HEADER], undefined);
+  await writer.close(100);
+});
+
+// Kafka refuses records of one topic for good (say its ACL changed): only those publishes fail.
+class RefusingStore extends MemoryLogStore {
+  constructor(private readonly badTopic: string) {
+    super();
+  }
+  override async append(records: readonly AppendRecord[]): Promise<number[]> {
+    if (records.some((r) => r.topic === this.badTopic)) throw itradeError('KAFKA_WRITE_FAILED', 'TOPIC_AUTHORIZATION_FAILED');
+    return super.append(records);
+  }
+}
+
+test('a permanent refusal rejects only the refused topic\'s publishes, the rest of the batch is written', async () => {
+  const [good, bad] = [address(), address()];
+  const { store, writer, metric } = setup({}, new RefusingStore(`p.${bad}`));
+  const results = await Promise.all([good, bad, good, bad].map((s, i) => code(writer.submit(publish(s, Buffer.from([i]), 1)))));
+  assert.equal(results, ['resolved', 'ITRADE_ERR_KAFKA_WRITE_FAILED', 'resolved', 'ITRADE_ERR_KAFKA_WRITE_FAILED']);
+  assert.equal((await stored(store, `p.${good}`)).map((r) => r.value[0]), [0, 2]);
+  assert.is(await metric('itrade_bridge_write_failed_entries_total'), 2);
+  await writer.close(100);
+});
+
+test('close waits for the store, then refuses what it could not write (never acknowledged)', async () => {
+  const { store, writer, metric } = setup();
+  const sensor = address();
+  await writer.ensureTopic(sensor);
+  store.setAvailable(false);
+  const pending = [writer.submit(publish(sensor, Buffer.from('a'), 1)), writer.submit(publish(sensor, Buffer.from('b'), 0))];
+  await writer.close(30);
+  assert.equal(await Promise.all(pending.map(code)), ['ITRADE_ERR_BRIDGE_CLOSED', 'ITRADE_ERR_BRIDGE_CLOSED']);
+  assert.is(await metric('itrade_bridge_refused_total', { reason: 'closed' }), 2);
+  assert.is(await metric('itrade_bridge_write_failed_entries_total'), 0);
+});
+
+test.run();
