@@ -37,6 +37,10 @@ export interface BrokerHandle {
   ports: MqttPorts;
   buyers: PrincipalChannel;
   sellers: PrincipalChannel;
+  /** Moves up to n unspent live-lease entries of this buyer and sensor to the caller (see LeaseBook.reclaim). */
+  reclaimCredit(buyer: string, sensor: string, n: number): number;
+  /** Unspent live-lease entries of this buyer and sensor on this instance. */
+  leaseCredit(buyer: string, sensor: string): number;
   close(): Promise<void>;
 }
 
@@ -124,7 +128,14 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     await persistence.destroy().catch(() => undefined);
     await new Promise<void>((r) => a.close(() => r()));
   };
-  return { aedes: a, ctx, ports, buyers, sellers, close };
+  const leased = (buyer: string) => ctx.sessions.filter((x) => x.identity.sub === buyer && x.leases !== undefined).map((x) => x.leases!);
+  const reclaimCredit = (buyer: string, sensor: string, n: number): number => {
+    let moved = 0;
+    for (const book of leased(buyer)) if (moved < n) moved += book.reclaim(sensor, n - moved);
+    return moved;
+  };
+  const leaseCredit = (buyer: string, sensor: string): number => leased(buyer).reduce((sum, book) => sum + book.credit(sensor), 0);
+  return { aedes: a, ctx, ports, buyers, sellers, reclaimCredit, leaseCredit, close };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { BuyerChannel, BuyerRequestHandler, Entitlements, PrincipalDirectory, PublishListener, SellerChannel, SellerMessageHandler } from '../core/interfaces.ts';
+import type { BuyerChannel, BuyerRequestHandler, Entitlements, Meter, PrincipalDirectory, PublishListener, SellerChannel, SellerMessageHandler } from '../core/interfaces.ts';
 import { ChallengeStore } from '../broker/auth/challenge.ts';
 import { TokenService } from '../broker/auth/jwt.ts';
 import { RevocationStore } from '../broker/auth/revocation.ts';
@@ -18,6 +18,11 @@ import { itradeError, oneLine } from '../lib/errors.ts';
 import { readDeployment } from '../contracts/deployment.ts';
 import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
 import { LocalStack } from '../stack/stack.ts';
+import { Registry } from 'prom-client';
+import { createKafkaBridge, type Bridge } from '../bridge/bridge.ts';
+import { bearer } from '../broker/http/api.ts';
+import { createKeyService, type KeyService } from './keys/key-service.ts';
+import { BuyerRouter, LateChannel } from './wiring.ts';
 
 export interface GatewayDeps {
   log?: Logger;
@@ -28,6 +33,8 @@ export interface GatewayDeps {
   sellerHandler?: SellerMessageHandler;
   /** Aedes instance id (default: random). */
   brokerId?: string;
+  /** Metrics registry (default: a new one, served on /metrics). */
+  registry?: Registry;
 }
 
 export interface GatewayHandle {
@@ -41,6 +48,10 @@ export interface GatewayHandle {
   buyers: BuyerChannel;
   sellers: SellerChannel;
   broker: BrokerHandle;
+  /** The Kafka bridge, unless deps.publishListener replaced it. */
+  bridge: Bridge | undefined;
+  keys: KeyService | undefined;
+  registry: Registry;
   close(): Promise<void>;
 }
 
@@ -65,13 +76,22 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
       closers.unshift(() => chain.stop());
     }
     const meter = new RedisMeter(redis, prefix, chain);
-    const brokerDeps = { tokens, revocations, entitlements: chain, meter, metering: b.metering, publishListener: deps.publishListener, buyerHandler: deps.buyerHandler, sellerHandler: deps.sellerHandler, log };
+    const registry = deps.registry ?? new Registry();
+    let live: Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'> = { reclaimCredit: () => 0, leaseCredit: () => 0 };
+    const services = plugServices(cfg, deps, { chain, meter: replayMeter(meter, () => live), redis, registry, kafkaBrokers: ep.kafkaBrokers, log: root });
+    closers.unshift(...services.closers);
+    const brokerDeps = { tokens, revocations, entitlements: chain, meter, metering: b.metering, publishListener: services.publishListener, buyerHandler: services.buyerHandler, sellerHandler: services.sellerHandler, log };
     const broker = await createBroker({ cfg: b, redisUrl: ep.redisUrl, keyPrefix: prefix, id: deps.brokerId }, brokerDeps);
+    live = broker;
+    services.channel.bind(broker.buyers);
+    services.sellerChannel.bind(broker.sellers);
+    // Closed before the services: no new publish reaches a bridge that is draining.
     closers.unshift(() => broker.close());
     let httpPort: number | undefined;
     if (b.http.enabled) {
       const challenges = new ChallengeStore(redis, prefix, { ttlSec: b.auth.challengeTtlSec, domain: b.auth.siweDomain, uri: b.auth.siweUri, chainId: b.entitlements.chainId });
-      const api = buildApi({ tokens, challenges, revocations, entitlements: chain, registrations: chain, publishListener: deps.publishListener, ttl: { principal: b.auth.principalTokenTtlSec, sensor: b.auth.sensorTokenTtlSec }, log });
+      const api = buildApi({ tokens, challenges, revocations, entitlements: chain, registrations: chain, publishListener: services.publishListener, ttl: { principal: b.auth.principalTokenTtlSec, sensor: b.auth.sensorTokenTtlSec }, log });
+      if (services.bridge) await api.register(services.bridge.httpRoutes(async (req) => (await bearer({ tokens, revocations }, req, 'principal')).sub));
       httpPort = await listenApi(api, b.http.host, b.http.port);
       closers.unshift(() => api.close());
     }
@@ -79,7 +99,7 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
     const close = async () => {
       for (const c of closers.splice(0)) await c();
     };
-    return { mqtt: broker.ports, httpPort, tokens, meter, entitlements: chain, principals: chain instanceof ChainEntitlements ? chain : undefined, buyers: broker.buyers, sellers: broker.sellers, broker, close };
+    return { mqtt: broker.ports, httpPort, tokens, meter, entitlements: chain, principals: chain instanceof ChainEntitlements ? chain : undefined, buyers: broker.buyers, sellers: broker.sellers, broker, bridge: services.bridge, keys: services.keys, registry, close };
   } catch (err) {
     for (const c of closers.splice(0)) await Promise.resolve(c()).catch(() => undefined);
     throw err;
@@ -124,4 +144,63 @@ async function listenApi(api: FastifyInstance, host: string, port: number): Prom
     throw itradeError('BROKER_LISTENER', `broker.http: cannot listen on ${host}:${port}`, { cause: err });
   }
   return (api.server.address() as AddressInfo).port;
+}
+
+interface Plugged {
+  bridge: Bridge | undefined;
+  keys: KeyService | undefined;
+  publishListener: PublishListener | undefined;
+  buyerHandler: BuyerRequestHandler | undefined;
+  sellerHandler: SellerMessageHandler | undefined;
+  channel: LateChannel;
+  sellerChannel: LateChannel;
+  closers: (() => Promise<unknown> | void)[];
+}
+
+/**
+ * The services behind the broker: the Kafka bridge (history and replay) and the key service,
+ * each replaced by what deps gives instead (tests that isolate the broker). Closers run bridge
+ * first (drain to Kafka), then the key service.
+ */
+function plugServices(
+  cfg: ItradeConfig,
+  deps: GatewayDeps,
+  s: { chain: Entitlements; meter: Meter; redis: Redis; registry: Registry; kafkaBrokers: string[]; log: Logger },
+): Plugged {
+  const channel = new LateChannel();
+  const sellerChannel = new LateChannel();
+  const bridge = deps.publishListener ? undefined : createKafkaBridge(cfg, s.kafkaBrokers, { entitlements: s.chain, meter: s.meter, channel, registry: s.registry, log: s.log });
+  const directory = s.chain instanceof ChainEntitlements ? s.chain : undefined;
+  const keys =
+    deps.buyerHandler || deps.sellerHandler || !directory
+      ? undefined
+      : createKeyService({ entitlements: s.chain, meter: s.meter, directory, buyers: channel, sellers: sellerChannel, redis: s.redis, keyPrefix: cfg.redis.keyPrefix, options: cfg.keyExchange, log: componentLogger(s.log, 'keys') });
+  const routes: Record<string, BuyerRequestHandler> = {};
+  if (bridge) routes.replay = bridge;
+  if (keys) routes.keys = keys;
+  return {
+    bridge,
+    keys,
+    publishListener: deps.publishListener ?? bridge,
+    buyerHandler: deps.buyerHandler ?? (Object.keys(routes).length ? new BuyerRouter(routes) : undefined),
+    sellerHandler: deps.sellerHandler ?? keys,
+    channel,
+    sellerChannel,
+    closers: [() => bridge?.close(cfg.broker.limits.drainTimeoutMs), () => keys?.close()],
+  };
+}
+
+/**
+ * The meter replays draw from: the shared counter first, then the unspent credit this buyer's
+ * live subscriptions hold on this instance. Without the second step a live lease (up to
+ * broker.metering.leaseSize entries) would keep a replay from entries the buyer paid for.
+ */
+function replayMeter(meter: Meter, live: () => Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'>): Meter {
+  return {
+    remaining: async (b, s) => (await meter.remaining(b, s)) + live().leaseCredit(b, s),
+    async take(b, s, n) {
+      const granted = await meter.take(b, s, n);
+      return granted < n ? granted + live().reclaimCredit(b, s, n - granted) : granted;
+    },
+  };
 }

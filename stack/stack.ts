@@ -123,12 +123,17 @@ export class LocalStack {
     }
   }
 
+  // An existing service may be busy or still starting: ask a few times before calling it down.
   private async checkExternal(s: LocalService, endpoint: string): Promise<ServiceStatus> {
-    try {
-      const detail = await PROBES[s.name](endpoint, 5000);
-      return { name: s.name, mode: 'external', endpoint, healthy: true, detail };
-    } catch (err) {
-      throw itradeError('STACK_UNREACHABLE', `${s.name}: configured service ${endpoint} does not answer: ${oneLine(err)}`, { cause: err });
+    const deadline = Date.now() + Math.min(this.cfg.stack.startTimeoutMs, 15_000);
+    for (;;) {
+      try {
+        const detail = await PROBES[s.name](endpoint, 5000);
+        return { name: s.name, mode: 'external', endpoint, healthy: true, detail };
+      } catch (err) {
+        if (Date.now() >= deadline) throw itradeError('STACK_UNREACHABLE', `${s.name}: configured service ${endpoint} does not answer: ${oneLine(err)}`, { cause: err });
+        await sleep(500);
+      }
     }
   }
 

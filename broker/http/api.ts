@@ -34,7 +34,7 @@ function field(b: Body, name: string, pattern: RegExp, what: string): string {
   return v;
 }
 
-async function bearer(deps: ApiDeps, req: FastifyRequest, kind: Identity['kind']): Promise<Identity> {
+export async function bearer(deps: Pick<ApiDeps, 'tokens' | 'revocations'>, req: FastifyRequest, kind: Identity['kind']): Promise<Identity> {
   const h = req.headers.authorization;
   if (!h || !h.startsWith('Bearer ')) throw itradeError('AUTH_TOKEN_MISSING', 'Authorization: Bearer <token> is required');
   const id = await deps.tokens.verify(h.slice('Bearer '.length).trim());

@@ -159,6 +159,19 @@ export class LeaseBook {
     if (this.leases.get(sensor) === lease) this.leases.delete(sensor);
   }
 
+  /**
+   * Hands up to `n` unspent entries of this lease to another delivery path of the same buyer
+   * (a replay): the credit moves, it is not released, so delivered <= paid still holds. The lease
+   * stays open; once empty it refills from the counter as usual.
+   */
+  reclaim(sensor: string, n: number): number {
+    const lease = this.leases.get(sensor);
+    if (!lease || lease.closed || lease.held.length > 0) return 0;
+    const moved = Math.max(0, Math.min(n, lease.credit));
+    lease.credit -= moved;
+    return moved;
+  }
+
   /** Ends one sensor's lease and gives the unspent credit back. */
   async close(sensor: string): Promise<void> {
     const lease = this.leases.get(sensor);

@@ -15,6 +15,8 @@ export interface TestGatewayOptions {
   fromBlock?: number;
   broker?: Record<string, unknown>;
   rpcUrl?: string;
+  /** Kafka topic prefix of the bridge (default: unique per gateway, so tests never share topics). */
+  topicPrefix?: string;
 }
 
 export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
@@ -24,6 +26,8 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
     {
       log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
       redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
+      kafka: { brokers: svc.kafkaBrokers },
+      bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
       chain: { rpcUrl: o.rpcUrl ?? svc.rpcUrl, marketplace: o.marketplace ?? '', marketplaceBlock: o.fromBlock ?? 0, deploymentFile: '.cache/test-no-deployment.json' },
       broker: {
         ...b,

@@ -35,6 +35,14 @@ async function makeStack(overrides: { redisPort?: number } = {}): Promise<LocalS
 
 test('up, up again, status, down', async () => {
   const stack = await makeStack();
+  try {
+    await lifecycle(stack);
+  } finally {
+    await stack.down();
+  }
+});
+
+async function lifecycle(stack: LocalStack): Promise<void> {
   const first = await stack.up();
   assert.equal(first.map((s) => [s.name, s.mode, s.healthy]), [['redis', 'local', true], ['kafka', 'external', true], ['chain', 'local', true]], JSON.stringify(first));
   assert.match(first[0]!.detail, /started; PONG/);
@@ -60,8 +68,7 @@ test('up, up again, status, down', async () => {
   const again = await stack.up();
   assert.ok(again.every((s) => s.healthy), JSON.stringify(again));
   assert.equal(again.map((s) => s.endpoint), first.map((s) => s.endpoint), 'a restart moved to other ports');
-  await stack.down();
-});
+}
 
 test('a taken port is reported with its configuration key, nothing is left running', async () => {
   const port = await freePort();
@@ -83,7 +90,8 @@ test('a taken port is reported with its configuration key, nothing is left runni
 test('an unreachable external service is reported, not started', async () => {
   const deadPort = await freePort();
   const cfg = validateConfig({ redis: { url: `redis://127.0.0.1:${deadPort}` }, kafka: { brokers: svc.kafkaBrokers }, chain: { rpcUrl: svc.rpcUrl }, stack: { dir: mkdtempSync(join(tmpdir(), 'itrade-stack-')) } }, 't');
-  const res = await new LocalStack(cfg, log).up();
+  const stack = new LocalStack(cfg, log);
+  const res = await stack.up().finally(() => stack.down());
   const redis = res.find((s) => s.name === 'redis')!;
   assert.is(redis.mode, 'external');
   assert.is(redis.error?.code, 'ITRADE_ERR_STACK_UNREACHABLE');

@@ -102,4 +102,22 @@ test('a failing counter holds entries and retries instead of delivering unpaid o
   assert.equal(delivered, ['0', '1', '2', '3', '4']);
 });
 
+test('reclaim moves unspent credit out of a lease without releasing it', async () => {
+  const meter = new MemoryMeter(6);
+  const { b, delivered, exhausted, offer } = book(meter);
+  assert.is(await b.open('s'), 4);
+  offer('a');
+  assert.is(b.reclaim('s', 10), 3, 'all unspent credit moves');
+  assert.is(meter.used, 4, 'moved credit stays counted: the taker delivers it');
+  assert.is(b.reclaim('s', 1), 0);
+  offer('b'); // no credit: held, refilled from what is left (2)
+  await settle();
+  offer('c');
+  offer('d'); // 2 paid entries left for live after the 3 moved: c is the last
+  await settle();
+  assert.equal(delivered, ['a', 'b', 'c']);
+  assert.ok(meter.used <= 6);
+  assert.equal(exhausted, ['s']);
+});
+
 test.run();
