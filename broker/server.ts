@@ -63,6 +63,11 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
   // The pub/sub prefix ends in '/' so it is a topic level of its own and wildcards still match.
   const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
+  // A Redis outage must not end the process: mqemitter-redis re-emits connection errors on an
+  // emitter with no listener (which throws); ioredis reconnects by itself, so log and go on.
+  const redisDown = (what: string) => (err: Error) => deps.log.warn({ err: err.message, what }, 'redis connection error; reconnecting');
+  (mq as { state: { on(e: 'error', f: (err: Error) => void): void } }).state.on('error', redisDown('message bus'));
+  sessionsDb.on('error', redisDown('sessions'));
   const persistence = persistenceRedis({ conn: sessionsDb });
   aedes = await Aedes.createBroker({
     ...(opts.id ? { id: opts.id } : {}),

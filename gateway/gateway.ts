@@ -62,6 +62,9 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
   const prefix = cfg.redis.keyPrefix;
   const redis = new Redis(ep.redisUrl);
   const sub = new Redis(ep.redisUrl);
+  for (const [conn, what] of [[redis, 'commands'], [sub, 'revocation events']] as const) {
+    conn.on('error', (err: Error) => log.warn({ err: err.message, what }, 'redis connection error; reconnecting'));
+  }
   const b = cfg.broker;
   const closers: (() => Promise<unknown> | void)[] = [() => redis.quit(), () => sub.quit()];
   try {
