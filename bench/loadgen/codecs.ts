@@ -1,13 +1,13 @@
-// Codec factory: raw for baselines; sealed (real AES-GCM envelopes) arrives with the crypto
-// library and is registered here.
+// Codec factory: raw stamps for the baselines, sealed envelopes for the full-path scenarios.
 import { rawCodec, type PayloadCodec } from './codec.ts';
 import type { CodecSpec } from './protocol.ts';
+import { sealedCodec } from './sealed.ts';
 
 export function makeCodec(spec: CodecSpec): PayloadCodec {
   switch (spec.kind) {
     case 'raw':
       return rawCodec(spec.size);
-    default:
-      throw new Error(`codec ${spec.kind} is not available`);
+    case 'sealed':
+      return sealedCodec(spec);
   }
 }
