@@ -2,6 +2,7 @@
 // with the parameters in chain.deploy and records it in chain.deploymentFile (or --out).
 // Target: --rpc-url, else chain.rpcUrl, else the local stack's anvil. The deployer key comes
 // from ITRADE_DEPLOYER_KEY; only the local stack falls back to anvil's first dev account.
+import { rpcChainId } from '../stack/probes.ts';
 import { Command } from 'commander';
 import { JsonRpcProvider, Network, Wallet, WebSocketProvider, type Provider } from 'ethers';
 import { pathToFileURL } from 'node:url';
@@ -76,17 +77,8 @@ function chooseKey(t: Omit<Target, 'chainId'>, env: NodeJS.ProcessEnv): Omit<Tar
 
 /** eth_chainId with a timeout: a node that is down fails fast instead of ethers retrying forever. */
 async function chainIdOf(rpcUrl: string, timeoutMs = 5000): Promise<number> {
-  const httpUrl = rpcUrl.replace(/^ws(s?):\/\//, 'http$1://');
   try {
-    const res = await fetch(httpUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = (await res.json()) as { result?: string; error?: { message: string } };
-    if (!body.result) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-    return Number.parseInt(body.result, 16);
+    return await rpcChainId(rpcUrl, timeoutMs);
   } catch (err) {
     const hint = rpcUrl.includes('127.0.0.1') ? ' (for the local chain, run `npm run stack:up`)' : '';
     throw itradeError('CHAIN_RPC', `${rpcUrl} does not answer eth_chainId: ${oneLine(err)}${hint}`, { cause: err });

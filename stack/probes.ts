@@ -27,7 +27,8 @@ export async function probeKafka(brokers: string[], timeoutMs: number): Promise<
   }
 }
 
-export async function probeChain(rpcUrl: string, timeoutMs: number): Promise<string> {
+/** eth_chainId over plain HTTP with a timeout (a node that is down fails fast, no client retries). */
+export async function rpcChainId(rpcUrl: string, timeoutMs: number): Promise<number> {
   const httpUrl = rpcUrl.replace(/^ws(s?):\/\//, 'http$1://');
   const res = await fetch(httpUrl, {
     method: 'POST',
@@ -37,5 +38,9 @@ export async function probeChain(rpcUrl: string, timeoutMs: number): Promise<str
   });
   const body = (await res.json()) as { result?: string; error?: { message: string } };
   if (!body.result) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-  return `chainId ${Number.parseInt(body.result, 16)}`;
+  return Number.parseInt(body.result, 16);
+}
+
+export async function probeChain(rpcUrl: string, timeoutMs: number): Promise<string> {
+  return `chainId ${await rpcChainId(rpcUrl, timeoutMs)}`;
 }
