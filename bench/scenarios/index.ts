@@ -1,0 +1,30 @@
+// The scenarios `npm run bench` knows, in the order they run by default.
+import type { Logger } from '../../lib/log.ts';
+import type { BenchResult } from '../report.ts';
+import { baselines } from './baselines.ts';
+
+export interface ScenarioOptions {
+  durationMs: number;
+  stepMs: number;
+  devices: number;
+  rate: number;
+  connections: number;
+  replayEntries: number;
+}
+
+export interface ScenarioContext {
+  log: Logger;
+  say(line: string): void;
+  result: BenchResult;
+  opts: ScenarioOptions;
+  /** Run in reverse order when the bench ends, whatever happened. */
+  cleanups: (() => Promise<unknown>)[];
+  /** Shared between scenarios: the highest sustained rate per target, for the ratio goal. */
+  maxRates?: Record<string, number>;
+}
+
+export type Scenario = (ctx: ScenarioContext) => Promise<void>;
+
+export const SCENARIOS: Record<string, Scenario> = {
+  baselines,
+};
