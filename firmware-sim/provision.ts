@@ -24,6 +24,8 @@ export interface ProvisionOptions extends MarketEndpoints {
   dataDir: string;
   sellers: number;
   sensorsPerSeller: number;
+  /** Total sensors, spread evenly over the sellers (overrides sensorsPerSeller). */
+  sensors?: number;
   buyers: number;
   /** Sensors each buyer subscribes to, assigned round-robin over all sensors (default 1). */
   sensorsPerBuyer?: number;
@@ -164,18 +166,31 @@ async function principal(r: Run, p: Profile, kind: 'seller' | 'buyer'): Promise<
   tick(r, 'principals');
 }
 
+/** Sensors of seller i: the total spread evenly, the first sellers taking one more. */
+export function sensorsOfSeller(total: number, sellers: number, i: number): number {
+  return Math.floor(total / sellers) + (i < total % sellers ? 1 : 0);
+}
+
+function wanted(r: Run, index: number): number {
+  return sensorsOfSeller(r.o.sensors ?? r.o.sellers * r.o.sensorsPerSeller, r.o.sellers, index);
+}
+
+function sensorsOf(r: Run, p: Profile, index: number): string[] {
+  return Object.keys(p.data.sensors).slice(0, wanted(r, index));
+}
+
 async function sellerPipeline(r: Run, p: Profile, index: number): Promise<void> {
   await principal(r, p, 'seller');
   const have = Object.keys(p.data.sensors).length;
   await Promise.all(
-    Array.from({ length: Math.max(0, r.o.sensorsPerSeller - have) }, (_, k) => {
-      const i = index * r.o.sensorsPerSeller + have + k;
+    Array.from({ length: Math.max(0, wanted(r, index) - have) }, (_, k) => {
+      const i = (have + k) * r.o.sellers + index; // a distinct number per sensor, types spread over sellers
       const sensorType = r.o.sensorTypes[i % r.o.sensorTypes.length]!;
       const details = { sensorType, ...placeSensor(i), pricePerDataEntry: r.o.basePrice * BigInt(1 + (i % 4)) };
       return r.limit(() => registerSensor(r.ctx, p, details)).then(() => void r.created.sensors++);
     }),
   );
-  const sensors = Object.keys(p.data.sensors).slice(0, r.o.sensorsPerSeller);
+  const sensors = sensorsOf(r, p, index);
   for (const _ of sensors) tick(r, 'sensors');
   await Promise.all(sensors.map((s) => r.limit(() => setSensorActive(r.ctx, p, s, true)).then(() => tick(r, 'activations'))));
   await r.limit(() => login(r.ctx, p, 600));
@@ -216,12 +231,12 @@ export async function provision(opts: ProvisionOptions): Promise<Provisioned> {
     claimDataDir(o.dataDir, ctx);
     const sellers = Array.from({ length: o.sellers }, (_, i) => openProfile(ctx, join(o.dataDir, 'sellers', `s${pad(i)}`), `seller ${i}`));
     const buyers = Array.from({ length: o.buyers }, (_, i) => openProfile(ctx, join(o.dataDir, 'buyers', `b${pad(i)}`), `buyer ${i}`));
-    const nSensors = o.sellers * o.sensorsPerSeller;
+    const nSensors = o.sensors ?? o.sellers * o.sensorsPerSeller;
     const totals = { principals: o.sellers + o.buyers, sensors: nSensors, activations: nSensors, logins: o.sellers + o.buyers, 'sensor-tokens': nSensors, subscriptions: o.buyers * Math.min(o.sensorsPerBuyer, nSensors) };
     const progress = Object.fromEntries(STEPS.map((s) => [s, { done: 0, total: totals[s] }])) as Run['progress'];
     const r: Run = { o, ctx, limit: limiter(o.concurrency), cpu: limiter(Math.max(2, availableParallelism())), created: { principals: 0, sensors: 0, subscriptions: 0 }, progress, t0, doneAt: {} };
     const sellersDone = Promise.all(sellers.map((p, i) => sellerPipeline(r, p, i)));
-    const sensorList = sellersDone.then(() => sellers.flatMap((p) => Object.keys(p.data.sensors).slice(0, o.sensorsPerSeller)));
+    const sensorList = sellersDone.then(() => sellers.flatMap((p, i) => sensorsOf(r, p, i)));
     sensorList.catch(() => undefined); // reported through sellersDone
     await Promise.all([sellersDone, ...buyers.map((p, i) => buyerPipeline(r, p, i, sensorList))]);
     return result(r, sellers, buyers, await sensorList, Date.now() - t0);
@@ -235,9 +250,9 @@ function principalOf(p: Profile): ProvisionedPrincipal {
 }
 
 function result(r: Run, sellers: Profile[], buyers: Profile[], sensorList: string[], ms: number): Provisioned {
-  const sensors = sellers.flatMap((p) =>
-    Object.values(p.data.sensors)
-      .slice(0, r.o.sensorsPerSeller)
+  const sensors = sellers.flatMap((p, i) =>
+    sensorsOf(r, p, i)
+      .map((a) => p.data.sensors[a]!)
       .map((s): ProvisionedSensor => ({
         sensor: s.sensor, seller: p.principal(), sellerDir: p.dir, sensorType: s.sensorType, latitudeE6: s.latitudeE6, longitudeE6: s.longitudeE6,
         price: BigInt(s.price), token: s.token!.token, keysDir: p.sellerKeys().dir,
@@ -247,7 +262,7 @@ function result(r: Run, sellers: Profile[], buyers: Profile[], sensorList: strin
     chainId: r.ctx.chainId,
     marketplace: r.ctx.marketplace,
     dataDir: r.o.dataDir,
-    sellers: sellers.map((p) => ({ ...principalOf(p), keysDir: p.sellerKeys().dir, sensors: Object.keys(p.data.sensors).slice(0, r.o.sensorsPerSeller) })),
+    sellers: sellers.map((p, i) => ({ ...principalOf(p), keysDir: p.sellerKeys().dir, sensors: sensorsOf(r, p, i) })),
     sensors,
     buyers: buyers.map((p, i) => {
       const mine = assigned(sensorList, i, r.o.sensorsPerBuyer);
