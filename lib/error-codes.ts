@@ -79,6 +79,16 @@ export const ERROR_SPECS = {
   REPLAY_PAID_UP: spec({ code: 'ITRADE_ERR_REPLAY_PAID_UP', message: 'every data entry the buyer paid for has been delivered', httpStatus: 402 }),
   REPLAY_TOO_MANY: spec({ code: 'ITRADE_ERR_REPLAY_TOO_MANY', message: 'too many replays at once (per buyer or for the gateway)', httpStatus: 429 }),
   REPLAY_DUPLICATE_ID: spec({ code: 'ITRADE_ERR_REPLAY_DUPLICATE_ID', message: 'a replay with this id is already running for the buyer', httpStatus: 409 }),
+
+  // --- simulator and market CLI (firmware-sim/, itrade principal|sensor|market|subscribe|stream|replay|sim) ---
+  SIM_GATEWAY_UNREACHABLE: spec({ code: 'ITRADE_ERR_SIM_GATEWAY_UNREACHABLE', message: 'the gateway HTTP API does not answer' }),
+  SIM_GATEWAY_REFUSED: spec({ code: 'ITRADE_ERR_SIM_GATEWAY_REFUSED', message: 'the gateway HTTP API refused the request' }),
+  SIM_FUNDING: spec({ code: 'ITRADE_ERR_SIM_FUNDING', message: 'no way to fund a new account on this chain' }),
+  SIM_TX_FAILED: spec({ code: 'ITRADE_ERR_SIM_TX_FAILED', message: 'a marketplace transaction reverted' }),
+  SIM_PROFILE: spec({ code: 'ITRADE_ERR_SIM_PROFILE', message: 'the profile folder is missing, invalid, or lacks what this command needs' }),
+  SIM_STATE_STALE: spec({ code: 'ITRADE_ERR_SIM_STATE_STALE', message: 'the data folder was made for another chain or marketplace' }),
+  SIM_SUBSCRIBE_REFUSED: spec({ code: 'ITRADE_ERR_SIM_SUBSCRIBE_REFUSED', message: 'the gateway refused the live subscription to a sensor' }),
+  SIM_VERIFY_FAILED: spec({ code: 'ITRADE_ERR_SIM_VERIFY_FAILED', message: 'the simulation saw readings that were lost, altered or not decrypted' }),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_SPECS;
