@@ -1,7 +1,10 @@
 // The scenarios `npm run bench` knows, in the order they run by default.
 import type { Logger } from '../../lib/log.ts';
 import type { BenchResult } from '../report.ts';
+import type { BenchEnv } from '../env.ts';
+import type { GatewayFleet } from '../provision.ts';
 import { baselines } from './baselines.ts';
+import { max, paper } from './paper.ts';
 
 export interface ScenarioOptions {
   durationMs: number;
@@ -21,10 +24,14 @@ export interface ScenarioContext {
   cleanups: (() => Promise<unknown>)[];
   /** Shared between scenarios: the highest sustained rate per target, for the ratio goal. */
   maxRates?: Record<string, number>;
+  env?: BenchEnv;
+  fleet?: GatewayFleet;
 }
 
 export type Scenario = (ctx: ScenarioContext) => Promise<void>;
 
 export const SCENARIOS: Record<string, Scenario> = {
+  paper,
   baselines,
+  max,
 };
