@@ -61,10 +61,9 @@ export class ReplaySession {
         continue;
       }
       const step = await this.cursor.step(credit);
-      // One at a time, in order: the channel may route through other broker instances.
-      for (const e of step.entries) {
-        await this.deps.channel.send(this.buyer, this.topic, encodeEntry(++this.sent, e.offset, e.timestamp, e.value), 1);
-      }
+      // Issued in order and awaited together: the channel publishes through one bus connection,
+      // which keeps their order, so a step costs one bus round trip instead of one per entry.
+      await Promise.all(step.entries.map((e) => this.deps.channel.send(this.buyer, this.topic, encodeEntry(++this.sent, e.offset, e.timestamp, e.value), 1)));
       this.deps.metrics.replayEntries.inc({ channel: 'mqtt' }, step.entries.length);
       if (step.end) return step.end;
     }
