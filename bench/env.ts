@@ -2,6 +2,7 @@
 // ports in .cache/bench-stack, started fresh), a freshly deployed marketplace, and the gateway in
 // its own process (so its CPU and RSS are measured alone). stop() undoes all of it.
 import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { ANVIL_DEV_KEY, deploy } from '../contracts/deploy.ts';
 import { validateConfig } from '../config/load.ts';
 import type { ConfigInput } from '../config/schema.ts';
@@ -10,6 +11,9 @@ import type { Logger } from '../lib/log.ts';
 import { fromRoot } from '../lib/paths.ts';
 import { LocalStack, type Endpoints } from '../stack/stack.ts';
 import type { Endpoint } from './loadgen/protocol.ts';
+
+/** Provisioned participants of this run (keys, tokens): wiped at every start, the chain is fresh. */
+export const BENCH_DATA = fromRoot('.cache', 'bench-stack', 'data');
 
 export const BENCH_JWT_SECRET = 'bench-only-secret-0123456789abcdef0123456789';
 
@@ -45,6 +49,8 @@ export class BenchEnv {
     const bad = statuses.filter((s) => !s.healthy);
     if (bad.length) throw itradeError('STACK_START', `bench stack: ${bad.map((s) => `${s.name}: ${s.detail}`).join('; ')}`);
     const ep = stack.endpoints();
+    // Profiles of an earlier run belong to a chain that no longer exists.
+    rmSync(BENCH_DATA, { recursive: true, force: true });
     const { record } = await deploy({ rpcUrl: ep.rpcUrl, out: fromRoot('.cache', 'bench-stack', 'deployment.json'), env: { ...process.env, ITRADE_DEPLOYER_KEY: process.env.ITRADE_DEPLOYER_KEY ?? ANVIL_DEV_KEY } });
     return new BenchEnv(stack, ep, record.marketplace.toLowerCase(), record.blockNumber, log);
   }

@@ -10,8 +10,8 @@ import { KeyAgent } from '../firmware-sim/key-agent.ts';
 import { BuyerKeyClient } from '../firmware-sim/key-client.ts';
 import { limiter } from '../firmware-sim/limiter.ts';
 import { provision, type Provisioned } from '../firmware-sim/provision.ts';
-import { fromRoot } from '../lib/paths.ts';
-import type { BenchEnv } from './env.ts';
+import { join } from 'node:path';
+import { BENCH_DATA, type BenchEnv } from './env.ts';
 import type { Fleet } from './fleet.ts';
 
 export interface GatewayFleet extends Fleet {
@@ -24,7 +24,7 @@ export async function gatewayFleet(env: BenchEnv, n: number, say: (s: string) =>
   const url = `mqtt://${gw.mqtt.host}:${gw.mqtt.port}`;
   let last = 0;
   const p = await provision({
-    rpcUrl: env.ep.rpcUrl, marketplace: env.marketplace, apiUrl: gw.apiUrl, dataDir: fromRoot('.cache', 'bench-stack', `fleet-${n}`),
+    rpcUrl: env.ep.rpcUrl, marketplace: env.marketplace, apiUrl: gw.apiUrl, dataDir: join(BENCH_DATA, `fleet-${n}`),
     sellers: Math.max(1, Math.ceil(n / 10)), sensorsPerSeller: 0, sensors: n, buyers: n, dataEntries,
     onProgress: (x) => {
       if (Date.now() - last > 2000 || x.done === x.total) (last = Date.now()), say(`  provisioning ${x.step}: ${x.done}/${x.total}`);

@@ -15,12 +15,13 @@ const program = new Command('bench')
   .option('--step <seconds>', 'length of each step of the max scenario', '10')
   .option('--devices <n>', 'devices (and buyers) of the paper scenario', '100')
   .option('--rate <msgs>', 'messages per second per device in the paper scenario', '20')
-  .option('--connections <n>', 'idle device connections to open', '2000')
+  .option('--connections <n>', 'idle device connections to open', '5000')
+  .option('--storm <n>', 'buyers subscribing at once in the entitlements scenario', '1000')
   .option('--replay-entries <n>', 'entries stored before the replay scenario', '1000000')
   .option('--out <dir>', 'results folder', 'results')
   .parse();
 
-type Opts = { scenarios: string; duration: string; step: string; devices: string; rate: string; connections: string; replayEntries: string; out: string };
+type Opts = { scenarios: string; duration: string; step: string; devices: string; rate: string; connections: string; storm: string; replayEntries: string; out: string };
 
 async function main(): Promise<void> {
   const o = program.opts<Opts>();
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     log: createLogger({ level: (process.env.BENCH_LOG as 'warn' | undefined) ?? 'warn' }),
     say: (s) => console.log(s),
     result,
-    opts: { durationMs: Number(o.duration) * 1000, stepMs: Number(o.step) * 1000, devices: Number(o.devices), rate: Number(o.rate), connections: Number(o.connections), replayEntries: Number(o.replayEntries) },
+    opts: { durationMs: Number(o.duration) * 1000, stepMs: Number(o.step) * 1000, devices: Number(o.devices), rate: Number(o.rate), connections: Number(o.connections), storm: Number(o.storm), replayEntries: Number(o.replayEntries) },
     cleanups: [],
   };
   try {

@@ -5,6 +5,9 @@ import type { BenchEnv } from '../env.ts';
 import type { GatewayFleet } from '../provision.ts';
 import { baselines } from './baselines.ts';
 import { max, paper } from './paper.ts';
+import { connections } from './connections.ts';
+import { entitlements } from './entitlements.ts';
+import { replay } from './replay.ts';
 
 export interface ScenarioOptions {
   durationMs: number;
@@ -12,6 +15,7 @@ export interface ScenarioOptions {
   devices: number;
   rate: number;
   connections: number;
+  storm: number;
   replayEntries: number;
 }
 
@@ -34,4 +38,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   paper,
   baselines,
   max,
+  connections,
+  entitlements,
+  replay,
 };
