@@ -5,9 +5,10 @@
 // store is asked here: its acknowledgement gates both the PUBACK and the live delivery, and its
 // refusal means no PUBACK and a disconnect, after which the device resends.
 import type { Client, PublishPacket } from 'aedes';
-import { itradeError } from '../lib/errors.ts';
+import { isItradeError, itradeError } from '../lib/errors.ts';
 import { publishRoute, type PublishRoute } from './acl.ts';
 import type { BrokerContext } from './context.ts';
+import { reasonOf } from './metrics.ts';
 import type { Session } from './sessions.ts';
 
 interface PublishState {
@@ -17,6 +18,25 @@ interface PublishState {
 }
 
 type Step = (ctx: BrokerContext, s: PublishState) => Promise<void> | void;
+
+// Shutdown has begun: the publish is not taken, so no PUBACK; the device resends it elsewhere.
+const refuseWhileClosing: Step = (ctx) => {
+  if (ctx.guard.closing) throw itradeError('GATEWAY_SHUTTING_DOWN');
+};
+
+// Packets far over the limit never get here (broker/limits/packet-guard.ts cuts them off as they
+// arrive); this is the exact bound on the payload.
+const limitPayload: Step = (ctx, s) => {
+  const size = (s.packet.payload as Buffer).length;
+  if (size > ctx.guard.maxPayloadBytes) throw itradeError('LIMIT_PAYLOAD_TOO_LARGE', `payload of ${size} bytes; at most ${ctx.guard.maxPayloadBytes}`);
+};
+
+// Per sensor, on this instance: a device sending faster than broker.limits.publishRate loses its
+// connection (MQTT 3.1.1 has no other way to refuse a PUBLISH) and the unacknowledged message.
+const limitPublishRate: Step = (ctx, s) => {
+  const id = s.session.identity;
+  if (id.kind === 'sensor' && !ctx.guard.publishRate.take(id.sub)) throw itradeError('LIMIT_PUBLISH_RATE');
+};
 
 const route: Step = (_ctx, s) => {
   s.route = publishRoute(s.session.identity, s.packet.topic);
@@ -56,20 +76,29 @@ const handToRequestHandler: Step = (ctx, s) => {
   ctx.buyerHandler.onBuyerMessage(r.principal, topic, s.packet.payload as Buffer).catch((err: unknown) => ctx.log.warn({ err, principal: r.principal, topic }, 'request handler failed'));
 };
 
-export const publishSteps: Step[] = [route, dropRetain, handToListener, handToRequestHandler];
+export const publishSteps: Step[] = [refuseWhileClosing, limitPayload, limitPublishRate, route, dropRetain, handToListener, handToRequestHandler];
 
 export function authorizePublish(ctx: BrokerContext) {
   return (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void => {
     const session = client ? ctx.sessions.get(client) : undefined;
     if (!session) return done(itradeError('BROKER_PUBLISH_DENIED', 'no authenticated session'));
     const state: PublishState = { session, packet };
-    run(ctx, state).then(
-      () => done(null),
+    const handled = run(ctx, state).then(
+      () => {
+        ctx.metrics.publishes.inc({ role: session.identity.kind, qos: packet.qos });
+        done(null);
+      },
       (err: unknown) => {
-        ctx.log.info({ clientId: session.client.id, topic: packet.topic, err }, 'publish refused');
+        const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED') ? 'history_store' : reasonOf(err).replace(/^(broker|limit)_/, '');
+        ctx.metrics.publishRefused.inc({ reason });
+        const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
+        ctx.refusals.publish.note(reason, session.client.id, { code: isItradeError(err) ? err.code : 'unexpected', cause });
         done(err as Error);
       },
     );
+    // Shutdown waits for these: their PUBACKs go out before the sessions close.
+    ctx.inflight.add(handled);
+    void handled.finally(() => ctx.inflight.delete(handled));
   };
 }
 

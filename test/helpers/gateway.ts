@@ -17,6 +17,8 @@ export interface TestGatewayOptions {
   rpcUrl?: string;
   /** Kafka topic prefix of the bridge (default: unique per gateway, so tests never share topics). */
   topicPrefix?: string;
+  sovereignty?: Record<string, unknown>;
+  operator?: Record<string, unknown>;
 }
 
 export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
@@ -28,6 +30,8 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
       redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
       kafka: { brokers: svc.kafkaBrokers },
       bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
+      sovereignty: o.sovereignty ?? {},
+      operator: { ...o.operator, http: { port: 0, ...(o.operator?.http as object) } },
       chain: { rpcUrl: o.rpcUrl ?? svc.rpcUrl, marketplace: o.marketplace ?? '', marketplaceBlock: o.fromBlock ?? 0, deploymentFile: '.cache/test-no-deployment.json' },
       broker: {
         ...b,
