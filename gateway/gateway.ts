@@ -83,7 +83,8 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
     await revocations.start();
     const chainLog = componentLogger(root, 'chain');
     const observer = createChainMetrics(registry);
-    const chain = deps.entitlements ?? new ChainEntitlements({ rpcUrl: ep.rpcUrl, ...b.entitlements, ...locateMarketplace(cfg, chainLog), observer }, redis, prefix, chainLog);
+    const market = deps.entitlements ? undefined : locateMarketplace(cfg, chainLog);
+    const chain = deps.entitlements ?? new ChainEntitlements({ rpcUrl: ep.rpcUrl, ...b.entitlements, ...market!, observer }, redis, prefix, chainLog);
     if (chain instanceof ChainEntitlements) {
       chain.start();
       teardown.set('chain', () => chain.stop());
@@ -102,7 +103,7 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
     teardown.set('broker sessions', () => broker.close());
 
     const readiness = new Readiness(
-      [redisCheck(redis), kafkaCheck(ep.kafkaBrokers, cfg.kafka.clientId, services.bridge ? () => services.bridge!.bufferState().kafkaAvailable : undefined), chainCheck(ep.rpcUrl)],
+      [redisCheck(redis), kafkaCheck(ep.kafkaBrokers, cfg.kafka.clientId, services.bridge ? () => services.bridge!.bufferState().kafkaAvailable : undefined), chainCheck(ep.rpcUrl, market?.marketplace)],
       cfg.operator.readyTimeoutMs,
     );
     teardown.set('readiness checks', () => readiness.close());

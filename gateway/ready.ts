@@ -92,6 +92,14 @@ export function kafkaCheck(brokers: readonly string[], clientId: string, writesF
   };
 }
 
-export function chainCheck(rpcUrl: string): ReadyCheck {
-  return { name: 'chain', check: (timeoutMs) => probeChain(rpcUrl, timeoutMs) };
+/** The node answers, and a marketplace is known (without one every chain check fails closed). */
+export function chainCheck(rpcUrl: string, marketplace?: string): ReadyCheck {
+  return {
+    name: 'chain',
+    async check(timeoutMs) {
+      const node = await probeChain(rpcUrl, timeoutMs);
+      if (marketplace === '') throw new Error(`${node}, but no marketplace is configured (chain.marketplace) or deployed (chain.deploymentFile)`);
+      return marketplace ? `${node}, marketplace ${marketplace}` : node;
+    },
+  };
 }
