@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { Registry } from 'prom-client';
@@ -25,6 +26,7 @@ import { authorizeForward } from './forward.ts';
 import { PACKET_OVERHEAD_BYTES, guardPacketLength } from './limits/packet-guard.ts';
 import { RateLimiter } from './limits/rate.ts';
 import { createBrokerMetrics } from './metrics.ts';
+import { flushed } from './socket.ts';
 import { authorizePublish } from './publish.ts';
 import { Sessions } from './sessions.ts';
 import { authorizeSubscribe, onSubscribed, onUnsubscribed } from './subscribe.ts';
@@ -68,7 +70,7 @@ export interface BrokerOptions {
 
 // Both are CommonJS without types: the parts used here, typed.
 const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (o: { conn: Redis }) => { destroy(): Promise<void> };
-const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as { MQEmitterRedisPrefix: new (prefix: string, o: object) => unknown };
+const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as { MQEmitterRedisPrefix: new (prefix: string, o: object) => { state: EventEmitter } };
 
 export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<BrokerHandle> {
   const { cfg } = opts;
@@ -95,6 +97,10 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
   // The pub/sub prefix ends in '/' so it is a topic level of its own and wildcards still match.
   const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
+  // mqemitter-redis re-emits its connections' errors on `state`; unheard, one Redis hiccup would
+  // throw and end the process. ioredis reconnects by itself: log it, rate-limited.
+  const busErrors = new ThrottledLog(deps.log, 'redis bus connection error: reconnecting', 'warn');
+  mq.state.on('error', (err: Error) => busErrors.note(err.message.slice(0, 80), undefined, { err: err.message }));
   const persistence = persistenceRedis({ conn: sessionsDb });
   aedes = await Aedes.createBroker({
     ...(opts.id ? { id: opts.id } : {}),
@@ -213,20 +219,6 @@ type LiveClient = Client & { pause(): void; conn: unknown };
 
 function liveClients(a: Aedes): LiveClient[] {
   return Object.values((a as unknown as { clients: Record<string, LiveClient> }).clients);
-}
-
-/** Resolves once `conn` has handed every byte written to it to the OS (or after `ms`). */
-function flushed(conn: Duplex, ms: number): Promise<void> {
-  if (conn.destroyed || conn.writableLength === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    conn.once('drain', done);
-    conn.once('close', done);
-  });
 }
 
 // Aedes closes the connection on each of these; the reason is counted and logged, rate-limited.
