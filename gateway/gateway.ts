@@ -135,7 +135,7 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
       broker.stopAccepting();
       const apiClosed = api?.close();
       if (apiClosed) teardown.set('http api', () => apiClosed);
-      glog.info({ drainTimeoutMs: drainMs }, 'shutting down: listeners closed, finishing in-flight publishes');
+      glog.info({ inFlight: broker.ctx.inflight.size, drainTimeoutMs: drainMs }, 'shutting down: listeners closed, finishing in-flight publishes');
       // 2. Publishes inside the broker finish: Kafka acknowledges them and their PUBACKs go out.
       const left = await broker.drain(drainMs);
       if (left > 0) glog.warn({ unacknowledged: left }, 'in-flight publishes still waiting for Kafka: they get no PUBACK, devices resend them');

@@ -7,20 +7,22 @@ import { exitForSignal } from '../cli/exit.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { startGateway, type GatewayHandle } from './gateway.ts';
 
-export interface RunOptions {
+export interface RunOptions<G extends Pick<GatewayHandle, 'close'> = GatewayHandle> {
   log: Logger;
   /** Ends the process at once (process.exit); only for a forced exit. */
   exit: (code: number) => void;
   /** Told once the gateway listens (tests). */
-  started?: (gw: GatewayHandle) => void;
+  started?: (gw: G) => void;
+  /** Starts the gateway (default: startGateway; unit tests pass a stand-in). */
+  start?: (cfg: ItradeConfig, log: Logger) => Promise<G>;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-export async function runGateway(cfg: ItradeConfig, opts: RunOptions): Promise<number> {
+export async function runGateway<G extends Pick<GatewayHandle, 'close'> = GatewayHandle>(cfg: ItradeConfig, opts: RunOptions<G>): Promise<number> {
   const log = componentLogger(opts.log, 'gateway');
-  const gw = await startGateway(cfg, { log: opts.log });
-  opts.started?.(gw);
+  const start = opts.start ?? ((c: ItradeConfig, l: Logger) => startGateway(c, { log: l }) as unknown as Promise<G>);
+  const gw = await start(cfg, opts.log);
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (signal: (typeof SIGNALS)[number]): void => {
@@ -38,15 +40,19 @@ export async function runGateway(cfg: ItradeConfig, opts: RunOptions): Promise<n
       gw.close().then(
         () => {
           clearTimeout(timer);
+          for (const [s, l] of listeners) process.removeListener(s, l);
           resolve(0);
         },
         (err: unknown) => {
           clearTimeout(timer);
+          for (const [s, l] of listeners) process.removeListener(s, l);
           log.error({ err }, 'shutdown failed');
           resolve(1);
         },
       );
     };
-    for (const s of SIGNALS) process.on(s, onSignal);
+    const listeners = SIGNALS.map((s) => [s, () => onSignal(s)] as const);
+    for (const [s, l] of listeners) process.on(s, l);
+    opts.started?.(gw);
   });
 }
