@@ -116,7 +116,8 @@ test('every abuse is refused and counted while a well-behaved device keeps being
   const sent: string[] = [];
   let stop = false;
   const goodLoop = (async () => {
-    for (let i = 0; !stop; i++) {
+    // At least 20, and on until every abuse is over.
+    for (let i = 0; !stop || i < 20; i++) {
       assert.is(await publishAck(dev, sensorTopic(good), `g${i}`), 'acked', `good publish ${i}`);
       sent.push(`g${i}`);
       await new Promise((r) => setTimeout(r, 40));
@@ -144,7 +145,6 @@ test('every abuse is refused and counted while a well-behaved device keeps being
   assert.is(rate.lastIndexOf('acked'), acked - 1, 'acknowledged ones are a prefix: nothing after a refusal');
 
   assert.not.ok(goodClosed, 'the good device stayed connected');
-  assert.ok(sent.length >= 5, `good device published ${sent.length}`);
   assert.equal(received, sent, 'the buyer got every good entry, in order');
 
   console.log(`good: ${sent.length} published and received; flood: ${flood.filter((c) => c === 3).length} of 40 got CONNACK 3; publish rate: ${acked} of 100 acknowledged`);
