@@ -16,6 +16,7 @@ import { itradeError, oneLine } from '../lib/errors.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import type { GatewayDeps } from './gateway.ts';
 import { createKeyService, type KeyService } from './keys/key-service.ts';
+import { createKeyMetrics } from './keys/metrics.ts';
 import { BuyerRouter, LateChannel } from './wiring.ts';
 
 /**
@@ -86,7 +87,18 @@ export function plugServices(
   const keys =
     deps.buyerHandler || deps.sellerHandler || !directory
       ? undefined
-      : createKeyService({ entitlements: s.chain, meter: s.meter, directory, buyers: channel, sellers: sellerChannel, redis: s.redis, keyPrefix: cfg.redis.keyPrefix, options: cfg.keyExchange, log: componentLogger(s.log, 'keys') });
+      : createKeyService({
+          entitlements: s.chain,
+          meter: s.meter,
+          directory,
+          buyers: channel,
+          sellers: sellerChannel,
+          redis: s.redis,
+          keyPrefix: cfg.redis.keyPrefix,
+          options: cfg.keyExchange,
+          log: componentLogger(s.log, 'keys'),
+          observe: createKeyMetrics(s.registry),
+        });
   const routes: Record<string, BuyerRequestHandler> = {};
   if (bridge) routes.replay = bridge;
   if (keys) routes.keys = keys;
