@@ -27,7 +27,7 @@ export async function runGateway<G extends Pick<GatewayHandle, 'close'> = Gatewa
     let stopping = false;
     const onSignal = (signal: (typeof SIGNALS)[number]): void => {
       if (stopping) {
-        log.error({ signal }, 'second signal: exiting now without finishing the shutdown');
+        log.error({ signal, code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT' }, 'second signal: exiting now without finishing the shutdown');
         return opts.exit(exitForSignal(signal));
       }
       stopping = true;
