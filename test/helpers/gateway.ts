@@ -19,6 +19,8 @@ export interface TestGatewayOptions {
   /** Kafka topic prefix of the bridge (default: unique per gateway, so tests never share topics). */
   topicPrefix?: string;
   sovereignty?: Record<string, unknown>;
+  /** Kafka bootstrap brokers (default: the test stack's). */
+  kafkaBrokers?: string[];
   operator?: Record<string, unknown>;
 }
 
@@ -29,7 +31,7 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
     {
       log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
       redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
-      kafka: { brokers: svc.kafkaBrokers },
+      kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers },
       bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
       sovereignty: o.sovereignty ?? {},
       operator: { ...o.operator, http: { port: 0, ...(o.operator?.http as object) } },

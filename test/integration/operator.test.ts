@@ -63,6 +63,21 @@ test('/readyz answers 503 and names the chain when the node does not answer', as
   }
 });
 
+test('/readyz names Kafka when no broker answers', async () => {
+  const healthy = await testGateway({ marketplace: market.address, operator: { readyTimeoutMs: 500 } });
+  const deadKafka = await testGateway({ marketplace: market.address, operator: { readyTimeoutMs: 500 }, kafkaBrokers: [`127.0.0.1:${await freePort()}`] });
+  try {
+    const res = await fetch(`http://127.0.0.1:${deadKafka.operatorPort}/readyz`);
+    const body = (await res.json()) as { checks: Record<string, { ok: boolean }>; error: { message: string } };
+    assert.is(res.status, 503);
+    assert.equal([body.checks.redis!.ok, body.checks.kafka!.ok, body.checks.chain!.ok], [true, false, true]);
+    assert.is(body.error.message, 'not answering: kafka');
+    assert.is((await fetch(`http://127.0.0.1:${healthy.operatorPort}/readyz`)).status, 200, 'the same configuration with Kafka up is ready');
+  } finally {
+    await Promise.all([healthy.close(), deadKafka.close()]);
+  }
+});
+
 test('metrics move when traffic flows', async () => {
   const url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
   const before = await scrape(gw.operatorPort!);
