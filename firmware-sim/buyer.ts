@@ -32,6 +32,8 @@ export interface BuyerOptions {
   /** Keep every seq received (tests compare them). */
   keepSeqs?: boolean;
   onReading?: (r: BuyerReading) => void;
+  /** An entry that did not open (tampered, no key for it, ...). */
+  onFailure?: (f: { sensor: string; source: Source; error: Error }) => void;
   /** A fresh principal JWT when the session is closed (tokens expire after an hour). */
   refreshToken?: () => Promise<string>;
   log?: Logger;
@@ -119,6 +121,7 @@ export class SimBuyer {
       this.o.onReading?.({ buyer: this.buyer, sensor, source, keyId: envelopeKeyId(envelope), reading, latencyMs, envelope });
     } catch (err) {
       check.fail(isItradeError(err) ? err.code : 'unexpected');
+      this.o.onFailure?.({ sensor, source, error: err as Error });
       this.o.log?.warn({ buyer: this.buyer, sensor, source, code: isItradeError(err) ? err.code : undefined }, 'entry not decrypted');
     }
   }
