@@ -2,7 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { BUILTIN_SENSOR_TYPES } from '../../contracts/client.ts';
 import { describeSensor } from '../../firmware-sim/market-list.ts';
-import { registerSensor, sensorToken, setSensorActive } from '../../firmware-sim/market-ops.ts';
+import { registerSensor, sellerPublicKey, sensorToken, setSensorActive } from '../../firmware-sim/market-ops.ts';
+import { itradeError } from '../../lib/errors.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { address, amount, decimal, marketOptions, withMarket, type MarketOptions } from '../market-session.ts';
@@ -73,8 +74,14 @@ export function registerSensorCommand(program: Command, ctx: () => CliContext, s
   marketOptions(cmd.command('status'))
     .description('What the chain says about a sensor (any sensor), and its key ids when it is yours')
     .argument('<sensor>', 'sensor address', address)
-    .action((sensor: string, o: MarketOptions) =>
+    .option('--seller-key', "print only the seller's RSA public key (PEM) from chain: what a buyer checks wrapped keys' signatures with")
+    .action((sensor: string, o: MarketOptions & { sellerKey?: boolean }) =>
       run(o, async (s) => {
+        if (o.sellerKey) {
+          const pem = await sellerPublicKey(s.ctx, sensor);
+          if (!pem) throw itradeError('CRYPTO_RSA_KEY_INVALID', `the seller of ${sensor} has no RSA public key on chain`);
+          return ctx().out(pem.trim());
+        }
         const d = await describeSensor(s.ctx.provider, s.ctx.marketplace, sensor);
         const lines = [
           `sensor        ${d.sensor}`, `status        ${d.status}`, `type          ${d.sensorType} (${d.typeName})`,
