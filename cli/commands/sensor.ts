@@ -26,10 +26,10 @@ interface RegisterOptions extends MarketOptions {
   price: bigint;
 }
 
-export function registerSensorCommand(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
-  const cmd = program.command('sensor').description('Your sensors, as a seller: register, activate, inspect, rotate their key');
-  const run = (o: MarketOptions, fn: Parameters<typeof withMarket>[2]) => withMarket(ctx(), o, fn).then(() => setExit(EXIT.ok));
+type Run = (o: MarketOptions, fn: Parameters<typeof withMarket>[2]) => Promise<void>;
+type Sub = (cmd: Command, ctx: () => CliContext, run: Run) => void;
 
+const registerSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('register'))
     .description("Register a sensor of your principal (it starts inactive) and create its AES key file (key id 1, 0600); prints the sensor address")
     .requiredOption('--type <id|name>', `sensor type: ${BUILTIN_SENSOR_TYPES.map((t, i) => `${i} ${t}`).join(', ')}`, sensorType)
@@ -45,7 +45,9 @@ export function registerSensorCommand(program: Command, ctx: () => CliContext, s
         ctx().out(r.sensor);
       }),
     );
+};
 
+const activateSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('activate'))
     .description("Activate the sensor on chain and get its device token from the gateway (proof: the registration transaction)")
     .argument('<sensor>', 'sensor address', address)
@@ -59,7 +61,9 @@ export function registerSensorCommand(program: Command, ctx: () => CliContext, s
         ctx().out(o.printToken ? token : `${sensor} is active${changed ? '' : ' (it already was)'}; device token saved in ${p.dir}/profile.json`);
       }),
     );
+};
 
+const deactivateSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('deactivate'))
     .description('Deactivate the sensor on chain: its device is disconnected; subscriptions stay valid')
     .argument('<sensor>', 'sensor address', address)
@@ -70,7 +74,9 @@ export function registerSensorCommand(program: Command, ctx: () => CliContext, s
         ctx().out(`${sensor} is inactive${changed ? '' : ' (it already was)'}`);
       }),
     );
+};
 
+const statusSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('status'))
     .description('What the chain says about a sensor (any sensor), and its key ids when it is yours')
     .argument('<sensor>', 'sensor address', address)
@@ -93,7 +99,9 @@ export function registerSensorCommand(program: Command, ctx: () => CliContext, s
         for (const l of lines) ctx().out(l);
       }),
     );
+};
 
+const rotateSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('rotate-key'))
     .description("Make a new AES key current for your sensor (key id + 1); old keys stay for history. Copy the key file to the device; the key agent serves the new key at once")
     .argument('<sensor>', 'sensor address', address)
@@ -106,4 +114,10 @@ export function registerSensorCommand(program: Command, ctx: () => CliContext, s
         ctx().out(`${sensor} key ${e.keyId}`);
       }),
     );
+};
+
+export function registerSensorCommand(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
+  const cmd = program.command('sensor').description('Your sensors, as a seller: register, activate, inspect, rotate their key');
+  const run: Run = (o, fn) => withMarket(ctx(), o, fn).then(() => setExit(EXIT.ok));
+  for (const sub of [registerSub, activateSub, deactivateSub, statusSub, rotateSub]) sub(cmd, ctx, run);
 }
