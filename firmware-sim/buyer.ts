@@ -59,6 +59,8 @@ export interface Notice {
   code?: string;
 }
 
+const TRANSIENT = ['CRYPTO_KEY_AGENT_UNAVAILABLE', 'CRYPTO_KEY_CHECK_FAILED', 'CRYPTO_KEY_BUSY'] as const;
+
 export class SimBuyer {
   readonly buyer: string;
   readonly checks: Record<Source, Map<string, StreamCheck>> = { live: new Map(), replay: new Map() };
@@ -112,10 +114,23 @@ export class SimBuyer {
     this.queues.set(sensor, next);
   }
 
+  // A busy or briefly unreachable agent or chain is worth asking again; a refusal is not.
+  private async openRetrying(sensor: string, envelope: Buffer): Promise<Reading> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.keys.open(sensor, envelope);
+      } catch (err) {
+        if (attempt >= 4 || !TRANSIENT.some((n) => isItradeError(err, n))) throw err;
+        this.o.log?.info({ buyer: this.buyer, sensor, code: (err as { code?: string }).code, attempt }, 'key fetch failed; asking again');
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
+  }
+
   private async open(sensor: string, source: Source, envelope: Buffer): Promise<void> {
     const check = this.checks[source].get(sensor)!;
     try {
-      const reading = await this.keys.open(sensor, envelope);
+      const reading = await this.openRetrying(sensor, envelope);
       const latencyMs = Date.now() - reading.ts;
       check.accept(reading, latencyMs);
       this.o.onReading?.({ buyer: this.buyer, sensor, source, keyId: envelopeKeyId(envelope), reading, latencyMs, envelope });
