@@ -7,10 +7,32 @@ import { registerConfig } from './commands/config.ts';
 import { registerDeploy } from './commands/deploy.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerStack } from './commands/stack.ts';
+import { registerPrincipalCommand } from './commands/principal.ts';
+import { registerSensorCommand } from './commands/sensor.ts';
+import { registerMarketCommand } from './commands/market.ts';
+import { registerSubscribeCommand } from './commands/subscribe.ts';
+import { registerStreamCommand } from './commands/stream.ts';
+import { registerReplayCommand } from './commands/replay.ts';
+import { registerAgentCommand } from './commands/agent.ts';
+import { registerSimCommand } from './commands/sim.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { EXIT, exitCodeFor } from './exit.ts';
 
-const REGISTRARS = [registerGateway, registerStack, registerDeploy, registerConfig];
+const REGISTRARS = [
+  registerGateway,
+  registerStack,
+  registerDeploy,
+  registerConfig,
+  // the market and the simulator (firmware-sim/)
+  registerPrincipalCommand,
+  registerSensorCommand,
+  registerMarketCommand,
+  registerSubscribeCommand,
+  registerStreamCommand,
+  registerReplayCommand,
+  registerAgentCommand,
+  registerSimCommand,
+];
 
 export async function main(argv: string[], io?: { out?: (l: string) => void; err?: (l: string) => void }): Promise<number> {
   let exitCode: number = EXIT.ok;

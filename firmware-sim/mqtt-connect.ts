@@ -15,11 +15,37 @@ export interface MqttEndpoint {
   connectTimeoutMs?: number;
 }
 
+/**
+ * The gateway accepts a principal's connection only with its address as client id, alone or
+ * followed by ":<suffix>" (docs/broker.md, CONNECT): so `<username>:<role>-<random>`, which lets
+ * one principal run a key agent and a buyer at once.
+ */
+export function defaultClientId(username: string | undefined, role: string): string {
+  const suffix = `${role}-${randomBytes(6).toString('hex')}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 32);
+  return username ? `${username}:${suffix}` : suffix;
+}
+
+/**
+ * Principal tokens expire (an hour by default) and the gateway then closes the session; a
+ * long-running client gets a fresh token before mqtt.js reconnects (reconnectPeriod 1 s).
+ */
+export function refreshPasswordOnClose(client: MqttClient, fresh: () => Promise<string>, log?: Logger): void {
+  client.on('close', () => {
+    if (client.disconnecting || client.disconnected) return; // closed by end(): no reconnect follows
+    fresh().then(
+      (token) => {
+        client.options.password = token;
+      },
+      (err: unknown) => log?.warn({ err: (err as Error).message }, 'cannot refresh the MQTT token'),
+    );
+  });
+}
+
 export function connectMqtt(ep: MqttEndpoint, role: string, log?: Logger): Promise<MqttClient> {
   const timeoutMs = ep.connectTimeoutMs ?? 10_000;
   const client = mqtt.connect(ep.url, {
     protocolVersion: 4, // MQTT 3.1.1: what every device and mosquitto client speaks
-    clientId: ep.clientId ?? `${role}-${randomBytes(6).toString('hex')}`,
+    clientId: ep.clientId ?? defaultClientId(ep.username, role),
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: timeoutMs,

@@ -90,6 +90,16 @@ export const ERROR_SPECS = {
   GATEWAY_SHUTTING_DOWN: spec({ code: 'ITRADE_ERR_GATEWAY_SHUTTING_DOWN', message: 'the gateway is shutting down: connect to another instance or retry', mqttReturnCode: 3, httpStatus: 503 }),
   GATEWAY_NOT_READY: spec({ code: 'ITRADE_ERR_GATEWAY_NOT_READY', message: 'a service the gateway needs (Redis, Kafka, chain) does not answer', httpStatus: 503 }),
   GATEWAY_FORCED_EXIT: spec({ code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT', message: 'the gateway did not shut down in time, or a second signal forced it out' }),
+
+  // --- simulator and market CLI (firmware-sim/, itrade principal|sensor|market|subscribe|stream|replay|sim) ---
+  SIM_GATEWAY_UNREACHABLE: spec({ code: 'ITRADE_ERR_SIM_GATEWAY_UNREACHABLE', message: 'the gateway HTTP API does not answer' }),
+  SIM_GATEWAY_REFUSED: spec({ code: 'ITRADE_ERR_SIM_GATEWAY_REFUSED', message: 'the gateway HTTP API refused the request' }),
+  SIM_FUNDING: spec({ code: 'ITRADE_ERR_SIM_FUNDING', message: 'no way to fund a new account on this chain' }),
+  SIM_TX_FAILED: spec({ code: 'ITRADE_ERR_SIM_TX_FAILED', message: 'a marketplace transaction reverted' }),
+  SIM_PROFILE: spec({ code: 'ITRADE_ERR_SIM_PROFILE', message: 'the profile folder is missing, invalid, or lacks what this command needs' }),
+  SIM_STATE_STALE: spec({ code: 'ITRADE_ERR_SIM_STATE_STALE', message: 'the data folder was made for another chain or marketplace' }),
+  SIM_SUBSCRIBE_REFUSED: spec({ code: 'ITRADE_ERR_SIM_SUBSCRIBE_REFUSED', message: 'the gateway refused the live subscription to a sensor' }),
+  SIM_VERIFY_FAILED: spec({ code: 'ITRADE_ERR_SIM_VERIFY_FAILED', message: 'the simulation saw readings that were lost, altered or not decrypted' }),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_SPECS;

@@ -103,4 +103,22 @@ test('unknown command and bad stack action are usage errors (exit 2)', async () 
   assert.match(r.err.join('\n'), /sideways/);
 });
 
+test('every market command has --help, exit 0', async () => {
+  const commands = [['principal', 'register'], ['principal', 'token'], ['sensor', 'register'], ['sensor', 'activate'], ['sensor', 'deactivate'], ['sensor', 'status'], ['sensor', 'rotate-key'], ['market', 'list'], ['subscribe'], ['stream'], ['replay'], ['agent'], ['sim']];
+  for (const c of commands) {
+    const r = await run(...c, '--help');
+    assert.is(r.code, 0, c.join(' '));
+    assert.match(r.out.join('\n'), new RegExp(`Usage: itrade ${c.join(' ')}`));
+    assert.match(r.out.join('\n'), c[0] === 'sim' ? /--devices <n>/ : /--profile <name\|path>/);
+  }
+});
+
+test('market commands check their arguments before touching the network (exit 2)', async () => {
+  for (const argv of [['subscribe', 'not-an-address', '--entries', '5'], ['subscribe', `0x${'1'.repeat(40)}`], ['market', 'list', '--near', '91,0'], ['sim', '--rate', '0'], ['replay', `0x${'1'.repeat(40)}`, '--from', '1', '--offset', '2']]) {
+    const r = await run(...argv);
+    assert.is(r.code, 2, argv.join(' '));
+    assert.ok(r.err.length > 0, 'says why');
+  }
+});
+
 test.run();
