@@ -11,7 +11,7 @@ import { historyRoutes, type VerifyBuyer } from './http.ts';
 import { createKafkaClients } from './kafka/client.ts';
 import { KafkaLogStore } from './kafka/store.ts';
 import type { LogStore } from './log-store.ts';
-import { createBridgeMetrics, type BridgeMetrics } from './metrics.ts';
+import { createBridgeMetrics, type BridgeMetrics, type BufferState } from './metrics.ts';
 import type { HistoryDeps } from './replay/history.ts';
 import { ReplayService } from './replay/service.ts';
 import { ReplaySlots } from './replay/slots.ts';
@@ -51,6 +51,11 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
   /** Resolves once Kafka acknowledged the payload (then the broker sends the PUBACK); rejects with BRIDGE_* when refused. */
   onPublish(p: AcceptedPublish): Promise<void> {
     return this.writer.submit(p);
+  }
+
+  /** The buffer between broker and Kafka, and whether Kafka acknowledges writes in time (readiness). */
+  bufferState(): BufferState {
+    return this.writer.state();
   }
 
   onSensorActivated(sensor: string): Promise<void> {

@@ -1,5 +1,5 @@
-// The bridge's Prometheus metrics, registered in the registry the gateway passes in (the lead
-// exposes it at /metrics). Names follow the Prometheus conventions: base units (seconds,
+// The bridge's Prometheus metrics, registered in the registry the gateway passes in (served on
+// the operator endpoint's /metrics, docs/operations.md). Names follow the Prometheus conventions: base units (seconds,
 // bytes), `_total` for counters. docs/bridge.md lists them with what to alert on.
 import { Counter, Gauge, Histogram, exponentialBuckets, type Registry } from 'prom-client';
 

@@ -6,9 +6,12 @@ import { isItradeError, itradeError } from '../lib/errors.ts';
 import type { Identity } from './auth/jwt.ts';
 import { dropSensorSubscription, notify, track, type BrokerContext } from './context.ts';
 import { LeaseBook, type HeldEntry } from './metering/leases.ts';
+import { reasonOf } from './metrics.ts';
+import { rateKey } from './network.ts';
 
 interface ConnectState {
   client: Client;
+  address: string | undefined;
   username: string | undefined;
   password: Buffer | undefined;
   token?: string;
@@ -16,6 +19,22 @@ interface ConnectState {
 }
 
 type Step = (ctx: BrokerContext, s: ConnectState) => Promise<void> | void;
+
+// The first three steps cost no token work, so a refused network or a CONNECT flood is cheap.
+const refuseWhileClosing: Step = (ctx) => {
+  if (ctx.guard.closing) throw itradeError('GATEWAY_SHUTTING_DOWN');
+};
+
+// Data sovereignty (docs/sovereignty.md): deny wins, an empty allow list allows the rest.
+const refuseDeniedNetwork: Step = (ctx, s) => {
+  if (ctx.guard.network && !ctx.guard.network.allows(s.address)) throw itradeError('SOVEREIGNTY_DENIED', `client network ${s.address ?? 'unknown'} may not use this gateway`);
+};
+
+// CONNACK 3 (server unavailable), not 5: the condition passes, and clients treat 3 as "retry
+// later" while many treat 5 as "give up, the credentials are wrong" (docs/operations.md).
+const limitConnectRate: Step = (ctx, s) => {
+  if (!ctx.guard.connectRate.take(rateKey(s.address))) throw itradeError('LIMIT_CONNECT_RATE');
+};
 
 const readToken: Step = (_ctx, s) => {
   if (!s.password || s.password.length === 0) throw itradeError('AUTH_TOKEN_MISSING', 'CONNECT carries no password: it must be the JWT');
@@ -78,6 +97,7 @@ const openSession: Step = (ctx, s) => {
         }, ctx.log)
       : undefined;
   ctx.sessions.add(client, id, leases);
+  ctx.metrics.connects.inc({ role: id.kind });
   client.conn.once('close', () => {
     const gone = ctx.sessions.remove(client);
     if (gone?.leases) track(ctx, gone.leases.closeAll(), 'leases not returned');
@@ -93,18 +113,20 @@ function redeliver(client: Client, e: HeldEntry): void {
   (client as unknown as Deliver).deliverQoS({ cmd: 'publish', topic: e.topic, payload: e.payload, qos: e.qos, retain: false, dup: false, brokerId: null }, () => undefined);
 }
 
-export const connectSteps: Step[] = [readToken, verifyToken, refuseRevoked, matchUsername, matchClientId, refuseWill, checkChain, openSession];
+export const connectSteps: Step[] = [refuseWhileClosing, refuseDeniedNetwork, limitConnectRate, readToken, verifyToken, refuseRevoked, matchUsername, matchClientId, refuseWill, checkChain, openSession];
 
 export function authenticate(ctx: BrokerContext) {
   return (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: AuthenticateError | null, ok: boolean | null) => void): void => {
-    const state: ConnectState = { client, username, password };
+    const state: ConnectState = { client, address: ctx.guard.peers.get(client.conn), username, password };
     run(ctx, state).then(
       () => done(null, true),
       (err: unknown) => {
         // Anything else (Redis down) is the server's fault: 3, Server unavailable.
         const returnCode = isItradeError(err) ? (err.mqttReturnCode ?? 5) : 3;
-        const code = isItradeError(err) ? err.code : 'unexpected';
-        ctx.log.info({ err: isItradeError(err) ? undefined : err, clientId: client.id, code, returnCode }, 'connection refused');
+        const reason = reasonOf(err);
+        ctx.metrics.connectRefused.inc({ reason, connack: returnCode });
+        const detail = isItradeError(err) ? { code: err.code } : { code: 'unexpected', err: err instanceof Error ? err.message : String(err) };
+        ctx.refusals.connect.note(reason, `${client.id}@${state.address ?? '?'}`, { ...detail, returnCode });
         const refusal = err instanceof Error ? err : new Error(String(err));
         done(Object.assign(refusal, { returnCode }) as AuthenticateError, false);
       },

@@ -1,13 +1,18 @@
 // What the broker's hooks share: the layers behind their interfaces, the live sessions, and a way
 // to tell a buyer something. Built once by createBroker.
 import type { Aedes, Client } from 'aedes';
+import type { Registry } from 'prom-client';
 import type { BuyerRequestHandler, Entitlements, PublishListener, SellerMessageHandler } from '../core/interfaces.ts';
 import { sensorTopic } from '../core/topics.ts';
 import type { Logger } from '../lib/log.ts';
+import type { ThrottledLog } from '../lib/throttled-log.ts';
 import type { TokenService } from './auth/jwt.ts';
 import type { RevocationStore } from './auth/revocation.ts';
 import { PrincipalChannel, noticeTopic, type Notice } from './channel.ts';
+import type { RateLimiter } from './limits/rate.ts';
 import type { LeaseMeter, LeaseOptions } from './metering/leases.ts';
+import type { BrokerMetrics } from './metrics.ts';
+import type { NetworkPolicy } from './network.ts';
 import type { Sessions } from './sessions.ts';
 
 export interface BrokerDeps {
@@ -20,6 +25,22 @@ export interface BrokerDeps {
   buyerHandler?: BuyerRequestHandler;
   sellerHandler?: SellerMessageHandler;
   log: Logger;
+  /** Prometheus registry for the broker's metrics (default: a private one). */
+  registry?: Registry;
+  /** Client networks allowed to connect (default: every network). */
+  network?: NetworkPolicy;
+}
+
+/** The abuse limits and the network policy, checked first in the CONNECT and PUBLISH steps. */
+export interface Guard {
+  network: NetworkPolicy | undefined;
+  connectRate: RateLimiter;
+  publishRate: RateLimiter;
+  maxPayloadBytes: number;
+  /** The client address of each connection (after trusted-proxy resolution), set at accept. */
+  peers: WeakMap<object, string>;
+  /** Set when shutdown begins: no new connection or publish is taken. */
+  closing: boolean;
 }
 
 export interface BrokerContext extends BrokerDeps {
@@ -28,10 +49,17 @@ export interface BrokerContext extends BrokerDeps {
   pending: Set<Promise<unknown>>;
   broker: () => Aedes;
   buyers: () => PrincipalChannel;
+  metrics: BrokerMetrics;
+  guard: Guard;
+  /** Publishes inside authorizePublish (waiting for the history store): shutdown lets them finish. */
+  inflight: Set<Promise<void>>;
+  /** Rate-limited refusal logs, so a flood cannot flood the log. */
+  refusals: { connect: ThrottledLog; publish: ThrottledLog; connection: ThrottledLog };
 }
 
 export function notify(ctx: BrokerContext, buyer: string, n: Omit<Notice, 'at'>): void {
   const body: Notice = { ...n, at: Date.now() };
+  ctx.metrics.notices.inc({ type: n.type });
   ctx
     .buyers()
     .send(buyer, noticeTopic(buyer), Buffer.from(JSON.stringify(body)), 1)

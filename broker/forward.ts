@@ -11,10 +11,25 @@ export function authorizeForward(ctx: BrokerContext) {
     const session = ctx.sessions.get(client);
     if (!session) return null;
     const may = mayReceive(session.identity, packet.topic);
-    if (may === 'yes') return packet;
+    if (may === 'yes') {
+      ctx.metrics.deliveries.inc({ kind: deliveryKind(packet.topic) });
+      return packet;
+    }
     if (may === 'no' || !session.leases) return null;
     const sensor = sensorOfTopic(packet.topic)!;
     const entry = { topic: packet.topic, payload: packet.payload as Buffer, qos: packet.qos };
-    return session.leases.forward(sensor, entry) ? packet : null;
+    if (!session.leases.forward(sensor, entry)) return null;
+    ctx.metrics.deliveries.inc({ kind: 'sensor_data' });
+    ctx.metrics.meteredEntries.inc();
+    return packet;
   };
+}
+
+// A bounded label from the topic scheme (core/topics.ts): never the topic itself.
+function deliveryKind(topic: string): string {
+  if (topic.startsWith('$SYS/')) return 'system';
+  const [root, , service] = topic.split('/');
+  if (root === 'buyers' && (service === 'notices' || service === 'keys' || service === 'replay')) return service === 'notices' ? 'notice' : service;
+  if (root === 'sellers') return 'keys';
+  return 'other';
 }

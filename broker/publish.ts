@@ -4,19 +4,66 @@
 // authorizePublish closes the connection (lib/client.js, nextBatch -> _onError). So the history
 // store is asked here: its acknowledgement gates both the PUBACK and the live delivery, and its
 // refusal means no PUBACK and a disconnect, after which the device resends.
+import type { Duplex } from 'node:stream';
 import type { Client, PublishPacket } from 'aedes';
-import { itradeError } from '../lib/errors.ts';
+import { isItradeError, itradeError } from '../lib/errors.ts';
 import { publishRoute, type PublishRoute } from './acl.ts';
 import type { BrokerContext } from './context.ts';
+import { reasonOf } from './metrics.ts';
+import { flushed } from './socket.ts';
 import type { Session } from './sessions.ts';
 
 interface PublishState {
   session: Session;
+  /** Place among the client's publishes (ClientPublishes.seq). */
+  seq: number;
   packet: PublishPacket;
   route?: PublishRoute;
 }
 
 type Step = (ctx: BrokerContext, s: PublishState) => Promise<void> | void;
+
+interface ClientPublishes {
+  inflight: Set<Promise<void>>;
+  /** Publishes of this client so far: each one's place in the order it was sent. */
+  seq: number;
+  /** The first refusal and its place: the connection is closing, every later publish is refused too. */
+  refused?: { err: Error; at: number };
+}
+
+const byClient = new WeakMap<Session, ClientPublishes>();
+
+function clientState(s: Session): ClientPublishes {
+  let c = byClient.get(s);
+  if (!c) byClient.set(s, (c = { inflight: new Set(), seq: 0 }));
+  return c;
+}
+
+// Once one publish of a client is refused, the rest of what it pipelined is refused without
+// being stored: the connection is going, and none of them would be acknowledged.
+const refuseAfterRefusal: Step = (_ctx, s) => {
+  const refused = byClient.get(s.session)?.refused;
+  if (refused && s.seq > refused.at) throw refused.err;
+};
+
+// Shutdown has begun: the publish is not taken, so no PUBACK; the device resends it elsewhere.
+const refuseWhileClosing: Step = (ctx) => {
+  if (ctx.guard.closing) throw itradeError('GATEWAY_SHUTTING_DOWN');
+};
+
+// Packets far over the limit never get here (broker/limits/packet-guard.ts cuts them off as they
+// arrive); this is the exact bound on the payload.
+const limitPayload: Step = (ctx, s) => {
+  const size = (s.packet.payload as Buffer).length;
+  if (size > ctx.guard.maxPayloadBytes) throw itradeError('LIMIT_PAYLOAD_TOO_LARGE', `payload of ${size} bytes; at most ${ctx.guard.maxPayloadBytes}`);
+};
+
+// Per sensor, on this instance: a device sending faster than broker.limits.publishRate loses its
+// connection (MQTT 3.1.1 has no other way to refuse a PUBLISH) and the unacknowledged message.
+const limitPublishRate: Step = (ctx, s) => {
+  const id = s.session.identity;
+  if (id.kind === 'sensor' && !ctx.guard.publishRate.take(id.sub)) throw itradeError('LIMIT_PUBLISH_RATE');
+};
 
 const route: Step = (_ctx, s) => {
   s.route = publishRoute(s.session.identity, s.packet.topic);
@@ -59,21 +106,48 @@ const handToRequestHandler: Step = (ctx, s) => {
   ctx.buyerHandler.onBuyerMessage(r.principal, topic, s.packet.payload as Buffer).catch((err: unknown) => ctx.log.warn({ err, principal: r.principal, topic }, 'request handler failed'));
 };
 
-export const publishSteps: Step[] = [route, dropRetain, handToListener, handToRequestHandler];
+export const publishSteps: Step[] = [refuseAfterRefusal, refuseWhileClosing, limitPayload, limitPublishRate, route, dropRetain, handToListener, handToRequestHandler];
 
 export function authorizePublish(ctx: BrokerContext) {
   return (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void => {
     const session = client ? ctx.sessions.get(client) : undefined;
     if (!session) return done(itradeError('BROKER_PUBLISH_DENIED', 'no authenticated session'));
-    const state: PublishState = { session, packet };
-    run(ctx, state).then(
-      () => done(null),
+    const c = clientState(session);
+    const state: PublishState = { session, packet, seq: ++c.seq };
+    const earlier = [...c.inflight];
+    const handled = run(ctx, state).then(
+      () => {
+        // A publish refused before this one finished closes the connection: no PUBACK after it.
+        if (c.refused && state.seq > c.refused.at) return refuse(session, c.refused.err, earlier, done);
+        ctx.metrics.publishes.inc({ role: session.identity.kind, qos: packet.qos });
+        done(null);
+      },
       (err: unknown) => {
-        ctx.log.info({ clientId: session.client.id, topic: packet.topic, err }, 'publish refused');
-        done(err as Error);
+        if (!c.refused || state.seq < c.refused.at) c.refused = { err: err as Error, at: state.seq };
+        const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED') ? 'history_store' : reasonOf(err).replace(/^(broker|limit)_/, '');
+        ctx.metrics.publishRefused.inc({ reason });
+        const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
+        ctx.refusals.publish.note(reason, session.client.id, { code: isItradeError(err) ? err.code : 'unexpected', cause });
+        return refuse(session, err as Error, earlier, done);
       },
     );
+    // Shutdown waits for these: their PUBACKs go out before the sessions close.
+    c.inflight.add(handled);
+    ctx.inflight.add(handled);
+    void handled.finally(() => {
+      c.inflight.delete(handled);
+      ctx.inflight.delete(handled);
+    });
   };
+}
+
+// A refusal closes the connection (Aedes ends the client on an authorizePublish error). First the
+// client's earlier publishes finish and their PUBACKs leave, so what was acknowledged is exactly a
+// prefix of what was sent, and nothing stored goes unacknowledged because a later one was refused.
+async function refuse(session: Session, err: Error, earlier: Promise<void>[], done: (err?: Error | null) => void): Promise<void> {
+  await Promise.allSettled(earlier);
+  await flushed(session.client.conn as unknown as Duplex, 1000);
+  done(err);
 }
 
 async function run(ctx: BrokerContext, s: PublishState): Promise<void> {

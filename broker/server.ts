@@ -1,35 +1,30 @@
 // The broker: Aedes with sessions in Redis (aedes-persistence-redis) and the message bus in Redis
-// (mqemitter-redis), so instances sharing one Redis behave as one; our hooks; and the TCP, TLS
-// and WebSocket listeners on node:net, node:tls and ws. Every listener hands its stream to the
-// same aedes.handle, so every rule holds on each of them.
-import { readFileSync } from 'node:fs';
+// (mqemitter-redis), so instances sharing one Redis behave as one; our hooks; the listeners
+// (broker/listeners.ts) and the staged shutdown (broker/lifecycle.ts).
 import { createRequire } from 'node:module';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import type { EventEmitter } from 'node:events';
 import { Aedes } from 'aedes';
+import { Registry } from 'prom-client';
 import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
-import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { ItradeConfig } from '../config/schema.ts';
-import { itradeError } from '../lib/errors.ts';
-import { resolvePath } from '../lib/paths.ts';
+import { ThrottledLog } from '../lib/throttled-log.ts';
 import { PrincipalChannel } from './channel.ts';
 import { authenticate } from './connect.ts';
 import type { BrokerContext, BrokerDeps } from './context.ts';
 import { onChainEvent, onRevocation } from './enforce.ts';
 import { authorizeForward } from './forward.ts';
+import { lifecycle } from './lifecycle.ts';
+import { RateLimiter } from './limits/rate.ts';
+import { connectionError, startListeners, type MqttPorts } from './listeners.ts';
+import { createBrokerMetrics } from './metrics.ts';
 import { authorizePublish } from './publish.ts';
 import { Sessions } from './sessions.ts';
 import { authorizeSubscribe, onSubscribed, onUnsubscribed } from './subscribe.ts';
 
-type BrokerConfig = ItradeConfig['broker'];
+export type { MqttPorts } from './listeners.ts';
 
-export interface MqttPorts {
-  tcp?: number;
-  tls?: number;
-  ws?: number;
-}
+type BrokerConfig = ItradeConfig['broker'];
 
 export interface BrokerHandle {
   aedes: Aedes;
@@ -41,6 +36,15 @@ export interface BrokerHandle {
   reclaimCredit(buyer: string, sensor: string, n: number): number;
   /** Unspent live-lease entries of this buyer and sensor on this instance. */
   leaseCredit(buyer: string, sensor: string): number;
+  /** Shutdown, step 1: stop accepting connections and refuse new CONNECTs and publishes. */
+  stopAccepting(): void;
+  /**
+   * Shutdown, step 2: stop reading from clients and wait (up to `timeoutMs`) for the publishes
+   * already inside the broker: the history store acknowledges them and their PUBACKs go out.
+   * Resolves with how many were still waiting at the timeout.
+   */
+  drain(timeoutMs: number): Promise<number>;
+  /** Shutdown, step 3 (runs 1 when not done): close every session, give leases back, let go of Redis. */
   close(): Promise<void>;
 }
 
@@ -53,86 +57,34 @@ export interface BrokerOptions {
 
 // Both are CommonJS without types: the parts used here, typed.
 const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (o: { conn: Redis }) => { destroy(): Promise<void> };
-const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as { MQEmitterRedisPrefix: new (prefix: string, o: object) => unknown };
+const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as { MQEmitterRedisPrefix: new (prefix: string, o: object) => { state: EventEmitter } };
 
 export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<BrokerHandle> {
   const { cfg } = opts;
   let aedes: Aedes | undefined;
   let buyers: PrincipalChannel | undefined;
-  const ctx: BrokerContext = { ...deps, sessions: new Sessions(), pending: new Set(), broker: () => aedes!, buyers: () => buyers! };
+  const ctx = brokerContext(cfg, deps, () => aedes!, () => buyers!);
   const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
-  // The pub/sub prefix ends in '/' so it is a topic level of its own and wildcards still match.
-  const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
-  // A Redis outage must not end the process: mqemitter-redis re-emits connection errors on an
-  // emitter with no listener (which throws); ioredis reconnects by itself, so log and go on.
-  const redisDown = (what: string) => (err: Error) => deps.log.warn({ err: err.message, what }, 'redis connection error; reconnecting');
-  (mq as { state: { on(e: 'error', f: (err: Error) => void): void } }).state.on('error', redisDown('message bus'));
-  sessionsDb.on('error', redisDown('sessions'));
+  // An unheard ioredis 'error' event throws and would end the process; ioredis reconnects.
+  sessionsDb.on('error', (err: Error) => deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'));
   const persistence = persistenceRedis({ conn: sessionsDb });
-  aedes = await Aedes.createBroker({
-    ...(opts.id ? { id: opts.id } : {}),
-    mq,
-    persistence,
-    concurrency: cfg.limits.concurrency,
-    heartbeatInterval: cfg.limits.heartbeatIntervalMs,
-    connectTimeout: cfg.limits.connectTimeoutMs,
-    drainTimeout: cfg.limits.drainTimeoutMs,
-    queueLimit: cfg.limits.queueLimit,
-    maxInflightInbound: cfg.limits.maxInflightInbound,
-    maxClientsIdLength: cfg.limits.maxClientIdLength,
-    maxTopicLevels: cfg.limits.maxTopicLevels,
-    keepaliveLimit: cfg.limits.keepaliveLimitSec,
-    authenticate: authenticate(ctx),
-    authorizePublish: authorizePublish(ctx),
-    authorizeSubscribe: authorizeSubscribe(ctx),
-    authorizeForward: authorizeForward(ctx),
-  });
-  buyers = new PrincipalChannel(aedes, 'buyers');
-  const sellers = new PrincipalChannel(aedes, 'sellers');
-  aedes.on('subscribe', onSubscribed(ctx));
-  aedes.on('unsubscribe', onUnsubscribed(ctx));
-  aedes.on('clientError', (client, err) => deps.log.debug({ clientId: client.id, err: err.message }, 'client error'));
-  if (deps.sellerHandler) await sellerReplies(aedes, deps);
+  aedes = await Aedes.createBroker({ ...(opts.id ? { id: opts.id } : {}), ...aedesOptions(cfg, ctx), mq: bus(opts, deps), persistence });
+  const a = aedes;
+  buyers = new PrincipalChannel(a, 'buyers');
+  const sellers = new PrincipalChannel(a, 'sellers');
+  a.on('subscribe', onSubscribed(ctx));
+  a.on('unsubscribe', onUnsubscribed(ctx));
+  a.on('clientError', (client, err) => connectionError(ctx, client, err));
+  a.on('connectionError', (client, err) => connectionError(ctx, client, err));
+  if (deps.sellerHandler) await sellerReplies(a, deps);
   const offChain = deps.entitlements.onEvent(onChainEvent(ctx));
   const offRevoked = deps.revocations.onRevoked(onRevocation(ctx));
-
-  const servers: (Server | HttpServer)[] = [];
-  const wss: WebSocketServer[] = [];
-  const ports: MqttPorts = {};
-  const a = aedes;
-  try {
-    if (cfg.listeners.tcp.enabled) ports.tcp = await listen(createNetServer(a.handle), cfg.listeners.tcp, 'tcp', servers);
-    if (cfg.listeners.tls.enabled) ports.tls = await listen(tlsServer(cfg, a), cfg.listeners.tls, 'tls', servers);
-    if (cfg.listeners.ws.enabled) {
-      const http = createHttpServer();
-      const ws = new WebSocketServer({ server: http, path: cfg.listeners.ws.path });
-      ws.on('connection', (sock, req) => a.handle(createWebSocketStream(sock), req));
-      wss.push(ws);
-      ports.ws = await listen(http, cfg.listeners.ws, 'ws', servers);
-    }
-  } catch (err) {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const listening = await startListeners(cfg, ctx, a).catch(async (err: unknown) => {
     await new Promise<void>((r) => a.close(() => r()));
     await persistence.destroy();
     throw err;
-  }
-
-  const close = async (): Promise<void> => {
-    offChain();
-    offRevoked();
-    // Stop accepting, close every client (server.close waits for open sockets), then let go.
-    // The persistence unsubscribes through the bus when destroyed, so it goes before aedes
-    // closes the bus (aedes.close ends with mq.close).
-    const stopped = Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    const clients = Object.values((a as unknown as { clients: Record<string, { close(cb: () => void): void }> }).clients);
-    await Promise.all(clients.map((c) => new Promise<void>((r) => c.close(() => r()))));
-    for (const w of wss) for (const c of w.clients) c.terminate();
-    await stopped;
-    // Leases of the sessions just closed go back before Redis is let go.
-    await Promise.all([...ctx.pending]);
-    await persistence.destroy().catch(() => undefined);
-    await new Promise<void>((r) => a.close(() => r()));
-  };
+  });
+  const phases = lifecycle(ctx, a, listening, { persistence, unsubscribe: () => (offChain(), offRevoked()) });
   const leased = (buyer: string) => ctx.sessions.filter((x) => x.identity.sub === buyer && x.leases !== undefined).map((x) => x.leases!);
   const reclaimCredit = (buyer: string, sensor: string, n: number): number => {
     let moved = 0;
@@ -140,7 +92,57 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     return moved;
   };
   const leaseCredit = (buyer: string, sensor: string): number => leased(buyer).reduce((sum, book) => sum + book.credit(sensor), 0);
-  return { aedes: a, ctx, ports, buyers, sellers, reclaimCredit, leaseCredit, close };
+  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, reclaimCredit, leaseCredit, ...phases };
+}
+
+function brokerContext(cfg: BrokerConfig, deps: BrokerDeps, broker: () => Aedes, buyers: () => PrincipalChannel): BrokerContext {
+  const sessions = new Sessions();
+  const inflight = new Set<Promise<void>>();
+  const l = cfg.limits;
+  return {
+    ...deps,
+    sessions,
+    pending: new Set(),
+    broker,
+    buyers,
+    metrics: createBrokerMetrics(deps.registry ?? new Registry(), { sessions: () => sessions.all(), inflight: () => inflight.size }),
+    guard: { network: deps.network, connectRate: new RateLimiter(l.connectRate), publishRate: new RateLimiter(l.publishRate), maxPayloadBytes: l.maxPayloadBytes, peers: new WeakMap(), closing: false },
+    inflight,
+    refusals: {
+      connect: new ThrottledLog(deps.log, 'connection refused'),
+      publish: new ThrottledLog(deps.log, 'publish refused'),
+      connection: new ThrottledLog(deps.log, 'connection closed on a protocol or limit error'),
+    },
+  };
+}
+
+function aedesOptions(cfg: BrokerConfig, ctx: BrokerContext) {
+  const l = cfg.limits;
+  return {
+    concurrency: l.concurrency,
+    heartbeatInterval: l.heartbeatIntervalMs,
+    connectTimeout: l.connectTimeoutMs,
+    drainTimeout: l.drainTimeoutMs,
+    queueLimit: l.queueLimit,
+    maxInflightInbound: l.maxInflightInbound,
+    maxClientsIdLength: l.maxClientIdLength,
+    maxTopicLevels: l.maxTopicLevels,
+    keepaliveLimit: l.keepaliveLimitSec,
+    authenticate: authenticate(ctx),
+    authorizePublish: authorizePublish(ctx),
+    authorizeSubscribe: authorizeSubscribe(ctx),
+    authorizeForward: authorizeForward(ctx),
+  };
+}
+
+/** The cluster bus on Redis pub/sub. The prefix ends in '/' so it is a topic level of its own and wildcards still match. */
+function bus(opts: BrokerOptions, deps: BrokerDeps): { state: EventEmitter } {
+  const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
+  // mqemitter-redis re-emits its connections' errors on `state`; unheard, one Redis hiccup would
+  // throw and end the process. ioredis reconnects by itself: log it, rate-limited.
+  const errors = new ThrottledLog(deps.log, 'redis bus connection error: reconnecting', 'warn');
+  mq.state.on('error', (err: Error) => errors.note(err.message.slice(0, 80), undefined, { err: err.message }));
+  return mq;
 }
 
 /**
@@ -156,23 +158,4 @@ function sellerReplies(a: Aedes, deps: BrokerDeps): Promise<void> {
     done();
   };
   return new Promise((resolve) => a.subscribe('sellers/+/keys/replies', deliver as never, () => resolve()));
-}
-
-function tlsServer(cfg: BrokerConfig, a: Aedes): Server {
-  try {
-    const { certFile, keyFile } = cfg.listeners.tls;
-    return createTlsServer({ cert: readFileSync(resolvePath(certFile)), key: readFileSync(resolvePath(keyFile)) }, a.handle);
-  } catch (err) {
-    throw itradeError('BROKER_LISTENER', 'broker.listeners.tls: certFile and keyFile must be readable PEM files', { cause: err });
-  }
-}
-
-function listen(server: Server | HttpServer, l: { host: string; port: number }, name: string, servers: (Server | HttpServer)[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(itradeError('BROKER_LISTENER', `broker.listeners.${name}: cannot listen on ${l.host}:${l.port}`, { cause: err })));
-    server.listen(l.port, l.host, () => {
-      servers.push(server);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

@@ -33,6 +33,7 @@ export function authorizeSubscribe(ctx: BrokerContext) {
     const route = subscribeRoute(session.identity, sub.topic);
     if (route.kind === 'deny') {
       ctx.log.info({ clientId: client.id, filter: sub.topic, reason: route.reason }, 'subscription refused');
+      ctx.metrics.subscribeRefused.inc({ reason: 'acl' });
       restoreRefused(ctx, client, sub.topic, true);
       return done(null, null);
     }
@@ -40,6 +41,7 @@ export function authorizeSubscribe(ctx: BrokerContext) {
     sensorVerdict(ctx, session, route.sensor).then((v) => {
       if (v.ok) return done(null, sub);
       ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
+      ctx.metrics.subscribeRefused.inc({ reason: v.exhausted ? 'exhausted' : v.definitive ? 'not_entitled' : 'chain_unavailable' });
       notify(ctx, session.identity.sub, { type: v.exhausted ? 'entries-exhausted' : 'subscribe-refused', sensor: route.sensor, reason: v.reason, code: v.code });
       restoreRefused(ctx, client, sub.topic, v.definitive);
       done(null, null);

@@ -2,18 +2,44 @@
 // line on stderr (the stack trace only with --verbose) and a documented exit code (cli/exit.ts).
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../lib/errors.ts';
+import { VERSION } from '../lib/version.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerDeploy } from './commands/deploy.ts';
+import { registerGateway } from './commands/gateway.ts';
 import { registerStack } from './commands/stack.ts';
+import { registerPrincipalCommand } from './commands/principal.ts';
+import { registerSensorCommand } from './commands/sensor.ts';
+import { registerMarketCommand } from './commands/market.ts';
+import { registerSubscribeCommand } from './commands/subscribe.ts';
+import { registerStreamCommand } from './commands/stream.ts';
+import { registerReplayCommand } from './commands/replay.ts';
+import { registerAgentCommand } from './commands/agent.ts';
+import { registerSimCommand } from './commands/sim.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { EXIT, exitCodeFor } from './exit.ts';
 
-const REGISTRARS = [registerStack, registerConfig];
+const REGISTRARS = [
+  registerGateway,
+  registerStack,
+  registerDeploy,
+  registerConfig,
+  // the market and the simulator (firmware-sim/)
+  registerPrincipalCommand,
+  registerSensorCommand,
+  registerMarketCommand,
+  registerSubscribeCommand,
+  registerStreamCommand,
+  registerReplayCommand,
+  registerAgentCommand,
+  registerSimCommand,
+];
 
 export async function main(argv: string[], io?: { out?: (l: string) => void; err?: (l: string) => void }): Promise<number> {
   let exitCode: number = EXIT.ok;
   let context: CliContext | undefined;
   const program = new Command('itrade')
-    .description('ITrade: marketplace gateway for encrypted IoT data streams')
+    .description('ITrade: marketplace gateway for encrypted IoT data streams (docs/cli.md: commands and exit codes)')
+    .version(VERSION, '-V, --version')
     .option('-c, --config <file>', 'configuration file (default: $ITRADE_CONFIG or config/itrade.yaml)')
     .option('-v, --verbose', 'debug logs, and stack traces on errors')
     .exitOverride()

@@ -7,6 +7,8 @@ import { KeyExchangeSection } from './sections/keys.ts';
 import { StackSection } from './sections/stack.ts';
 import { BrokerSection } from './sections/broker.ts';
 import { BridgeSection } from './sections/bridge.ts';
+import { SovereigntySection } from './sections/sovereignty.ts';
+import { OperatorSection } from './sections/operator.ts';
 
 export const ConfigSchema = Type.Object(
   {
@@ -18,6 +20,8 @@ export const ConfigSchema = Type.Object(
     keyExchange: KeyExchangeSection,
     broker: BrokerSection,
     bridge: BridgeSection,
+    sovereignty: SovereigntySection,
+    operator: OperatorSection,
   },
   { additionalProperties: false, description: 'ITrade gateway configuration.' },
 );

@@ -23,6 +23,8 @@ export interface DeployOptions {
   rpcUrl?: string;
   out?: string;
   env?: NodeJS.ProcessEnv;
+  /** Told of each step that waits for the chain (the CLI shows them). */
+  progress?: (step: string) => void;
 }
 
 export interface DeployResult {
@@ -46,10 +48,14 @@ export function deployTarget(opts: DeployOptions = {}): Omit<Target, 'chainId'> 
 // The deploy flow: choose the node, the key, ask the node its chain id, deploy, record.
 export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
   const chosen = deployTarget(opts);
+  const progress = opts.progress ?? (() => undefined);
+  progress(`asking ${chosen.rpcUrl} for its chain id`);
   const target = { ...chosen, chainId: await chainIdOf(chosen.rpcUrl) };
   const provider = connect(target.rpcUrl, target.chainId);
   try {
+    progress(`chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} and waiting for it to be mined`);
     const record = await deployTo(provider, target);
+    progress(`mined in block ${record.blockNumber} (transaction ${record.transactionHash})`);
     const file = resolvePath(opts.out ?? target.cfg.chain.deploymentFile);
     writeDeployment(file, record);
     return { file, record };

@@ -32,6 +32,8 @@ export interface BuyerOptions {
   /** Keep every seq received (tests compare them). */
   keepSeqs?: boolean;
   onReading?: (r: BuyerReading) => void;
+  /** An entry that did not open (tampered, no key for it, ...). */
+  onFailure?: (f: { sensor: string; source: Source; error: Error }) => void;
   /** A fresh principal JWT when the session is closed (tokens expire after an hour). */
   refreshToken?: () => Promise<string>;
   log?: Logger;
@@ -56,6 +58,8 @@ export interface Notice {
   reason?: string;
   code?: string;
 }
+
+const TRANSIENT = ['CRYPTO_KEY_AGENT_UNAVAILABLE', 'CRYPTO_KEY_CHECK_FAILED', 'CRYPTO_KEY_BUSY'] as const;
 
 export class SimBuyer {
   readonly buyer: string;
@@ -110,15 +114,29 @@ export class SimBuyer {
     this.queues.set(sensor, next);
   }
 
+  // A busy or briefly unreachable agent or chain is worth asking again; a refusal is not.
+  private async openRetrying(sensor: string, envelope: Buffer): Promise<Reading> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.keys.open(sensor, envelope);
+      } catch (err) {
+        if (attempt >= 4 || !TRANSIENT.some((n) => isItradeError(err, n))) throw err;
+        this.o.log?.info({ buyer: this.buyer, sensor, code: (err as { code?: string }).code, attempt }, 'key fetch failed; asking again');
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
+  }
+
   private async open(sensor: string, source: Source, envelope: Buffer): Promise<void> {
     const check = this.checks[source].get(sensor)!;
     try {
-      const reading = await this.keys.open(sensor, envelope);
+      const reading = await this.openRetrying(sensor, envelope);
       const latencyMs = Date.now() - reading.ts;
       check.accept(reading, latencyMs);
       this.o.onReading?.({ buyer: this.buyer, sensor, source, keyId: envelopeKeyId(envelope), reading, latencyMs, envelope });
     } catch (err) {
       check.fail(isItradeError(err) ? err.code : 'unexpected');
+      this.o.onFailure?.({ sensor, source, error: err as Error });
       this.o.log?.warn({ buyer: this.buyer, sensor, source, code: isItradeError(err) ? err.code : undefined }, 'entry not decrypted');
     }
   }

@@ -38,6 +38,8 @@ export interface DeviceStats {
   /** Readings not taken because too many were waiting for their PUBACK. */
   heldBack: number;
   keyId: number;
+  /** The CONNACK code that refused a reconnect (the sensor was deactivated, its token revoked). */
+  refusedWith?: number;
 }
 
 export class SimDevice {
@@ -62,7 +64,19 @@ export class SimDevice {
     const sensor = o.sensor.toLowerCase();
     // A device's client id and username are its sensor address (docs/broker.md, CONNECT).
     const client = await connectMqtt({ url: o.url, username: sensor, password: o.token, clientId: sensor }, 'device', o.log);
-    return new SimDevice(client, { ...o, sensor });
+    const d = new SimDevice(client, { ...o, sensor });
+    client.on('error', (err: Error & { code?: unknown }) => d.onError(err));
+    return d;
+  }
+
+  // Refused for good (2 client id, 4 token, 5 not authorised): stop instead of retrying every
+  // second, as a well-behaved device would. 3 (server unavailable) is worth retrying.
+  private onError(err: Error & { code?: unknown }): void {
+    if (err.code !== 2 && err.code !== 4 && err.code !== 5) return;
+    this.stats.refusedWith = err.code;
+    this.o.log?.warn({ sensor: this.o.sensor, returnCode: err.code }, 'connection refused: device stops');
+    clearInterval(this.timer);
+    this.client.end(true);
   }
 
   /** Publishes at the configured rate until stop(). */
@@ -118,6 +132,7 @@ export class SimDevice {
         });
       });
     }
-    await this.client.endAsync();
+    // Unacknowledged publishes would keep a graceful end waiting forever: force it then.
+    await this.client.endAsync(this.inflight > 0 || !this.client.connected);
   }
 }

@@ -26,6 +26,18 @@ function gatewayError(code: unknown, message: unknown, status: number): ItradeEr
   return spec ? new ItradeError(spec, `gateway: ${text}`) : itradeError('SIM_GATEWAY_REFUSED', `gateway answered HTTP ${status}: ${String(code ?? '')} ${text}`.trim());
 }
 
+/** HTTP 503 (chain, Kafka or Redis briefly unavailable) asks to retry later: a few tries, backing off. */
+async function retrying<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= tries || !(err instanceof ItradeError) || err.httpStatus !== 503) throw err;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** i));
+    }
+  }
+}
+
 export class GatewayApi {
   constructor(
     readonly baseUrl: string,
@@ -59,15 +71,18 @@ export class GatewayApi {
   }
 
   /** Challenge, EIP-191 signature by the account, login: the principal JWT. */
-  async login(account: Signer): Promise<PrincipalLogin> {
-    const address = await account.getAddress();
-    const challenge = await this.post<{ nonce: string; message: string }>('/v1/auth/challenge', { address });
-    const signature = await account.signMessage(challenge.message);
-    return this.post<PrincipalLogin>('/v1/auth/login', { nonce: challenge.nonce, signature });
+  login(account: Signer): Promise<PrincipalLogin> {
+    // A retry starts over with a new challenge: a challenge is single use.
+    return retrying(async () => {
+      const address = await account.getAddress();
+      const challenge = await this.post<{ nonce: string; message: string }>('/v1/auth/challenge', { address });
+      const signature = await account.signMessage(challenge.message);
+      return this.post<PrincipalLogin>('/v1/auth/login', { nonce: challenge.nonce, signature });
+    });
   }
 
   /** The sensor JWT for the sensor registered by `txHash` (the sensor must be Active on chain). */
   activateSensor(principalToken: string, txHash: string): Promise<SensorActivation> {
-    return this.post<SensorActivation>('/v1/sensors/activate', { txHash }, principalToken);
+    return retrying(() => this.post<SensorActivation>('/v1/sensors/activate', { txHash }, principalToken));
   }
 }

@@ -160,8 +160,12 @@ async function replayAll(r: Run): Promise<void> {
       }),
     ),
   );
-  const entries = r.replays.reduce((n, x) => n + (x.outcome?.entries ?? 0), 0);
-  r.o.out(`replayed ${entries} entries of history (${r.replays.length} replays)`);
+  const names = new Map(r.p.buyers.map((b) => [b.principal, b.name]));
+  for (const x of r.replays) {
+    const c = r.buyers.find((b) => b.buyer === x.buyer)?.checks.replay.get(x.sensor);
+    const what = x.outcome ? `${x.outcome.entries} entries (offsets ${x.outcome.from}..${x.outcome.end}, ${x.outcome.reason}), ${c?.failures ? `${c.failures} NOT decrypted` : 'all decrypted'}` : `failed: ${x.error}`;
+    r.o.out(`replay: ${names.get(x.buyer) ?? x.buyer} read the history of ${x.sensor.slice(0, 6)}…${x.sensor.slice(-4)} since this run started: ${what}`);
+  }
 }
 
 async function runPhase(r: Run): Promise<void> {

@@ -1,28 +1,31 @@
 // Composition root: one gateway process = the MQTT broker + the HTTP API + the chain adapter +
-// the meter, wired from one validated configuration. The bridge and the key service plug in
-// through the optional PublishListener / BuyerRequestHandler / SellerMessageHandler.
-import { randomBytes } from 'node:crypto';
+// the meter + the Kafka bridge + the key service + the operator endpoint (/metrics, /healthz,
+// /readyz), wired from one validated configuration, with one metrics registry. The bridge and
+// the key service plug in through the optional PublishListener / BuyerRequestHandler /
+// SellerMessageHandler. close() is the graceful shutdown (docs/operations.md, "Shutdown").
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import type { AddressInfo } from 'node:net';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { BuyerChannel, BuyerRequestHandler, Entitlements, Meter, PrincipalDirectory, PublishListener, SellerChannel, SellerMessageHandler } from '../core/interfaces.ts';
+import type { BuyerChannel, BuyerRequestHandler, Entitlements, PrincipalDirectory, PublishListener, SellerChannel, SellerMessageHandler } from '../core/interfaces.ts';
 import { ChallengeStore } from '../broker/auth/challenge.ts';
 import { TokenService } from '../broker/auth/jwt.ts';
 import { RevocationStore } from '../broker/auth/revocation.ts';
 import { ChainEntitlements, type SensorRegistration } from '../broker/chain/entitlements.ts';
-import { buildApi } from '../broker/http/api.ts';
+import { createChainMetrics } from '../broker/chain/metrics.ts';
+import { bearer, buildApi } from '../broker/http/api.ts';
 import { RedisMeter } from '../broker/metering/meter.ts';
+import { NetworkPolicy } from '../broker/network.ts';
 import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
-import { itradeError, oneLine } from '../lib/errors.ts';
-import { readDeployment } from '../contracts/deployment.ts';
+import type { Bridge } from '../bridge/bridge.ts';
 import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
-import { LocalStack } from '../stack/stack.ts';
-import { Registry } from 'prom-client';
-import { createKafkaBridge, type Bridge } from '../bridge/bridge.ts';
-import { bearer } from '../broker/http/api.ts';
-import { createKeyService, type KeyService } from './keys/key-service.ts';
-import { BuyerRouter, LateChannel } from './wiring.ts';
+import { LocalStack, type Endpoints } from '../stack/stack.ts';
+import { guardApi } from './api-guard.ts';
+import type { KeyService } from './keys/key-service.ts';
+import { buildOperatorApi } from './operator.ts';
+import { Readiness, chainCheck, kafkaCheck, redisCheck, type ReadyReport } from './ready.ts';
+import { jwtSecret, listenHttp, locateMarketplace, plugServices, replayMeter, type Plugged } from './services.ts';
+import { Teardown } from './teardown.ts';
 
 export interface GatewayDeps {
   log?: Logger;
@@ -33,13 +36,15 @@ export interface GatewayDeps {
   sellerHandler?: SellerMessageHandler;
   /** Aedes instance id (default: random). */
   brokerId?: string;
-  /** Metrics registry (default: a new one, served on /metrics). */
+  /** Metrics registry (default: a new one, served on the operator endpoint's /metrics). */
   registry?: Registry;
 }
 
 export interface GatewayHandle {
   mqtt: MqttPorts;
   httpPort: number | undefined;
+  /** The operator endpoint's port (/metrics, /healthz, /readyz), when enabled. */
+  operatorPort: number | undefined;
   tokens: TokenService;
   meter: RedisMeter;
   entitlements: Entitlements;
@@ -52,158 +57,161 @@ export interface GatewayHandle {
   bridge: Bridge | undefined;
   keys: KeyService | undefined;
   registry: Registry;
+  ready(): Promise<ReadyReport>;
+  /** Graceful shutdown; idempotent (a second call returns the first one's promise). */
   close(): Promise<void>;
 }
 
 export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
   const root = deps.log ?? createLogger({ level: cfg.log.level });
-  const log = componentLogger(root, 'broker');
+  // A bad CIDR fails here, before anything is connected.
+  const network = new NetworkPolicy(cfg.sovereignty);
   const ep = new LocalStack(cfg, root).endpoints();
-  const prefix = cfg.redis.keyPrefix;
+  const registry = deps.registry ?? new Registry();
+  if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'itrade_' });
   const redis = new Redis(ep.redisUrl);
   const sub = new Redis(ep.redisUrl);
+  // Without a listener an ioredis error event throws; ioredis reconnects by itself.
+  const log = componentLogger(root, 'gateway');
   for (const [conn, what] of [[redis, 'commands'], [sub, 'revocation events']] as const) {
     conn.on('error', (err: Error) => log.warn({ err: err.message, what }, 'redis connection error; reconnecting'));
   }
-  const b = cfg.broker;
-  const closers: (() => Promise<unknown> | void)[] = [() => redis.quit(), () => sub.quit()];
+  const teardown = new Teardown();
+  teardown.set('redis', () => Promise.all([redis.quit(), sub.quit()]));
   try {
-    const tokens = await TokenService.create(b.auth.jwt, await jwtSecret(cfg, redis, log));
-    const maxTtl = Math.max(b.auth.principalTokenTtlSec, b.auth.sensorTokenTtlSec, b.auth.operatorTokenTtlSec);
-    const revocations = new RevocationStore(redis, sub, prefix, maxTtl, log);
-    await revocations.start();
-    const chainLog = componentLogger(root, 'chain');
-    const chain = deps.entitlements ?? new ChainEntitlements({ rpcUrl: ep.rpcUrl, ...b.entitlements, ...locateMarketplace(cfg, chainLog) }, redis, prefix, chainLog);
-    if (chain instanceof ChainEntitlements) {
-      chain.start();
-      closers.unshift(() => chain.stop());
-    }
-    const meter = new RedisMeter(redis, prefix, chain);
-    const registry = deps.registry ?? new Registry();
-    let live: Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'> = { reclaimCredit: () => 0, leaseCredit: () => 0 };
-    const services = plugServices(cfg, deps, { chain, meter: replayMeter(meter, () => live), redis, registry, kafkaBrokers: ep.kafkaBrokers, log: root });
-    closers.unshift(...services.closers);
-    const brokerDeps = { tokens, revocations, entitlements: chain, meter, metering: b.metering, publishListener: services.publishListener, buyerHandler: services.buyerHandler, sellerHandler: services.sellerHandler, log };
-    const broker = await createBroker({ cfg: b, redisUrl: ep.redisUrl, keyPrefix: prefix, id: deps.brokerId }, brokerDeps);
-    live = broker;
-    services.channel.bind(broker.buyers);
-    services.sellerChannel.bind(broker.sellers);
-    // Closed before the services: no new publish reaches a bridge that is draining.
-    closers.unshift(() => broker.close());
-    let httpPort: number | undefined;
-    if (b.http.enabled) {
-      const challenges = new ChallengeStore(redis, prefix, { ttlSec: b.auth.challengeTtlSec, domain: b.auth.siweDomain, uri: b.auth.siweUri, chainId: b.entitlements.chainId });
-      const api = buildApi({ tokens, challenges, revocations, entitlements: chain, registrations: chain, publishListener: services.publishListener, ttl: { principal: b.auth.principalTokenTtlSec, sensor: b.auth.sensorTokenTtlSec }, log });
-      if (services.bridge) await api.register(services.bridge.httpRoutes(async (req) => (await bearer({ tokens, revocations }, req, 'principal')).sub));
-      httpPort = await listenApi(api, b.http.host, b.http.port);
-      closers.unshift(() => api.close());
-    }
-    log.info({ mqtt: broker.ports, http: httpPort, id: broker.aedes.id }, 'gateway started');
-    const close = async () => {
-      for (const c of closers.splice(0)) await c();
+    const core = await startCore(cfg, deps, { root, ep, registry, redis, sub, teardown, network: network.restricted ? network : undefined });
+    const ends = await startEndpoints(cfg, core);
+    const { broker, services } = core;
+    log.info({ mqtt: broker.ports, http: ends.httpPort, operator: ends.operatorPort, region: cfg.sovereignty.region || undefined, id: broker.aedes.id }, 'gateway started');
+    let closed: Promise<void> | undefined;
+    return {
+      mqtt: broker.ports,
+      httpPort: ends.httpPort,
+      operatorPort: ends.operatorPort,
+      tokens: core.tokens,
+      meter: core.meter,
+      entitlements: core.chain,
+      principals: core.chain instanceof ChainEntitlements ? core.chain : undefined,
+      buyers: broker.buyers,
+      sellers: broker.sellers,
+      broker,
+      bridge: services.bridge,
+      keys: services.keys,
+      registry,
+      ready: () => ends.readiness.report(),
+      close: () => (closed ??= shutdown(cfg, core, ends)),
     };
-    return { mqtt: broker.ports, httpPort, tokens, meter, entitlements: chain, principals: chain instanceof ChainEntitlements ? chain : undefined, buyers: broker.buyers, sellers: broker.sellers, broker, bridge: services.bridge, keys: services.keys, registry, close };
   } catch (err) {
-    for (const c of closers.splice(0)) await Promise.resolve(c()).catch(() => undefined);
+    await teardown.run(() => undefined);
     throw err;
   }
 }
 
-/**
- * The HS256 secret: from the configuration (the environment), or with `devSecret` a random one
- * shared through Redis (SET NX), so every local instance agrees on it. Never for production:
- * whoever can read that Redis can mint tokens.
- */
-async function jwtSecret(cfg: ItradeConfig, redis: Redis, log: Logger): Promise<string> {
-  const a = cfg.broker.auth;
-  if (a.jwt.alg !== 'HS256' || a.jwt.secret !== '') return a.jwt.secret;
-  if (!a.devSecret) throw itradeError('AUTH_CONFIG', 'broker.auth.jwt.secret is empty: set ITRADE_JWT_SECRET (or broker.auth.devSecret: true for local development)');
-  const key = `${cfg.redis.keyPrefix}dev:jwt-secret`;
-  await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
-  log.warn({ redisKey: key }, 'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production');
-  return (await redis.get(key))!;
+interface Base {
+  root: Logger;
+  ep: Endpoints;
+  registry: Registry;
+  redis: Redis;
+  sub: Redis;
+  teardown: Teardown;
+  network: NetworkPolicy | undefined;
 }
 
-/**
- * chain.marketplace, else the record `npm run deploy` wrote. Read without asking the node, so
- * the gateway starts while the chain is down (chain checks then fail closed until it answers).
- * No marketplace at all: every chain check fails closed.
- */
-function locateMarketplace(cfg: ItradeConfig, log: Logger): { marketplace: string; fromBlock: number } {
-  if (cfg.chain.marketplace !== '') return { marketplace: cfg.chain.marketplace, fromBlock: cfg.chain.marketplaceBlock };
-  try {
-    const rec = readDeployment(cfg.chain.deploymentFile);
-    return { marketplace: rec.marketplace, fromBlock: rec.blockNumber };
-  } catch (err) {
-    log.warn({ err: oneLine(err) }, 'no marketplace configured or deployed: every chain check fails closed');
-    return { marketplace: '', fromBlock: 0 };
+interface Core extends Base {
+  tokens: TokenService;
+  revocations: RevocationStore;
+  chain: NonNullable<GatewayDeps['entitlements']>;
+  marketplace: string | undefined;
+  meter: RedisMeter;
+  services: Plugged;
+  broker: BrokerHandle;
+}
+
+/** Tokens, revocations, the chain adapter, the meter, the bridge and key service, the broker. */
+async function startCore(cfg: ItradeConfig, deps: GatewayDeps, base: Base): Promise<Core> {
+  const { root, ep, registry, redis, sub, teardown } = base;
+  const b = cfg.broker;
+  const prefix = cfg.redis.keyPrefix;
+  const log = componentLogger(root, 'broker');
+  const tokens = await TokenService.create(b.auth.jwt, await jwtSecret(cfg, redis, log));
+  const revocations = new RevocationStore(redis, sub, prefix, Math.max(b.auth.principalTokenTtlSec, b.auth.sensorTokenTtlSec, b.auth.operatorTokenTtlSec), log);
+  await revocations.start();
+  const chainLog = componentLogger(root, 'chain');
+  const market = deps.entitlements ? undefined : locateMarketplace(cfg, chainLog);
+  const chain = deps.entitlements ?? new ChainEntitlements({ rpcUrl: ep.rpcUrl, ...b.entitlements, ...market!, observer: createChainMetrics(registry) }, redis, prefix, chainLog);
+  if (chain instanceof ChainEntitlements) {
+    chain.start();
+    teardown.set('chain', () => chain.stop());
   }
+  const meter = new RedisMeter(redis, prefix, chain);
+  let live: Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'> = { reclaimCredit: () => 0, leaseCredit: () => 0 };
+  const services = plugServices(cfg, deps, { chain, meter: replayMeter(meter, () => live), redis, registry, kafkaBrokers: ep.kafkaBrokers, log: root });
+  teardown.set('bridge and key service', () => services.close(cfg.operator.shutdown.drainTimeoutMs));
+  const { publishListener, buyerHandler, sellerHandler } = services;
+  const brokerDeps = { tokens, revocations, entitlements: chain, meter, metering: b.metering, publishListener, buyerHandler, sellerHandler, log, registry, network: base.network };
+  const broker = await createBroker({ cfg: b, redisUrl: ep.redisUrl, keyPrefix: prefix, id: deps.brokerId }, brokerDeps);
+  live = broker;
+  services.channel.bind(broker.buyers);
+  services.sellerChannel.bind(broker.sellers);
+  teardown.set('broker sessions', () => broker.close());
+  return { ...base, tokens, revocations, chain, marketplace: market?.marketplace, meter, services, broker };
 }
 
-async function listenApi(api: FastifyInstance, host: string, port: number): Promise<number> {
-  try {
-    await api.listen({ host, port });
-  } catch (err) {
-    throw itradeError('BROKER_LISTENER', `broker.http: cannot listen on ${host}:${port}`, { cause: err });
+interface GatewayEndpoints {
+  readiness: Readiness;
+  api: FastifyInstance | undefined;
+  httpPort: number | undefined;
+  operatorPort: number | undefined;
+  closing: { value: boolean };
+}
+
+/** The operator endpoint (/metrics, /healthz, /readyz) and the public HTTP API. */
+async function startEndpoints(cfg: ItradeConfig, core: Core): Promise<GatewayEndpoints> {
+  const { ep, registry, redis, teardown, services } = core;
+  const bridge = services.bridge;
+  const kafka = kafkaCheck(ep.kafkaBrokers, cfg.kafka.clientId, bridge ? () => bridge.bufferState().kafkaAvailable : undefined);
+  const readiness = new Readiness([redisCheck(redis), kafka, chainCheck(ep.rpcUrl, core.marketplace)], cfg.operator.readyTimeoutMs);
+  teardown.set('readiness checks', () => readiness.close());
+  const closing = { value: false };
+  let operatorPort: number | undefined;
+  if (cfg.operator.http.enabled) {
+    const op = buildOperatorApi({ registry, readiness, closing: () => closing.value, started: Date.now() });
+    operatorPort = await listenHttp(op, cfg.operator.http.host, cfg.operator.http.port, 'operator.http');
+    teardown.set('operator endpoint', () => op.close());
   }
-  return (api.server.address() as AddressInfo).port;
+  const api = cfg.broker.http.enabled ? await publicApi(cfg, core) : undefined;
+  const httpPort = api ? await listenHttp(api, cfg.broker.http.host, cfg.broker.http.port, 'broker.http') : undefined;
+  return { readiness, api, httpPort, operatorPort, closing };
 }
 
-interface Plugged {
-  bridge: Bridge | undefined;
-  keys: KeyService | undefined;
-  publishListener: PublishListener | undefined;
-  buyerHandler: BuyerRequestHandler | undefined;
-  sellerHandler: SellerMessageHandler | undefined;
-  channel: LateChannel;
-  sellerChannel: LateChannel;
-  closers: (() => Promise<unknown> | void)[];
+async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance> {
+  const { tokens, revocations, chain, services, redis, registry, root } = core;
+  const b = cfg.broker;
+  const challenges = new ChallengeStore(redis, cfg.redis.keyPrefix, { ttlSec: b.auth.challengeTtlSec, domain: b.auth.siweDomain, uri: b.auth.siweUri, chainId: b.entitlements.chainId });
+  const ttl = { principal: b.auth.principalTokenTtlSec, sensor: b.auth.sensorTokenTtlSec };
+  const api = buildApi({ tokens, challenges, revocations, entitlements: chain, registrations: chain, publishListener: services.publishListener, ttl, log: componentLogger(root, 'broker') });
+  guardApi(api, { network: core.network, region: cfg.sovereignty.region, registry, log: componentLogger(root, 'api') });
+  if (services.bridge) await api.register(services.bridge.httpRoutes(async (req) => (await bearer({ tokens, revocations }, req, 'principal')).sub));
+  core.teardown.set('http api', () => api.close());
+  return api;
 }
 
-/**
- * The services behind the broker: the Kafka bridge (history and replay) and the key service,
- * each replaced by what deps gives instead (tests that isolate the broker). Closers run bridge
- * first (drain to Kafka), then the key service.
- */
-function plugServices(
-  cfg: ItradeConfig,
-  deps: GatewayDeps,
-  s: { chain: Entitlements; meter: Meter; redis: Redis; registry: Registry; kafkaBrokers: string[]; log: Logger },
-): Plugged {
-  const channel = new LateChannel();
-  const sellerChannel = new LateChannel();
-  const bridge = deps.publishListener ? undefined : createKafkaBridge(cfg, s.kafkaBrokers, { entitlements: s.chain, meter: s.meter, channel, registry: s.registry, log: s.log });
-  const directory = s.chain instanceof ChainEntitlements ? s.chain : undefined;
-  const keys =
-    deps.buyerHandler || deps.sellerHandler || !directory
-      ? undefined
-      : createKeyService({ entitlements: s.chain, meter: s.meter, directory, buyers: channel, sellers: sellerChannel, redis: s.redis, keyPrefix: cfg.redis.keyPrefix, options: cfg.keyExchange, log: componentLogger(s.log, 'keys') });
-  const routes: Record<string, BuyerRequestHandler> = {};
-  if (bridge) routes.replay = bridge;
-  if (keys) routes.keys = keys;
-  return {
-    bridge,
-    keys,
-    publishListener: deps.publishListener ?? bridge,
-    buyerHandler: deps.buyerHandler ?? (Object.keys(routes).length ? new BuyerRouter(routes) : undefined),
-    sellerHandler: deps.sellerHandler ?? keys,
-    channel,
-    sellerChannel,
-    closers: [() => bridge?.close(cfg.broker.limits.drainTimeoutMs), () => keys?.close()],
-  };
-}
-
-/**
- * The meter replays draw from: the shared counter first, then the unspent credit this buyer's
- * live subscriptions hold on this instance. Without the second step a live lease (up to
- * broker.metering.leaseSize entries) would keep a replay from entries the buyer paid for.
- */
-function replayMeter(meter: Meter, live: () => Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'>): Meter {
-  return {
-    remaining: async (b, s) => (await meter.remaining(b, s)) + live().leaseCredit(b, s),
-    async take(b, s, n) {
-      const granted = await meter.take(b, s, n);
-      return granted < n ? granted + live().reclaimCredit(b, s, n - granted) : granted;
-    },
-  };
+/** The graceful shutdown (docs/operations.md, "Shutdown"). */
+async function shutdown(cfg: ItradeConfig, core: Core, ends: GatewayEndpoints): Promise<void> {
+  const log = componentLogger(core.root, 'gateway');
+  const { broker, teardown } = core;
+  const drainMs = cfg.operator.shutdown.drainTimeoutMs;
+  const t0 = Date.now();
+  ends.closing.value = true;
+  // 1. No new connections anywhere; fastify answers 503 on open keep-alive connections.
+  broker.stopAccepting();
+  const apiClosed = ends.api?.close();
+  if (apiClosed) teardown.set('http api', () => apiClosed);
+  log.info({ inFlight: broker.ctx.inflight.size, drainTimeoutMs: drainMs }, 'shutting down: listeners closed, finishing in-flight publishes');
+  // 2. Publishes inside the broker finish: Kafka acknowledges them and their PUBACKs go out.
+  const left = await broker.drain(drainMs);
+  if (left > 0) log.warn({ unacknowledged: left }, 'in-flight publishes still waiting for Kafka: they get no PUBACK, devices resend them');
+  // 3. sessions, 4. bridge drain and key service, then the rest (gateway/teardown.ts).
+  await teardown.run((name, err) => log.warn({ err, step: name }, 'shutdown step failed'));
+  log.info({ ms: Date.now() - t0 }, 'gateway stopped');
 }

@@ -80,6 +80,17 @@ export const ERROR_SPECS = {
   REPLAY_TOO_MANY: spec({ code: 'ITRADE_ERR_REPLAY_TOO_MANY', message: 'too many replays at once (per buyer or for the gateway)', httpStatus: 429 }),
   REPLAY_DUPLICATE_ID: spec({ code: 'ITRADE_ERR_REPLAY_DUPLICATE_ID', message: 'a replay with this id is already running for the buyer', httpStatus: 409 }),
 
+  // --- operator (data sovereignty, abuse limits, readiness, shutdown, CLI) ---
+  SOVEREIGNTY_DENIED: spec({ code: 'ITRADE_ERR_SOVEREIGNTY_DENIED', message: 'the client network may not use this gateway', mqttReturnCode: 5, httpStatus: 403 }),
+  LIMIT_CONNECT_RATE: spec({ code: 'ITRADE_ERR_LIMIT_CONNECT_RATE', message: 'too many connection attempts from this address: retry later', mqttReturnCode: 3 }),
+  LIMIT_PUBLISH_RATE: spec({ code: 'ITRADE_ERR_LIMIT_PUBLISH_RATE', message: 'the sensor publishes faster than broker.limits.publishRate allows' }),
+  LIMIT_PAYLOAD_TOO_LARGE: spec({ code: 'ITRADE_ERR_LIMIT_PAYLOAD_TOO_LARGE', message: 'the payload is larger than broker.limits.maxPayloadBytes' }),
+  LIMIT_PACKET_TOO_LARGE: spec({ code: 'ITRADE_ERR_LIMIT_PACKET_TOO_LARGE', message: 'the MQTT packet is longer than any packet the broker accepts' }),
+  LIMIT_TOPIC_TOO_DEEP: spec({ code: 'ITRADE_ERR_LIMIT_TOPIC_TOO_DEEP', message: 'the topic has more levels than broker.limits.maxTopicLevels' }),
+  GATEWAY_SHUTTING_DOWN: spec({ code: 'ITRADE_ERR_GATEWAY_SHUTTING_DOWN', message: 'the gateway is shutting down: connect to another instance or retry', mqttReturnCode: 3, httpStatus: 503 }),
+  GATEWAY_NOT_READY: spec({ code: 'ITRADE_ERR_GATEWAY_NOT_READY', message: 'a service the gateway needs (Redis, Kafka, chain) does not answer', httpStatus: 503 }),
+  GATEWAY_FORCED_EXIT: spec({ code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT', message: 'the gateway did not shut down in time, or a second signal forced it out' }),
+
   // --- simulator and market CLI (firmware-sim/, itrade principal|sensor|market|subscribe|stream|replay|sim) ---
   SIM_GATEWAY_UNREACHABLE: spec({ code: 'ITRADE_ERR_SIM_GATEWAY_UNREACHABLE', message: 'the gateway HTTP API does not answer' }),
   SIM_GATEWAY_REFUSED: spec({ code: 'ITRADE_ERR_SIM_GATEWAY_REFUSED', message: 'the gateway HTTP API refused the request' }),

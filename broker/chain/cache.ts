@@ -14,6 +14,8 @@ export class ChainCache {
     private readonly prefix: string,
     private readonly ttlSec: number,
     private readonly timeoutMs: number,
+    /** Told of every look-up: answered from Redis (hit) or not (miss). */
+    private readonly onLookup?: (key: string, hit: boolean) => void,
   ) {}
 
   private key(k: string): string {
@@ -22,6 +24,7 @@ export class ChainCache {
 
   async get<T>(k: string, load: () => Promise<T>): Promise<T> {
     const hit = await this.redis.get(this.key(k));
+    this.onLookup?.(k, hit !== null);
     if (hit !== null) return JSON.parse(hit) as T;
     const running = this.inflight.get(k);
     if (running) return running as Promise<T>;

@@ -10,6 +10,7 @@ import { itradeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { MARKETPLACE_ABI, PRINCIPAL_ABI, SENSOR_ABI, STATUS } from './abi.ts';
 import { ChainCache, withTimeout } from './cache.ts';
+import { ObservedProvider, type ChainObserver } from './metrics.ts';
 
 export interface ChainOptions {
   rpcUrl: string;
@@ -19,6 +20,8 @@ export interface ChainOptions {
   cacheTtlSec: number;
   rpcTimeoutMs: number;
   pollIntervalMs: number;
+  /** Metrics (RPC calls, cache hits and misses, events); none when absent. */
+  observer?: ChainObserver;
 }
 
 /** A sensor registration proven by a transaction (sensor activation, paper III.B.2). */
@@ -48,9 +51,11 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
     private readonly log: Logger,
     provider?: JsonRpcProvider,
   ) {
-    this.provider = provider ?? new JsonRpcProvider(o.rpcUrl, Network.from(o.chainId), { staticNetwork: Network.from(o.chainId), batchMaxCount: 1, cacheTimeout: -1 });
+    this.provider =
+      provider ??
+      (o.observer ? new ObservedProvider(o.rpcUrl, o.chainId, o.observer) : new JsonRpcProvider(o.rpcUrl, Network.from(o.chainId), { staticNetwork: Network.from(o.chainId), batchMaxCount: 1, cacheTimeout: -1 }));
     this.market = o.marketplace ? new Contract(o.marketplace, MARKETPLACE_ABI, this.provider) : undefined;
-    this.cache = new ChainCache(redis, prefix, o.cacheTtlSec, o.rpcTimeoutMs);
+    this.cache = new ChainCache(redis, prefix, o.cacheTtlSec, o.rpcTimeoutMs, o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined);
   }
 
   private marketplace(): Contract {
@@ -208,6 +213,7 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
         break;
       }
     }
+    this.o.observer?.event(ev.name);
     if (e) for (const listener of this.listeners) listener(e);
   }
 }

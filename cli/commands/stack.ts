@@ -2,6 +2,7 @@
 import { Argument, type Command } from 'commander';
 import { runStackCommand, type StackCommand } from '../../stack/cli.ts';
 import type { CliContext } from '../context.ts';
+import { EXIT } from '../exit.ts';
 
 export function registerStack(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
   program
@@ -11,6 +12,8 @@ export function registerStack(program: Command, ctx: () => CliContext, setExit: 
     .action(async (action: StackCommand) => {
       const c = ctx();
       if (action === 'up') c.err('starting the local stack (the first start downloads the Kafka jars) ...');
-      setExit(await runStackCommand(action, c.config(), c.log(), c.out));
+      // A service that is not healthy is "unavailable" (4), as for every other command.
+      const code = await runStackCommand(action, c.config(), c.log(), c.out);
+      setExit(code === 0 ? EXIT.ok : EXIT.unavailable);
     });
 }

@@ -2,6 +2,7 @@
 // chain, metering leases and the HTTP API. docs/broker.md explains each rule these feed.
 import { Type } from '@sinclair/typebox';
 import { StringEnum } from '../types.ts';
+import { AbuseLimitFields } from './limits.ts';
 
 const Host = (def: string) => Type.String({ default: def, minLength: 1, description: 'Interface to bind (0.0.0.0: all).' });
 const Port = (def: number, what: string) =>
@@ -47,8 +48,9 @@ const Limits = Type.Object(
     concurrency: Type.Integer({ minimum: 1, default: 100, description: 'Aedes/mqemitter delivery concurrency.' }),
     maxInflightInbound: Type.Integer({ minimum: 0, default: 1000, description: 'Inbound QoS 2 messages awaiting PUBREL per client.' }),
     keepaliveLimitSec: Type.Integer({ minimum: 0, default: 0, description: 'Largest keep-alive a client may ask for (0: any).' }),
+    ...AbuseLimitFields,
   },
-  { additionalProperties: false, default: {}, description: 'Aedes limits that protect the broker.' },
+  { additionalProperties: false, default: {}, description: 'Limits that protect the broker: Aedes\' own and the abuse limits (config/sections/limits.ts).' },
 );
 
 const Jwt = Type.Object(

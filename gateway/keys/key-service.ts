@@ -18,6 +18,7 @@ import type { Logger } from '../../lib/log.ts';
 import { AgentCalls } from './agent-calls.ts';
 import { buyerKeyFingerprint } from './buyer-key.ts';
 import { RedisWrappedKeyCache, type CachedGrant, type WrappedKeyCache } from './key-cache.ts';
+import type { KeyObserver } from './metrics.ts';
 
 export interface KeyServiceOptions {
   agentTimeoutMs: number;
@@ -34,6 +35,8 @@ export interface KeyServiceDeps {
   cache: WrappedKeyCache;
   options: KeyServiceOptions;
   log: Logger;
+  /** Told of every answered request (metrics). */
+  observe?: KeyObserver;
 }
 
 /** One key request on its way through KEY_REQUEST_FLOW. */
@@ -124,13 +127,16 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
     const b = buyer.toLowerCase();
     if (topic !== buyerKeyRequestTopic(b)) return; // replay and others are not ours
     const r = { buyer: b, payload, grants: [], issuedBefore: false, fresh: false } as unknown as KeyRequest;
+    const t0 = performance.now();
     let answer: BuyerKeyReply;
     try {
       for (const [, step] of KEY_REQUEST_FLOW) await step(this, r);
       answer = { id: r.req.id, ...strip(r.grant!) };
+      this.deps.observe?.({ ok: true, cached: !r.fresh }, (performance.now() - t0) / 1000);
       this.deps.log.info({ buyer: b, sensor: r.req.sensor, keyId: r.grant!.keyId, cached: !r.fresh }, 'wrapped key sent');
     } catch (err) {
       const e = this.asKeyError(err, r);
+      this.deps.observe?.({ ok: false, code: e.code }, (performance.now() - t0) / 1000);
       if (!r.replyId) return this.notice(b, e);
       answer = { id: r.replyId, ...(r.req ? { sensor: r.req.sensor } : {}), error: { code: e.code, message: e.message } };
       this.deps.log.info({ buyer: b, sensor: r.req?.sensor, code: e.code }, 'key request refused');

@@ -97,8 +97,11 @@ export const kafkaService: LocalService = {
     const cp = join(kafkaLibs(), '*');
     const java = javaBinary();
     if (!existsSync(join(dataDir, 'meta.properties'))) {
-      // A KRaft cluster id is 16 random bytes, base64url without padding.
-      const clusterId = randomBytes(16).toString('base64url');
+      // A KRaft cluster id is 16 random bytes, base64url without padding; one that starts with
+      // "-" would be read by StorageTool as an option (format failed on 1 start in 64).
+      let clusterId: string;
+      do clusterId = randomBytes(16).toString('base64url');
+      while (clusterId.startsWith('-'));
       await execFileAsync(java, ['-Xmx256m', `-Dlog4j2.configurationFile=${LOG4J}`, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { maxBuffer: 16 << 20 }).catch((err: unknown) => {
         throw itradeError('STACK_START', `kafka storage format failed in ${dataDir}`, { cause: err });
       });

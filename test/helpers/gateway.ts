@@ -1,6 +1,7 @@
 // Starting gateways on free ports against the test stack, and MQTT clients that report exactly
 // what the broker answered (CONNACK return code, SUBACK granted list, PUBACK or disconnect).
-import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import { createConnection } from 'node:net';
+import mqtt, { MqttClient, type IClientOptions, type Packet } from 'mqtt';
 import { validateConfig } from '../../config/load.ts';
 import type { ItradeConfig } from '../../config/schema.ts';
 import { startGateway, type GatewayDeps, type GatewayHandle } from '../../gateway/gateway.ts';
@@ -17,6 +18,10 @@ export interface TestGatewayOptions {
   rpcUrl?: string;
   /** Kafka topic prefix of the bridge (default: unique per gateway, so tests never share topics). */
   topicPrefix?: string;
+  sovereignty?: Record<string, unknown>;
+  /** Kafka bootstrap brokers (default: the test stack's). */
+  kafkaBrokers?: string[];
+  operator?: Record<string, unknown>;
 }
 
 export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
@@ -26,8 +31,10 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
     {
       log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
       redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
-      kafka: { brokers: svc.kafkaBrokers },
+      kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers },
       bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
+      sovereignty: o.sovereignty ?? {},
+      operator: { ...o.operator, http: { port: 0, ...(o.operator?.http as object) } },
       chain: { rpcUrl: o.rpcUrl ?? svc.rpcUrl, marketplace: o.marketplace ?? '', marketplaceBlock: o.fromBlock ?? 0, deploymentFile: '.cache/test-no-deployment.json' },
       broker: {
         ...b,
@@ -54,8 +61,20 @@ export interface Connected {
 
 /** Connects and resolves with the CONNACK return code (0 on success); never reconnects. */
 export function connectMqtt(url: string, opts: IClientOptions): Promise<Connected> {
+  return connackOf(mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...opts }));
+}
+
+/**
+ * Like connectMqtt, but over TCP from a chosen local address: Linux routes all of 127.0.0.0/8 to
+ * loopback, so 127.0.0.2 is a client from another network than 127.0.0.1.
+ */
+export function connectMqttFrom(localAddress: string, port: number, opts: IClientOptions): Promise<Connected> {
+  const client = new MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress }), { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
+  return connackOf(client);
+}
+
+function connackOf(client: MqttClient): Promise<Connected> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
     const timer = setTimeout(() => reject(new Error('no CONNACK within 10 s')), 10_000);
     client.on('packetreceive', (p: Packet) => {
       if (p.cmd !== 'connack') return;

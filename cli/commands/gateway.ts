@@ -1,0 +1,36 @@
+// itrade gateway: broker, bridge, HTTP API and operator endpoint from the configuration file, in
+// the foreground; itrade operator-token [name]: an operator JWT for the admin API and $SYS.
+import { InvalidArgumentError, type Command } from 'commander';
+import { runGateway } from '../../gateway/run.ts';
+import { OPERATOR_NAME, issueOperatorToken } from '../../gateway/operator-token.ts';
+import { createLogger } from '../../lib/log.ts';
+import type { CliContext } from '../context.ts';
+
+export function registerGateway(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
+  program
+    .command('gateway')
+    .summary('Run the gateway in the foreground until SIGTERM/SIGINT')
+    .description('Run the gateway (MQTT broker, Kafka bridge, HTTP API, operator endpoint) in the foreground; JSON logs on stdout. SIGTERM/SIGINT: graceful shutdown, exit 0; a second signal forces exit 130/143')
+    .action(async () => {
+      const c = ctx();
+      const cfg = c.config();
+      const log = createLogger({ level: c.opts.verbose ? 'debug' : cfg.log.level });
+      setExit(await runGateway(cfg, { log, exit: (code) => process.exit(code) }));
+    });
+
+  program
+    .command('operator-token')
+    .summary('Print an operator token')
+    .description('Print an operator token (bearer of POST /v1/admin/revoke, MQTT password for $SYS), valid broker.auth.operatorTokenTtlSec')
+    .argument('[name]', 'operator name (A-Z a-z 0-9 _ . -, at most 64)', (v: string) => {
+      if (!OPERATOR_NAME.test(v)) throw new InvalidArgumentError('use 1 to 64 of A-Z a-z 0-9 _ . -');
+      return v;
+    }, 'operator')
+    .action(async (name: string) => {
+      const c = ctx();
+      const t = await issueOperatorToken(c.config(), name);
+      c.out(t.token);
+      c.err(`operator:${name}, expires ${new Date(t.expiresAt * 1000).toISOString()}`);
+      setExit(0);
+    });
+}

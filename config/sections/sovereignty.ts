@@ -1,0 +1,36 @@
+// Data sovereignty (paper II and V): the region this gateway serves, and which client networks
+// may use it. Enforced at MQTT CONNECT (CONNACK 5) on every listener and on the HTTP API (403);
+// docs/sovereignty.md says where Kafka, Redis and the chain node must run to keep data in region.
+import { Type } from '@sinclair/typebox';
+
+// IPv4 or IPv6 address with an optional prefix length; config/network.ts parses it for real at
+// start-up and names the key when a value is not a network.
+const Cidr = Type.String({
+  pattern: '^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(/[0-9]{1,3})?$',
+  hint: 'an IPv4 or IPv6 network in CIDR notation, e.g. "10.0.0.0/8" or "2001:db8::/32" (a bare address means /32 or /128)',
+  description: 'CIDR network',
+});
+
+export const SovereigntySection = Type.Object(
+  {
+    region: Type.String({
+      default: '',
+      maxLength: 64,
+      description: 'Name of the region this gateway serves (for example "eu-central"), shown by GET /v1/info. Informational: keeping data in region is a deployment duty (docs/sovereignty.md).',
+    }),
+    allow: Type.Array(Cidr, {
+      default: [],
+      description: 'Client networks allowed to connect (MQTT) and call the HTTP API. Empty: every network not denied.',
+    }),
+    deny: Type.Array(Cidr, {
+      default: [],
+      description: 'Client networks refused (CONNACK 5, HTTP 403, ITRADE_ERR_SOVEREIGNTY_DENIED). Deny wins over allow.',
+    }),
+    trustedProxies: Type.Array(Cidr, {
+      default: [],
+      description:
+        'Reverse proxies / load balancers whose X-Forwarded-For header is believed (WebSocket listener and HTTP API). The client address is the right-most X-Forwarded-For entry not in this list. Empty: the header is ignored and the peer address counts.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Data sovereignty: the served region and the client networks allowed and denied (docs/sovereignty.md).' },
+);
