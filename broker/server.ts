@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import { Aedes } from 'aedes';
 import { Registry } from 'prom-client';
 import { Redis } from 'ioredis';
+import mqemitter from 'mqemitter';
 import mqemitterRedis from 'mqemitter-redis';
 import type { ItradeConfig } from '../config/schema.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
@@ -68,7 +69,7 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   // An unheard ioredis 'error' event throws and would end the process; ioredis reconnects.
   sessionsDb.on('error', (err: Error) => deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'));
   const persistence = persistenceRedis({ conn: sessionsDb });
-  aedes = await Aedes.createBroker({ ...(opts.id ? { id: opts.id } : {}), ...aedesOptions(cfg, ctx), mq: bus(opts, deps), persistence });
+  aedes = await Aedes.createBroker({ ...(opts.id ? { id: opts.id } : {}), ...aedesOptions(cfg, ctx), mq: bus(cfg, opts, deps), persistence });
   const a = aedes;
   buyers = new PrincipalChannel(a, 'buyers');
   const sellers = new PrincipalChannel(a, 'sellers');
@@ -135,8 +136,13 @@ function aedesOptions(cfg: BrokerConfig, ctx: BrokerContext) {
   };
 }
 
-/** The cluster bus on Redis pub/sub. The prefix ends in '/' so it is a topic level of its own and wildcards still match. */
-function bus(opts: BrokerOptions, deps: BrokerDeps): { state: EventEmitter } {
+/**
+ * The bus between publishers and subscribers. On Redis pub/sub (the default) every instance sharing
+ * the Redis sees every publish; `memory` keeps it in the process, for a single instance. The Redis
+ * prefix ends in '/' so it is a topic level of its own and wildcards still match.
+ */
+function bus(cfg: ItradeConfig['broker'], opts: BrokerOptions, deps: BrokerDeps): object {
+  if (cfg.bus === 'memory') return mqemitter({ concurrency: cfg.limits.concurrency });
   const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
   // mqemitter-redis re-emits its connections' errors on `state`; unheard, one Redis hiccup would
   // throw and end the process. ioredis reconnects by itself: log it, rate-limited.

@@ -21,10 +21,11 @@ let seller: Account;
 let buyer: Account;
 let sensor: string;
 
-function startProcess(): Promise<{ proc: ChildProcess; port: number }> {
+function startProcess(bus: 'redis' | 'memory' = 'redis'): Promise<{ proc: ChildProcess; port: number }> {
+  const cfg = config as { broker: object };
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', fromRoot('test', 'helpers', 'gateway-process.ts')], {
-      env: { ...process.env, ITRADE_TEST_GATEWAY_CONFIG: JSON.stringify(config) },
+      env: { ...process.env, ITRADE_TEST_GATEWAY_CONFIG: JSON.stringify({ ...cfg, broker: { ...cfg.broker, bus } }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     procs.push(proc);
@@ -107,6 +108,24 @@ test("a persistent buyer session's QoS 1 messages survive a restart of its insta
   assert.equal(back.got, ['q1', 'q2', 'q3', 'q4', 'q5']);
   await end(back.client, dev);
   await Promise.all([stopProcess(a2.proc), stopProcess(b.proc)]);
+});
+
+test('broker.bus memory: one instance delivers by itself, and nothing crosses to another instance', async () => {
+  const [a, b] = await Promise.all([startProcess('memory'), startProcess('memory')]);
+  const buyerA = await buyerOn(a.port, true);
+  const other = await connectMqtt(`mqtt://127.0.0.1:${b.port}`, { clientId: `${buyer.principal}:other`, username: buyer.principal, password: (await tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token });
+  const onB: string[] = [];
+  other.client.on('message', (_t, p) => onB.push(p.toString()));
+  assert.equal(await subscribeAck(buyerA.client, [`sensors/${sensor}`]), [1]);
+  assert.equal(await subscribeAck(other.client, [`sensors/${sensor}`]), [1]);
+  const dev = await deviceOn(a.port);
+  for (const v of ['m1', 'm2', 'm3']) assert.is(await publishAck(dev, `sensors/${sensor}`, v), 'acked');
+  await waitFor('three readings on the same instance', () => buyerA.got.length === 3);
+  assert.equal(buyerA.got, ['m1', 'm2', 'm3']);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(onB, [], 'the in-process bus does not reach the other instance');
+  await end(buyerA.client, other.client, dev);
+  await Promise.all([stopProcess(a.proc), stopProcess(b.proc)]);
 });
 
 test.run();
