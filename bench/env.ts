@@ -25,6 +25,8 @@ export interface GatewayProcess {
 
 export class BenchEnv {
   gateway?: GatewayProcess;
+  /** broker.bus of every gateway the bench starts (--bus). */
+  bus: 'redis' | 'memory' = 'redis';
 
   private constructor(
     readonly stack: LocalStack,
@@ -64,10 +66,16 @@ export class BenchEnv {
         kafka: { brokers: this.ep.kafkaBrokers },
         chain: { rpcUrl: this.ep.rpcUrl, marketplace: this.marketplace, marketplaceBlock: this.marketplaceBlock },
         broker: {
+          bus: this.bus,
           listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } },
           http: { host: '127.0.0.1', port: 0 },
           auth: { jwt: { secret: BENCH_JWT_SECRET }, devSecret: false, principalTokenTtlSec: 86400 },
+          // One loopback address stands for a whole fleet, and the max scenario offers more per
+          // sensor than the production default: the abuse limits would measure themselves.
+          limits: { connectRate: { perSec: 0, burst: 1 }, publishRate: { perSec: 0, burst: 1 } },
         },
+        // The operator endpoint on a free port, so a gateway the user runs does not clash.
+        operator: { http: { host: '127.0.0.1', port: 0 } },
         ...overrides,
       },
       'bench gateway',
@@ -76,7 +84,8 @@ export class BenchEnv {
 
   async startGateway(cfg: ConfigInput = this.gatewayConfig()): Promise<GatewayProcess> {
     const child = fork(fromRoot('bench', 'targets', 'gateway-server.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the gateway (open it in Chrome DevTools or speedscope).
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
       env: { ...process.env, ITRADE_BENCH_CONFIG: JSON.stringify(cfg) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

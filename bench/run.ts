@@ -18,14 +18,17 @@ const program = new Command('bench')
   .option('--connections <n>', 'idle device connections to open', '5000')
   .option('--storm <n>', 'buyers subscribing at once in the entitlements scenario', '1000')
   .option('--replay-entries <n>', 'entries stored before the replay scenario', '1000000')
+  .option('--warmup <seconds>', 'load before each measured run of the paper scenario, not counted', '15')
+  .option('--bus <redis|memory>', "the gateway's broker.bus: memory for one instance (the paper's set-up), redis as a cluster member", 'memory')
   .option('--out <dir>', 'results folder', 'results')
   .parse();
 
-type Opts = { scenarios: string; duration: string; step: string; devices: string; rate: string; connections: string; storm: string; replayEntries: string; out: string };
+type Opts = { scenarios: string; duration: string; step: string; devices: string; rate: string; connections: string; storm: string; replayEntries: string; warmup: string; bus: string; out: string };
 
 async function main(): Promise<void> {
   const o = program.opts<Opts>();
   const names = o.scenarios.split(',').map((s) => s.trim()).filter(Boolean);
+  if (o.bus !== 'redis' && o.bus !== 'memory') throw new Error(`--bus must be redis or memory, not ${o.bus}`);
   for (const n of names) if (!(n in SCENARIOS)) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
   const result: BenchResult = { startedAt: new Date().toISOString(), machine: machineInfo(), options: { ...o }, runs: [], figures: {}, goals: [], notes: [] };
   console.log(`machine: ${JSON.stringify(result.machine)}`);
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
     log: createLogger({ level: (process.env.BENCH_LOG as 'warn' | undefined) ?? 'warn' }),
     say: (s) => console.log(s),
     result,
-    opts: { durationMs: Number(o.duration) * 1000, stepMs: Number(o.step) * 1000, devices: Number(o.devices), rate: Number(o.rate), connections: Number(o.connections), storm: Number(o.storm), replayEntries: Number(o.replayEntries) },
+    opts: { durationMs: Number(o.duration) * 1000, stepMs: Number(o.step) * 1000, devices: Number(o.devices), rate: Number(o.rate), connections: Number(o.connections), storm: Number(o.storm), replayEntries: Number(o.replayEntries), warmupMs: Number(o.warmup) * 1000, bus: o.bus === 'redis' ? 'redis' : 'memory' },
     cleanups: [],
   };
   try {

@@ -62,13 +62,25 @@ function split<T>(items: T[], parts: number): T[][] {
 }
 
 export async function runStream(spec: StreamSpec): Promise<StreamResult> {
+  const children: ChildProcess[] = [];
+  try {
+    return await streamWith(spec, children);
+  } finally {
+    // On success they are done; on a failure (a refused CONNECT) they would keep the bench alive.
+    for (const c of children) if (c.exitCode === null) c.kill();
+  }
+}
+
+async function streamWith(spec: StreamSpec, children: ChildProcess[]): Promise<StreamResult> {
   const buyerGroups = split(spec.buyers.map((b, i) => ({ b, i })), spec.subscriberProcs ?? 2);
   const subs = buyerGroups.map(() => child('subscriber.ts'));
+  children.push(...subs);
   buyerGroups.forEach((g, k) => subs[k]!.send({ role: 'subscriber', endpoint: spec.endpoint, buyers: g.map((x) => x.b), qos: spec.qos, codec: spec.codec }));
   await Promise.all(subs.map((s) => next(s, 'ready')));
 
   const deviceGroups = split(spec.devices, spec.publisherProcs ?? 2);
   const pubs = deviceGroups.map(() => child('publisher.ts'));
+  children.push(...pubs);
   const startNs = hrtime.bigint() + 2_000_000_000n; // 2 s to connect every device first
   subs.forEach((s) => s.send({ type: 'start', startNs: String(startNs) }));
   deviceGroups.forEach((g, k) => pubs[k]!.send({ role: 'publisher', endpoint: spec.endpoint, devices: g, ratePerDevice: spec.ratePerDevice, qos: spec.qos, startNs: String(startNs), durationMs: spec.durationMs, codec: spec.codec }));
@@ -77,7 +89,6 @@ export async function runStream(spec: StreamSpec): Promise<StreamResult> {
   const target = watch.stop();
   await new Promise((r) => setTimeout(r, 1500)); // let the last deliveries land
   const subReports = await Promise.all(subs.map((s) => (s.send({ type: 'stop' }), next(s, 'report'))));
-  for (const c of [...pubs, ...subs]) c.kill();
   return combine(spec, pubReports, subReports.map((m) => (m as { report: SubscriberReport }).report), buyerGroups, target);
 }
 

@@ -17,6 +17,9 @@ export interface ScenarioOptions {
   connections: number;
   storm: number;
   replayEntries: number;
+  /** Load before each measured streaming run, discarded (JIT, fresh Kafka segments). */
+  warmupMs: number;
+  bus: 'redis' | 'memory';
 }
 
 export interface ScenarioContext {

@@ -8,15 +8,13 @@ import type { ScenarioContext } from './index.ts';
 import { findMax } from './max.ts';
 import { MAX_RATES } from './baselines.ts';
 
-const WARMUP_MS = 5000;
-
 export async function paper(ctx: ScenarioContext): Promise<void> {
   const env = await benchEnv(ctx);
   const fleet = await benchFleet(ctx);
   const gw = env.gateway!;
   const spec = { endpoint: gw.mqtt, targetPid: gw.child.pid!, ...fleet, qos: 1 as const, codec: sealed(fleet) };
-  ctx.say(`gateway: warm-up ${WARMUP_MS / 1000} s, then ${fleet.devices.length} devices x ${ctx.opts.rate} msg/s for ${ctx.opts.durationMs / 1000} s`);
-  await runStream({ ...spec, ratePerDevice: ctx.opts.rate, durationMs: WARMUP_MS });
+  ctx.say(`gateway: warm-up ${ctx.opts.warmupMs / 1000} s, then ${fleet.devices.length} devices x ${ctx.opts.rate} msg/s for ${ctx.opts.durationMs / 1000} s`);
+  await runStream({ ...spec, ratePerDevice: ctx.opts.rate, durationMs: ctx.opts.warmupMs });
   const run = await runStream({ ...spec, ratePerDevice: ctx.opts.rate, durationMs: ctx.opts.durationMs });
   ctx.result.runs.push({ scenario: 'paper workload', target: 'gateway', run });
   ctx.say(`  e2e p50 ${run.e2e.p50.toFixed(2)} p90 ${run.e2e.p90.toFixed(2)} p99 ${run.e2e.p99.toFixed(2)} max ${run.e2e.max.toFixed(2)} ms; PUBACK p99 ${run.puback.p99.toFixed(2)} ms; delivered ${run.delivered}/${run.expected}; CPU ${run.target.cpuCores.toFixed(2)} cores, RSS ${(run.target.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
