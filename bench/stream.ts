@@ -17,6 +17,8 @@ export interface StreamSpec {
   ratePerDevice: number;
   qos: 0 | 1;
   durationMs: number;
+  /** load on the same connections before the measured part, not counted (default 0) */
+  warmupMs?: number;
   codec: CodecSpec;
   publisherProcs?: number;
   subscriberProcs?: number;
@@ -81,9 +83,12 @@ async function streamWith(spec: StreamSpec, children: ChildProcess[]): Promise<S
   const deviceGroups = split(spec.devices, spec.publisherProcs ?? 2);
   const pubs = deviceGroups.map(() => child('publisher.ts'));
   children.push(...pubs);
+  const warmupMs = spec.warmupMs ?? 0;
   const startNs = hrtime.bigint() + 2_000_000_000n; // 2 s to connect every device first
-  subs.forEach((s) => s.send({ type: 'start', startNs: String(startNs) }));
-  deviceGroups.forEach((g, k) => pubs[k]!.send({ role: 'publisher', endpoint: spec.endpoint, devices: g, ratePerDevice: spec.ratePerDevice, qos: spec.qos, startNs: String(startNs), durationMs: spec.durationMs, codec: spec.codec }));
+  const measureNs = startNs + BigInt(warmupMs) * 1_000_000n;
+  subs.forEach((s) => s.send({ type: 'start', startNs: String(measureNs) }));
+  deviceGroups.forEach((g, k) => pubs[k]!.send({ role: 'publisher', endpoint: spec.endpoint, devices: g, ratePerDevice: spec.ratePerDevice, qos: spec.qos, startNs: String(startNs), warmupMs, durationMs: spec.durationMs, codec: spec.codec }));
+  await new Promise((r) => setTimeout(r, 2000 + warmupMs));
   const watch = watchProc(spec.targetPid);
   const pubReports = (await Promise.all(pubs.map((p) => next(p, 'report')))).map((m) => (m as { report: PublisherReport }).report);
   const target = watch.stop();

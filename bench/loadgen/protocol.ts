@@ -33,6 +33,8 @@ export interface PublisherJob {
   ratePerDevice: number; // messages per second per device
   qos: 0 | 1;
   startNs: string; // bigint as string: CLOCK_MONOTONIC start of the schedule
+  /** sent from startNs on but not counted: the measured part begins warmupMs later */
+  warmupMs: number;
   durationMs: number;
   codec: CodecSpec;
 }

@@ -20,7 +20,9 @@ async function run(job: PublisherJob): Promise<PublisherReport> {
 
   const intervalNs = BigInt(Math.round(1e9 / job.ratePerDevice));
   const startNs = BigInt(job.startNs);
-  const endNs = startNs + BigInt(job.durationMs) * 1_000_000n;
+  // Warm-up messages go out on the same connections but are not counted (subscriber.ts skips them too).
+  const measureNs = startNs + BigInt(job.warmupMs) * 1_000_000n;
+  const endNs = measureNs + BigInt(job.durationMs) * 1_000_000n;
   // Stagger devices across one interval so 100 devices do not fire in the same millisecond.
   const next = job.devices.map((_, i) => startNs + (intervalNs * BigInt(i)) / BigInt(job.devices.length));
   const seq = job.devices.map(() => 0);
@@ -37,12 +39,16 @@ async function run(job: PublisherJob): Promise<PublisherReport> {
         while (next[i]! <= now && next[i]! < endNs) {
           const due = next[i]!;
           const dev = job.devices[i]!;
-          if (now - due > 10_000_000n) late++;
+          const counted = due >= measureNs;
           const payload = codec.encode({ schedNs: due, device: dev.index, seq: seq[i]! });
           seq[i]!++;
-          sent++;
-          sentPerDevice[dev.index] = (sentPerDevice[dev.index] ?? 0) + 1;
+          if (counted) {
+            if (now - due > 10_000_000n) late++;
+            sent++;
+            sentPerDevice[dev.index] = (sentPerDevice[dev.index] ?? 0) + 1;
+          }
           clients[i]!.publish(dev.topic, payload, job.qos, () => {
+            if (!counted) return;
             acked++;
             ackLat.add(Number(hrtime.bigint() - due) / 1e6);
           });

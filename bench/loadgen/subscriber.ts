@@ -35,6 +35,7 @@ async function run(job: SubscriberJob): Promise<void> {
           if (errors.length < 20) errors.push(`decode: ${(e as Error).message}`);
           return;
         }
+        if (stamp.schedNs < startNs) return; // a warm-up message
         received++;
         const key = stamp.device * 4_294_967_296 + stamp.seq;
         if (seen[bi]!.has(key)) return void duplicates++;

@@ -16,7 +16,7 @@ export async function baselines(ctx: ScenarioContext): Promise<void> {
     try {
       const fleet = syntheticFleet(opts.devices);
       ctx.say(`${target.name}: paper workload, ${opts.devices} devices x ${opts.rate} msg/s for ${opts.durationMs / 1000} s`);
-      const run = await runStream({ endpoint: target.endpoint, targetPid: target.pid, ...fleet, ratePerDevice: opts.rate, qos: 1, durationMs: Math.min(opts.durationMs, 30_000), codec: sealed(fleet) });
+      const run = await runStream({ endpoint: target.endpoint, targetPid: target.pid, ...fleet, ratePerDevice: opts.rate, qos: 1, warmupMs: 3000, durationMs: Math.min(opts.durationMs, 30_000), codec: sealed(fleet) });
       ctx.result.runs.push({ scenario: 'paper workload', target: target.name, run });
       ctx.say(`  p50 ${run.e2e.p50.toFixed(2)} ms, p99 ${run.e2e.p99.toFixed(2)} ms, delivered ${run.delivered}/${run.expected}`);
       ctx.say(`${target.name}: highest sustained rate (P99 <= 100 ms, nothing lost)`);
