@@ -37,11 +37,15 @@ export interface StreamResult {
   puback: Summary;
   series: { second: number; p50: number; p99: number; max: number; count: number }[];
   target: { cpuCores: number; peakRssBytes: number };
+  /** CPU of the busiest load-generator process and of all of them, in cores */
+  generators: { maxCores: number; totalCores: number };
   errors: string[];
 }
 
 function child(file: string): ChildProcess {
-  return fork(fromRoot('bench', 'loadgen', file), [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_LOADGEN_PROF=<dir>: CPU profiles of the load generators, to check they are not the bottleneck.
+  const prof = process.env.BENCH_LOADGEN_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_LOADGEN_PROF}`] : [];
+  return fork(fromRoot('bench', 'loadgen', file), [], { execArgv: ['--import', 'tsx', ...prof], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function next(c: ChildProcess, type: 'ready' | 'report'): Promise<ChildMessage> {
@@ -118,6 +122,7 @@ function combine(spec: StreamSpec, pubs: PublisherReport[], subs: SubscriberRepo
   for (const p of pubs) acks.addAll(p.ackLatencies);
   const series = perSecond(times.values(), lat.values(), 0).map(({ second, summary }) => ({ second, p50: summary.p50, p99: summary.p99, max: summary.max, count: summary.count }));
   const sent = pubs.reduce((n, p) => n + p.sent, 0);
+  const cores = [...pubs, ...subs].map((r) => r.cpuCores);
   return {
     offeredRate: spec.ratePerDevice * spec.devices.length,
     sent,
@@ -131,6 +136,7 @@ function combine(spec: StreamSpec, pubs: PublisherReport[], subs: SubscriberRepo
     puback: summarize(acks.values()),
     series,
     target,
+    generators: { maxCores: Math.max(...cores), totalCores: cores.reduce((a, b) => a + b, 0) },
     errors: [...pubs.flatMap((p) => p.errors), ...subs.flatMap((s) => s.errors)].slice(0, 20),
   };
 }

@@ -55,6 +55,8 @@ export interface PublisherReport {
   /** publish -> PUBACK latency (ms) from the scheduled time, QoS 1 only */
   ackLatencies: Float64Array;
   lateSends: number; // sends that left more than 10 ms after their scheduled time (generator overload)
+  /** this process's CPU over its sending period, in cores: near 1 means the generator limits the run */
+  cpuCores: number;
   errors: string[];
 }
 
@@ -65,6 +67,8 @@ export interface SubscriberReport {
   receivedPerBuyer: number[];
   latencies: Float64Array; // publish (scheduled) -> delivery, ms
   recvOffsetsMs: Float64Array; // delivery time relative to startNs, ms (for the per-second plot)
+  /** this process's CPU from the start of the schedule to the stop, in cores */
+  cpuCores: number;
   errors: string[];
 }
 

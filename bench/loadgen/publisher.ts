@@ -32,6 +32,8 @@ async function run(job: PublisherJob): Promise<PublisherReport> {
   let acked = 0;
   let late = 0;
 
+  let cpu0 = process.cpuUsage();
+  let wall0 = performance.now();
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = hrtime.bigint();
@@ -59,14 +61,20 @@ async function run(job: PublisherJob): Promise<PublisherReport> {
       setTimeout(tick, 1);
     };
     const wait = Number((startNs - hrtime.bigint()) / 1_000_000n);
-    setTimeout(tick, Math.max(0, wait));
+    setTimeout(() => {
+      cpu0 = process.cpuUsage();
+      wall0 = performance.now();
+      tick();
+    }, Math.max(0, wait));
   });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuCores = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
 
   // Give outstanding PUBACKs time to arrive; what never arrives is counted as not acknowledged.
   const deadline = Date.now() + 15_000;
   while (job.qos === 1 && acked < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-  return { sent, acked, sentPerDevice, ackLatencies: ackLat.values().slice(), lateSends: late, errors };
+  return { sent, acked, sentPerDevice, ackLatencies: ackLat.values().slice(), lateSends: late, cpuCores, errors };
 }
 
 process.once('message', (job: PublisherJob) => {

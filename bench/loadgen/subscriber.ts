@@ -13,6 +13,8 @@ function send(msg: ChildMessage): void {
 
 let report: () => SubscriberReport;
 let startNs = 0n;
+let cpu0 = process.cpuUsage();
+let wall0 = performance.now();
 
 async function run(job: SubscriberJob): Promise<void> {
   const codec = makeCodec(job.codec);
@@ -50,7 +52,9 @@ async function run(job: SubscriberJob): Promise<void> {
   );
   report = () => {
     for (const c of clients) c.destroy();
-    return { received, duplicates, receivedPerBuyer: seen.map((s) => s.size), latencies: lat.values().slice(), recvOffsetsMs: at.values().slice(), errors };
+    const cpu = process.cpuUsage(cpu0);
+    const cpuCores = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
+    return { cpuCores, received, duplicates, receivedPerBuyer: seen.map((s) => s.size), latencies: lat.values().slice(), recvOffsetsMs: at.values().slice(), errors };
   };
   send({ type: 'ready' });
 }
@@ -60,6 +64,8 @@ process.on('message', (msg: SubscriberJob | { type: 'start'; startNs: string } |
     run(msg).catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
   } else if (msg.type === 'start') {
     startNs = BigInt(msg.startNs);
+    cpu0 = process.cpuUsage();
+    wall0 = performance.now();
   } else if (msg.type === 'stop') {
     send({ type: 'report', report: report() });
   }

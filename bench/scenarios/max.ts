@@ -30,7 +30,7 @@ export async function findMax(endpoint: Endpoint, pid: number, fleet: Fleet, o: 
     const run = await runStream({ endpoint, targetPid: pid, ...fleet, ratePerDevice: rate / fleet.devices.length, qos: 1, warmupMs: 3000, durationMs: o.stepMs, codec: sealed(fleet) });
     const why = judge(run, o.p99BoundMs);
     steps.push({ rate, run, ok: why === '', why });
-    log(`  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}${why ? ` -> stop: ${why}` : ''}`);
+    log(`  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ${run.generators.totalCores.toFixed(2)} (busiest ${run.generators.maxCores.toFixed(2)})${why ? ` -> stop: ${why}` : ''}`);
     if (why) break;
     sustained = rate;
   }
