@@ -54,7 +54,7 @@ export interface BrokerContext extends BrokerDeps {
   /** Publishes inside authorizePublish (waiting for the history store): shutdown lets them finish. */
   inflight: Set<Promise<void>>;
   /** Rate-limited refusal logs, so a flood cannot flood the log. */
-  refusals: { connect: ThrottledLog; publish: ThrottledLog; connection: ThrottledLog };
+  refusals: { connect: ThrottledLog; publish: ThrottledLog; connection: ThrottledLog; entitlement: ThrottledLog };
 }
 
 export function notify(ctx: BrokerContext, buyer: string, n: Omit<Notice, 'at'>): void {

@@ -113,6 +113,7 @@ function brokerContext(cfg: BrokerConfig, deps: BrokerDeps, broker: () => Aedes,
       connect: new ThrottledLog(deps.log, 'connection refused'),
       publish: new ThrottledLog(deps.log, 'publish refused'),
       connection: new ThrottledLog(deps.log, 'connection closed on a protocol or limit error'),
+      entitlement: new ThrottledLog(deps.log, 'entitlement check failed', 'warn'),
     },
   };
 }

@@ -21,7 +21,9 @@ async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: strin
     return { ok: true };
   } catch (err) {
     // Fail closed, but keep a stored subscription: the chain may answer again later.
-    ctx.log.warn({ err, buyer, sensor }, 'entitlement check failed');
+    // Rate-limited: a chain outage during a subscribe storm would otherwise log a line per buyer.
+    const code = isItradeError(err) ? err.code : 'unexpected';
+    ctx.refusals.entitlement.note(code, buyer, { code, sensor, err: err instanceof Error ? err.message : String(err) });
     return { ok: false, reason: isItradeError(err) ? err.message : 'entitlement check failed', definitive: false, code: isItradeError(err) ? err.code : undefined };
   }
 }

@@ -10,6 +10,7 @@ import { itradeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { MARKETPLACE_ABI, PRINCIPAL_ABI, SENSOR_ABI, STATUS } from './abi.ts';
 import { ChainCache, withTimeout } from './cache.ts';
+import { LoadSlots } from './slots.ts';
 import { ObservedProvider, type ChainObserver } from './metrics.ts';
 
 export interface ChainOptions {
@@ -20,6 +21,8 @@ export interface ChainOptions {
   cacheTtlSec: number;
   rpcTimeoutMs: number;
   pollIntervalMs: number;
+  maxConcurrentLoads: number;
+  maxLoadWaitMs: number;
   /** Metrics (RPC calls, cache hits and misses, events); none when absent. */
   observer?: ChainObserver;
 }
@@ -55,7 +58,7 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
       provider ??
       (o.observer ? new ObservedProvider(o.rpcUrl, o.chainId, o.observer) : new JsonRpcProvider(o.rpcUrl, Network.from(o.chainId), { staticNetwork: Network.from(o.chainId), batchMaxCount: 1, cacheTimeout: -1 }));
     this.market = o.marketplace ? new Contract(o.marketplace, MARKETPLACE_ABI, this.provider) : undefined;
-    this.cache = new ChainCache(redis, prefix, o.cacheTtlSec, o.rpcTimeoutMs, o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined);
+    this.cache = new ChainCache(redis, prefix, o.cacheTtlSec, o.rpcTimeoutMs, new LoadSlots(o.maxConcurrentLoads, o.maxLoadWaitMs), o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined);
   }
 
   private marketplace(): Contract {

@@ -88,6 +88,13 @@ const Entitlements = Type.Object(
     cacheTtlSec: Type.Integer({ minimum: 1, default: 60, description: 'How long a chain answer is served from the Redis cache.' }),
     rpcTimeoutMs: Type.Integer({ minimum: 100, default: 5000, description: 'A chain call slower than this counts as unreachable.' }),
     pollIntervalMs: Type.Integer({ minimum: 100, default: 1000, description: 'How often marketplace events are read.' }),
+    maxConcurrentLoads: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 8,
+      description: 'Chain look-ups (cache misses) under way at once; the others wait their turn, and the wait does not count against rpcTimeoutMs, so a storm of new buyers queues instead of overloading the node into timeouts.',
+    }),
+    maxLoadWaitMs: Type.Integer({ minimum: 100, default: 30000, description: 'A look-up that waited this long for its turn fails closed (a node that stopped answering cannot build an endless queue).' }),
   },
   { additionalProperties: false, default: {}, description: 'On-chain entitlements behind a Redis cache (the marketplace is chain.marketplace or chain.deploymentFile).' },
 );

@@ -30,7 +30,7 @@ class CountingProvider extends JsonRpcProvider {
 }
 
 function adapter(prefix: string, rpcUrl = svc.rpcUrl, ttl = 3600): { chain: ChainEntitlements; provider: CountingProvider } {
-  const o: ChainOptions = { rpcUrl, marketplace: market.address, chainId: 31337, fromBlock: market.deployBlock, cacheTtlSec: ttl, rpcTimeoutMs: 2000, pollIntervalMs: 200 };
+  const o: ChainOptions = { rpcUrl, marketplace: market.address, chainId: 31337, fromBlock: market.deployBlock, cacheTtlSec: ttl, rpcTimeoutMs: 2000, pollIntervalMs: 200, maxConcurrentLoads: 8, maxLoadWaitMs: 30000 };
   const provider = new CountingProvider(rpcUrl, Network.from(31337), { staticNetwork: Network.from(31337), batchMaxCount: 1, cacheTimeout: -1 });
   return { chain: new ChainEntitlements(o, redis, prefix, log, provider), provider };
 }
