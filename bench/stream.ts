@@ -88,11 +88,13 @@ async function streamWith(spec: StreamSpec, children: ChildProcess[]): Promise<S
   const pubs = deviceGroups.map(() => child('publisher.ts'));
   children.push(...pubs);
   const warmupMs = spec.warmupMs ?? 0;
-  const startNs = hrtime.bigint() + 2_000_000_000n; // 2 s to connect every device first
+  deviceGroups.forEach((g, k) => pubs[k]!.send({ role: 'publisher', endpoint: spec.endpoint, devices: g, ratePerDevice: spec.ratePerDevice, qos: spec.qos, warmupMs, durationMs: spec.durationMs, codec: spec.codec }));
+  await Promise.all(pubs.map((p) => next(p, 'ready')));
+  const startNs = hrtime.bigint() + 200_000_000n; // every process has the start time before it comes
   const measureNs = startNs + BigInt(warmupMs) * 1_000_000n;
   subs.forEach((s) => s.send({ type: 'start', startNs: String(measureNs) }));
-  deviceGroups.forEach((g, k) => pubs[k]!.send({ role: 'publisher', endpoint: spec.endpoint, devices: g, ratePerDevice: spec.ratePerDevice, qos: spec.qos, startNs: String(startNs), warmupMs, durationMs: spec.durationMs, codec: spec.codec }));
-  await new Promise((r) => setTimeout(r, 2000 + warmupMs));
+  pubs.forEach((p) => p.send({ type: 'start', startNs: String(startNs) }));
+  await new Promise((r) => setTimeout(r, 200 + warmupMs));
   const watch = watchProc(spec.targetPid);
   const pubReports = (await Promise.all(pubs.map((p) => next(p, 'report')))).map((m) => (m as { report: PublisherReport }).report);
   const target = watch.stop();

@@ -32,8 +32,7 @@ export interface PublisherJob {
   devices: DeviceSpec[];
   ratePerDevice: number; // messages per second per device
   qos: 0 | 1;
-  startNs: string; // bigint as string: CLOCK_MONOTONIC start of the schedule
-  /** sent from startNs on but not counted: the measured part begins warmupMs later */
+  /** sent from the start of the schedule (a later `start` message: CLOCK_MONOTONIC ns as a string) but on but not counted: the measured part begins warmupMs later */
   warmupMs: number;
   durationMs: number;
   codec: CodecSpec;
