@@ -7,7 +7,7 @@ import { startAedesRaw, startMosquitto, type Target } from '../targets/targets.t
 import { findMax } from './max.ts';
 import type { ScenarioContext } from './index.ts';
 
-export const MAX_RATES = [2000, 5000, 10000, 15000, 20000, 25000, 30000, 40000, 50000, 60000];
+export const MAX_RATES = [500, 1000, 2000, 5000, 10000, 15000, 20000, 25000, 30000, 40000, 50000, 60000];
 
 export async function baselines(ctx: ScenarioContext): Promise<void> {
   const { opts } = ctx;

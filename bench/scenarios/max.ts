@@ -26,8 +26,10 @@ export function judge(run: StreamResult, p99BoundMs: number): string {
 export async function findMax(endpoint: Endpoint, pid: number, fleet: Fleet, o: MaxOptions, log: (s: string) => void): Promise<MaxOutcome> {
   const steps: MaxOutcome['steps'] = [];
   let sustained = 0;
-  for (const rate of o.rates) {
-    const run = await runStream({ endpoint, targetPid: pid, ...fleet, ratePerDevice: rate / fleet.devices.length, qos: 1, warmupMs: 3000, durationMs: o.stepMs, codec: sealed(fleet) });
+  for (const [i, rate] of o.rates.entries()) {
+    // The first step wakes a target that sat idle while others were measured (JIT, Kafka's caches).
+    const warmupMs = i === 0 ? 10_000 : 5000;
+    const run = await runStream({ endpoint, targetPid: pid, ...fleet, ratePerDevice: rate / fleet.devices.length, qos: 1, warmupMs, durationMs: o.stepMs, codec: sealed(fleet) });
     const why = judge(run, o.p99BoundMs);
     steps.push({ rate, run, ok: why === '', why });
     log(`  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ${run.generators.totalCores.toFixed(2)} (busiest ${run.generators.maxCores.toFixed(2)})${why ? ` -> stop: ${why}` : ''}`);
