@@ -8,7 +8,7 @@ import { KeyringStore } from '../firmware-sim/crypto/keyring.ts';
 import { PrincipalKey } from '../firmware-sim/crypto/rsa.ts';
 import { KeyAgent } from '../firmware-sim/key-agent.ts';
 import { BuyerKeyClient } from '../firmware-sim/key-client.ts';
-import { limiter } from '../firmware-sim/limiter.ts';
+import { limiter } from '../lib/limiter.ts';
 import { provision, type Provisioned } from '../firmware-sim/provision.ts';
 import { join } from 'node:path';
 import { BENCH_DATA, type BenchEnv } from './env.ts';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseUnits } from 'ethers';
 import { itradeError } from '../lib/errors.ts';
 import { writeSecretFile } from './crypto/secret-file.ts';
-import { limiter, type Limit } from './limiter.ts';
+import { limiter, type Limit } from '../lib/limiter.ts';
 import {
   closeMarket, ensurePrincipalKey, login, openMarket, openProfile, registerPrincipal, registerSensor, sensorToken, setSensorActive, subscribeTo,
   type MarketContext, type MarketEndpoints,

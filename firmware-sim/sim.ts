@@ -8,7 +8,7 @@ import { PrincipalKey } from './crypto/rsa.ts';
 import { SimBuyer, type BuyerReading } from './buyer.ts';
 import { SimDevice } from './device.ts';
 import { KeyAgent } from './key-agent.ts';
-import { limiter } from './limiter.ts';
+import { limiter } from '../lib/limiter.ts';
 import { closeMarket, login, openMarket, openProfile, sellerPublicKey, type MarketContext } from './market-ops.ts';
 import { refreshPasswordOnClose } from './mqtt-connect.ts';
 import { provision, type Provisioned, type ProvisionOptions } from './provision.ts';

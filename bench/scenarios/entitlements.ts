@@ -4,7 +4,7 @@
 // fresh gateway process with an empty cache, whose chain traffic goes through a counting proxy.
 import { sensorTopic } from '../../core/topics.ts';
 import { provision, type ProvisionedBuyer } from '../../firmware-sim/provision.ts';
-import { limiter } from '../../firmware-sim/limiter.ts';
+import { limiter } from '../../lib/limiter.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import { LiteClient } from '../mqtt-lite.ts';
 import { diff, RpcCounter } from '../rpc-proxy.ts';

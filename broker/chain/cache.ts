@@ -4,7 +4,7 @@
 // what it read before the event. A load that fails is CHAIN_UNAVAILABLE: fail closed.
 import type { Redis } from 'ioredis';
 import { isItradeError, itradeError } from '../../lib/errors.ts';
-import type { LoadSlots } from './slots.ts';
+import type { Limit } from '../../lib/limiter.ts';
 
 export class ChainCache {
   private readonly inflight = new Map<string, Promise<unknown>>();
@@ -16,7 +16,7 @@ export class ChainCache {
     private readonly ttlSec: number,
     private readonly timeoutMs: number,
     /** Bounds the loads under way at once; the timeout starts when a load does. */
-    private readonly slots: LoadSlots,
+    private readonly slots: Limit,
     /** Told of every look-up: answered from Redis (hit) or not (miss). */
     private readonly onLookup?: (key: string, hit: boolean) => void,
   ) {}
@@ -38,7 +38,7 @@ export class ChainCache {
   }
 
   private async load<T>(k: string, load: () => Promise<T>, gen: number): Promise<T> {
-    const value = await this.slots.run(() => withTimeout(load(), this.timeoutMs));
+    const value = await this.slots(() => withTimeout(load(), this.timeoutMs));
     if ((this.generation.get(k) ?? 0) === gen) await this.redis.set(this.key(k), JSON.stringify(value), 'EX', this.ttlSec);
     return value;
   }

@@ -10,7 +10,7 @@ import { itradeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { MARKETPLACE_ABI, PRINCIPAL_ABI, SENSOR_ABI, STATUS } from './abi.ts';
 import { ChainCache, withTimeout } from './cache.ts';
-import { LoadSlots } from './slots.ts';
+import { limiter } from '../../lib/limiter.ts';
 import { ObservedProvider, type ChainObserver } from './metrics.ts';
 
 export interface ChainOptions {
@@ -37,6 +37,17 @@ type CachedSensor = Omit<SensorInfo, 'pricePerDataEntry'> & { pricePerDataEntry:
 
 const iface = new Interface(MARKETPLACE_ABI);
 
+// A thousand buyers subscribing at once would fire a thousand eth_getLogs at the node together;
+// served all at once, none is answered within rpcTimeoutMs and every check fails closed. Queued,
+// they are answered in turn; one that waited maxLoadWaitMs for its turn fails closed too, so a
+// node that stopped answering cannot build an endless queue.
+function loadSlots(o: ChainOptions) {
+  return limiter(o.maxConcurrentLoads, {
+    maxWaitMs: o.maxLoadWaitMs,
+    error: (waiting) => itradeError('CHAIN_UNAVAILABLE', `no chain look-up could start within ${o.maxLoadWaitMs} ms (${o.maxConcurrentLoads} under way, ${waiting} waiting)`),
+  });
+}
+
 export class ChainEntitlements implements Entitlements, PrincipalDirectory {
   readonly provider: JsonRpcProvider;
   private readonly market: Contract | undefined;
@@ -58,7 +69,7 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
       provider ??
       (o.observer ? new ObservedProvider(o.rpcUrl, o.chainId, o.observer) : new JsonRpcProvider(o.rpcUrl, Network.from(o.chainId), { staticNetwork: Network.from(o.chainId), batchMaxCount: 1, cacheTimeout: -1 }));
     this.market = o.marketplace ? new Contract(o.marketplace, MARKETPLACE_ABI, this.provider) : undefined;
-    this.cache = new ChainCache(redis, prefix, o.cacheTtlSec, o.rpcTimeoutMs, new LoadSlots(o.maxConcurrentLoads, o.maxLoadWaitMs), o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined);
+    this.cache = new ChainCache(redis, prefix, o.cacheTtlSec, o.rpcTimeoutMs, loadSlots(o), o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined);
   }
 
   private marketplace(): Contract {
