@@ -48,17 +48,32 @@ function child(file: string): ChildProcess {
   return fork(fromRoot('bench', 'loadgen', file), [], { execArgv: ['--import', 'tsx', ...prof], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-function next(c: ChildProcess, type: 'ready' | 'report'): Promise<ChildMessage> {
+function next(c: ChildProcess, type: 'ready' | 'report' | 'count'): Promise<ChildMessage> {
   return new Promise((resolve, reject) => {
     const onMsg = (m: ChildMessage) => {
       if (m.type === 'error') reject(new Error(m.message));
       else if (m.type === type) resolve(m);
       else return;
       c.off('message', onMsg);
+      c.off('exit', onExit);
     };
+    // Removed once answered: the count is asked for many times.
+    const onExit = (code: number | null) => reject(new Error(`load generator exited (${code}) before '${type}'`));
     c.on('message', onMsg);
-    c.once('exit', (code) => reject(new Error(`load generator exited (${code}) before '${type}'`)));
+    c.once('exit', onExit);
   });
+}
+
+// Deliveries can trail the PUBACKs by seconds under overload: wait until the subscribers' counts
+// stop moving (1.5 s without a new message, at most 30 s) before counting what never came.
+async function deliveriesSettled(subs: ChildProcess[]): Promise<void> {
+  const total = async () => (await Promise.all(subs.map((s) => (s.send({ type: 'count' }), next(s, 'count'))))).reduce((n, m) => n + (m as { received: number }).received, 0);
+  const deadline = Date.now() + 30_000;
+  let last = -1;
+  for (let n = await total(); n !== last && Date.now() < deadline; n = await total()) {
+    last = n;
+    await new Promise((r) => setTimeout(r, 1500));
+  }
 }
 
 function split<T>(items: T[], parts: number): T[][] {
@@ -98,7 +113,7 @@ async function streamWith(spec: StreamSpec, children: ChildProcess[]): Promise<S
   const watch = watchProc(spec.targetPid);
   const pubReports = (await Promise.all(pubs.map((p) => next(p, 'report')))).map((m) => (m as { report: PublisherReport }).report);
   const target = watch.stop();
-  await new Promise((r) => setTimeout(r, 1500)); // let the last deliveries land
+  await deliveriesSettled(subs);
   const subReports = await Promise.all(subs.map((s) => (s.send({ type: 'stop' }), next(s, 'report'))));
   return combine(spec, pubReports, subReports.map((m) => (m as { report: SubscriberReport }).report), buyerGroups, target);
 }

@@ -74,4 +74,5 @@ export interface SubscriberReport {
 export type ChildMessage =
   | { type: 'ready' }
   | { type: 'report'; report: PublisherReport | SubscriberReport }
+  | { type: 'count'; received: number }
   | { type: 'error'; message: string };

@@ -12,6 +12,7 @@ function send(msg: ChildMessage): void {
 }
 
 let report: () => SubscriberReport;
+let count: () => number = () => 0;
 let startNs = 0n;
 let cpu0 = process.cpuUsage();
 let wall0 = performance.now();
@@ -50,6 +51,7 @@ async function run(job: SubscriberJob): Promise<void> {
       return c;
     }),
   );
+  count = () => received;
   report = () => {
     for (const c of clients) c.destroy();
     const cpu = process.cpuUsage(cpu0);
@@ -59,13 +61,15 @@ async function run(job: SubscriberJob): Promise<void> {
   send({ type: 'ready' });
 }
 
-process.on('message', (msg: SubscriberJob | { type: 'start'; startNs: string } | { type: 'stop' }) => {
+process.on('message', (msg: SubscriberJob | { type: 'start'; startNs: string } | { type: 'stop' } | { type: 'count' }) => {
   if ('role' in msg) {
     run(msg).catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
   } else if (msg.type === 'start') {
     startNs = BigInt(msg.startNs);
     cpu0 = process.cpuUsage();
     wall0 = performance.now();
+  } else if (msg.type === 'count') {
+    send({ type: 'count', received: count() });
   } else if (msg.type === 'stop') {
     send({ type: 'report', report: report() });
   }
