@@ -1,5 +1,6 @@
 // LogStore on Kafka through kafkajs 2.2.4: an idempotent producer with acks=all for appends,
 // the admin client for topics and offsets, and bounded Fetch requests for reads.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { isItradeError, itradeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -42,17 +43,27 @@ export class KafkaLogStore implements LogStore {
       // CreateTime: the record timestamp is the gateway's receive time, so "history from T" means receive time.
       { name: 'message.timestamp.type', value: 'CreateTime' },
     ];
-    try {
-      await this.connectAdmin();
-      const created = await this.admin.createTopics({
-        topics: [{ topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor, configEntries }],
-        waitForLeaders: true,
-      });
-      if (created) this.partitionCounts.set(topic, spec.partitions);
-      else await this.partitionCount(topic, true);
-      return created;
-    } catch (err) {
-      throw isItradeError(err) ? err : itradeError('KAFKA_TOPIC', `topic ${topic}: ${(err as Error).message}`, { cause: err });
+    let created = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.connectAdmin();
+        created ||= await this.admin.createTopics({
+          topics: [{ topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor, configEntries }],
+          waitForLeaders: true,
+        });
+        if (created) this.partitionCounts.set(topic, spec.partitions);
+        else await this.partitionCount(topic, true);
+        return created;
+      } catch (err) {
+        // Right after a create, a busy broker may still answer metadata with
+        // UNKNOWN_TOPIC_OR_PARTITION, which kafkajs's waitForLeaders does not retry (seen under the
+        // bench's 5,000 activations): the topic exists, it is only not served yet. Ask again.
+        if (attempt < 5 && kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION') {
+          await sleep(200 * attempt);
+          continue;
+        }
+        throw isItradeError(err) ? err : itradeError('KAFKA_TOPIC', `topic ${topic}: ${(err as Error).message}`, { cause: err });
+      }
     }
   }
 
@@ -225,6 +236,15 @@ function errorType(err: unknown): string | undefined {
   for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
     const t = (e as { type?: string }).type;
     if (t) return t;
+  }
+  return undefined;
+}
+
+/** The protocol error type of a kafkajs error, looked for through the errors that wrap it. */
+function kafkaErrorType(err: unknown): string | undefined {
+  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.type === 'string') return e.type;
+    e = (e.originalError ?? e.cause) as typeof e;
   }
   return undefined;
 }
