@@ -73,9 +73,11 @@ export function redisCheck(redis: Redis): ReadyCheck {
 export function kafkaCheck(brokers: readonly string[], clientId: string, writesFlowing?: () => boolean): ReadyCheck {
   let admin: Admin | undefined;
   let connected: Promise<void> | undefined;
+  let closed = false;
   return {
     name: 'kafka',
     async check(timeoutMs) {
+      if (closed) throw new Error('the gateway is shutting down');
       admin ??= new Kafka({ brokers: [...brokers], clientId: `${clientId}-ready`, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } }).admin();
       connected ??= admin.connect().catch((err: unknown) => {
         connected = undefined;
@@ -86,7 +88,11 @@ export function kafkaCheck(brokers: readonly string[], clientId: string, writesF
       if (writesFlowing && !writesFlowing()) throw new Error('the bridge\'s writes to Kafka are stalled (itrade_bridge_kafka_available is 0)');
       return `${c.brokers.length} broker(s), controller ${c.controller ?? 'none'}`;
     },
+    // A connect still under way is let finish first: disconnecting before it ends would leave its
+    // connection open, and the process with it.
     async close() {
+      closed = true;
+      await connected?.catch(() => undefined);
       await admin?.disconnect();
     },
   };

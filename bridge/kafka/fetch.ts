@@ -8,6 +8,7 @@
 // factory builds (the same one its admin and consumer use), reached through its private symbol.
 // This file is the only one touching kafkajs internals; the LogStore contract suite runs it
 // against the real Kafka, so a change in kafkajs shows up as a failing test, not in production.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 
 interface KjsMessage {
@@ -24,7 +25,17 @@ interface KjsPartitionData {
   messages: KjsMessage[];
 }
 
+interface KjsConnection {
+  isConnected(): boolean;
+  connect(): Promise<unknown>;
+}
+
 interface KjsBroker {
+  connectionPool: { pool: KjsConnection[] };
+  /** Set once the ApiVersions round of connect() succeeded; requests fail before it. */
+  versions?: unknown;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
   fetch(req: {
     replicaId?: number;
     isolationLevel: number;
@@ -56,8 +67,11 @@ export interface FetchedRecord {
 // The broker answers at once when data is there; it only waits at the end of the log. kafkajs
 // sets the Fetch request timeout to maxWaitTime + 100 ms (protocol/requests/fetch/index.js).
 const MAX_WAIT_MS = 1000;
+const CLOSE_WAIT_MS = 3 * MAX_WAIT_MS + 2000;
 const READ_UNCOMMITTED = 0; // the bridge writes no transactions; records up to the high watermark
 const ATTEMPTS = 3;
+const RETRY_BASE_MS = 100;
+const FETCH_CONNECTION = 1; // a broker's second socket: kafkajs sends Fetch on it (connectionPool.js)
 
 function createCluster(kafka: Kafka): KjsCluster {
   const sym = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
@@ -68,6 +82,10 @@ function createCluster(kafka: Kafka): KjsCluster {
 
 export class PartitionFetcher {
   private readonly cluster: KjsCluster;
+  private closed = false;
+  private connecting: Promise<void> | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly connectingFetch = new WeakMap<KjsConnection, Promise<unknown>>();
 
   constructor(kafka: Kafka) {
     this.cluster = createCluster(kafka);
@@ -75,31 +93,77 @@ export class PartitionFetcher {
 
   /** Records from `offset` on (at most about `maxBytes`, at least one whole record batch). */
   async fetch(topic: string, partition: number, offset: number, maxBytes: number): Promise<FetchedRecord[]> {
+    const p = this.fetchRetrying(topic, partition, offset, maxBytes);
+    this.inflight.add(p);
+    try {
+      return await p;
+    } finally {
+      this.inflight.delete(p);
+    }
+  }
+
+  /**
+   * Waits for the fetches under way, then closes every connection. kafkajs connects to a
+   * partition's leader lazily, so a fetch still running when close() began could otherwise
+   * open a connection after the disconnect and keep the process alive.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    // Bounded: a fetch stuck on an unreachable Kafka must not hold the shutdown.
+    await Promise.race([Promise.allSettled([...this.inflight]), sleep(CLOSE_WAIT_MS)]);
+    await this.cluster.disconnect();
+  }
+
+  private async fetchRetrying(topic: string, partition: number, offset: number, maxBytes: number): Promise<FetchedRecord[]> {
     let lastError: unknown;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (this.closed) throw Object.assign(new Error('the history reader is closed'), { retriable: false });
       try {
         return await this.fetchOnce(topic, partition, offset, maxBytes);
       } catch (err) {
         lastError = err;
         if ((err as { retriable?: boolean }).retriable === false) throw err;
-        // A moved leader or a dropped connection: fresh metadata, then again.
+        // A moved leader or a dropped connection: a pause, fresh metadata, then again.
+        await sleep(RETRY_BASE_MS * 2 ** attempt);
         await this.cluster.refreshMetadata().catch(() => undefined);
       }
     }
     throw lastError;
   }
 
-  async close(): Promise<void> {
-    await this.cluster.disconnect();
+  // One connect for all callers. kafkajs counts a broker as connected once its socket is open,
+  // before the ApiVersions round that makes it usable, so a second caller that checked
+  // isConnected() then would send on a half-connected broker ("Broker not connected").
+  private connect(): Promise<void> {
+    if (!this.connecting && this.cluster.isConnected()) return Promise.resolve();
+    this.connecting ??= this.cluster.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  // kafkajs opens a broker's Fetch socket on the first Fetch; two Fetches that both find it closed
+  // each open one, and the first socket is dropped without being closed (Connection.connect only
+  // checks for CONNECTED), which keeps the process alive after close(). One opening per socket.
+  private async fetchConnection(broker: KjsBroker): Promise<void> {
+    const conn = broker.connectionPool.pool[FETCH_CONNECTION];
+    if (!conn || conn.isConnected()) return;
+    let opening = this.connectingFetch.get(conn);
+    if (!opening) {
+      opening = conn.connect().finally(() => this.connectingFetch.delete(conn));
+      this.connectingFetch.set(conn, opening);
+    }
+    await opening;
   }
 
   private async fetchOnce(topic: string, partition: number, offset: number, maxBytes: number): Promise<FetchedRecord[]> {
-    if (!this.cluster.isConnected()) await this.cluster.connect();
+    await this.connect();
     await this.cluster.addTargetTopic(topic);
     const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
     const nodeId = Object.keys(leaders)[0];
     if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { retriable: true });
-    const broker = await this.cluster.findBroker({ nodeId });
+    const broker = await usable(await this.cluster.findBroker({ nodeId }));
+    await this.fetchConnection(broker);
     const res = await broker.fetch({
       isolationLevel: READ_UNCOMMITTED,
       maxWaitTime: MAX_WAIT_MS,
@@ -112,6 +176,19 @@ export class PartitionFetcher {
       .filter((m) => !m.isControlRecord && Number(m.offset) >= offset) // a fetch returns whole batches
       .map(toRecord);
   }
+}
+
+// The same half-connected state for a partition leader that another caller is connecting
+// (brokerPool.connectBroker checks isConnected() outside the broker's lock): broker.connect()
+// waits on that lock. A connect that failed after its socket opened leaves the broker looking
+// connected for good, so that one is closed and made again.
+async function usable(broker: KjsBroker): Promise<KjsBroker> {
+  if (broker.versions) return broker;
+  await broker.connect();
+  if (broker.versions) return broker;
+  await broker.disconnect();
+  await broker.connect();
+  return broker;
 }
 
 function toRecord(m: KjsMessage): FetchedRecord {

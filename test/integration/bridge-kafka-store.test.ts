@@ -1,6 +1,8 @@
 // The Kafka LogStore passes the LogStore contract on the real Kafka (kafkajs 2.2.4 against
 // Kafka 4.x: idempotent acks=all produce, Fetch without a consumer group, offsets by time).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
 import { createKafkaClients } from '../../bridge/kafka/client.ts';
 import { KafkaLogStore } from '../../bridge/kafka/store.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -13,6 +15,39 @@ const clients = createKafkaClients({ brokers: svc.kafkaBrokers, clientId: unique
 const store = new KafkaLogStore(clients, log, { requestTimeoutMs: 30_000 });
 
 const contract = suite<ContractContext>('kafka store contract', { store, topic: () => unique('contract') });
-contract.after(() => store.close());
 logStoreContract(contract);
 contract.run();
+
+// A replay's first reads arrive together (the demo's buyers all replay at once). kafkajs marks a
+// broker connected as soon as its socket opens, before the ApiVersions round that makes it usable,
+// so a second fetch could run on a half-connected broker and fail with "Broker not connected".
+const fresh = suite('kafka store: a fresh reader serves concurrent first reads');
+fresh('20 reads of 4 topics, issued a millisecond apart on a new store, all succeed', async () => {
+  const topics = [0, 1, 2, 3].map(() => unique('concurrent'));
+  for (const topic of topics) {
+    await store.ensureTopic(topic, { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1, retentionMs: -1 });
+    await store.append([0, 1, 2].map((i) => ({ topic, key: 'k', value: Buffer.from(`v${i}`), timestamp: Date.now(), headers: {} })));
+  }
+  const kafkaPorts = new Set(svc.kafkaBrokers.map((b) => Number(b.split(':').pop())));
+  // The sockets to Kafka this process holds (the contract's store keeps its own, idle here).
+  const kafkaSockets = () => (process as unknown as { _getActiveHandles(): { remotePort?: number }[] })._getActiveHandles().filter((h) => kafkaPorts.has(h.remotePort ?? -1)).length;
+  const before = kafkaSockets();
+  for (let round = 0; round < 3; round++) {
+    const reader = new KafkaLogStore(createKafkaClients({ brokers: svc.kafkaBrokers, clientId: unique('fresh'), retryInitialMs: 100, retryMaxMs: 1000, requestTimeoutMs: 30_000 }, log), log, { requestTimeoutMs: 30_000 });
+    try {
+      // Staggered by a millisecond each, so that some land while the first connect is under way.
+      const reads = Array.from({ length: 20 }, async (_, i) => {
+        await sleep(i);
+        return reader.read(topics[i % 4]!, 0, i % 3, { maxBytes: 1 << 20, maxRecords: 10 });
+      });
+      const got = await Promise.all(reads);
+      got.forEach((records, i) => assert.equal(records.map((r) => r.value.toString()), ['v0', 'v1', 'v2'].slice(i % 3)));
+    } finally {
+      await reader.close();
+    }
+  }
+  // A socket left open would keep the gateway's process alive after shutdown.
+  assert.is(kafkaSockets(), before, 'every socket the readers opened is closed');
+});
+fresh.after(() => store.close());
+fresh.run();
