@@ -60,7 +60,7 @@ async function marketplace(cfg: ItradeConfig, file: string): Promise<{ address: 
   }
 }
 
-/** Starts `gateway/main.ts` in its own process group (Ctrl-C reaches only us; we stop it last). */
+/** Starts `itrade gateway` in its own process group (Ctrl-C reaches only us; we stop it last). */
 async function startGateway(cfg: ItradeConfig, file: string): Promise<number | undefined> {
   const api = new GatewayApi(gatewayUrls(cfg).apiUrl);
   if (await api.health()) {
@@ -68,7 +68,7 @@ async function startGateway(cfg: ItradeConfig, file: string): Promise<number | u
     return undefined;
   }
   const logFile = fromRoot('.cache', 'start', 'gateway.log');
-  const pid = spawnDetached(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'gateway', 'main.ts'), '--config', file], { logFile, cwd: PROJECT_ROOT });
+  const pid = spawnDetached(process.execPath, [join(PROJECT_ROOT, 'bin', 'itrade.mjs'), 'gateway', '--config', file], { logFile, cwd: PROJECT_ROOT });
   process.once('exit', () => isAlive(pid) && process.kill(-pid, 'SIGTERM'));
   const deadline = Date.now() + 60_000;
   while (!(await api.health())) {
