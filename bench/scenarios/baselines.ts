@@ -4,7 +4,7 @@
 import { sealed, syntheticFleet } from '../fleet.ts';
 import { runStream } from '../stream.ts';
 import { startAedesRaw, startMosquitto, type Target } from '../targets/targets.ts';
-import { findMax } from './max.ts';
+import { findMax, nextFailure } from './max.ts';
 import type { ScenarioContext } from './index.ts';
 
 export const MAX_RATES = [500, 1000, 2000, 5000, 10000, 15000, 20000, 25000, 30000, 40000, 50000, 60000];
@@ -22,7 +22,7 @@ export async function baselines(ctx: ScenarioContext): Promise<void> {
       ctx.say(`${target.name}: highest sustained rate (P99 <= 100 ms, nothing lost)`);
       const max = await findMax(target.endpoint, target.pid, fleet, { rates: MAX_RATES, stepMs: opts.stepMs, p99BoundMs: 100 }, ctx.say);
       (ctx.maxRates ??= {})[target.name] = max.sustained;
-      ctx.result.figures[`max sustained rate: ${target.name}`] = { 'msg/s sustained': max.sustained, 'first failing step': max.steps.find((s) => !s.ok)?.why ?? 'none (top of the range)' };
+      ctx.result.figures[`max sustained rate: ${target.name}`] = { 'msg/s sustained': max.sustained, 'lowest failing step': nextFailure(max) };
     } finally {
       await target.stop();
     }

@@ -9,6 +9,8 @@ export interface MaxOptions {
   rates: number[]; // total msg/s steps
   stepMs: number;
   p99BoundMs: number;
+  /** Bisections between the last rate that held and the first that failed (default 2). */
+  refine?: number;
 }
 
 export interface MaxOutcome {
@@ -23,18 +25,47 @@ export function judge(run: StreamResult, p99BoundMs: number): string {
   return '';
 }
 
+/**
+ * The search: the rates in order until one fails, then `refine` bisections between the last good
+ * rate and the failed one (rounded to `grain`), so that 2,000 ok / 5,000 failed can still find
+ * 3,500. `attempt` runs one step and says why it failed ('' when it held).
+ */
+export async function searchMax(rates: number[], refine: number, grain: number, attempt: (rate: number, i: number) => Promise<string>): Promise<number> {
+  let good = 0;
+  let i = 0;
+  let failed: number | undefined;
+  for (const rate of rates) {
+    if (await attempt(rate, i++)) {
+      failed = rate;
+      break;
+    }
+    good = rate;
+  }
+  for (let r = 0; failed !== undefined && good > 0 && r < refine; r++) {
+    const mid = Math.round((good + failed) / 2 / grain) * grain;
+    if (mid <= good || mid >= failed) break;
+    if (await attempt(mid, i++)) failed = mid;
+    else good = mid;
+  }
+  return good;
+}
+
 export async function findMax(endpoint: Endpoint, pid: number, fleet: Fleet, o: MaxOptions, log: (s: string) => void): Promise<MaxOutcome> {
   const steps: MaxOutcome['steps'] = [];
-  let sustained = 0;
-  for (const [i, rate] of o.rates.entries()) {
+  const sustained = await searchMax(o.rates, o.refine ?? 2, 250, async (rate, i) => {
     // The first step wakes a target that sat idle while others were measured (JIT, Kafka's caches).
     const warmupMs = i === 0 ? 10_000 : 5000;
     const run = await runStream({ endpoint, targetPid: pid, ...fleet, ratePerDevice: rate / fleet.devices.length, qos: 1, warmupMs, durationMs: o.stepMs, codec: sealed(fleet) });
     const why = judge(run, o.p99BoundMs);
     steps.push({ rate, run, ok: why === '', why });
-    log(`  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ${run.generators.totalCores.toFixed(2)} (busiest ${run.generators.maxCores.toFixed(2)})${why ? ` -> stop: ${why}` : ''}`);
-    if (why) break;
-    sustained = rate;
-  }
+    log(`  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ${run.generators.totalCores.toFixed(2)} (busiest ${run.generators.maxCores.toFixed(2)})${why ? ` -> failed: ${why}` : ''}`);
+    return why;
+  });
   return { sustained, steps };
+}
+
+/** The lowest rate that failed, and why: the step just above the sustained rate. */
+export function nextFailure(out: MaxOutcome): string {
+  const failed = out.steps.filter((s) => !s.ok).sort((a, b) => a.rate - b.rate)[0];
+  return failed ? `${failed.rate} msg/s: ${failed.why}` : 'none (top of the range)';
 }
