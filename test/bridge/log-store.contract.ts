@@ -12,7 +12,8 @@ export interface ContractContext {
   topic(): string;
 }
 
-const SPEC: TopicSpec = { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1, retentionMs: -1 };
+/** One partition, no replicas, kept for ever: the spec every store test creates its topics with. */
+export const SPEC: TopicSpec = { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1, retentionMs: -1 };
 const T0 = Date.UTC(2026, 0, 1);
 
 function rec(topic: string, key: string, i: number, value = Buffer.from(`v${i}`)): AppendRecord {

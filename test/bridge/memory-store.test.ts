@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryLogStore } from '../../bridge/memory-store.ts';
-import { logStoreContract, type ContractContext } from './log-store.contract.ts';
+import { SPEC, logStoreContract, type ContractContext } from './log-store.contract.ts';
 
 let n = 0;
 const contract = suite<ContractContext>('memory store contract', { store: new MemoryLogStore(), topic: () => `t${n++}` });
@@ -14,7 +14,7 @@ const extra = suite('memory store');
 
 extra('appends wait while unavailable and complete in call order when it returns', async () => {
   const store = new MemoryLogStore();
-  await store.ensureTopic('t', { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1, retentionMs: -1 });
+  await store.ensureTopic('t', SPEC);
   store.setAvailable(false);
   const done: number[] = [];
   const pending = [0, 1, 2].map((i) => store.append([{ topic: 't', key: 'k', value: Buffer.from([i]), timestamp: i, headers: {} }]).then(([o]) => done.push(o!)));

@@ -11,8 +11,7 @@ import { RECEIVED_AT_HEADER, WriteThrough, type WriterOptions } from '../../brid
 import { itradeError, isItradeError } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { address, captureLog, publish } from '../helpers/bridge-fakes.ts';
-
-const SPEC = { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1, retentionMs: -1 };
+import { SPEC } from './log-store.contract.ts';
 
 function options(over: Partial<WriterOptions> = {}): WriterOptions {
   return {

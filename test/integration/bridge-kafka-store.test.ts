@@ -6,13 +6,14 @@ import * as assert from 'uvu/assert';
 import { createKafkaClients } from '../../bridge/kafka/client.ts';
 import { KafkaLogStore } from '../../bridge/kafka/store.ts';
 import { createLogger } from '../../lib/log.ts';
-import { logStoreContract, type ContractContext } from '../bridge/log-store.contract.ts';
+import { SPEC, logStoreContract, type ContractContext } from '../bridge/log-store.contract.ts';
 import { services, unique } from '../helpers/services.ts';
 
 const svc = services();
 const log = createLogger({ level: 'silent' });
-const clients = createKafkaClients({ brokers: svc.kafkaBrokers, clientId: unique('contract'), retryInitialMs: 100, retryMaxMs: 1000, requestTimeoutMs: 30_000 }, log);
-const store = new KafkaLogStore(clients, log, { requestTimeoutMs: 30_000 });
+const newStore = (name: string) =>
+  new KafkaLogStore(createKafkaClients({ brokers: svc.kafkaBrokers, clientId: unique(name), retryInitialMs: 100, retryMaxMs: 1000, requestTimeoutMs: 30_000 }, log), log, { requestTimeoutMs: 30_000 });
+const store = newStore('contract');
 
 const contract = suite<ContractContext>('kafka store contract', { store, topic: () => unique('contract') });
 logStoreContract(contract);
@@ -25,7 +26,7 @@ const fresh = suite('kafka store: a fresh reader serves concurrent first reads')
 fresh('20 reads of 4 topics, issued a millisecond apart on a new store, all succeed', async () => {
   const topics = [0, 1, 2, 3].map(() => unique('concurrent'));
   for (const topic of topics) {
-    await store.ensureTopic(topic, { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1, retentionMs: -1 });
+    await store.ensureTopic(topic, SPEC);
     await store.append([0, 1, 2].map((i) => ({ topic, key: 'k', value: Buffer.from(`v${i}`), timestamp: Date.now(), headers: {} })));
   }
   const kafkaPorts = new Set(svc.kafkaBrokers.map((b) => Number(b.split(':').pop())));
@@ -33,7 +34,7 @@ fresh('20 reads of 4 topics, issued a millisecond apart on a new store, all succ
   const kafkaSockets = () => (process as unknown as { _getActiveHandles(): { remotePort?: number }[] })._getActiveHandles().filter((h) => kafkaPorts.has(h.remotePort ?? -1)).length;
   const before = kafkaSockets();
   for (let round = 0; round < 3; round++) {
-    const reader = new KafkaLogStore(createKafkaClients({ brokers: svc.kafkaBrokers, clientId: unique('fresh'), retryInitialMs: 100, retryMaxMs: 1000, requestTimeoutMs: 30_000 }, log), log, { requestTimeoutMs: 30_000 });
+    const reader = newStore('fresh');
     try {
       // Staggered by a millisecond each, so that some land while the first connect is under way.
       const reads = Array.from({ length: 20 }, async (_, i) => {
