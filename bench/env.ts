@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { ANVIL_DEV_KEY, deploy } from '../contracts/deploy.ts';
 import { validateConfig } from '../config/load.ts';
 import type { ConfigInput } from '../config/schema.ts';
-import { itradeError } from '../lib/errors.ts';
+import { itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { fromRoot } from '../lib/paths.ts';
 import { LocalStack, type Endpoints } from '../stack/stack.ts';

@@ -3,11 +3,11 @@
 // login and activation endpoints, subscriptions paid on chain), and each buyer's sensor key got
 // through the real key exchange (seller key agents, RSA-wrapped keys). The device seals with the
 // seller's key; the bench fails if the buyer's unwrapped key differs.
-import { sensorTopic } from '../core/topics.ts';
-import { KeyringStore } from '../firmware-sim/crypto/keyring.ts';
-import { PrincipalKey } from '../firmware-sim/crypto/rsa.ts';
-import { KeyAgent } from '../firmware-sim/key-agent.ts';
-import { BuyerKeyClient } from '../firmware-sim/key-client.ts';
+import { sensorTopic } from '../protocol/topics.ts';
+import { KeyringStore } from '../sdk/crypto/keyring.ts';
+import { PrincipalKey } from '../sdk/crypto/rsa.ts';
+import { KeyAgent } from '../sdk/key-agent.ts';
+import { BuyerKeyClient } from '../sdk/key-client.ts';
 import { limiter } from '../lib/limiter.ts';
 import { provision, type Provisioned } from '../firmware-sim/provision.ts';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
 // process, raw Aedes and Mosquitto for the baselines), runs the scenarios, stops everything, and
 // writes results/<time>/result.json, result.md and latency.svg. The figures are printed too.
 import { Command } from 'commander';
-import { oneLine } from '../lib/errors.ts';
+import { oneLine } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { machineInfo } from './machine.ts';
 import { markdown, writeResults, type BenchResult } from './report.ts';

@@ -1,11 +1,11 @@
 // The bridge: the broker's PublishListener (write-through to Kafka) and the BuyerRequestHandler
 // for buyers/<b>/replay/..., plus the HTTP history routes. It knows the broker only through
-// core/interfaces.ts and Kafka only through LogStore, so it runs and is tested on its own.
+// interfaces/layers.ts and Kafka only through LogStore, so it runs and is tested on its own.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { AcceptedPublish, BuyerChannel, BuyerRequestHandler, Entitlements, Meter, PublishListener } from '../core/interfaces.ts';
-import { normAddress } from '../core/topics.ts';
+import type { AcceptedPublish, BuyerChannel, BuyerRequestHandler, Entitlements, Meter, PublishListener } from '../interfaces/layers.ts';
+import { normAddress } from '../protocol/topics.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { historyRoutes, type VerifyBuyer } from './http.ts';
 import { createKafkaClients } from './kafka/client.ts';

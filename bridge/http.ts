@@ -7,11 +7,11 @@
 // socket has taken the previous one, so a slow client holds one chunk, not a growing queue.
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isItradeError, itradeError } from '../lib/errors.ts';
+import { isItradeError, itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { openHistory, type HistoryCursor, type HistoryDeps } from './replay/history.ts';
-import { parseSensor, type From } from './replay/protocol.ts';
+import { parseSensor, type From } from '../protocol/replay.ts';
 import type { ReplaySlots } from './replay/slots.ts';
 
 /** Authenticates the caller as a buyer (principal JWT); throws an ItradeError with httpStatus when not. */

@@ -1,7 +1,7 @@
 // An in-memory LogStore for unit tests of the writer and replay logic. It keeps the contract of
 // the Kafka store (same suite), and can be made unavailable: appends then wait, as kafkajs's
 // producer does while Kafka is down, and go through in order when it comes back.
-import { itradeError } from '../lib/errors.ts';
+import { itradeError } from '../protocol/errors.ts';
 import type { AppendRecord, Bounds, LogStore, ReadLimits, StoredRecord, TopicSpec } from './log-store.ts';
 
 interface MemoryTopic {

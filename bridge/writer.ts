@@ -11,9 +11,9 @@
 // at the limit every publish is refused until the buffer is back under the high-water mark.
 // Each refusal is a typed error for the broker, a metric and a (rate-limited) log line.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AcceptedPublish } from '../core/interfaces.ts';
-import { isAddress } from '../core/topics.ts';
-import { isItradeError, itradeError, type ErrorName, type ItradeError } from '../lib/errors.ts';
+import type { AcceptedPublish } from '../interfaces/layers.ts';
+import { isAddress } from '../protocol/topics.ts';
+import { isItradeError, itradeError, type ErrorName, type ItradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { Fifo } from './fifo.ts';
 import type { AppendRecord, LogStore, TopicSpec } from './log-store.ts';

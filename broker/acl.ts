@@ -1,7 +1,7 @@
 // The access rules, as pure functions of a verified identity and a topic (docs/broker.md, "ACL").
-// Anything not named here is refused. Addresses in topics are lower-case (core/topics.ts).
-import { sensorOfTopic, sensorTopic } from '../core/topics.ts';
-import type { Identity } from './auth/jwt.ts';
+// Anything not named here is refused. Addresses in topics are lower-case (protocol/topics.ts).
+import { sensorOfTopic, sensorTopic } from '../protocol/topics.ts';
+import type { Identity } from '../auth/jwt.ts';
 
 export type PublishRoute =
   | { kind: 'sensor-data'; sensor: string }

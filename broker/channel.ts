@@ -2,9 +2,9 @@
 // buyers/<p>/... or sellers/<p>/... topic travels through the shared mqemitter to every instance,
 // and authorizeForward lets it reach only that principal's connections.
 import type { Aedes } from 'aedes';
-import type { BuyerChannel, SellerChannel } from '../core/interfaces.ts';
-import { normAddress } from '../core/topics.ts';
-import { itradeError } from '../lib/errors.ts';
+import type { BuyerChannel, SellerChannel } from '../interfaces/layers.ts';
+import { normAddress } from '../protocol/topics.ts';
+import { itradeError } from '../protocol/errors.ts';
 
 export class PrincipalChannel implements BuyerChannel, SellerChannel {
   constructor(

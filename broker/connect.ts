@@ -2,12 +2,12 @@
 // A refusal is an ItradeError whose mqttReturnCode becomes the CONNACK return code
 // [MQTT-3.2.2.3]; aedes then closes the connection [MQTT-3.2.2-5] and nothing else happens.
 import type { AuthenticateError, Client } from 'aedes';
-import { isItradeError, itradeError } from '../lib/errors.ts';
-import type { Identity } from './auth/jwt.ts';
+import { isItradeError, itradeError } from '../protocol/errors.ts';
+import type { Identity } from '../auth/jwt.ts';
 import { dropSensorSubscription, notify, track, type BrokerContext } from './context.ts';
-import { LeaseBook, type HeldEntry } from './metering/leases.ts';
+import { LeaseBook, type HeldEntry } from '../metering/leases.ts';
 import { reasonOf } from './metrics.ts';
-import { rateKey } from './network.ts';
+import { rateKey } from '../sovereignty/network.ts';
 
 interface ConnectState {
   client: Client;

@@ -2,17 +2,17 @@
 // to tell a buyer something. Built once by createBroker.
 import type { Aedes, Client } from 'aedes';
 import type { Registry } from 'prom-client';
-import type { BuyerRequestHandler, Entitlements, PublishListener, SellerMessageHandler } from '../core/interfaces.ts';
-import { sensorTopic } from '../core/topics.ts';
+import type { BuyerRequestHandler, Entitlements, PublishListener, SellerMessageHandler } from '../interfaces/layers.ts';
+import { sensorTopic } from '../protocol/topics.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ThrottledLog } from '../lib/throttled-log.ts';
-import type { TokenService } from './auth/jwt.ts';
-import type { RevocationStore } from './auth/revocation.ts';
+import type { TokenService } from '../auth/jwt.ts';
+import type { RevocationStore } from '../auth/revocation.ts';
 import { PrincipalChannel, noticeTopic, type Notice } from './channel.ts';
 import type { RateLimiter } from './limits/rate.ts';
-import type { LeaseMeter, LeaseOptions } from './metering/leases.ts';
+import type { LeaseMeter, LeaseOptions } from '../metering/leases.ts';
 import type { BrokerMetrics } from './metrics.ts';
-import type { NetworkPolicy } from './network.ts';
+import type { NetworkPolicy } from '../sovereignty/network.ts';
 import type { Sessions } from './sessions.ts';
 
 export interface BrokerDeps {

@@ -2,8 +2,8 @@
 // message every instance receives) and chain events each instance reads itself (a sensor
 // deactivated or blocked loses its connection; a blocked sensor's subscriptions are invalid
 // on chain, so its buyers are unsubscribed and told).
-import type { EntitlementEvent } from '../core/interfaces.ts';
-import { covers, type Revocation } from './auth/revocation.ts';
+import type { EntitlementEvent } from '../interfaces/layers.ts';
+import { covers, type Revocation } from '../auth/revocation.ts';
 import { dropSensorSubscription, notify, track, type BrokerContext } from './context.ts';
 
 export function onRevocation(ctx: BrokerContext) {

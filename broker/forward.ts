@@ -1,8 +1,8 @@
 // authorizeForward: synchronous, once per delivery to one client, also for a persistent
 // session's offline queue (aedes emptyQueue) and retained messages. It reads only memory: the
-// session's identity and its metering leases (broker/metering/leases.ts).
+// session's identity and its metering leases (metering/leases.ts).
 import type { AedesPublishPacket, Client } from 'aedes';
-import { sensorOfTopic } from '../core/topics.ts';
+import { sensorOfTopic } from '../protocol/topics.ts';
 import { mayReceive } from './acl.ts';
 import type { BrokerContext } from './context.ts';
 
@@ -25,7 +25,7 @@ export function authorizeForward(ctx: BrokerContext) {
   };
 }
 
-// A bounded label from the topic scheme (core/topics.ts): never the topic itself.
+// A bounded label from the topic scheme (protocol/topics.ts): never the topic itself.
 function deliveryKind(topic: string): string {
   if (topic.startsWith('$SYS/')) return 'system';
   const [root, , service] = topic.split('/');

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { ItradeConfig } from '../config/schema.ts';
-import { isItradeError, itradeError } from '../lib/errors.ts';
+import { isItradeError, itradeError } from '../protocol/errors.ts';
 import { resolvePath } from '../lib/paths.ts';
 import type { BrokerContext } from './context.ts';
 import { PACKET_OVERHEAD_BYTES, guardPacketLength } from './limits/packet-guard.ts';

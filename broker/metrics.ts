@@ -2,7 +2,7 @@
 // metric with what to alert on). Labels are bounded: roles, QoS, and reasons derived from the
 // fixed set of ITRADE_ERR_* codes, never client ids or topics. Gauges are read at scrape time.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { isItradeError } from '../lib/errors.ts';
+import { isItradeError } from '../protocol/errors.ts';
 import type { Session } from './sessions.ts';
 
 export type BrokerMetrics = ReturnType<typeof createBrokerMetrics>;

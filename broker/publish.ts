@@ -6,7 +6,7 @@
 // refusal means no PUBACK and a disconnect, after which the device resends.
 import type { Duplex } from 'node:stream';
 import type { Client, PublishPacket } from 'aedes';
-import { isItradeError, itradeError } from '../lib/errors.ts';
+import { isItradeError, itradeError } from '../protocol/errors.ts';
 import { publishRoute, type PublishRoute } from './acl.ts';
 import type { BrokerContext } from './context.ts';
 import { reasonOf } from './metrics.ts';

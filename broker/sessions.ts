@@ -2,8 +2,8 @@
 // own connection when the token expires (a timer at `exp`), so an expired token never outlives
 // its deadline by more than a timer tick; revocation and chain events close them from outside.
 import type { Client } from 'aedes';
-import type { Identity } from './auth/jwt.ts';
-import type { LeaseBook } from './metering/leases.ts';
+import type { Identity } from '../auth/jwt.ts';
+import type { LeaseBook } from '../metering/leases.ts';
 
 export interface Session {
   client: Client;

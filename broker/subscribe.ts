@@ -4,7 +4,7 @@
 // metering lease is taken here, where waiting on Redis is allowed, so authorizeForward never has
 // to. A refused sensor filter also gets a notice saying why on buyers/<principal>/notices.
 import type { Client, Subscription } from 'aedes';
-import { isItradeError } from '../lib/errors.ts';
+import { isItradeError } from '../protocol/errors.ts';
 import { subscribeRoute } from './acl.ts';
 import { forgetStored, notify, track, type BrokerContext } from './context.ts';
 import type { Session } from './sessions.ts';

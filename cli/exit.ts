@@ -2,7 +2,7 @@
 // configuration from an unreachable service from a refusal by the market, and a clean gateway
 // stop from a forced one.
 import { constants } from 'node:os';
-import { isItradeError } from '../lib/errors.ts';
+import { isItradeError } from '../protocol/errors.ts';
 
 export const EXIT = {
   ok: 0,

@@ -1,7 +1,7 @@
 // The `itrade` command. Every subcommand registers itself from cli/commands/; errors end in one
 // line on stderr (the stack trace only with --verbose) and a documented exit code (cli/exit.ts).
 import { Command, CommanderError } from 'commander';
-import { oneLine } from '../lib/errors.ts';
+import { oneLine } from '../protocol/errors.ts';
 import { VERSION } from '../lib/version.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDeploy } from './commands/deploy.ts';

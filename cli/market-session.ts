@@ -4,9 +4,9 @@
 // Ctrl-C as an AbortSignal for the commands that run until stopped.
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseUnits } from 'ethers';
-import { resolveEndpoints, profileDir, type EndpointFlags, type Endpoints } from '../firmware-sim/endpoints.ts';
-import { closeMarket, openMarket, openProfile, type MarketContext } from '../firmware-sim/market-ops.ts';
-import { Profile } from '../firmware-sim/profile.ts';
+import { resolveEndpoints, profileDir, type EndpointFlags, type Endpoints } from '../participant/endpoints.ts';
+import { closeMarket, openMarket, openProfile, type MarketContext } from '../participant/market-ops.ts';
+import { Profile } from '../participant/profile.ts';
 import type { CliContext } from './context.ts';
 
 export interface MarketOptions extends EndpointFlags {

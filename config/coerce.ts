@@ -1,7 +1,7 @@
 // Environment variables are strings; a value that is wholly `${VAR}` takes the type the schema
 // wants at its path (integer, number, boolean, or a comma-separated list), before validation.
 import type { TSchema } from '@sinclair/typebox';
-import { itradeError } from '../lib/errors.ts';
+import { itradeError } from '../protocol/errors.ts';
 import { formatPath, type PathPart } from './path.ts';
 
 type Node = { type?: string; properties?: Record<string, Node>; items?: Node };

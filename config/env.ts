@@ -1,7 +1,7 @@
 // `${VAR}` and `${VAR:-default}` interpolation of environment variables into string values of
 // the parsed YAML, so secrets stay out of the file. `$${` is a literal `${`. A missing variable
 // without a default fails with the path of the value that needed it.
-import { itradeError } from '../lib/errors.ts';
+import { itradeError } from '../protocol/errors.ts';
 import { formatPath, type PathPart } from './path.ts';
 
 const REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseDocument } from 'yaml';
-import { isItradeError, itradeError } from '../lib/errors.ts';
+import { isItradeError, itradeError } from '../protocol/errors.ts';
 import { interpolateEnv } from './env.ts';
 import { formatPath, pointerToParts, type PathPart } from './path.ts';
 import { ConfigSchema, type ItradeConfig } from './schema.ts';

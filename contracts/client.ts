@@ -16,8 +16,8 @@ import { DataMarketplaceAbi, DataMarketplaceBytecode } from './generated/DataMar
 import { DataStreamPrincipalAbi } from './generated/DataStreamPrincipal.ts';
 import { DataStreamSubscriptionAbi } from './generated/DataStreamSubscription.ts';
 import { SensorAbi } from './generated/Sensor.ts';
-import type { SensorStatus } from '../core/interfaces.ts';
-import { itradeError } from '../lib/errors.ts';
+import type { SensorStatus } from '../interfaces/layers.ts';
+import { itradeError } from '../protocol/errors.ts';
 import { typedContract, type AbiEventUnion, type TypedContract } from './typed.ts';
 
 export type MarketplaceContract = TypedContract<typeof DataMarketplaceAbi>;
@@ -28,7 +28,7 @@ export type SubscriptionContract = TypedContract<typeof DataStreamSubscriptionAb
 /** Sensor.status() values (docs/contracts-api.md). */
 export const SensorStatusCode = { Inactive: 0, Active: 1, Blocked: 2 } as const;
 
-/** Sensor.status() or SensorStatusChanged.status as core/interfaces.ts names it. */
+/** Sensor.status() or SensorStatusChanged.status as interfaces/layers.ts names it. */
 export function sensorStatusOf(code: bigint | number): SensorStatus {
   const names: readonly SensorStatus[] = ['inactive', 'active', 'blocked'];
   const name = names[Number(code)];

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import solc from 'solc';
 import type { JsonFragment } from 'ethers';
-import { itradeError } from '../lib/errors.ts';
+import { itradeError } from '../protocol/errors.ts';
 import { fromRoot } from '../lib/paths.ts';
 
 /** Pinned so the bytecode never changes under us: cancun is anvil's and mainnet's baseline with EIP-1153. */

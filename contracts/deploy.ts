@@ -8,7 +8,7 @@ import { JsonRpcProvider, Network, Wallet, WebSocketProvider, type Provider } fr
 import { pathToFileURL } from 'node:url';
 import { loadConfigFile } from '../config/load.ts';
 import type { ItradeConfig } from '../config/schema.ts';
-import { isItradeError, itradeError, oneLine } from '../lib/errors.ts';
+import { isItradeError, itradeError, oneLine } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { configPath, resolvePath } from '../lib/paths.ts';
 import { LocalStack } from '../stack/stack.ts';

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { getAddress, isAddress, parseUnits, type Provider } from 'ethers';
 import type { ItradeConfig } from '../config/schema.ts';
-import { itradeError, oneLine } from '../lib/errors.ts';
+import { itradeError, oneLine } from '../protocol/errors.ts';
 import { resolvePath } from '../lib/paths.ts';
 import { attachMarketplace, type MarketplaceParams } from './client.ts';
 

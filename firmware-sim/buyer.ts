@@ -4,16 +4,16 @@
 // (verify.ts). It reads only what the gateway lets it read: a refused subscription, an entry it
 // cannot decrypt, a gap in the sequence all show up in its report.
 import type { MqttClient } from 'mqtt';
-import { buyerTopic, sensorOfTopic, sensorTopic } from '../core/topics.ts';
-import { isItradeError, itradeError } from '../lib/errors.ts';
+import { buyerTopic, sensorOfTopic, sensorTopic } from '../protocol/topics.ts';
+import { isItradeError, itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
-import { envelopeKeyId } from './crypto/envelope.ts';
-import { KeyringStore } from './crypto/keyring.ts';
-import type { Reading } from './crypto/reading.ts';
-import { PrincipalKey } from './crypto/rsa.ts';
-import { BuyerKeyClient } from './key-client.ts';
-import { defaultClientId, refreshPasswordOnClose } from './mqtt-connect.ts';
-import { replayHistory, type ReplayOptions, type ReplayOutcome } from './replay-client.ts';
+import { envelopeKeyId } from '../sdk/crypto/envelope.ts';
+import { KeyringStore } from '../sdk/crypto/keyring.ts';
+import type { Reading } from '../sdk/crypto/reading.ts';
+import { PrincipalKey } from '../sdk/crypto/rsa.ts';
+import { BuyerKeyClient } from '../sdk/key-client.ts';
+import { defaultClientId, refreshPasswordOnClose } from '../sdk/mqtt-connect.ts';
+import { replayHistory, type ReplayOptions, type ReplayOutcome } from '../sdk/replay-client.ts';
 import { StreamCheck } from './verify.ts';
 
 export interface BuyerOptions {

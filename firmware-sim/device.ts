@@ -4,13 +4,13 @@
 // current key of its keyring copy and publishes it on sensors/<sensor> with QoS 1. A rotated key
 // file is picked up on the next reading (KeyringStore reloads a changed file).
 import type { MqttClient } from 'mqtt';
-import { sensorTopic } from '../core/topics.ts';
+import { sensorTopic } from '../protocol/topics.ts';
 import type { Logger } from '../lib/log.ts';
-import { envelopeKeyId } from './crypto/envelope.ts';
-import { ReadingGenerator } from './crypto/generator.ts';
-import { KeyringStore } from './crypto/keyring.ts';
-import { encodeReading, type BuiltInSensorType, type Reading } from './crypto/reading.ts';
-import { connectMqtt } from './mqtt-connect.ts';
+import { envelopeKeyId } from '../sdk/crypto/envelope.ts';
+import { ReadingGenerator } from './readings.ts';
+import { KeyringStore } from '../sdk/crypto/keyring.ts';
+import { encodeReading, type BuiltInSensorType, type Reading } from '../sdk/crypto/reading.ts';
+import { connectMqtt } from '../sdk/mqtt-connect.ts';
 
 export interface DeviceOptions {
   /** Broker URL, e.g. mqtt://127.0.0.1:11883. */

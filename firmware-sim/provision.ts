@@ -11,14 +11,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseUnits } from 'ethers';
-import { itradeError } from '../lib/errors.ts';
-import { writeSecretFile } from './crypto/secret-file.ts';
+import { itradeError } from '../protocol/errors.ts';
+import { writeSecretFile } from '../sdk/node/secret-file.ts';
 import { limiter, type Limit } from '../lib/limiter.ts';
 import {
   closeMarket, ensurePrincipalKey, login, openMarket, openProfile, registerPrincipal, registerSensor, sensorToken, setSensorActive, subscribeTo,
   type MarketContext, type MarketEndpoints,
-} from './market-ops.ts';
-import type { Profile, SubscriptionRecord } from './profile.ts';
+} from '../participant/market-ops.ts';
+import type { Profile, SubscriptionRecord } from '../participant/profile.ts';
 
 export interface ProvisionOptions extends MarketEndpoints {
   dataDir: string;

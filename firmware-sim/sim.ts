@@ -2,19 +2,19 @@
 // seller, connect the buyers (keys first, then the live stream), start the devices, print
 // progress (and in demo mode every decrypted reading) until the duration ends or the run is
 // aborted, replay history, and judge the run (sim-report.ts). The run is a list of named steps.
-import { KeyringStore } from './crypto/keyring.ts';
-import type { BuiltInSensorType } from './crypto/reading.ts';
-import { PrincipalKey } from './crypto/rsa.ts';
+import { KeyringStore } from '../sdk/crypto/keyring.ts';
+import type { BuiltInSensorType } from '../sdk/crypto/reading.ts';
+import { PrincipalKey } from '../sdk/crypto/rsa.ts';
 import { SimBuyer, type BuyerReading } from './buyer.ts';
 import { SimDevice } from './device.ts';
-import { KeyAgent } from './key-agent.ts';
+import { KeyAgent } from '../sdk/key-agent.ts';
 import { limiter } from '../lib/limiter.ts';
-import { closeMarket, login, openMarket, openProfile, sellerPublicKey, type MarketContext } from './market-ops.ts';
-import { refreshPasswordOnClose } from './mqtt-connect.ts';
+import { closeMarket, login, openMarket, openProfile, sellerPublicKey, type MarketContext } from '../participant/market-ops.ts';
+import { refreshPasswordOnClose } from '../sdk/mqtt-connect.ts';
 import { provision, type Provisioned, type ProvisionOptions } from './provision.ts';
 import { Progress, readingLine, reportLines, totals, verify, type PairReplay, type SimTotals, type Verdict } from './sim-report.ts';
 import type { Logger } from '../lib/log.ts';
-import { oneLine } from '../lib/errors.ts';
+import { oneLine } from '../protocol/errors.ts';
 
 export interface SimOptions extends Omit<ProvisionOptions, 'sellers' | 'sensorsPerSeller' | 'sensors' | 'onProgress'> {
   mqttUrl: string;

@@ -7,16 +7,16 @@ import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { BuyerRequestHandler, Entitlements, Meter, PublishListener, SellerMessageHandler } from '../core/interfaces.ts';
-import { ChainEntitlements } from '../broker/chain/entitlements.ts';
+import type { BuyerRequestHandler, Entitlements, Meter, PublishListener, SellerMessageHandler } from '../interfaces/layers.ts';
+import { ChainEntitlements } from '../chain/entitlements.ts';
 import type { BrokerHandle } from '../broker/server.ts';
 import { createKafkaBridge, type Bridge } from '../bridge/bridge.ts';
 import { readDeployment } from '../contracts/deployment.ts';
-import { itradeError, oneLine } from '../lib/errors.ts';
+import { itradeError, oneLine } from '../protocol/errors.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import type { GatewayDeps } from './gateway.ts';
-import { createKeyService, type KeyService } from './keys/key-service.ts';
-import { createKeyMetrics } from './keys/metrics.ts';
+import { createKeyService, type KeyService } from '../keys/key-service.ts';
+import { createKeyMetrics } from '../keys/metrics.ts';
 import { BuyerRouter, LateChannel } from './wiring.ts';
 
 /**

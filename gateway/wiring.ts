@@ -2,7 +2,7 @@
 // services (they are its listener and handlers) but the services send through the broker's
 // channels: LateChannel breaks that cycle. BuyerRouter gives each buyers/<b>/<service>/... subtree
 // to the one service that owns it.
-import type { BuyerChannel, BuyerRequestHandler, SellerChannel } from '../core/interfaces.ts';
+import type { BuyerChannel, BuyerRequestHandler, SellerChannel } from '../interfaces/layers.ts';
 
 export class LateChannel implements BuyerChannel, SellerChannel {
   private target?: BuyerChannel;

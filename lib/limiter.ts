@@ -1,6 +1,6 @@
 // At most `n` tasks at once; the others wait in arrival order. The simulator uses it to keep the
 // node and the gateway busy without opening hundreds of requests at the same moment; the chain
-// cache (broker/chain/cache.ts) to queue look-ups instead of overloading the node.
+// cache (chain/cache.ts) to queue look-ups instead of overloading the node.
 export interface Limit {
   <T>(task: () => Promise<T>): Promise<T>;
   /** tasks waiting for their turn */

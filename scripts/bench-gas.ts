@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ContractFactory, JsonRpcProvider, Wallet, parseEther, type ContractTransactionReceipt } from 'ethers';
 import { attachMarketplace, mined, registerPrincipal, registerSensor, subscribe, type MarketplaceContract } from '../contracts/client.ts';
 import { compileSolidity, marketplaceSources, pick, type CompileResult } from '../contracts/compile.ts';
-import { oneLine } from '../lib/errors.ts';
+import { oneLine } from '../protocol/errors.ts';
 import { freePort } from '../stack/ports.ts';
 import { anvilBinary } from '../stack/services/chain.ts';
 

@@ -1,6 +1,6 @@
 // npm run stack:up | stack:down | stack:status [-- --config FILE]
 import { loadConfigFile } from '../config/load.ts';
-import { oneLine } from '../lib/errors.ts';
+import { oneLine } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { configPath } from '../lib/paths.ts';
 import { runStackCommand, type StackCommand } from '../stack/cli.ts';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { validateConfig } from '../config/load.ts';
-import { oneLine } from '../lib/errors.ts';
+import { oneLine } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { PROJECT_ROOT, fromRoot } from '../lib/paths.ts';
 import { formatStatus } from '../stack/cli.ts';

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ItradeConfig } from '../config/schema.ts';
-import { isItradeError, itradeError, oneLine, type ItradeError } from '../lib/errors.ts';
+import { isItradeError, itradeError, oneLine, type ItradeError } from '../protocol/errors.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { resolvePath } from '../lib/paths.ts';
 import { freePort, isPortFree } from './ports.ts';

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { itradeError } from '../lib/errors.ts';
+import { itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 
 const run = promisify(execFile);

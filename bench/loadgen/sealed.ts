@@ -2,8 +2,8 @@
 // sealed on the device and opened at the buyer. The reading carries one extra field, `due` (the
 // scheduled send time, CLOCK_MONOTONIC ns), which readers ignore as they ignore any newer field;
 // the latency is measured after decryption.
-import { decodeReading } from '../../firmware-sim/crypto/reading.ts';
-import { openEnvelope, sealEnvelope } from '../../firmware-sim/crypto/envelope.ts';
+import { decodeReading } from '../../sdk/crypto/reading.ts';
+import { openEnvelope, sealEnvelope } from '../../sdk/crypto/envelope.ts';
 import type { PayloadCodec } from './codec.ts';
 import type { CodecSpec } from './protocol.ts';
 

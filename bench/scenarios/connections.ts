@@ -3,7 +3,7 @@
 // its sensor address), connected in batches from a separate process while the gateway's RSS is
 // sampled between batches.
 import { fork } from 'node:child_process';
-import { sensorTopic } from '../../core/topics.ts';
+import { sensorTopic } from '../../protocol/topics.ts';
 import { provision } from '../../firmware-sim/provision.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import { sampleProc } from '../procstat.ts';

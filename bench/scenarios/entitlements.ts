@@ -2,7 +2,7 @@
 // asks the chain) and with a warm one (Redis), and a storm of buyers subscribing at once (time
 // until every one is authorised, and how many JSON-RPC calls that took). Each phase runs on a
 // fresh gateway process with an empty cache, whose chain traffic goes through a counting proxy.
-import { sensorTopic } from '../../core/topics.ts';
+import { sensorTopic } from '../../protocol/topics.ts';
 import { provision, type ProvisionedBuyer } from '../../firmware-sim/provision.ts';
 import { limiter } from '../../lib/limiter.ts';
 import { fromRoot } from '../../lib/paths.ts';

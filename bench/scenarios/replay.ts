@@ -3,8 +3,8 @@
 // entry. Reports entries per second from request to the `end` message.
 import { Kafka, logLevel } from 'kafkajs';
 import { hrtime } from 'node:process';
-import { decodeFrame } from '../../bridge/replay/protocol.ts';
-import { buyerTopic } from '../../core/topics.ts';
+import { decodeFrame } from '../../protocol/replay.ts';
+import { buyerTopic } from '../../protocol/topics.ts';
 import { makeCodec } from '../loadgen/codecs.ts';
 import { sealed } from '../fleet.ts';
 import { LiteClient } from '../mqtt-lite.ts';

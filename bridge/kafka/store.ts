@@ -2,7 +2,7 @@
 // the admin client for topics and offsets, and bounded Fetch requests for reads.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
-import { isItradeError, itradeError } from '../../lib/errors.ts';
+import { isItradeError, itradeError } from '../../protocol/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { AppendRecord, Bounds, LogStore, ReadLimits, StoredRecord, TopicSpec } from '../log-store.ts';
 import type { KafkaClients } from './client.ts';

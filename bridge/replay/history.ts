@@ -3,10 +3,10 @@
 // start) and fixes the range [from, end of the log now). Each step reads at most
 // `fetchMaxBytes` from Kafka, takes the entries from the buyer's paid count (Meter.take) before
 // handing them out, and never hands out more than was granted.
-import type { Entitlements, Meter } from '../../core/interfaces.ts';
-import { itradeError } from '../../lib/errors.ts';
+import type { Entitlements, Meter } from '../../interfaces/layers.ts';
+import { itradeError } from '../../protocol/errors.ts';
 import type { LogStore, StoredRecord } from '../log-store.ts';
-import type { From } from './protocol.ts';
+import type { From } from '../../protocol/replay.ts';
 
 export interface HistoryDeps {
   store: LogStore;

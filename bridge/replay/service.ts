@@ -1,13 +1,13 @@
 // The MQTT side of replay: receives what a buyer publishes under buyers/<b>/replay/ (requests
 // and acks, routed by the broker through BuyerRequestHandler), starts metered replay sessions
 // within the concurrency caps, and answers a refused request with an error message.
-import type { BuyerChannel, BuyerRequestHandler } from '../../core/interfaces.ts';
-import { buyerTopic, normAddress } from '../../core/topics.ts';
-import { isItradeError, itradeError, type ItradeError } from '../../lib/errors.ts';
+import type { BuyerChannel, BuyerRequestHandler } from '../../interfaces/layers.ts';
+import { buyerTopic, normAddress } from '../../protocol/topics.ts';
+import { isItradeError, itradeError, type ItradeError } from '../../protocol/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { BridgeMetrics } from '../metrics.ts';
 import { openHistory, type HistoryDeps } from './history.ts';
-import { encodeControl, parseAck, parseRequest, requestId } from './protocol.ts';
+import { encodeControl, parseAck, parseRequest, requestId } from '../../protocol/replay.ts';
 import { ReplaySession } from './session.ts';
 import type { ReplaySlots } from './slots.ts';
 

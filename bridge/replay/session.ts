@@ -1,13 +1,13 @@
 // One MQTT replay: sends metered history entries to `buyers/<b>/replay/<id>` with at most
 // `window` of them unacknowledged, and waits for the buyer's acks before sending more. So a
 // slow buyer holds at most one bounded Kafka read in the gateway, never an unbounded queue.
-import type { BuyerChannel } from '../../core/interfaces.ts';
-import { buyerTopic } from '../../core/topics.ts';
-import { isItradeError } from '../../lib/errors.ts';
+import type { BuyerChannel } from '../../interfaces/layers.ts';
+import { buyerTopic } from '../../protocol/topics.ts';
+import { isItradeError } from '../../protocol/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { BridgeMetrics } from '../metrics.ts';
 import type { HistoryCursor } from './history.ts';
-import { encodeControl, encodeEntry, type Control, type ReplayAck } from './protocol.ts';
+import { encodeControl, encodeEntry, type Control, type ReplayAck } from '../../protocol/replay.ts';
 
 export interface SessionDeps {
   channel: BuyerChannel;

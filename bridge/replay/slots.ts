@@ -1,7 +1,7 @@
 // Caps on concurrent replays, shared by MQTT and HTTP: per buyer and for the gateway. Each
 // replay holds at most one bounded Kafka read (bridge.replay.fetchMaxBytes), so the caps bound
 // the memory replays can take.
-import { itradeError } from '../../lib/errors.ts';
+import { itradeError } from '../../protocol/errors.ts';
 
 export type Channel = 'mqtt' | 'http';
 

@@ -5,7 +5,7 @@
 // payload is buffered. It wraps one method of the parser instance (mqtt-packet 9, parser.js
 // `_parseLength`); test/broker/limits/packet-guard.test.ts fails if that internal changes.
 import type { Client } from 'aedes';
-import { itradeError } from '../../lib/errors.ts';
+import { itradeError } from '../../protocol/errors.ts';
 
 interface ParserInternals {
   packet: { cmd?: string; length: number };

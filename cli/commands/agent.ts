@@ -1,6 +1,6 @@
 // itrade agent: the seller's key agent
 import type { Command } from 'commander';
-import { serveKeys } from '../../firmware-sim/sessions.ts';
+import { serveKeys } from '../../participant/sessions.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { marketOptions, untilInterrupted, withMarket, type MarketOptions } from '../market-session.ts';

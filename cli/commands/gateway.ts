@@ -1,8 +1,8 @@
 // itrade gateway: broker, bridge, HTTP API and operator endpoint from the configuration file, in
 // the foreground; itrade operator-token [name]: an operator JWT for the admin API and $SYS.
 import { InvalidArgumentError, type Command } from 'commander';
-import { runGateway } from '../../gateway/run.ts';
-import { OPERATOR_NAME, issueOperatorToken } from '../../gateway/operator-token.ts';
+import { runGateway } from '../run-gateway.ts';
+import { OPERATOR_NAME, issueOperatorToken } from '../../auth/operator-token.ts';
 import { createLogger } from '../../lib/log.ts';
 import type { CliContext } from '../context.ts';
 

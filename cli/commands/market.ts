@@ -1,7 +1,7 @@
 // itrade market list [--type T] [--max-price P] [--near LAT,LON --radius KM] [--all] [--json]
 import { InvalidArgumentError, type Command } from 'commander';
 import { formatUnits } from 'ethers';
-import { listSensors, type MarketFilter } from '../../firmware-sim/market-list.ts';
+import { listSensors, type MarketFilter } from '../../participant/market-list.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { amount, marketOptions, positive, withMarket, type MarketOptions } from '../market-session.ts';

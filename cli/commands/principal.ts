@@ -1,6 +1,6 @@
 // itrade principal register | token
 import type { Command } from 'commander';
-import { login, registerPrincipal } from '../../firmware-sim/market-ops.ts';
+import { login, registerPrincipal } from '../../participant/market-ops.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { marketOptions, withMarket, type MarketOptions } from '../market-session.ts';

@@ -1,6 +1,6 @@
 // itrade replay <sensor> [--from TIME | --offset N] [--limit N]
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { replaySensor } from '../../firmware-sim/sessions.ts';
+import { replaySensor } from '../../participant/sessions.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { address, count, int, marketOptions, withMarket, type MarketOptions } from '../market-session.ts';

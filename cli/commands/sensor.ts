@@ -1,9 +1,9 @@
 // itrade sensor register | activate | deactivate | status | rotate-key
 import { InvalidArgumentError, type Command } from 'commander';
 import { BUILTIN_SENSOR_TYPES } from '../../contracts/client.ts';
-import { describeSensor } from '../../firmware-sim/market-list.ts';
-import { registerSensor, sellerPublicKey, sensorToken, setSensorActive } from '../../firmware-sim/market-ops.ts';
-import { itradeError } from '../../lib/errors.ts';
+import { describeSensor } from '../../participant/market-list.ts';
+import { registerSensor, sellerPublicKey, sensorToken, setSensorActive } from '../../participant/market-ops.ts';
+import { itradeError } from '../../protocol/errors.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { address, amount, decimal, marketOptions, withMarket, type MarketOptions } from '../market-session.ts';

@@ -1,9 +1,9 @@
 // itrade sim: N devices and M buyers against the running gateway (firmware-sim/sim.ts)
 import { Option, type Command } from 'commander';
 import { join } from 'node:path';
-import { resolveEndpoints } from '../../firmware-sim/endpoints.ts';
+import { resolveEndpoints } from '../../participant/endpoints.ts';
 import { runSim } from '../../firmware-sim/sim.ts';
-import { itradeError } from '../../lib/errors.ts';
+import { itradeError } from '../../protocol/errors.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { count, int, marketOptions, positive, untilInterrupted, type MarketOptions } from '../market-session.ts';

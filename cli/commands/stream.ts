@@ -1,6 +1,6 @@
 // itrade stream <sensor...> [--count N] [--duration S]
 import type { Command } from 'commander';
-import { streamLive } from '../../firmware-sim/sessions.ts';
+import { streamLive } from '../../participant/sessions.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { address, count, marketOptions, positive, untilInterrupted, withMarket, type MarketOptions } from '../market-session.ts';

@@ -1,6 +1,6 @@
 // itrade subscribe <sensor> --entries N [--start S]
 import type { Command } from 'commander';
-import { subscribeTo } from '../../firmware-sim/market-ops.ts';
+import { subscribeTo } from '../../participant/market-ops.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
 import { address, count, int, marketOptions, withMarket, type MarketOptions } from '../market-session.ts';

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { itradeError } from '../../lib/errors.ts';
+import { itradeError } from '../../protocol/errors.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import type { LocalService } from './types.ts';
 

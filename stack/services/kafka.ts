@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { itradeError } from '../../lib/errors.ts';
+import { itradeError } from '../../protocol/errors.ts';
 import { CACHE_DIR, fromRoot } from '../../lib/paths.ts';
 import { execFileAsync, javaMajorVersion, which } from '../tools.ts';
 import type { LocalService, ServiceContext } from './types.ts';

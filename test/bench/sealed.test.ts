@@ -2,8 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { makeCodec } from '../../bench/loadgen/codecs.ts';
-import { decodeReading } from '../../firmware-sim/crypto/reading.ts';
-import { openEnvelope } from '../../firmware-sim/crypto/envelope.ts';
+import { decodeReading } from '../../sdk/crypto/reading.ts';
+import { openEnvelope } from '../../sdk/crypto/envelope.ts';
 
 const sensor = '0x' + 'ab'.repeat(20);
 const key = randomBytes(32);

@@ -8,7 +8,7 @@ import type { AppendRecord } from '../../bridge/log-store.ts';
 import { MemoryLogStore } from '../../bridge/memory-store.ts';
 import { createBridgeMetrics } from '../../bridge/metrics.ts';
 import { RECEIVED_AT_HEADER, WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
-import { itradeError, isItradeError } from '../../lib/errors.ts';
+import { itradeError, isItradeError } from '../../protocol/errors.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { address, captureLog, publish } from '../helpers/bridge-fakes.ts';
 import { SPEC } from './log-store.contract.ts';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mayReceive, publishRoute, subscribeRoute } from '../../broker/acl.ts';
-import type { Identity } from '../../broker/auth/jwt.ts';
+import type { Identity } from '../../auth/jwt.ts';
 
 const me = '0x' + 'a'.repeat(40);
 const other = '0x' + 'b'.repeat(40);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT, exitCodeFor } from '../../cli/exit.ts';
-import { itradeError } from '../../lib/errors.ts';
+import { itradeError } from '../../protocol/errors.ts';
 
 test('configuration 3, unreachable services 4, refusals by the market 5, anything else 1', () => {
   assert.is(exitCodeFor(itradeError('CONFIG_INVALID')), EXIT.config);

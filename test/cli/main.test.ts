@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TokenService } from '../../broker/auth/jwt.ts';
+import { TokenService } from '../../auth/jwt.ts';
 import { main } from '../../cli/main.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import { VERSION } from '../../lib/version.ts';

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfigFile, parseConfig } from '../../config/load.ts';
 import { ConfigSchema } from '../../config/schema.ts';
-import { isItradeError } from '../../lib/errors.ts';
+import { isItradeError } from '../../protocol/errors.ts';
 import { fromRoot } from '../../lib/paths.ts';
 
 function failure(yaml: string, env: NodeJS.ProcessEnv = {}): { code: string; message: string } {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { ARTIFACTS, renderArtifacts, staleArtifacts } from '../../contracts/build.ts';
 import { compileSolidity, marketplaceSources, pick } from '../../contracts/compile.ts';
 import { DataMarketplaceBytecode } from '../../contracts/generated/index.ts';
-import { isItradeError } from '../../lib/errors.ts';
+import { isItradeError } from '../../protocol/errors.ts';
 
 const result = compileSolidity(marketplaceSources());
 

@@ -56,7 +56,7 @@ test('decodeMarketplaceError: from ethers\' revert, from raw revert data, or und
   assert.is(decodeMarketplaceError(undefined), undefined);
 });
 
-test('sensorStatusOf names the on-chain codes as core/interfaces.ts does', () => {
+test('sensorStatusOf names the on-chain codes as interfaces/layers.ts does', () => {
   assert.equal([0n, 1n, 2n].map(sensorStatusOf), ['inactive', 'active', 'blocked']);
   assert.throws(() => sensorStatusOf(3), /not a sensor status: 3/);
 });

@@ -8,7 +8,7 @@ import { Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANVIL_DEV_KEY, deployTarget } from '../../contracts/deploy.ts';
-import { isItradeError } from '../../lib/errors.ts';
+import { isItradeError } from '../../protocol/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'itrade-deploy-target-'));
 const config = (name: string, yaml: string) => {

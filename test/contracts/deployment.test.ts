@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../config/load.ts';
 import { marketplaceParams, parseAmount, readDeployment, writeDeployment, type DeploymentRecord } from '../../contracts/deployment.ts';
-import { isItradeError } from '../../lib/errors.ts';
+import { isItradeError } from '../../protocol/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'itrade-deployment-'));
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Reading } from '../../firmware-sim/crypto/reading.ts';
+import type { Reading } from '../../sdk/crypto/reading.ts';
 import { percentile, StreamCheck } from '../../firmware-sim/verify.ts';
 
 const r = (seq: number, ts = 1000 + seq, type = 0): Reading => ({ seq, ts, type, value: 1, unit: 'Cel' });

@@ -3,10 +3,10 @@
 // engineer's services, not Redis/Kafka/anvil: integration tests still use the real Kafka.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { AcceptedPublish, BuyerChannel, EntitlementEvent, Entitlements, Meter, SensorInfo, SubscriptionGrant } from '../../core/interfaces.ts';
-import { buyerTopic } from '../../core/topics.ts';
+import type { AcceptedPublish, BuyerChannel, EntitlementEvent, Entitlements, Meter, SensorInfo, SubscriptionGrant } from '../../interfaces/layers.ts';
+import { buyerTopic } from '../../protocol/topics.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
-import { decodeFrame, type Control, type Entry } from '../../bridge/replay/protocol.ts';
+import { decodeFrame, type Control, type Entry } from '../../protocol/replay.ts';
 
 export function address(): string {
   return '0x' + randomBytes(20).toString('hex');

@@ -2,7 +2,7 @@
 // ITRADE_TEST_GATEWAY_CONFIG; the process prints "READY <ports JSON>" and shuts down gracefully
 // on SIGTERM (the same runner as `itrade gateway`).
 import { validateConfig } from '../../config/load.ts';
-import { runGateway } from '../../gateway/run.ts';
+import { runGateway } from '../../cli/run-gateway.ts';
 import { createLogger } from '../../lib/log.ts';
 
 const cfg = validateConfig(JSON.parse(process.env.ITRADE_TEST_GATEWAY_CONFIG!), 'test gateway');

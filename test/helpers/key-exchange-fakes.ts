@@ -2,8 +2,8 @@
 // meter are built elsewhere): honest by default, so each test states the one thing it changes.
 import type {
   BuyerChannel, Entitlements, EntitlementEvent, Meter, PrincipalDirectory, SensorInfo, SubscriptionGrant,
-} from '../../core/interfaces.ts';
-import type { CachedGrant, WrappedKeyCache } from '../../gateway/keys/key-cache.ts';
+} from '../../interfaces/layers.ts';
+import type { CachedGrant, WrappedKeyCache } from '../../keys/key-cache.ts';
 
 export class FakeEntitlements implements Entitlements {
   sensors = new Map<string, SensorInfo>();

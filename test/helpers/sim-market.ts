@@ -1,16 +1,16 @@
 // A fresh marketplace and a real gateway on the test stack, and participants made through the
-// simulator's own market operations (firmware-sim/market-ops.ts): the same paths a user takes
+// simulator's own market operations (participant/market-ops.ts): the same paths a user takes
 // (principal with a real RSA key on chain, sensor activation over HTTP, subscriptions paid on chain).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyringStore } from '../../firmware-sim/crypto/keyring.ts';
-import type { BuiltInSensorType } from '../../firmware-sim/crypto/reading.ts';
-import { KeyAgent } from '../../firmware-sim/key-agent.ts';
+import { KeyringStore } from '../../sdk/crypto/keyring.ts';
+import type { BuiltInSensorType } from '../../sdk/crypto/reading.ts';
+import { KeyAgent } from '../../sdk/key-agent.ts';
 import {
   closeMarket, login, openMarket, openProfile, registerPrincipal, registerSensor, sensorToken, setSensorActive, subscribeTo, type MarketContext,
-} from '../../firmware-sim/market-ops.ts';
-import type { Profile } from '../../firmware-sim/profile.ts';
+} from '../../participant/market-ops.ts';
+import type { Profile } from '../../participant/profile.ts';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { testGateway } from './gateway.ts';
 import { Market } from './market.ts';

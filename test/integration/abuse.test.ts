@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sensorTopic } from '../../core/topics.ts';
+import { sensorTopic } from '../../protocol/topics.ts';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { connectMqttFrom, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';

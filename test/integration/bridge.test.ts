@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createKafkaBridge, type Bridge } from '../../bridge/bridge.ts';
 import { validateConfig } from '../../config/load.ts';
-import { buyerTopic } from '../../core/topics.ts';
+import { buyerTopic } from '../../protocol/topics.ts';
 import { createLogger } from '../../lib/log.ts';
 import { FakeChannel, FakeEntitlements, FakeMeter, address, publish, replayBuyer } from '../helpers/bridge-fakes.ts';
 import { services, unique } from '../helpers/services.ts';

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import type { AcceptedPublish, PublishListener } from '../../core/interfaces.ts';
+import type { AcceptedPublish, PublishListener } from '../../interfaces/layers.ts';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';

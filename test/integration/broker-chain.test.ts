@@ -5,8 +5,8 @@ import { JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult } fro
 import { Redis } from 'ioredis';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ChainEntitlements, type ChainOptions } from '../../broker/chain/entitlements.ts';
-import { isItradeError } from '../../lib/errors.ts';
+import { ChainEntitlements, type ChainOptions } from '../../chain/entitlements.ts';
+import { isItradeError } from '../../protocol/errors.ts';
 import { createLogger } from '../../lib/log.ts';
 import { freePort } from '../../stack/ports.ts';
 import { connectMqtt, end, testGateway } from '../helpers/gateway.ts';

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import { TokenService } from '../../broker/auth/jwt.ts';
+import { TokenService } from '../../auth/jwt.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import { TEST_SECRET, connectMqtt, end, publishAck, subscribeAck, testConfig, waitFor } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';

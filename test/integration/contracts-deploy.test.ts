@@ -13,7 +13,7 @@ import { attachMarketplace, registerPrincipal } from '../../contracts/client.ts'
 import { deploy } from '../../contracts/deploy.ts';
 import { readDeployment, resolveMarketplace, writeDeployment } from '../../contracts/deployment.ts';
 import { freePort } from '../../stack/ports.ts';
-import { isItradeError } from '../../lib/errors.ts';
+import { isItradeError } from '../../protocol/errors.ts';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 import { chainProvider, fundedWallet } from '../helpers/chain.ts';
 import { services } from '../helpers/services.ts';

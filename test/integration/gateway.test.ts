@@ -4,7 +4,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sensorTopic } from '../../core/topics.ts';
+import { sensorTopic } from '../../protocol/topics.ts';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { connectMqtt, testGateway } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';

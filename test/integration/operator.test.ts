@@ -4,7 +4,7 @@
 // writes, replay throughput and HTTP requests, all scraped from /metrics.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sensorTopic } from '../../core/topics.ts';
+import { sensorTopic } from '../../protocol/topics.ts';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { freePort } from '../../stack/ports.ts';
 import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';

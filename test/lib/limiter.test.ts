@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { limiter } from '../../lib/limiter.ts';
-import { isItradeError, itradeError } from '../../lib/errors.ts';
+import { isItradeError, itradeError } from '../../protocol/errors.ts';
 
 test('never more than n tasks at once, every task runs, results and errors come back', async () => {
   const limit = limiter(3);

@@ -5,9 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Bridge } from '../../../bridge/bridge.ts';
 import { MemoryLogStore } from '../../../bridge/memory-store.ts';
-import { decodeFrame, type Control } from '../../../bridge/replay/protocol.ts';
+import { decodeFrame, type Control } from '../../../protocol/replay.ts';
 import { validateConfig } from '../../../config/load.ts';
-import { buyerTopic } from '../../../core/topics.ts';
+import { buyerTopic } from '../../../protocol/topics.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { FakeChannel, FakeEntitlements, FakeMeter, address, publish, replayBuyer } from '../../helpers/bridge-fakes.ts';
 

@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { guardPacketLength } from '../../../broker/limits/packet-guard.ts';
-import { isItradeError } from '../../../lib/errors.ts';
+import { isItradeError } from '../../../protocol/errors.ts';
 
 const MAX = 1024;
 const errors: Error[] = [];

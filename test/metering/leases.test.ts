@@ -1,0 +1,123 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LeaseBook, type HeldEntry, type LeaseMeter as Meter } from '../../metering/leases.ts';
+import { createLogger } from '../../lib/log.ts';
+
+const log = createLogger({ level: 'silent' });
+
+/** The shared counter, in memory: atomic because JavaScript runs one take at a time. */
+class MemoryMeter implements Meter {
+  used = 0;
+  takes = 0;
+  constructor(private readonly limit: number) {}
+  async take(_b: string, _s: string, n: number): Promise<number> {
+    this.takes++;
+    await new Promise((r) => setImmediate(r));
+    const g = Math.max(0, Math.min(n, this.limit - this.used));
+    this.used += g;
+    return g;
+  }
+  async release(_b: string, _s: string, n: number): Promise<void> {
+    this.used -= Math.min(n, this.used);
+  }
+  async remaining(): Promise<number> {
+    return this.limit - this.used;
+  }
+}
+
+function book(meter: Meter, opts = { leaseSize: 4, lowWater: 1, maxHeld: 100 }) {
+  const delivered: string[] = [];
+  const exhausted: string[] = [];
+  const b = new LeaseBook(meter, 'buyer', opts, { redeliver: (_s, e) => b.forward('s', e) && delivered.push(e.payload.toString()), exhausted: (s) => exhausted.push(s) }, log);
+  const offer = (v: string) => {
+    const e: HeldEntry = { topic: 'sensors/s', payload: Buffer.from(v), qos: 1 };
+    if (b.forward('s', e)) delivered.push(v);
+  };
+  return { b, delivered, exhausted, offer };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+test('a burst far over N delivers exactly the first N, in order, and reports exhaustion once', async () => {
+  const meter = new MemoryMeter(10);
+  const { b, delivered, exhausted, offer } = book(meter);
+  assert.is(await b.open('s'), 4);
+  for (let i = 0; i < 30; i++) offer(String(i));
+  for (let i = 0; i < 20; i++) await settle();
+  assert.equal(delivered, Array.from({ length: 10 }, (_, i) => String(i)));
+  assert.equal(exhausted, ['s']);
+  assert.is(meter.used, 10);
+  assert.not.ok(b.has('s'));
+});
+
+test('credit is taken ahead of need: steady traffic is never held back', async () => {
+  const meter = new MemoryMeter(100);
+  const { b, delivered, offer } = book(meter, { leaseSize: 8, lowWater: 4, maxHeld: 100 });
+  await b.open('s');
+  for (let i = 0; i < 40; i++) {
+    offer(String(i));
+    assert.is(delivered.length, i + 1, `entry ${i} forwarded at once`);
+    await settle();
+  }
+});
+
+test('closing returns the unspent lease; nothing paid is lost', async () => {
+  const meter = new MemoryMeter(10);
+  const { b, offer } = book(meter);
+  await b.open('s');
+  offer('a');
+  await b.close('s');
+  assert.is(meter.used, 1);
+  assert.is(await b.open('s'), 4);
+});
+
+test('two connections sharing one counter deliver exactly N together', async () => {
+  const meter = new MemoryMeter(25);
+  const one = book(meter);
+  const two = book(meter);
+  await one.b.open('s');
+  await two.b.open('s');
+  for (let i = 0; i < 60; i++) {
+    one.offer(String(i));
+    two.offer(String(i));
+    if (i % 5 === 0) await settle();
+  }
+  for (let i = 0; i < 20; i++) await settle();
+  assert.is(one.delivered.length + two.delivered.length, 25);
+});
+
+test('a failing counter holds entries and retries instead of delivering unpaid ones', async () => {
+  let fail = true;
+  const meter = new MemoryMeter(5);
+  const flaky: Meter = { take: (b, s, n) => (fail ? Promise.reject(new Error('redis down')) : meter.take(b, s, n)), release: meter.release.bind(meter), remaining: meter.remaining.bind(meter) };
+  const { b, delivered, offer } = book(flaky);
+  fail = false;
+  await b.open('s');
+  fail = true;
+  for (let i = 0; i < 8; i++) offer(String(i));
+  await settle();
+  assert.is(delivered.length, 4, 'only the first lease');
+  fail = false;
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(delivered, ['0', '1', '2', '3', '4']);
+});
+
+test('reclaim moves unspent credit out of a lease without releasing it', async () => {
+  const meter = new MemoryMeter(6);
+  const { b, delivered, exhausted, offer } = book(meter);
+  assert.is(await b.open('s'), 4);
+  offer('a');
+  assert.is(b.reclaim('s', 10), 3, 'all unspent credit moves');
+  assert.is(meter.used, 4, 'moved credit stays counted: the taker delivers it');
+  assert.is(b.reclaim('s', 1), 0);
+  offer('b'); // no credit: held, refilled from what is left (2)
+  await settle();
+  offer('c');
+  offer('d'); // 2 paid entries left for live after the 3 moved: c is the last
+  await settle();
+  assert.equal(delivered, ['a', 'b', 'c']);
+  assert.ok(meter.used <= 6);
+  assert.equal(exhausted, ['s']);
+});
+
+test.run();
