@@ -31,7 +31,8 @@ export class ChallengeStore {
   ) {}
 
   async create(address: string): Promise<Challenge> {
-    if (typeof address !== 'string' || !isAddress(address.toLowerCase())) throw itradeError('BROKER_BAD_REQUEST', 'address: must be a 0x-prefixed 20-byte hex address');
+    if (typeof address !== 'string' || !isAddress(address.toLowerCase()))
+      throw itradeError('BROKER_BAD_REQUEST', 'address: must be a 0x-prefixed 20-byte hex address');
     const nonce = randomBytes(16).toString('hex'); // EIP-4361: at least 8 alphanumeric characters
     const now = new Date();
     const expires = new Date(now.getTime() + this.o.ttlSec * 1000);
@@ -55,8 +56,10 @@ export class ChallengeStore {
 
   /** Consumes the challenge and returns the account that signed it. */
   async redeem(nonce: string, signature: string): Promise<string> {
-    if (typeof nonce !== 'string' || !/^[0-9a-f]{32}$/.test(nonce)) throw itradeError('BROKER_BAD_REQUEST', 'nonce: must be the nonce the challenge returned');
-    if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature)) throw itradeError('BROKER_BAD_REQUEST', 'signature: must be a 65-byte 0x-hex signature');
+    if (typeof nonce !== 'string' || !/^[0-9a-f]{32}$/.test(nonce))
+      throw itradeError('BROKER_BAD_REQUEST', 'nonce: must be the nonce the challenge returned');
+    if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature))
+      throw itradeError('BROKER_BAD_REQUEST', 'signature: must be a 65-byte 0x-hex signature');
     const raw = await this.redis.getdel(`${this.prefix}challenge:${nonce}`);
     if (raw === null) throw itradeError('AUTH_CHALLENGE_INVALID');
     const c = JSON.parse(raw) as Challenge;

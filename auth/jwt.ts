@@ -44,7 +44,8 @@ export class TokenService {
   /** Loads the keys; `secret` overrides s.secret (a dev secret from Redis). */
   static async create(s: JwtSettings, secret = s.secret): Promise<TokenService> {
     if (s.alg === 'HS256') {
-      if (Buffer.byteLength(secret) < 32) throw itradeError('AUTH_CONFIG', 'broker.auth.jwt.secret: HS256 needs a secret of at least 32 bytes');
+      if (Buffer.byteLength(secret) < 32)
+        throw itradeError('AUTH_CONFIG', 'broker.auth.jwt.secret: HS256 needs a secret of at least 32 bytes');
       const key = new TextEncoder().encode(secret);
       return new TokenService(s, key, key);
     }
@@ -53,7 +54,11 @@ export class TokenService {
       const pub = await importSPKI(readFileSync(resolvePath(s.publicKeyFile), 'utf8'), 'ES256');
       return new TokenService(s, priv, pub);
     } catch (err) {
-      throw itradeError('AUTH_CONFIG', 'broker.auth.jwt: ES256 needs readable privateKeyFile (PKCS#8) and publicKeyFile (SPKI) PEM files', { cause: err });
+      throw itradeError(
+        'AUTH_CONFIG',
+        'broker.auth.jwt: ES256 needs readable privateKeyFile (PKCS#8) and publicKeyFile (SPKI) PEM files',
+        { cause: err },
+      );
     }
   }
 
@@ -96,7 +101,8 @@ export class TokenService {
         requiredClaims: ['sub', 'jti', 'exp', 'iat'],
       }));
     } catch (err) {
-      if (err instanceof errors.JWTExpired) throw itradeError('AUTH_TOKEN_EXPIRED', 'the token has expired', { cause: err });
+      if (err instanceof errors.JWTExpired)
+        throw itradeError('AUTH_TOKEN_EXPIRED', 'the token has expired', { cause: err });
       throw itradeError('AUTH_TOKEN_INVALID', 'the token does not verify', { cause: err });
     }
     return toIdentity(payload);

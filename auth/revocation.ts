@@ -59,7 +59,10 @@ export class RevocationStore {
   }
 
   async isRevoked(t: { jti: string; sub: string; iat: number }): Promise<boolean> {
-    const [byJti, bySub] = await this.redis.mget(`${this.prefix}revoked:jti:${t.jti}`, `${this.prefix}revoked:sub:${t.sub}`);
+    const [byJti, bySub] = await this.redis.mget(
+      `${this.prefix}revoked:jti:${t.jti}`,
+      `${this.prefix}revoked:sub:${t.sub}`,
+    );
     return byJti !== null || (bySub !== null && t.iat <= Number(bySub));
   }
 }

@@ -16,13 +16,17 @@ const seconds = Number(process.argv[2] ?? 10);
 const cfg = loadConfigFile(configPath());
 const log = createLogger({ level: (process.env.BENCH_LOG ?? 'warn') as 'warn' });
 const brokers = process.env.ITRADE_KAFKA_BROKERS?.split(',') ?? new LocalStack(cfg, log).endpoints().kafkaBrokers;
-const bridge = createKafkaBridge({ ...cfg, bridge: { ...cfg.bridge, topicPrefix: `bench-${Date.now().toString(36)}.` } }, brokers, {
-  entitlements: new FakeEntitlements(),
-  meter: new FakeMeter(),
-  channel: new FakeChannel(),
-  registry: new Registry(),
-  log,
-});
+const bridge = createKafkaBridge(
+  { ...cfg, bridge: { ...cfg.bridge, topicPrefix: `bench-${Date.now().toString(36)}.` } },
+  brokers,
+  {
+    entitlements: new FakeEntitlements(),
+    meter: new FakeMeter(),
+    channel: new FakeChannel(),
+    registry: new Registry(),
+    log,
+  },
+);
 const sensors = Array.from({ length: 100 }, address);
 const payload = Buffer.alloc(100, 7);
 
@@ -32,7 +36,13 @@ function pct(sorted: number[], p: number): string {
 
 function report(name: string, lat: number[], ms: number, failed: number): void {
   lat.sort((a, b) => a - b);
-  console.log(`${name.padEnd(22)} ${Math.round((lat.length / ms) * 1000).toString().padStart(7)} msg/s acked   ack latency ms p50 ${pct(lat, 50)}  p99 ${pct(lat, 99)}  p99.9 ${pct(lat, 99.9)}  max ${pct(lat, 100)}  refused ${failed}`);
+  console.log(
+    `${name.padEnd(22)} ${Math.round((lat.length / ms) * 1000)
+      .toString()
+      .padStart(
+        7,
+      )} msg/s acked   ack latency ms p50 ${pct(lat, 50)}  p99 ${pct(lat, 99)}  p99.9 ${pct(lat, 99.9)}  max ${pct(lat, 100)}  refused ${failed}`,
+  );
 }
 
 // Open loop: sends on schedule whatever the answers, as independent devices do.
@@ -46,7 +56,12 @@ async function fixedRate(rate: number, label = `fixed ${rate} msg/s`): Promise<v
     const due = Math.floor(((performance.now() - t0) / 1000) * rate);
     for (; sent < due; sent++) {
       const start = performance.now();
-      pending.push(bridge.onPublish(publish(sensors[sent % sensors.length]!, payload, 1)).then(() => void lat.push(performance.now() - start), () => void failed++));
+      pending.push(
+        bridge.onPublish(publish(sensors[sent % sensors.length]!, payload, 1)).then(
+          () => void lat.push(performance.now() - start),
+          () => void failed++,
+        ),
+      );
     }
     await new Promise((r) => setTimeout(r, 1));
   }
@@ -64,7 +79,10 @@ async function fullSpeed(window: number): Promise<void> {
     const one = async (): Promise<void> => {
       while (performance.now() < end) {
         const start = performance.now();
-        await bridge.onPublish(publish(sensor, payload, 1)).then(() => void lat.push(performance.now() - start), () => void failed++);
+        await bridge.onPublish(publish(sensor, payload, 1)).then(
+          () => void lat.push(performance.now() - start),
+          () => void failed++,
+        );
       }
     };
     await Promise.all(Array.from({ length: window }, one));
@@ -77,7 +95,9 @@ for (const s of sensors) await bridge.onSensorActivated(s);
 // Warm-up, not a result: connections, metadata, JIT, and Kafka still loading the logs of the
 // 100 topics it just created (produce latency is erratic for a few seconds after that).
 await fixedRate(500, 'warm-up (discard)');
-console.log(`Kafka ${brokers.join(',')}, ${seconds} s per phase, linger ${cfg.bridge.producer.lingerMs} ms, batch <= ${cfg.bridge.producer.maxBatchEntries} entries / ${cfg.bridge.producer.maxBatchBytes} B`);
+console.log(
+  `Kafka ${brokers.join(',')}, ${seconds} s per phase, linger ${cfg.bridge.producer.lingerMs} ms, batch <= ${cfg.bridge.producer.maxBatchEntries} entries / ${cfg.bridge.producer.maxBatchBytes} B`,
+);
 await fixedRate(2000);
 await fixedRate(20000);
 await fullSpeed(10);

@@ -42,18 +42,29 @@ export class BenchEnv {
         redis: { url: process.env.ITRADE_REDIS_URL ?? '' },
         kafka: { brokers: (process.env.ITRADE_KAFKA_BROKERS ?? '').split(',').filter(Boolean) },
         chain: { rpcUrl: process.env.ITRADE_RPC_URL ?? '' },
-        stack: { dir: '.cache/bench-stack', startTimeoutMs: 120_000, redis: { port: 0 }, kafka: { port: 0, controllerPort: 0, heapMb: 1024 }, chain: { port: 0, persistState: false, accounts: 10 } },
+        stack: {
+          dir: '.cache/bench-stack',
+          startTimeoutMs: 120_000,
+          redis: { port: 0 },
+          kafka: { port: 0, controllerPort: 0, heapMb: 1024 },
+          chain: { port: 0, persistState: false, accounts: 10 },
+        },
       },
       'bench stack',
     );
     const stack = new LocalStack(cfg, log);
     const statuses = await stack.up({ fresh: true });
     const bad = statuses.filter((s) => !s.healthy);
-    if (bad.length) throw itradeError('STACK_START', `bench stack: ${bad.map((s) => `${s.name}: ${s.detail}`).join('; ')}`);
+    if (bad.length)
+      throw itradeError('STACK_START', `bench stack: ${bad.map((s) => `${s.name}: ${s.detail}`).join('; ')}`);
     const ep = stack.endpoints();
     // Profiles of an earlier run belong to a chain that no longer exists.
     rmSync(BENCH_DATA, { recursive: true, force: true });
-    const { record } = await deploy({ rpcUrl: ep.rpcUrl, out: fromRoot('.cache', 'bench-stack', 'deployment.json'), env: { ...process.env, ITRADE_DEPLOYER_KEY: process.env.ITRADE_DEPLOYER_KEY ?? ANVIL_DEV_KEY } });
+    const { record } = await deploy({
+      rpcUrl: ep.rpcUrl,
+      out: fromRoot('.cache', 'bench-stack', 'deployment.json'),
+      env: { ...process.env, ITRADE_DEPLOYER_KEY: process.env.ITRADE_DEPLOYER_KEY ?? ANVIL_DEV_KEY },
+    });
     return new BenchEnv(stack, ep, record.marketplace.toLowerCase(), record.blockNumber, log);
   }
 
@@ -85,13 +96,19 @@ export class BenchEnv {
   async startGateway(cfg: ConfigInput = this.gatewayConfig()): Promise<GatewayProcess> {
     const child = fork(fromRoot('bench', 'targets', 'gateway-server.ts'), [], {
       // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the gateway (open it in Chrome DevTools or speedscope).
-      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ],
       env: { ...process.env, ITRADE_BENCH_CONFIG: JSON.stringify(cfg) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const m = await new Promise<{ port: number; http: number }>((resolve, reject) => {
       child.once('message', (msg: { port: number; http: number }) => resolve(msg));
-      child.once('exit', (code) => reject(itradeError('STACK_START', `the bench gateway exited during start-up (${code})`)));
+      child.once('exit', (code) =>
+        reject(itradeError('STACK_START', `the bench gateway exited during start-up (${code})`)),
+      );
     });
     this.gateway = { child, mqtt: { host: '127.0.0.1', port: m.port }, apiUrl: `http://127.0.0.1:${m.http}` };
     return this.gateway;

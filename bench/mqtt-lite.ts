@@ -55,7 +55,16 @@ export class LiteClient extends EventEmitter {
         reject(new Error('connection closed before CONNACK'));
       });
       const keepalive = opts.keepalive ?? 60;
-      client.write({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: opts.clientId, clean: opts.clean ?? true, keepalive, username: opts.username, password: opts.password === undefined ? undefined : Buffer.from(opts.password) });
+      client.write({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clientId: opts.clientId,
+        clean: opts.clean ?? true,
+        keepalive,
+        username: opts.username,
+        password: opts.password === undefined ? undefined : Buffer.from(opts.password),
+      });
       client.ping = setInterval(() => client.write({ cmd: 'pingreq' }), (keepalive * 1000) / 2).unref();
     });
   }

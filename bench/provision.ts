@@ -19,21 +19,41 @@ export interface GatewayFleet extends Fleet {
   keyExchangeMs: number;
 }
 
-export async function gatewayFleet(env: BenchEnv, n: number, say: (s: string) => void, dataEntries = 50_000_000): Promise<GatewayFleet> {
+export async function gatewayFleet(
+  env: BenchEnv,
+  n: number,
+  say: (s: string) => void,
+  dataEntries = 50_000_000,
+): Promise<GatewayFleet> {
   const gw = env.gateway!;
   const url = `mqtt://${gw.mqtt.host}:${gw.mqtt.port}`;
   let last = 0;
   const p = await provision({
-    rpcUrl: env.ep.rpcUrl, marketplace: env.marketplace, apiUrl: gw.apiUrl, dataDir: join(BENCH_DATA, `fleet-${n}`),
-    sellers: Math.max(1, Math.ceil(n / 10)), sensorsPerSeller: 0, sensors: n, buyers: n, dataEntries,
+    rpcUrl: env.ep.rpcUrl,
+    marketplace: env.marketplace,
+    apiUrl: gw.apiUrl,
+    dataDir: join(BENCH_DATA, `fleet-${n}`),
+    sellers: Math.max(1, Math.ceil(n / 10)),
+    sensorsPerSeller: 0,
+    sensors: n,
+    buyers: n,
+    dataEntries,
     onProgress: (x) => {
-      if (Date.now() - last > 2000 || x.done === x.total) (last = Date.now()), say(`  provisioning ${x.step}: ${x.done}/${x.total}`);
+      if (Date.now() - last > 2000 || x.done === x.total)
+        ((last = Date.now()), say(`  provisioning ${x.step}: ${x.done}/${x.total}`));
     },
   });
   say(`  provisioned ${p.sensors.length} sensors and ${p.buyers.length} buyers in ${(p.ms / 1000).toFixed(1)} s`);
 
   const t0 = Date.now();
-  const agents = await Promise.all(p.sellers.map((s) => KeyAgent.start({ seller: s.principal, keyrings: new KeyringStore(s.keysDir), principalKey: PrincipalKey.load(s.rsaKeyFile) }, { url, password: s.token, clientId: `${s.principal}:agent` })));
+  const agents = await Promise.all(
+    p.sellers.map((s) =>
+      KeyAgent.start(
+        { seller: s.principal, keyrings: new KeyringStore(s.keysDir), principalKey: PrincipalKey.load(s.rsaKeyFile) },
+        { url, password: s.token, clientId: `${s.principal}:agent` },
+      ),
+    ),
+  );
   const index = new Map(p.sensors.map((s, i) => [s.sensor, i]));
   const keys: Fleet['keys'] = {};
   p.sensors.forEach((s, i) => {
@@ -45,12 +65,20 @@ export async function gatewayFleet(env: BenchEnv, n: number, say: (s: string) =>
     await Promise.all(
       p.buyers.map((b) =>
         limit(async () => {
-          const client = await BuyerKeyClient.connect({ buyer: b.principal, principalKey: PrincipalKey.load(b.rsaKeyFile), keyrings: new KeyringStore(b.keysDir) }, { url, password: b.token, clientId: `${b.principal}:keys` });
+          const client = await BuyerKeyClient.connect(
+            {
+              buyer: b.principal,
+              principalKey: PrincipalKey.load(b.rsaKeyFile),
+              keyrings: new KeyringStore(b.keysDir),
+            },
+            { url, password: b.token, clientId: `${b.principal}:keys` },
+          );
           try {
             for (const s of b.sensors) {
               const got = await client.request(s, 'current');
               const want = keys[index.get(s)!]!;
-              if (got.key.toString('hex') !== want.keyHex || got.keyId !== want.keyId) throw new Error(`buyer ${b.principal} got another key for ${s}`);
+              if (got.key.toString('hex') !== want.keyHex || got.keyId !== want.keyId)
+                throw new Error(`buyer ${b.principal} got another key for ${s}`);
             }
           } finally {
             await client.close();
@@ -62,10 +90,23 @@ export async function gatewayFleet(env: BenchEnv, n: number, say: (s: string) =>
     await Promise.all(agents.map((a) => a.stop()));
   }
   const keyExchangeMs = Date.now() - t0;
-  say(`  ${p.buyers.length} buyers got their sensor keys through the key exchange in ${(keyExchangeMs / 1000).toFixed(1)} s`);
+  say(
+    `  ${p.buyers.length} buyers got their sensor keys through the key exchange in ${(keyExchangeMs / 1000).toFixed(1)} s`,
+  );
 
-  const devices = p.sensors.map((s, i) => ({ index: i, clientId: s.sensor, username: s.sensor, password: s.token, topic: sensorTopic(s.sensor) }));
-  const buyers = p.buyers.map((b) => ({ clientId: b.principal, username: b.principal, password: b.token, topics: b.sensors.map(sensorTopic) }));
+  const devices = p.sensors.map((s, i) => ({
+    index: i,
+    clientId: s.sensor,
+    username: s.sensor,
+    password: s.token,
+    topic: sensorTopic(s.sensor),
+  }));
+  const buyers = p.buyers.map((b) => ({
+    clientId: b.principal,
+    username: b.principal,
+    password: b.token,
+    topics: b.sensors.map(sensorTopic),
+  }));
   const buyerDevice = p.buyers.map((b) => index.get(b.sensors[0]!)!);
   return { devices, buyers, buyerDevice, keys, provisioned: p, keyExchangeMs };
 }

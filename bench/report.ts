@@ -37,7 +37,7 @@ export function markdown(r: BenchResult): string {
     '',
     '## Streaming runs',
     '',
-    'Latency is measured from each message\'s scheduled send time (open loop), in ms.',
+    "Latency is measured from each message's scheduled send time (open loop), in ms.",
     '',
     '| scenario | target | offered msg/s | sent | delivered/expected | e2e p50 | p90 | p99 | max | PUBACK p50 | p99 | target CPU (cores) | target RSS MiB | load generators CPU, all (busiest) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -65,14 +65,22 @@ export function latencySvg(r: BenchResult): string {
     series.push({ label: `${scenario}/${target} p99`, points: run.series.map((s) => ({ x: s.second, y: s.p99 })) });
     series.push({ label: `${scenario}/${target} p50`, points: run.series.map((s) => ({ x: s.second, y: s.p50 })) });
   }
-  return lineChartSvg('Publish-to-buyer latency per second', 'seconds into the run', 'latency (ms, log scale)', series.slice(0, 16));
+  return lineChartSvg(
+    'Publish-to-buyer latency per second',
+    'seconds into the run',
+    'latency (ms, log scale)',
+    series.slice(0, 16),
+  );
 }
 
 export function writeResults(r: BenchResult, dir = 'results'): string {
   const out = resolvePath(join(dir, r.startedAt.replace(/[:.]/g, '-')));
   mkdirSync(out, { recursive: true });
   // Float64Array series are large and not needed in JSON: keep summaries only.
-  writeFileSync(join(out, 'result.json'), JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2));
+  writeFileSync(
+    join(out, 'result.json'),
+    JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2),
+  );
   writeFileSync(join(out, 'result.md'), markdown(r));
   writeFileSync(join(out, 'latency.svg'), latencySvg(r));
   return out;

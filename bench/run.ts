@@ -10,7 +10,11 @@ import { markdown, writeResults, type BenchResult } from './report.ts';
 import { SCENARIOS, type ScenarioContext } from './scenarios/index.ts';
 
 const program = new Command('bench')
-  .option('--scenarios <list>', `comma-separated: ${Object.keys(SCENARIOS).join(', ')}`, Object.keys(SCENARIOS).join(','))
+  .option(
+    '--scenarios <list>',
+    `comma-separated: ${Object.keys(SCENARIOS).join(', ')}`,
+    Object.keys(SCENARIOS).join(','),
+  )
   .option('--duration <seconds>', 'length of the paper scenario (the paper ran about an hour)', '60')
   .option('--step <seconds>', 'length of each step of the max scenario', '10')
   .option('--devices <n>', 'devices (and buyers) of the paper scenario', '100')
@@ -19,24 +23,62 @@ const program = new Command('bench')
   .option('--storm <n>', 'buyers subscribing at once in the entitlements scenario', '1000')
   .option('--replay-entries <n>', 'entries stored before the replay scenario', '1000000')
   .option('--warmup <seconds>', 'load before each measured run of the paper scenario, not counted', '15')
-  .option('--bus <redis|memory>', "the gateway's broker.bus: memory for one instance (the paper's set-up), redis as a cluster member", 'memory')
+  .option(
+    '--bus <redis|memory>',
+    "the gateway's broker.bus: memory for one instance (the paper's set-up), redis as a cluster member",
+    'memory',
+  )
   .option('--out <dir>', 'results folder', 'results')
   .parse();
 
-type Opts = { scenarios: string; duration: string; step: string; devices: string; rate: string; connections: string; storm: string; replayEntries: string; warmup: string; bus: string; out: string };
+type Opts = {
+  scenarios: string;
+  duration: string;
+  step: string;
+  devices: string;
+  rate: string;
+  connections: string;
+  storm: string;
+  replayEntries: string;
+  warmup: string;
+  bus: string;
+  out: string;
+};
 
 async function main(): Promise<void> {
   const o = program.opts<Opts>();
-  const names = o.scenarios.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = o.scenarios
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (o.bus !== 'redis' && o.bus !== 'memory') throw new Error(`--bus must be redis or memory, not ${o.bus}`);
-  for (const n of names) if (!(n in SCENARIOS)) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
-  const result: BenchResult = { startedAt: new Date().toISOString(), machine: machineInfo(), options: { ...o }, runs: [], figures: {}, goals: [], notes: [] };
+  for (const n of names)
+    if (!(n in SCENARIOS)) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
+  const result: BenchResult = {
+    startedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    options: { ...o },
+    runs: [],
+    figures: {},
+    goals: [],
+    notes: [],
+  };
   console.log(`machine: ${JSON.stringify(result.machine)}`);
   const ctx: ScenarioContext = {
     log: createLogger({ level: (process.env.BENCH_LOG as 'warn' | undefined) ?? 'warn' }),
     say: (s) => console.log(s),
     result,
-    opts: { durationMs: Number(o.duration) * 1000, stepMs: Number(o.step) * 1000, devices: Number(o.devices), rate: Number(o.rate), connections: Number(o.connections), storm: Number(o.storm), replayEntries: Number(o.replayEntries), warmupMs: Number(o.warmup) * 1000, bus: o.bus === 'redis' ? 'redis' : 'memory' },
+    opts: {
+      durationMs: Number(o.duration) * 1000,
+      stepMs: Number(o.step) * 1000,
+      devices: Number(o.devices),
+      rate: Number(o.rate),
+      connections: Number(o.connections),
+      storm: Number(o.storm),
+      replayEntries: Number(o.replayEntries),
+      warmupMs: Number(o.warmup) * 1000,
+      bus: o.bus === 'redis' ? 'redis' : 'memory',
+    },
     cleanups: [],
   };
   try {
@@ -45,7 +87,8 @@ async function main(): Promise<void> {
       await SCENARIOS[n]!(ctx);
     }
   } finally {
-    for (const c of ctx.cleanups.reverse()) await c().catch((err: unknown) => console.error(`cleanup: ${oneLine(err)}`));
+    for (const c of ctx.cleanups.reverse())
+      await c().catch((err: unknown) => console.error(`cleanup: ${oneLine(err)}`));
   }
   const dir = writeResults(result, o.out);
   console.log(markdown(result));

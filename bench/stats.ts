@@ -48,11 +48,23 @@ export function summarize(values: ArrayLike<number>): Summary {
   const at = (q: number) => (n === 0 ? Number.NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!);
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
-  return { count: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: n ? sorted[n - 1]! : Number.NaN, mean: n ? sum / n : Number.NaN };
+  return {
+    count: n,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: n ? sorted[n - 1]! : Number.NaN,
+    mean: n ? sum / n : Number.NaN,
+  };
 }
 
 /** Per-second buckets of (time, latency) pairs: the series the latency plot draws. */
-export function perSecond(times: ArrayLike<number>, latencies: ArrayLike<number>, t0: number): { second: number; summary: Summary }[] {
+export function perSecond(
+  times: ArrayLike<number>,
+  latencies: ArrayLike<number>,
+  t0: number,
+): { second: number; summary: Summary }[] {
   const buckets = new Map<number, number[]>();
   for (let i = 0; i < times.length; i++) {
     const s = Math.floor((times[i]! - t0) / 1000);

@@ -3,7 +3,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { hrtime } from 'node:process';
 import { fromRoot } from '../lib/paths.ts';
-import type { BuyerSpec, ChildMessage, CodecSpec, DeviceSpec, Endpoint, PublisherReport, SubscriberReport } from './loadgen/protocol.ts';
+import type {
+  BuyerSpec,
+  ChildMessage,
+  CodecSpec,
+  DeviceSpec,
+  Endpoint,
+  PublisherReport,
+  SubscriberReport,
+} from './loadgen/protocol.ts';
 import { watchProc } from './procstat.ts';
 import { Samples, perSecond, summarize, type Summary } from './stats.ts';
 
@@ -45,7 +53,11 @@ export interface StreamResult {
 function child(file: string): ChildProcess {
   // BENCH_LOADGEN_PROF=<dir>: CPU profiles of the load generators, to check they are not the bottleneck.
   const prof = process.env.BENCH_LOADGEN_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_LOADGEN_PROF}`] : [];
-  return fork(fromRoot('bench', 'loadgen', file), [], { execArgv: ['--import', 'tsx', ...prof], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(fromRoot('bench', 'loadgen', file), [], {
+    execArgv: ['--import', 'tsx', ...prof],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 function next(c: ChildProcess, type: 'ready' | 'report' | 'count'): Promise<ChildMessage> {
@@ -67,7 +79,11 @@ function next(c: ChildProcess, type: 'ready' | 'report' | 'count'): Promise<Chil
 // Deliveries can trail the PUBACKs by seconds under overload: wait until the subscribers' counts
 // stop moving (1.5 s without a new message, at most 30 s) before counting what never came.
 async function deliveriesSettled(subs: ChildProcess[]): Promise<void> {
-  const total = async () => (await Promise.all(subs.map((s) => (s.send({ type: 'count' }), next(s, 'count'))))).reduce((n, m) => n + (m as { received: number }).received, 0);
+  const total = async () =>
+    (await Promise.all(subs.map((s) => (s.send({ type: 'count' }), next(s, 'count'))))).reduce(
+      (n, m) => n + (m as { received: number }).received,
+      0,
+    );
   const deadline = Date.now() + 30_000;
   let last = -1;
   for (let n = await total(); n !== last && Date.now() < deadline; n = await total()) {
@@ -93,17 +109,39 @@ export async function runStream(spec: StreamSpec): Promise<StreamResult> {
 }
 
 async function streamWith(spec: StreamSpec, children: ChildProcess[]): Promise<StreamResult> {
-  const buyerGroups = split(spec.buyers.map((b, i) => ({ b, i })), spec.subscriberProcs ?? 2);
+  const buyerGroups = split(
+    spec.buyers.map((b, i) => ({ b, i })),
+    spec.subscriberProcs ?? 2,
+  );
   const subs = buyerGroups.map(() => child('subscriber.ts'));
   children.push(...subs);
-  buyerGroups.forEach((g, k) => subs[k]!.send({ role: 'subscriber', endpoint: spec.endpoint, buyers: g.map((x) => x.b), qos: spec.qos, codec: spec.codec }));
+  buyerGroups.forEach((g, k) =>
+    subs[k]!.send({
+      role: 'subscriber',
+      endpoint: spec.endpoint,
+      buyers: g.map((x) => x.b),
+      qos: spec.qos,
+      codec: spec.codec,
+    }),
+  );
   await Promise.all(subs.map((s) => next(s, 'ready')));
 
   const deviceGroups = split(spec.devices, spec.publisherProcs ?? 2);
   const pubs = deviceGroups.map(() => child('publisher.ts'));
   children.push(...pubs);
   const warmupMs = spec.warmupMs ?? 0;
-  deviceGroups.forEach((g, k) => pubs[k]!.send({ role: 'publisher', endpoint: spec.endpoint, devices: g, ratePerDevice: spec.ratePerDevice, qos: spec.qos, warmupMs, durationMs: spec.durationMs, codec: spec.codec }));
+  deviceGroups.forEach((g, k) =>
+    pubs[k]!.send({
+      role: 'publisher',
+      endpoint: spec.endpoint,
+      devices: g,
+      ratePerDevice: spec.ratePerDevice,
+      qos: spec.qos,
+      warmupMs,
+      durationMs: spec.durationMs,
+      codec: spec.codec,
+    }),
+  );
   await Promise.all(pubs.map((p) => next(p, 'ready')));
   const startNs = hrtime.bigint() + 200_000_000n; // every process has the start time before it comes
   const measureNs = startNs + BigInt(warmupMs) * 1_000_000n;
@@ -111,16 +149,32 @@ async function streamWith(spec: StreamSpec, children: ChildProcess[]): Promise<S
   pubs.forEach((p) => p.send({ type: 'start', startNs: String(startNs) }));
   await new Promise((r) => setTimeout(r, 200 + warmupMs));
   const watch = watchProc(spec.targetPid);
-  const pubReports = (await Promise.all(pubs.map((p) => next(p, 'report')))).map((m) => (m as { report: PublisherReport }).report);
+  const pubReports = (await Promise.all(pubs.map((p) => next(p, 'report')))).map(
+    (m) => (m as { report: PublisherReport }).report,
+  );
   const target = watch.stop();
   await deliveriesSettled(subs);
   const subReports = await Promise.all(subs.map((s) => (s.send({ type: 'stop' }), next(s, 'report'))));
-  return combine(spec, pubReports, subReports.map((m) => (m as { report: SubscriberReport }).report), buyerGroups, target);
+  return combine(
+    spec,
+    pubReports,
+    subReports.map((m) => (m as { report: SubscriberReport }).report),
+    buyerGroups,
+    target,
+  );
 }
 
-function combine(spec: StreamSpec, pubs: PublisherReport[], subs: SubscriberReport[], groups: { b: BuyerSpec; i: number }[][], target: { cpuCores: number; peakRssBytes: number }): StreamResult {
+function combine(
+  spec: StreamSpec,
+  pubs: PublisherReport[],
+  subs: SubscriberReport[],
+  groups: { b: BuyerSpec; i: number }[][],
+  target: { cpuCores: number; peakRssBytes: number },
+): StreamResult {
   const sentPerDevice: Record<number, number> = {};
-  for (const p of pubs) for (const [d, n] of Object.entries(p.sentPerDevice)) sentPerDevice[Number(d)] = (sentPerDevice[Number(d)] ?? 0) + n;
+  for (const p of pubs)
+    for (const [d, n] of Object.entries(p.sentPerDevice))
+      sentPerDevice[Number(d)] = (sentPerDevice[Number(d)] ?? 0) + n;
   let expected = 0;
   let delivered = 0;
   subs.forEach((s, k) =>
@@ -137,7 +191,13 @@ function combine(spec: StreamSpec, pubs: PublisherReport[], subs: SubscriberRepo
     times.addAll(s.recvOffsetsMs);
   }
   for (const p of pubs) acks.addAll(p.ackLatencies);
-  const series = perSecond(times.values(), lat.values(), 0).map(({ second, summary }) => ({ second, p50: summary.p50, p99: summary.p99, max: summary.max, count: summary.count }));
+  const series = perSecond(times.values(), lat.values(), 0).map(({ second, summary }) => ({
+    second,
+    p50: summary.p50,
+    p99: summary.p99,
+    max: summary.max,
+    count: summary.count,
+  }));
   const sent = pubs.reduce((n, p) => n + p.sent, 0);
   const cores = [...pubs, ...subs].map((r) => r.cpuCores);
   return {

@@ -4,7 +4,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { AcceptedPublish, BuyerChannel, BuyerRequestHandler, Entitlements, Meter, PublishListener } from '../interfaces/layers.ts';
+import type {
+  AcceptedPublish,
+  BuyerChannel,
+  BuyerRequestHandler,
+  Entitlements,
+  Meter,
+  PublishListener,
+} from '../interfaces/layers.ts';
 import { normAddress } from '../protocol/topics.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { historyRoutes, type VerifyBuyer } from './http.ts';
@@ -41,11 +48,33 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
     const cfg = deps.config;
     this.log = componentLogger(deps.log, 'bridge');
     this.slots = new ReplaySlots(cfg.replay.maxPerBuyer, cfg.replay.maxTotal);
-    this.metrics = createBridgeMetrics(deps.registry, () => this.writer.state(), () => this.slots.counts());
+    this.metrics = createBridgeMetrics(
+      deps.registry,
+      () => this.writer.state(),
+      () => this.slots.counts(),
+    );
     const topicOf = (sensor: string) => `${cfg.topicPrefix}${normAddress(sensor)}`;
-    this.writer = new WriteThrough(deps.store, { ...cfg.producer, topicOf, topic: cfg.topic, buffer: cfg.buffer }, this.metrics, this.log);
-    this.history = { store: deps.store, entitlements: deps.entitlements, meter: deps.meter, topicOf, fetchMaxBytes: cfg.replay.fetchMaxBytes };
-    this.replays = new ReplayService({ ...cfg.replay, history: this.history, channel: deps.channel, slots: this.slots, metrics: this.metrics, log: this.log });
+    this.writer = new WriteThrough(
+      deps.store,
+      { ...cfg.producer, topicOf, topic: cfg.topic, buffer: cfg.buffer },
+      this.metrics,
+      this.log,
+    );
+    this.history = {
+      store: deps.store,
+      entitlements: deps.entitlements,
+      meter: deps.meter,
+      topicOf,
+      fetchMaxBytes: cfg.replay.fetchMaxBytes,
+    };
+    this.replays = new ReplayService({
+      ...cfg.replay,
+      history: this.history,
+      channel: deps.channel,
+      slots: this.slots,
+      metrics: this.metrics,
+      log: this.log,
+    });
   }
 
   /** Resolves once Kafka acknowledged the payload (then the broker sends the PUBACK); rejects with BRIDGE_* when refused. */
@@ -69,7 +98,15 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
   /** Fastify plugin with GET /v1/sensors/:sensor/history; `verifyBuyer` authenticates the caller. */
   httpRoutes(verifyBuyer: VerifyBuyer): FastifyPluginAsync {
     const { chunkEntries, maxLimit } = this.deps.config.http;
-    return historyRoutes({ history: this.history, slots: this.slots, metrics: this.metrics, log: this.log, verifyBuyer, chunkEntries, maxLimit });
+    return historyRoutes({
+      history: this.history,
+      slots: this.slots,
+      metrics: this.metrics,
+      log: this.log,
+      verifyBuyer,
+      chunkEntries,
+      maxLimit,
+    });
   }
 
   /** Ends replays, lets Kafka acknowledge what was taken (up to `drainTimeoutMs`), closes the store. */
@@ -81,12 +118,28 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
 }
 
 /** A bridge on Kafka: `brokers` are the resolved bootstrap brokers (config or local stack). */
-export function createKafkaBridge(cfg: ItradeConfig, brokers: readonly string[], deps: Omit<BridgeDeps, 'config' | 'store'>): Bridge {
+export function createKafkaBridge(
+  cfg: ItradeConfig,
+  brokers: readonly string[],
+  deps: Omit<BridgeDeps, 'config' | 'store'>,
+): Bridge {
   const log = componentLogger(deps.log, 'bridge.kafka');
   const p = cfg.bridge.producer;
-  const clients = createKafkaClients({ brokers, clientId: cfg.kafka.clientId, retryInitialMs: p.retryInitialMs, retryMaxMs: p.retryMaxMs, requestTimeoutMs: p.requestTimeoutMs }, log);
+  const clients = createKafkaClients(
+    {
+      brokers,
+      clientId: cfg.kafka.clientId,
+      retryInitialMs: p.retryInitialMs,
+      retryMaxMs: p.retryMaxMs,
+      requestTimeoutMs: p.requestTimeoutMs,
+    },
+    log,
+  );
   let bridge: Bridge | undefined;
-  const store = new KafkaLogStore(clients, log, { requestTimeoutMs: p.requestTimeoutMs, onProducerRestart: () => bridge?.metrics.producerRestarts.inc() });
+  const store = new KafkaLogStore(clients, log, {
+    requestTimeoutMs: p.requestTimeoutMs,
+    onProducerRestart: () => bridge?.metrics.producerRestarts.inc(),
+  });
   bridge = new Bridge({ ...deps, config: cfg.bridge, store });
   return bridge;
 }

@@ -35,14 +35,17 @@ interface Query {
 function intParam(v: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
   const n = typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw itradeError('REPLAY_BAD_REQUEST', `${name}: must be an integer from ${min} to ${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw itradeError('REPLAY_BAD_REQUEST', `${name}: must be an integer from ${min} to ${max}`);
   return n;
 }
 
 export function parseHistoryQuery(q: Record<string, unknown>, maxLimit: number): Query {
   const unknown = Object.keys(q).filter((k) => !['from', 'offset', 'limit'].includes(k));
-  if (unknown.length > 0) throw itradeError('REPLAY_BAD_REQUEST', `unknown parameter ${unknown[0]} (allowed: from, offset, limit)`);
-  if (q.from !== undefined && q.offset !== undefined) throw itradeError('REPLAY_BAD_REQUEST', 'give from (ms timestamp) or offset, not both');
+  if (unknown.length > 0)
+    throw itradeError('REPLAY_BAD_REQUEST', `unknown parameter ${unknown[0]} (allowed: from, offset, limit)`);
+  if (q.from !== undefined && q.offset !== undefined)
+    throw itradeError('REPLAY_BAD_REQUEST', 'give from (ms timestamp) or offset, not both');
   const out: Query = {};
   const ts = intParam(q.from, 'from', 0);
   const offset = intParam(q.offset, 'offset', 0);
@@ -55,23 +58,26 @@ export function parseHistoryQuery(q: Record<string, unknown>, maxLimit: number):
 
 export function historyRoutes(opts: HistoryHttpOptions): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Params: { sensor: string }; Querystring: Record<string, unknown> }>('/v1/sensors/:sensor/history', async (request, reply) => {
-      let release: (() => void) | undefined;
-      try {
-        const buyer = await opts.verifyBuyer(request);
-        const sensor = parseSensor(request.params.sensor);
-        const q = parseHistoryQuery(request.query, opts.maxLimit);
-        release = opts.slots.acquire(buyer, 'http');
-        const cursor = await openHistory(opts.history, { buyer, sensor, ...q });
-        opts.log.info({ buyer, sensor, from: cursor.range.from, end: cursor.range.end }, 'history stream started');
-        const body = Readable.from(lines(cursor, opts, release), { objectMode: true, highWaterMark: 1 });
-        release = undefined; // the stream owns the slot now
-        return reply.type('application/x-ndjson; charset=utf-8').send(body);
-      } catch (err) {
-        release?.();
-        return refuse(reply, err, opts);
-      }
-    });
+    app.get<{ Params: { sensor: string }; Querystring: Record<string, unknown> }>(
+      '/v1/sensors/:sensor/history',
+      async (request, reply) => {
+        let release: (() => void) | undefined;
+        try {
+          const buyer = await opts.verifyBuyer(request);
+          const sensor = parseSensor(request.params.sensor);
+          const q = parseHistoryQuery(request.query, opts.maxLimit);
+          release = opts.slots.acquire(buyer, 'http');
+          const cursor = await openHistory(opts.history, { buyer, sensor, ...q });
+          opts.log.info({ buyer, sensor, from: cursor.range.from, end: cursor.range.end }, 'history stream started');
+          const body = Readable.from(lines(cursor, opts, release), { objectMode: true, highWaterMark: 1 });
+          release = undefined; // the stream owns the slot now
+          return reply.type('application/x-ndjson; charset=utf-8').send(body);
+        } catch (err) {
+          release?.();
+          return refuse(reply, err, opts);
+        }
+      },
+    );
   };
 }
 
@@ -82,7 +88,12 @@ async function* lines(cursor: HistoryCursor, opts: HistoryHttpOptions, release: 
     for (;;) {
       const step = await cursor.step(opts.chunkEntries);
       if (step.entries.length > 0) {
-        yield step.entries.map((e) => JSON.stringify({ offset: e.offset, timestamp: e.timestamp, payload: e.value.toString('base64') }) + '\n').join('');
+        yield step.entries
+          .map(
+            (e) =>
+              JSON.stringify({ offset: e.offset, timestamp: e.timestamp, payload: e.value.toString('base64') }) + '\n',
+          )
+          .join('');
         opts.metrics.replayEntries.inc({ channel: 'http' }, step.entries.length);
       }
       if (step.end) {

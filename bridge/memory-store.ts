@@ -41,7 +41,14 @@ export class MemoryLogStore implements LogStore {
       const partition = hash(r.key) % t.partitions.length;
       const log = t.partitions[partition]!;
       const offset = log.length;
-      log.push({ partition, offset, timestamp: r.timestamp, key: r.key, value: Buffer.from(r.value), headers: { ...r.headers } });
+      log.push({
+        partition,
+        offset,
+        timestamp: r.timestamp,
+        key: r.key,
+        value: Buffer.from(r.value),
+        headers: { ...r.headers },
+      });
       return offset;
     });
     this.appendSizes.push(records.length);

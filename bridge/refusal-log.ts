@@ -13,7 +13,10 @@ interface Tally {
 export class RefusalLog {
   private readonly tallies = new Map<string, Tally>();
 
-  constructor(private readonly log: Logger, private readonly everyMs = 5000) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly everyMs = 5000,
+  ) {}
 
   note(reason: string, sensor: string, bufferEntries: number, bufferBytes: number): void {
     let t = this.tallies.get(reason);
@@ -30,7 +33,10 @@ export class RefusalLog {
     if (t.timer) clearTimeout(t.timer);
     t.timer = undefined;
     if (t.count === 0) return;
-    this.log.warn({ reason, refused: t.count, sensors: [...t.sensors], bufferEntries, bufferBytes }, 'bridge refused publishes');
+    this.log.warn(
+      { reason, refused: t.count, sensors: [...t.sensors], bufferEntries, bufferBytes },
+      'bridge refused publishes',
+    );
     t.count = 0;
     t.sensors.clear();
     t.lastLog = Date.now();

@@ -64,7 +64,12 @@ export class WriteThrough {
   private readonly hwEntries: number;
   private readonly hwBytes: number;
 
-  constructor(private readonly store: LogStore, private readonly opts: WriterOptions, private readonly metrics: BridgeMetrics, private readonly log: Logger) {
+  constructor(
+    private readonly store: LogStore,
+    private readonly opts: WriterOptions,
+    private readonly metrics: BridgeMetrics,
+    private readonly log: Logger,
+  ) {
     this.hwEntries = Math.max(1, Math.floor((opts.buffer.maxEntries * opts.buffer.highWaterPercent) / 100));
     this.hwBytes = Math.floor((opts.buffer.maxBytes * opts.buffer.highWaterPercent) / 100);
     this.refusals = new RefusalLog(log);
@@ -202,7 +207,8 @@ export class WriteThrough {
       } catch (err) {
         const e = isItradeError(err) ? err : itradeError('KAFKA_WRITE_FAILED', (err as Error).message, { cause: err });
         if (FINAL.has(e.code)) return this.failOrSplit(batch, e, splittable);
-        if (attempt % 20 === 0) this.log.warn({ attempt, entries: batch.length, err: e.message }, 'kafka write failed: retrying');
+        if (attempt % 20 === 0)
+          this.log.warn({ attempt, entries: batch.length, err: e.message }, 'kafka write failed: retrying');
         await sleep(Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** Math.min(attempt, 16)));
       }
     }
@@ -211,7 +217,11 @@ export class WriteThrough {
   private async failOrSplit(batch: Pending[], err: ItradeError, splittable: boolean): Promise<void> {
     const topics = [...new Set(batch.map((p) => p.record.topic))];
     if (!splittable || topics.length === 1 || isItradeError(err, 'BRIDGE_CLOSED')) return this.fail(batch, err);
-    for (const t of topics) await this.writeBatch(batch.filter((p) => p.record.topic === t), false);
+    for (const t of topics)
+      await this.writeBatch(
+        batch.filter((p) => p.record.topic === t),
+        false,
+      );
   }
 
   // On close after the drain timeout, an append kafkajs still retries is abandoned (its
@@ -222,7 +232,9 @@ export class WriteThrough {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
       signal.addEventListener('abort', onAbort, { once: true });
-      fn().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      fn()
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 
@@ -241,7 +253,10 @@ export class WriteThrough {
     this.metrics.written.inc(batch.length);
     if (!this.available) {
       this.available = true;
-      this.log.info({ outageMs: Math.round(now - this.inflightSince), backlog: this.entries }, 'kafka available again: draining the backlog in order');
+      this.log.info(
+        { outageMs: Math.round(now - this.inflightSince), backlog: this.entries },
+        'kafka available again: draining the backlog in order',
+      );
     }
     for (const p of batch) {
       this.metrics.publishAckSeconds.observe((now - p.since) / 1000);
@@ -250,7 +265,11 @@ export class WriteThrough {
   }
 
   private fail(batch: Pending[], err: ItradeError): void {
-    const ctx = { entries: batch.length, topics: [...new Set(batch.map((p) => p.record.topic))].slice(0, 5), err: err.message };
+    const ctx = {
+      entries: batch.length,
+      topics: [...new Set(batch.map((p) => p.record.topic))].slice(0, 5),
+      err: err.message,
+    };
     if (isItradeError(err, 'BRIDGE_CLOSED')) {
       for (const p of batch) this.metrics.refused.inc({ qos: String(p.qos), reason: 'closed' });
       this.log.warn(ctx, 'bridge closed before kafka acknowledged: publishes not acknowledged');
@@ -270,7 +289,8 @@ export class WriteThrough {
       this.metrics.refused.inc({ qos: String(p.qos), reason: 'closed' });
       p.reject(err);
     }
-    if (rest.length > 0) this.log.warn({ entries: rest.length }, 'bridge closed with unwritten publishes: not acknowledged');
+    if (rest.length > 0)
+      this.log.warn({ entries: rest.length }, 'bridge closed with unwritten publishes: not acknowledged');
   }
 
   private checkStall(): void {
@@ -278,6 +298,9 @@ export class WriteThrough {
     const stalledMs = performance.now() - this.inflightSince;
     if (stalledMs < this.opts.stallWarnMs) return;
     this.available = false;
-    this.log.warn({ stalledMs: Math.round(stalledMs), entries: this.entries, bytes: this.bytes }, 'kafka unavailable: buffering, then refusing');
+    this.log.warn(
+      { stalledMs: Math.round(stalledMs), entries: this.entries, bytes: this.bytes },
+      'kafka unavailable: buffering, then refusing',
+    );
   }
 }

@@ -10,10 +10,7 @@ export type PublishRoute =
   | { kind: 'deny'; reason: string };
 
 export type SubscribeRoute =
-  | { kind: 'own' }
-  | { kind: 'sys' }
-  | { kind: 'sensor'; sensor: string }
-  | { kind: 'deny'; reason: string };
+  { kind: 'own' } | { kind: 'sys' } | { kind: 'sensor'; sensor: string } | { kind: 'deny'; reason: string };
 
 /** buyers/<own>/<...> or sellers/<own>/<...>: the principal's own tree, at least three levels. */
 function ownTree(id: Identity, levels: string[]): 'buyers' | 'sellers' | undefined {
@@ -30,20 +27,29 @@ export function publishRoute(id: Identity, topic: string): PublishRoute {
   if (topic.startsWith('$')) return { kind: 'deny', reason: '$ topics are reserved to the broker' };
   if (id.kind === 'sensor') {
     // A sensor publishes only to its own data topic.
-    return topic === sensorTopic(id.sub) ? { kind: 'sensor-data', sensor: id.sub } : { kind: 'deny', reason: 'a sensor publishes only to sensors/<own address>' };
+    return topic === sensorTopic(id.sub)
+      ? { kind: 'sensor-data', sensor: id.sub }
+      : { kind: 'deny', reason: 'a sensor publishes only to sensors/<own address>' };
   }
   const levels = topic.split('/');
   const tree = ownTree(id, levels);
   // A buyer must not forge what the gateway says to it (notices, key answers).
   if (tree === 'buyers' && !gatewayOnly(levels)) return { kind: 'buyer-request', principal: id.sub };
   // A seller's key agent answers on keys/replies only (docs/key-exchange.md).
-  if (tree === 'sellers' && topic === `sellers/${id.sub}/keys/replies`) return { kind: 'seller-reply', principal: id.sub };
-  return { kind: 'deny', reason: 'a principal publishes only under buyers/<own>/ (not notices or keys/<id>) or to sellers/<own>/keys/replies' };
+  if (tree === 'sellers' && topic === `sellers/${id.sub}/keys/replies`)
+    return { kind: 'seller-reply', principal: id.sub };
+  return {
+    kind: 'deny',
+    reason:
+      'a principal publishes only under buyers/<own>/ (not notices or keys/<id>) or to sellers/<own>/keys/replies',
+  };
 }
 
 export function subscribeRoute(id: Identity, filter: string): SubscribeRoute {
   if (id.kind === 'operator') {
-    return filter === '$SYS/#' || filter.startsWith('$SYS/') ? { kind: 'sys' } : { kind: 'deny', reason: 'operators read $SYS only' };
+    return filter === '$SYS/#' || filter.startsWith('$SYS/')
+      ? { kind: 'sys' }
+      : { kind: 'deny', reason: 'operators read $SYS only' };
   }
   if (id.kind === 'sensor') return { kind: 'deny', reason: 'sensors do not subscribe' };
   const sensor = sensorOfTopic(filter);
@@ -52,7 +58,10 @@ export function subscribeRoute(id: Identity, filter: string): SubscribeRoute {
   // sensors; and anything outside the principal's own tree reaches other principals.
   const tree = ownTree(id, filter.split('/'));
   if (tree === 'buyers' || (tree === 'sellers' && filter === `sellers/${id.sub}/keys/requests`)) return { kind: 'own' };
-  return { kind: 'deny', reason: 'only sensors/<address>, your own buyers/<p>/ tree and sellers/<p>/keys/requests can be subscribed' };
+  return {
+    kind: 'deny',
+    reason: 'only sensors/<address>, your own buyers/<p>/ tree and sellers/<p>/keys/requests can be subscribed',
+  };
 }
 
 /** Who may receive a message on `topic` (authorizeForward), apart from metering. */

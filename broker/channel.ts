@@ -16,10 +16,14 @@ export class PrincipalChannel implements BuyerChannel, SellerChannel {
     const own = `${this.root}/${normAddress(principal)}/`;
     // The gateway never writes where only the seller's agent may (its replies).
     if (!topic.startsWith(own) || topic.length === own.length || /[+#]/.test(topic) || topic === `${own}keys/replies`) {
-      return Promise.reject(itradeError('BROKER_PUBLISH_DENIED', `${this.root} channel: topic must be under ${own} (and not keys/replies)`));
+      return Promise.reject(
+        itradeError('BROKER_PUBLISH_DENIED', `${this.root} channel: topic must be under ${own} (and not keys/replies)`),
+      );
     }
     return new Promise((resolve, reject) => {
-      this.broker.publish({ cmd: 'publish', topic, payload, qos, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()));
+      this.broker.publish({ cmd: 'publish', topic, payload, qos, retain: false, dup: false }, (err) =>
+        err ? reject(err) : resolve(),
+      );
     });
   }
 }

@@ -27,7 +27,8 @@ const refuseWhileClosing: Step = (ctx) => {
 
 // Data sovereignty (docs/sovereignty.md): deny wins, an empty allow list allows the rest.
 const refuseDeniedNetwork: Step = (ctx, s) => {
-  if (ctx.guard.network && !ctx.guard.network.allows(s.address)) throw itradeError('SOVEREIGNTY_DENIED', `client network ${s.address ?? 'unknown'} may not use this gateway`);
+  if (ctx.guard.network && !ctx.guard.network.allows(s.address))
+    throw itradeError('SOVEREIGNTY_DENIED', `client network ${s.address ?? 'unknown'} may not use this gateway`);
 };
 
 // CONNACK 3 (server unavailable), not 5: the condition passes, and clients treat 3 as "retry
@@ -37,7 +38,8 @@ const limitConnectRate: Step = (ctx, s) => {
 };
 
 const readToken: Step = (_ctx, s) => {
-  if (!s.password || s.password.length === 0) throw itradeError('AUTH_TOKEN_MISSING', 'CONNECT carries no password: it must be the JWT');
+  if (!s.password || s.password.length === 0)
+    throw itradeError('AUTH_TOKEN_MISSING', 'CONNECT carries no password: it must be the JWT');
   s.token = s.password.toString('utf8');
 };
 
@@ -60,22 +62,29 @@ const SUFFIX = /^:[A-Za-z0-9_-]{1,32}$/;
 const matchClientId: Step = (_ctx, s) => {
   const id = s.client.id;
   const sub = s.id!.sub;
-  const ok = s.id!.kind === 'sensor' ? id === sub : id === sub || (id.startsWith(sub) && SUFFIX.test(id.slice(sub.length)));
-  if (!ok) throw itradeError('AUTH_CLIENT_ID_REJECTED', 'the client id must be the subject address (principals: optionally followed by :<suffix>)');
+  const ok =
+    s.id!.kind === 'sensor' ? id === sub : id === sub || (id.startsWith(sub) && SUFFIX.test(id.slice(sub.length)));
+  if (!ok)
+    throw itradeError(
+      'AUTH_CLIENT_ID_REJECTED',
+      'the client id must be the subject address (principals: optionally followed by :<suffix>)',
+    );
 };
 
 // A last will is a publish the broker makes later, possibly on another instance with no session
 // to check it against (aedes' _clearWills calls authorizePublish with a null client). The gateway
 // offers none: sensor data needs the history store's acknowledgement and buyers need no will.
 const refuseWill: Step = (_ctx, s) => {
-  if ((s.client as unknown as { _will?: unknown })._will) throw itradeError('AUTH_NOT_AUTHORISED', 'a last will is not supported');
+  if ((s.client as unknown as { _will?: unknown })._will)
+    throw itradeError('AUTH_NOT_AUTHORISED', 'a last will is not supported');
 };
 
 const checkChain: Step = async (ctx, s) => {
   const id = s.id!;
   if (id.kind === 'sensor') {
     const info = await ctx.entitlements.sensor(id.sub);
-    if (!info || info.principal !== id.principal) throw itradeError('AUTH_NOT_AUTHORISED', 'the sensor is not registered to this principal');
+    if (!info || info.principal !== id.principal)
+      throw itradeError('AUTH_NOT_AUTHORISED', 'the sensor is not registered to this principal');
     if (info.status !== 'active') throw itradeError('AUTH_NOT_AUTHORISED', `the sensor is ${info.status} on chain`);
   } else if (id.kind === 'principal') {
     const principal = await ctx.entitlements.principalOfAccount(id.account);
@@ -88,13 +97,19 @@ const openSession: Step = (ctx, s) => {
   const id = s.id!;
   const leases =
     id.kind === 'principal'
-      ? new LeaseBook(ctx.meter, id.sub, ctx.metering, {
-          redeliver: (_sensor, e) => redeliver(client, e),
-          exhausted: (sensor) => {
-            notify(ctx, id.sub, { type: 'entries-exhausted', sensor, reason: 'every paid data entry was delivered' });
-            dropSensorSubscription(ctx, client, sensor);
+      ? new LeaseBook(
+          ctx.meter,
+          id.sub,
+          ctx.metering,
+          {
+            redeliver: (_sensor, e) => redeliver(client, e),
+            exhausted: (sensor) => {
+              notify(ctx, id.sub, { type: 'entries-exhausted', sensor, reason: 'every paid data entry was delivered' });
+              dropSensorSubscription(ctx, client, sensor);
+            },
           },
-        }, ctx.log)
+          ctx.log,
+        )
       : undefined;
   ctx.sessions.add(client, id, leases);
   ctx.metrics.connects.inc({ role: id.kind });
@@ -110,13 +125,33 @@ type Deliver = { deliverQoS(p: object, done: () => void): void };
 // (lib/handlers/subscribe.js, sendRetained): brokerId null, or aedes' per-broker dedupe would
 // drop every later live entry whose counter is lower than the fresh one client.publish assigns.
 function redeliver(client: Client, e: HeldEntry): void {
-  (client as unknown as Deliver).deliverQoS({ cmd: 'publish', topic: e.topic, payload: e.payload, qos: e.qos, retain: false, dup: false, brokerId: null }, () => undefined);
+  (client as unknown as Deliver).deliverQoS(
+    { cmd: 'publish', topic: e.topic, payload: e.payload, qos: e.qos, retain: false, dup: false, brokerId: null },
+    () => undefined,
+  );
 }
 
-export const connectSteps: Step[] = [refuseWhileClosing, refuseDeniedNetwork, limitConnectRate, readToken, verifyToken, refuseRevoked, matchUsername, matchClientId, refuseWill, checkChain, openSession];
+export const connectSteps: Step[] = [
+  refuseWhileClosing,
+  refuseDeniedNetwork,
+  limitConnectRate,
+  readToken,
+  verifyToken,
+  refuseRevoked,
+  matchUsername,
+  matchClientId,
+  refuseWill,
+  checkChain,
+  openSession,
+];
 
 export function authenticate(ctx: BrokerContext) {
-  return (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: AuthenticateError | null, ok: boolean | null) => void): void => {
+  return (
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (err: AuthenticateError | null, ok: boolean | null) => void,
+  ): void => {
     const state: ConnectState = { client, address: ctx.guard.peers.get(client.conn), username, password };
     run(ctx, state).then(
       () => done(null, true),
@@ -125,7 +160,9 @@ export function authenticate(ctx: BrokerContext) {
         const returnCode = isItradeError(err) ? (err.mqttReturnCode ?? 5) : 3;
         const reason = reasonOf(err);
         ctx.metrics.connectRefused.inc({ reason, connack: returnCode });
-        const detail = isItradeError(err) ? { code: err.code } : { code: 'unexpected', err: err instanceof Error ? err.message : String(err) };
+        const detail = isItradeError(err)
+          ? { code: err.code }
+          : { code: 'unexpected', err: err instanceof Error ? err.message : String(err) };
         ctx.refusals.connect.note(reason, `${client.id}@${state.address ?? '?'}`, { ...detail, returnCode });
         const refusal = err instanceof Error ? err : new Error(String(err));
         done(Object.assign(refusal, { returnCode }) as AuthenticateError, false);

@@ -79,7 +79,9 @@ export function dropSensorSubscription(ctx: BrokerContext, client: Client, senso
 
 export function forgetStored(ctx: BrokerContext, client: Client, topics: string[]): void {
   const persistence = (ctx.broker() as unknown as { persistence: Persistence }).persistence;
-  persistence.removeSubscriptions({ id: client.id }, topics).catch((err: unknown) => ctx.log.warn({ err }, 'stored subscription not removed'));
+  persistence
+    .removeSubscriptions({ id: client.id }, topics)
+    .catch((err: unknown) => ctx.log.warn({ err }, 'stored subscription not removed'));
 }
 
 /** Runs `p` to the end even while the broker closes; failures are logged, not thrown. */

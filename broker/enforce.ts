@@ -26,7 +26,11 @@ export function onChainEvent(ctx: BrokerContext) {
     for (const s of ctx.sessions.filter((s) => s.leases?.has(e.sensor) === true)) {
       track(ctx, s.leases!.close(e.sensor), 'lease not returned');
       dropSensorSubscription(ctx, s.client, e.sensor);
-      notify(ctx, s.identity.sub, { type: 'subscription-ended', sensor: e.sensor, reason: 'the sensor was blocked by the marketplace: its subscriptions are no longer valid' });
+      notify(ctx, s.identity.sub, {
+        type: 'subscription-ended',
+        sensor: e.sensor,
+        reason: 'the sensor was blocked by the marketplace: its subscriptions are no longer valid',
+      });
     }
   };
 }

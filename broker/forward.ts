@@ -29,7 +29,8 @@ export function authorizeForward(ctx: BrokerContext) {
 function deliveryKind(topic: string): string {
   if (topic.startsWith('$SYS/')) return 'system';
   const [root, , service] = topic.split('/');
-  if (root === 'buyers' && (service === 'notices' || service === 'keys' || service === 'replay')) return service === 'notices' ? 'notice' : service;
+  if (root === 'buyers' && (service === 'notices' || service === 'keys' || service === 'replay'))
+    return service === 'notices' ? 'notice' : service;
   if (root === 'sellers') return 'keys';
   return 'other';
 }

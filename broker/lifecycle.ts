@@ -19,7 +19,12 @@ function liveClients(a: Aedes): LiveClient[] {
   return Object.values((a as unknown as { clients: Record<string, LiveClient> }).clients);
 }
 
-export function lifecycle(ctx: BrokerContext, a: Aedes, l: Listening, release: { unsubscribe(): void; persistence: { destroy(): Promise<void> } }): Lifecycle {
+export function lifecycle(
+  ctx: BrokerContext,
+  a: Aedes,
+  l: Listening,
+  release: { unsubscribe(): void; persistence: { destroy(): Promise<void> } },
+): Lifecycle {
   let stopped: Promise<unknown> | undefined;
   const stopAccepting = (): void => {
     ctx.guard.closing = true;
@@ -31,7 +36,10 @@ export function lifecycle(ctx: BrokerContext, a: Aedes, l: Listening, release: {
     for (const c of liveClients(a)) c.pause();
     const deadline = Date.now() + timeoutMs;
     while (ctx.inflight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...ctx.inflight]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+      await Promise.race([
+        Promise.allSettled([...ctx.inflight]),
+        new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
+      ]);
     }
     return ctx.inflight.size;
   };

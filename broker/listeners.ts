@@ -36,8 +36,10 @@ export async function startListeners(cfg: BrokerConfig, ctx: BrokerContext, a: A
   const accept = acceptor(ctx, a, maxPacket);
   const l: Listening = { ports: {}, servers: [], wss: [] };
   try {
-    if (cfg.listeners.tcp.enabled) l.ports.tcp = await listen(createNetServer(accept.socket), cfg.listeners.tcp, 'tcp', l.servers);
-    if (cfg.listeners.tls.enabled) l.ports.tls = await listen(tlsServer(cfg, accept.socket), cfg.listeners.tls, 'tls', l.servers);
+    if (cfg.listeners.tcp.enabled)
+      l.ports.tcp = await listen(createNetServer(accept.socket), cfg.listeners.tcp, 'tcp', l.servers);
+    if (cfg.listeners.tls.enabled)
+      l.ports.tls = await listen(tlsServer(cfg, accept.socket), cfg.listeners.tls, 'tls', l.servers);
     if (cfg.listeners.ws.enabled) {
       const http = createHttpServer();
       const ws = new WebSocketServer({ server: http, path: cfg.listeners.ws.path, maxPayload: maxPacket });
@@ -62,22 +64,44 @@ function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number) {
   return {
     socket: (sock: Socket) => start(sock, network ? network.clientAddress(sock.remoteAddress) : sock.remoteAddress),
     websocket: (stream: Duplex, req: IncomingMessage) =>
-      start(stream, network ? network.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']) : req.socket.remoteAddress, req),
+      start(
+        stream,
+        network
+          ? network.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'])
+          : req.socket.remoteAddress,
+        req,
+      ),
   };
 }
 
 function tlsServer(cfg: BrokerConfig, onSocket: (s: Socket) => void): Server {
   try {
     const { certFile, keyFile } = cfg.listeners.tls;
-    return createTlsServer({ cert: readFileSync(resolvePath(certFile)), key: readFileSync(resolvePath(keyFile)) }, onSocket);
+    return createTlsServer(
+      { cert: readFileSync(resolvePath(certFile)), key: readFileSync(resolvePath(keyFile)) },
+      onSocket,
+    );
   } catch (err) {
-    throw itradeError('BROKER_LISTENER', 'broker.listeners.tls: certFile and keyFile must be readable PEM files', { cause: err });
+    throw itradeError('BROKER_LISTENER', 'broker.listeners.tls: certFile and keyFile must be readable PEM files', {
+      cause: err,
+    });
   }
 }
 
-function listen(server: Server | HttpServer, l: { host: string; port: number }, name: string, servers: (Server | HttpServer)[]): Promise<number> {
+function listen(
+  server: Server | HttpServer,
+  l: { host: string; port: number },
+  name: string,
+  servers: (Server | HttpServer)[],
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(itradeError('BROKER_LISTENER', `broker.listeners.${name}: cannot listen on ${l.host}:${l.port}`, { cause: err })));
+    server.once('error', (err) =>
+      reject(
+        itradeError('BROKER_LISTENER', `broker.listeners.${name}: cannot listen on ${l.host}:${l.port}`, {
+          cause: err,
+        }),
+      ),
+    );
     server.listen(l.port, l.host, () => {
       servers.push(server);
       resolve((server.address() as AddressInfo).port);
@@ -101,8 +125,17 @@ export function connectionError(ctx: BrokerContext, client: Client, err: Error):
   const reason = classify(err);
   if (reason === undefined) return;
   ctx.metrics.connectionErrors.inc({ reason });
-  const code = reason === 'packet_too_large' ? 'ITRADE_ERR_LIMIT_PACKET_TOO_LARGE' : reason === 'topic_too_deep' ? 'ITRADE_ERR_LIMIT_TOPIC_TOO_DEEP' : undefined;
-  ctx.refusals.connection.note(reason, `${client.id ?? '-'}@${ctx.guard.peers.get(client.conn) ?? '?'}`, { reason, code, detail: err.message.slice(0, 120) });
+  const code =
+    reason === 'packet_too_large'
+      ? 'ITRADE_ERR_LIMIT_PACKET_TOO_LARGE'
+      : reason === 'topic_too_deep'
+        ? 'ITRADE_ERR_LIMIT_TOPIC_TOO_DEEP'
+        : undefined;
+  ctx.refusals.connection.note(reason, `${client.id ?? '-'}@${ctx.guard.peers.get(client.conn) ?? '?'}`, {
+    reason,
+    code,
+    detail: err.message.slice(0, 120),
+  });
 }
 
 function classify(err: Error): string | undefined {

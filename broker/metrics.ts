@@ -31,14 +31,24 @@ export function createBrokerMetrics(registry: Registry, live: { sessions: () => 
     },
   });
   return {
-    connects: new Counter({ name: 'itrade_broker_connects_total', help: 'Accepted MQTT connections, by role.', labelNames: ['role'], registers }),
+    connects: new Counter({
+      name: 'itrade_broker_connects_total',
+      help: 'Accepted MQTT connections, by role.',
+      labelNames: ['role'],
+      registers,
+    }),
     connectRefused: new Counter({
       name: 'itrade_broker_connect_refused_total',
       help: 'Refused MQTT connections, by reason (the error code without ITRADE_ERR_, lower case) and the CONNACK return code sent.',
       labelNames: ['reason', 'connack'],
       registers,
     }),
-    publishes: new Counter({ name: 'itrade_broker_publishes_total', help: 'Publishes accepted from clients, by role and QoS.', labelNames: ['role', 'qos'], registers }),
+    publishes: new Counter({
+      name: 'itrade_broker_publishes_total',
+      help: 'Publishes accepted from clients, by role and QoS.',
+      labelNames: ['role', 'qos'],
+      registers,
+    }),
     publishRefused: new Counter({
       name: 'itrade_broker_publish_refused_total',
       help: 'Publishes refused (no PUBACK, connection closed), by reason: publish_denied, payload_too_large, publish_rate, history_store (Kafka did not take it), gateway_shutting_down',
@@ -57,8 +67,17 @@ export function createBrokerMetrics(registry: Registry, live: { sessions: () => 
       labelNames: ['kind'],
       registers,
     }),
-    meteredEntries: new Counter({ name: 'itrade_broker_metered_entries_total', help: 'Live sensor entries delivered to buyers and counted against what they paid.', registers }),
-    notices: new Counter({ name: 'itrade_broker_notices_total', help: 'Notices sent to buyers, by type.', labelNames: ['type'], registers }),
+    meteredEntries: new Counter({
+      name: 'itrade_broker_metered_entries_total',
+      help: 'Live sensor entries delivered to buyers and counted against what they paid.',
+      registers,
+    }),
+    notices: new Counter({
+      name: 'itrade_broker_notices_total',
+      help: 'Notices sent to buyers, by type.',
+      labelNames: ['type'],
+      registers,
+    }),
     connectionErrors: new Counter({
       name: 'itrade_broker_connection_errors_total',
       help: 'Connections Aedes closed on a protocol or limit error, by reason: packet_too_large, topic_too_deep, protocol, connect_timeout, queue_limit, drain_timeout, socket.',

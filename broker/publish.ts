@@ -55,7 +55,8 @@ const refuseWhileClosing: Step = (ctx) => {
 // arrive); this is the exact bound on the payload.
 const limitPayload: Step = (ctx, s) => {
   const size = (s.packet.payload as Buffer).length;
-  if (size > ctx.guard.maxPayloadBytes) throw itradeError('LIMIT_PAYLOAD_TOO_LARGE', `payload of ${size} bytes; at most ${ctx.guard.maxPayloadBytes}`);
+  if (size > ctx.guard.maxPayloadBytes)
+    throw itradeError('LIMIT_PAYLOAD_TOO_LARGE', `payload of ${size} bytes; at most ${ctx.guard.maxPayloadBytes}`);
 };
 
 // Per sensor, on this instance: a device sending faster than broker.limits.publishRate loses its
@@ -79,7 +80,13 @@ const handToListener: Step = async (ctx, s) => {
   const r = s.route!;
   if (r.kind !== 'sensor-data' || !ctx.publishListener) return;
   const listener = ctx.publishListener;
-  const accepted = { sensor: r.sensor, payload: s.packet.payload as Buffer, qos: s.packet.qos, receivedAt: Date.now(), clientId: s.session.client.id };
+  const accepted = {
+    sensor: r.sensor,
+    payload: s.packet.payload as Buffer,
+    qos: s.packet.qos,
+    receivedAt: Date.now(),
+    clientId: s.session.client.id,
+  };
   // Handed over at once, in arrival order (so one device's pipelined publishes share a Kafka
   // batch), but acknowledged in order: this one completes only after the one before it
   // [MQTT-4.6.0-2].
@@ -103,10 +110,21 @@ const handToRequestHandler: Step = (ctx, s) => {
   const r = s.route!;
   if (r.kind !== 'buyer-request' || !ctx.buyerHandler) return;
   const topic = s.packet.topic;
-  ctx.buyerHandler.onBuyerMessage(r.principal, topic, s.packet.payload as Buffer).catch((err: unknown) => ctx.log.warn({ err, principal: r.principal, topic }, 'request handler failed'));
+  ctx.buyerHandler
+    .onBuyerMessage(r.principal, topic, s.packet.payload as Buffer)
+    .catch((err: unknown) => ctx.log.warn({ err, principal: r.principal, topic }, 'request handler failed'));
 };
 
-export const publishSteps: Step[] = [refuseAfterRefusal, refuseWhileClosing, limitPayload, limitPublishRate, route, dropRetain, handToListener, handToRequestHandler];
+export const publishSteps: Step[] = [
+  refuseAfterRefusal,
+  refuseWhileClosing,
+  limitPayload,
+  limitPublishRate,
+  route,
+  dropRetain,
+  handToListener,
+  handToRequestHandler,
+];
 
 export function authorizePublish(ctx: BrokerContext) {
   return (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void => {
@@ -124,10 +142,15 @@ export function authorizePublish(ctx: BrokerContext) {
       },
       (err: unknown) => {
         if (!c.refused || state.seq < c.refused.at) c.refused = { err: err as Error, at: state.seq };
-        const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED') ? 'history_store' : reasonOf(err).replace(/^(broker|limit)_/, '');
+        const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED')
+          ? 'history_store'
+          : reasonOf(err).replace(/^(broker|limit)_/, '');
         ctx.metrics.publishRefused.inc({ reason });
         const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
-        ctx.refusals.publish.note(reason, session.client.id, { code: isItradeError(err) ? err.code : 'unexpected', cause });
+        ctx.refusals.publish.note(reason, session.client.id, {
+          code: isItradeError(err) ? err.code : 'unexpected',
+          cause,
+        });
         return refuse(session, err as Error, earlier, done);
       },
     );
@@ -144,7 +167,12 @@ export function authorizePublish(ctx: BrokerContext) {
 // A refusal closes the connection (Aedes ends the client on an authorizePublish error). First the
 // client's earlier publishes finish and their PUBACKs leave, so what was acknowledged is exactly a
 // prefix of what was sent, and nothing stored goes unacknowledged because a later one was refused.
-async function refuse(session: Session, err: Error, earlier: Promise<void>[], done: (err?: Error | null) => void): Promise<void> {
+async function refuse(
+  session: Session,
+  err: Error,
+  earlier: Promise<void>[],
+  done: (err?: Error | null) => void,
+): Promise<void> {
   await Promise.allSettled(earlier);
   await flushed(session.client.conn as unknown as Duplex, 1000);
   done(err);

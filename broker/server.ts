@@ -57,19 +57,35 @@ export interface BrokerOptions {
 }
 
 // Both are CommonJS without types: the parts used here, typed.
-const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (o: { conn: Redis }) => { destroy(): Promise<void> };
-const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as { MQEmitterRedisPrefix: new (prefix: string, o: object) => { state: EventEmitter } };
+const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (o: { conn: Redis }) => {
+  destroy(): Promise<void>;
+};
+const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as {
+  MQEmitterRedisPrefix: new (prefix: string, o: object) => { state: EventEmitter };
+};
 
 export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<BrokerHandle> {
   const { cfg } = opts;
   let aedes: Aedes | undefined;
   let buyers: PrincipalChannel | undefined;
-  const ctx = brokerContext(cfg, deps, () => aedes!, () => buyers!);
+  const ctx = brokerContext(
+    cfg,
+    deps,
+    () => aedes!,
+    () => buyers!,
+  );
   const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
   // An unheard ioredis 'error' event throws and would end the process; ioredis reconnects.
-  sessionsDb.on('error', (err: Error) => deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'));
+  sessionsDb.on('error', (err: Error) =>
+    deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'),
+  );
   const persistence = persistenceRedis({ conn: sessionsDb });
-  aedes = await Aedes.createBroker({ ...(opts.id ? { id: opts.id } : {}), ...aedesOptions(cfg, ctx), mq: bus(cfg, opts, deps), persistence });
+  aedes = await Aedes.createBroker({
+    ...(opts.id ? { id: opts.id } : {}),
+    ...aedesOptions(cfg, ctx),
+    mq: bus(cfg, opts, deps),
+    persistence,
+  });
   const a = aedes;
   buyers = new PrincipalChannel(a, 'buyers');
   const sellers = new PrincipalChannel(a, 'sellers');
@@ -86,17 +102,24 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     throw err;
   });
   const phases = lifecycle(ctx, a, listening, { persistence, unsubscribe: () => (offChain(), offRevoked()) });
-  const leased = (buyer: string) => ctx.sessions.filter((x) => x.identity.sub === buyer && x.leases !== undefined).map((x) => x.leases!);
+  const leased = (buyer: string) =>
+    ctx.sessions.filter((x) => x.identity.sub === buyer && x.leases !== undefined).map((x) => x.leases!);
   const reclaimCredit = (buyer: string, sensor: string, n: number): number => {
     let moved = 0;
     for (const book of leased(buyer)) if (moved < n) moved += book.reclaim(sensor, n - moved);
     return moved;
   };
-  const leaseCredit = (buyer: string, sensor: string): number => leased(buyer).reduce((sum, book) => sum + book.credit(sensor), 0);
+  const leaseCredit = (buyer: string, sensor: string): number =>
+    leased(buyer).reduce((sum, book) => sum + book.credit(sensor), 0);
   return { aedes: a, ctx, ports: listening.ports, buyers, sellers, reclaimCredit, leaseCredit, ...phases };
 }
 
-function brokerContext(cfg: BrokerConfig, deps: BrokerDeps, broker: () => Aedes, buyers: () => PrincipalChannel): BrokerContext {
+function brokerContext(
+  cfg: BrokerConfig,
+  deps: BrokerDeps,
+  broker: () => Aedes,
+  buyers: () => PrincipalChannel,
+): BrokerContext {
   const sessions = new Sessions();
   const inflight = new Set<Promise<void>>();
   const l = cfg.limits;
@@ -106,8 +129,18 @@ function brokerContext(cfg: BrokerConfig, deps: BrokerDeps, broker: () => Aedes,
     pending: new Set(),
     broker,
     buyers,
-    metrics: createBrokerMetrics(deps.registry ?? new Registry(), { sessions: () => sessions.all(), inflight: () => inflight.size }),
-    guard: { network: deps.network, connectRate: new RateLimiter(l.connectRate), publishRate: new RateLimiter(l.publishRate), maxPayloadBytes: l.maxPayloadBytes, peers: new WeakMap(), closing: false },
+    metrics: createBrokerMetrics(deps.registry ?? new Registry(), {
+      sessions: () => sessions.all(),
+      inflight: () => inflight.size,
+    }),
+    guard: {
+      network: deps.network,
+      connectRate: new RateLimiter(l.connectRate),
+      publishRate: new RateLimiter(l.publishRate),
+      maxPayloadBytes: l.maxPayloadBytes,
+      peers: new WeakMap(),
+      closing: false,
+    },
     inflight,
     refusals: {
       connect: new ThrottledLog(deps.log, 'connection refused'),
@@ -161,7 +194,9 @@ function sellerReplies(a: Aedes, deps: BrokerDeps): Promise<void> {
   const handler = deps.sellerHandler!;
   const deliver = (packet: { topic: string; payload: Buffer | string }, done: () => void): void => {
     const seller = packet.topic.split('/')[1]!;
-    handler.onSellerMessage(seller, packet.topic, Buffer.from(packet.payload)).catch((err: unknown) => deps.log.warn({ err, seller }, 'seller handler failed'));
+    handler
+      .onSellerMessage(seller, packet.topic, Buffer.from(packet.payload))
+      .catch((err: unknown) => deps.log.warn({ err, seller }, 'seller handler failed'));
     done();
   };
   return new Promise((resolve) => a.subscribe('sellers/+/keys/replies', deliver as never, () => resolve()));

@@ -29,7 +29,10 @@ export class Sessions {
 
   private arm(s: Session): void {
     const left = s.identity.exp * 1000 - Date.now();
-    s.expiry = setTimeout(() => (left > MAX_TIMER_MS ? this.arm(s) : s.client.close()), Math.max(0, Math.min(left, MAX_TIMER_MS)));
+    s.expiry = setTimeout(
+      () => (left > MAX_TIMER_MS ? this.arm(s) : s.client.close()),
+      Math.max(0, Math.min(left, MAX_TIMER_MS)),
+    );
     s.expiry.unref();
   }
 

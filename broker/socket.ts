@@ -7,5 +7,6 @@ import type { Duplex } from 'node:stream';
 /** Resolves once `conn` has handed every byte written to it to the OS (or after `ms`). */
 export async function flushed(conn: Duplex, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!conn.destroyed && conn.writableLength > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (!conn.destroyed && conn.writableLength > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 5));
 }

@@ -15,16 +15,23 @@ async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: strin
   const buyer = session.identity.sub;
   try {
     const grants = await ctx.entitlements.validSubscriptions(buyer, sensor);
-    if (grants.length === 0) return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
+    if (grants.length === 0)
+      return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
     const credit = await session.leases!.open(sensor);
-    if (credit === 0) return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
+    if (credit === 0)
+      return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
     return { ok: true };
   } catch (err) {
     // Fail closed, but keep a stored subscription: the chain may answer again later.
     // Rate-limited: a chain outage during a subscribe storm would otherwise log a line per buyer.
     const code = isItradeError(err) ? err.code : 'unexpected';
     ctx.refusals.entitlement.note(code, buyer, { code, sensor, err: err instanceof Error ? err.message : String(err) });
-    return { ok: false, reason: isItradeError(err) ? err.message : 'entitlement check failed', definitive: false, code: isItradeError(err) ? err.code : undefined };
+    return {
+      ok: false,
+      reason: isItradeError(err) ? err.message : 'entitlement check failed',
+      definitive: false,
+      code: isItradeError(err) ? err.code : undefined,
+    };
   }
 }
 
@@ -40,14 +47,24 @@ export function authorizeSubscribe(ctx: BrokerContext) {
       return done(null, null);
     }
     if (route.kind !== 'sensor') return done(null, sub);
-    sensorVerdict(ctx, session, route.sensor).then((v) => {
-      if (v.ok) return done(null, sub);
-      ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
-      ctx.metrics.subscribeRefused.inc({ reason: v.exhausted ? 'exhausted' : v.definitive ? 'not_entitled' : 'chain_unavailable' });
-      notify(ctx, session.identity.sub, { type: v.exhausted ? 'entries-exhausted' : 'subscribe-refused', sensor: route.sensor, reason: v.reason, code: v.code });
-      restoreRefused(ctx, client, sub.topic, v.definitive);
-      done(null, null);
-    }, (err: unknown) => done(err as Error));
+    sensorVerdict(ctx, session, route.sensor).then(
+      (v) => {
+        if (v.ok) return done(null, sub);
+        ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
+        ctx.metrics.subscribeRefused.inc({
+          reason: v.exhausted ? 'exhausted' : v.definitive ? 'not_entitled' : 'chain_unavailable',
+        });
+        notify(ctx, session.identity.sub, {
+          type: v.exhausted ? 'entries-exhausted' : 'subscribe-refused',
+          sensor: route.sensor,
+          reason: v.reason,
+          code: v.code,
+        });
+        restoreRefused(ctx, client, sub.topic, v.definitive);
+        done(null, null);
+      },
+      (err: unknown) => done(err as Error),
+    );
   };
 }
 

@@ -39,7 +39,8 @@ export class ChainCache {
 
   private async load<T>(k: string, load: () => Promise<T>, gen: number): Promise<T> {
     const value = await this.slots(() => withTimeout(load(), this.timeoutMs));
-    if ((this.generation.get(k) ?? 0) === gen) await this.redis.set(this.key(k), JSON.stringify(value), 'EX', this.ttlSec);
+    if ((this.generation.get(k) ?? 0) === gen)
+      await this.redis.set(this.key(k), JSON.stringify(value), 'EX', this.ttlSec);
     return value;
   }
 

@@ -4,7 +4,13 @@
 // address; each one refreshes the cache before listeners hear of it.
 import { Contract, Interface, JsonRpcProvider, Network, ZeroAddress, type Log } from 'ethers';
 import type { Redis } from 'ioredis';
-import type { EntitlementEvent, Entitlements, PrincipalDirectory, SensorInfo, SubscriptionGrant } from '../interfaces/layers.ts';
+import type {
+  EntitlementEvent,
+  Entitlements,
+  PrincipalDirectory,
+  SensorInfo,
+  SubscriptionGrant,
+} from '../interfaces/layers.ts';
 import { normAddress } from '../protocol/topics.ts';
 import { itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
@@ -44,7 +50,11 @@ const iface = new Interface(MARKETPLACE_ABI);
 function loadSlots(o: ChainOptions) {
   return limiter(o.maxConcurrentLoads, {
     maxWaitMs: o.maxLoadWaitMs,
-    error: (waiting) => itradeError('CHAIN_UNAVAILABLE', `no chain look-up could start within ${o.maxLoadWaitMs} ms (${o.maxConcurrentLoads} under way, ${waiting} waiting)`),
+    error: (waiting) =>
+      itradeError(
+        'CHAIN_UNAVAILABLE',
+        `no chain look-up could start within ${o.maxLoadWaitMs} ms (${o.maxConcurrentLoads} under way, ${waiting} waiting)`,
+      ),
   });
 }
 
@@ -67,13 +77,27 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
   ) {
     this.provider =
       provider ??
-      (o.observer ? new ObservedProvider(o.rpcUrl, o.chainId, o.observer) : new JsonRpcProvider(o.rpcUrl, Network.from(o.chainId), { staticNetwork: Network.from(o.chainId), batchMaxCount: 1, cacheTimeout: -1 }));
+      (o.observer
+        ? new ObservedProvider(o.rpcUrl, o.chainId, o.observer)
+        : new JsonRpcProvider(o.rpcUrl, Network.from(o.chainId), {
+            staticNetwork: Network.from(o.chainId),
+            batchMaxCount: 1,
+            cacheTimeout: -1,
+          }));
     this.market = o.marketplace ? new Contract(o.marketplace, MARKETPLACE_ABI, this.provider) : undefined;
-    this.cache = new ChainCache(redis, prefix, o.cacheTtlSec, o.rpcTimeoutMs, loadSlots(o), o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined);
+    this.cache = new ChainCache(
+      redis,
+      prefix,
+      o.cacheTtlSec,
+      o.rpcTimeoutMs,
+      loadSlots(o),
+      o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined,
+    );
   }
 
   private marketplace(): Contract {
-    if (!this.market) throw itradeError('CHAIN_UNAVAILABLE', 'no marketplace address is configured (broker.entitlements.marketplace)');
+    if (!this.market)
+      throw itradeError('CHAIN_UNAVAILABLE', 'no marketplace address is configured (broker.entitlements.marketplace)');
     return this.market;
   }
 
@@ -114,7 +138,14 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
       c.getFunction('pricePerDataEntry')(),
     ])) as [string, string, bigint, bigint, bigint];
     const st = STATUS[Number(status)] ?? 'blocked';
-    return { sensor: s, principal: normAddress(principal), owner: normAddress(owner), status: st, sensorType: Number(sensorType), pricePerDataEntry: price.toString() };
+    return {
+      sensor: s,
+      principal: normAddress(principal),
+      owner: normAddress(owner),
+      status: st,
+      sensorType: Number(sensorType),
+      pricePerDataEntry: price.toString(),
+    };
   }
 
   async validSubscriptions(buyer: string, sensor: string): Promise<SubscriptionGrant[]> {
@@ -182,7 +213,10 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
       const latest = await withTimeout(this.provider.getBlockNumber(), this.o.rpcTimeoutMs);
       if (this.lastBlock < 0) this.lastBlock = latest;
       if (latest > this.lastBlock) {
-        const logs = await withTimeout(this.provider.getLogs({ address: this.o.marketplace, fromBlock: this.lastBlock + 1, toBlock: latest }), this.o.rpcTimeoutMs);
+        const logs = await withTimeout(
+          this.provider.getLogs({ address: this.o.marketplace, fromBlock: this.lastBlock + 1, toBlock: latest }),
+          this.o.rpcTimeoutMs,
+        );
         for (const l of logs) await this.apply(l);
         this.lastBlock = latest;
       }

@@ -14,7 +14,12 @@ export interface ChainObserver {
 
 export function createChainMetrics(registry: Registry): ChainObserver {
   const registers = [registry];
-  const calls = new Counter({ name: 'itrade_chain_rpc_calls_total', help: 'JSON-RPC requests sent to the Ethereum node, by method and outcome (ok, error).', labelNames: ['method', 'outcome'], registers });
+  const calls = new Counter({
+    name: 'itrade_chain_rpc_calls_total',
+    help: 'JSON-RPC requests sent to the Ethereum node, by method and outcome (ok, error).',
+    labelNames: ['method', 'outcome'],
+    registers,
+  });
   const latency = new Histogram({
     name: 'itrade_chain_rpc_seconds',
     help: 'JSON-RPC round trip to the Ethereum node, by method.',
@@ -22,9 +27,24 @@ export function createChainMetrics(registry: Registry): ChainObserver {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const hits = new Counter({ name: 'itrade_chain_cache_hits_total', help: 'Entitlement questions answered from the Redis cache, by kind (sensor, subs, principalOf, rsa).', labelNames: ['kind'], registers });
-  const misses = new Counter({ name: 'itrade_chain_cache_misses_total', help: 'Entitlement questions that had to ask the chain, by kind.', labelNames: ['kind'], registers });
-  const events = new Counter({ name: 'itrade_chain_events_total', help: 'Marketplace events read from the chain, by kind.', labelNames: ['kind'], registers });
+  const hits = new Counter({
+    name: 'itrade_chain_cache_hits_total',
+    help: 'Entitlement questions answered from the Redis cache, by kind (sensor, subs, principalOf, rsa).',
+    labelNames: ['kind'],
+    registers,
+  });
+  const misses = new Counter({
+    name: 'itrade_chain_cache_misses_total',
+    help: 'Entitlement questions that had to ask the chain, by kind.',
+    labelNames: ['kind'],
+    registers,
+  });
+  const events = new Counter({
+    name: 'itrade_chain_events_total',
+    help: 'Marketplace events read from the chain, by kind.',
+    labelNames: ['kind'],
+    registers,
+  });
   return {
     rpc(method, seconds, ok) {
       calls.inc({ method, outcome: ok ? 'ok' : 'error' });
@@ -36,11 +56,23 @@ export function createChainMetrics(registry: Registry): ChainObserver {
 }
 
 // The JSON-RPC methods the adapter uses, so a label never takes an arbitrary value.
-const METHODS = new Set(['eth_call', 'eth_getLogs', 'eth_blockNumber', 'eth_chainId', 'eth_getTransactionReceipt', 'eth_getCode', 'eth_getBlockByNumber']);
+const METHODS = new Set([
+  'eth_call',
+  'eth_getLogs',
+  'eth_blockNumber',
+  'eth_chainId',
+  'eth_getTransactionReceipt',
+  'eth_getCode',
+  'eth_getBlockByNumber',
+]);
 
 /** A JsonRpcProvider that reports each request it sends (batchMaxCount 1: one request per call). */
 export class ObservedProvider extends JsonRpcProvider {
-  constructor(url: string, chainId: number, private readonly observer: ChainObserver) {
+  constructor(
+    url: string,
+    chainId: number,
+    private readonly observer: ChainObserver,
+  ) {
     const network = Network.from(chainId);
     super(url, network, { staticNetwork: network, batchMaxCount: 1, cacheTimeout: -1 });
   }

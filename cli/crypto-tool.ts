@@ -40,7 +40,8 @@ const program = new Command()
   .description('ITrade sensor keys, envelopes and key exchange from the shell')
   .showHelpAfterError();
 
-program.command('keygen')
+program
+  .command('keygen')
   .description("create a sensor's key file (key id 1) in the keys folder, mode 0600")
   .requiredOption('--sensor <address>', 'sensor contract address')
   .requiredOption('--dir <folder>', 'keys folder (one <sensor>.json per sensor)')
@@ -49,8 +50,9 @@ program.command('keygen')
     console.log(JSON.stringify({ file: ring.path, sensor: ring.sensor, keyId: ring.current().keyId }));
   });
 
-program.command('rotate')
-  .description("make a new key current for a sensor; old keys stay for history")
+program
+  .command('rotate')
+  .description('make a new key current for a sensor; old keys stay for history')
   .requiredOption('--sensor <address>', 'sensor contract address')
   .requiredOption('--dir <folder>', 'keys folder')
   .action((o: { sensor: string; dir: string }) => {
@@ -58,7 +60,8 @@ program.command('rotate')
     console.log(JSON.stringify({ sensor: o.sensor.toLowerCase(), keyId: e.keyId, sinceMs: e.sinceMs }));
   });
 
-program.command('rsa-keygen')
+program
+  .command('rsa-keygen')
   .description('create a principal RSA key pair: private key file (0600), public PEM on stdout (register it on chain)')
   .requiredOption('--out <file>', 'private key file to create')
   .option('--bits <n>', 'modulus size', int, 2048)
@@ -68,8 +71,11 @@ program.command('rsa-keygen')
     process.stdout.write(key.publicKeyPem() + '\n');
   });
 
-program.command('seal')
-  .description('encrypt one reading into a binary envelope on stdout (for mosquitto_pub -s); without --value, reads the reading JSON from stdin')
+program
+  .command('seal')
+  .description(
+    'encrypt one reading into a binary envelope on stdout (for mosquitto_pub -s); without --value, reads the reading JSON from stdin',
+  )
   .requiredOption('--sensor <address>', 'sensor contract address')
   .requiredOption('--dir <folder>', 'keys folder')
   .option('--type <n>', 'sensor type (0 temperature, 1 humidity, 2 air pollution, 3 water pollution)', int)
@@ -77,21 +83,35 @@ program.command('seal')
   .option('--seq <n>', 'sequence number', int)
   .option('--unit <unit>', 'unit (default: the built-in unit of the type)')
   .option('--hex', 'print hex instead of raw bytes')
-  .action(async (o: { sensor: string; dir: string; type?: number; value?: number; seq?: number; unit?: string; hex?: boolean }) => {
-    const json = o.value === undefined ? (await readStdin()).toString('utf8') : undefined;
-    const reading = buildReading(o, json);
-    const env = new KeyringStore(o.dir).get(o.sensor).seal(Buffer.from(JSON.stringify(reading)));
-    process.stdout.write(o.hex ? `${env.toString('hex')}\n` : env);
-  });
+  .action(
+    async (o: {
+      sensor: string;
+      dir: string;
+      type?: number;
+      value?: number;
+      seq?: number;
+      unit?: string;
+      hex?: boolean;
+    }) => {
+      const json = o.value === undefined ? (await readStdin()).toString('utf8') : undefined;
+      const reading = buildReading(o, json);
+      const env = new KeyringStore(o.dir).get(o.sensor).seal(Buffer.from(JSON.stringify(reading)));
+      process.stdout.write(o.hex ? `${env.toString('hex')}\n` : env);
+    },
+  );
 
-program.command('decrypt')
-  .description("decrypt envelopes from stdin: lines 'topic hex' (mosquitto_sub -F '%t %x') or 'hex' with --sensor; prints JSON lines")
+program
+  .command('decrypt')
+  .description(
+    "decrypt envelopes from stdin: lines 'topic hex' (mosquitto_sub -F '%t %x') or 'hex' with --sensor; prints JSON lines",
+  )
   .requiredOption('--dir <folder>', 'keys folder with the sensor key files')
   .option('--sensor <address>', 'sensor of hex-only lines')
   .option('--raw', 'stdin is one raw binary envelope (mosquitto_sub -C 1 -N)')
   .action(async (o: { dir: string; sensor?: string; raw?: boolean }) => {
     const store = new KeyringStore(o.dir);
-    const print = (d: ReturnType<typeof decryptLine>) => console.log(JSON.stringify({ sensor: d.sensor, keyId: d.keyId, ...d.reading, latencyMs: d.latencyMs }));
+    const print = (d: ReturnType<typeof decryptLine>) =>
+      console.log(JSON.stringify({ sensor: d.sensor, keyId: d.keyId, ...d.reading, latencyMs: d.latencyMs }));
     if (o.raw) {
       if (!o.sensor) throw new InvalidArgumentError('--raw needs --sensor');
       return print(decryptEnvelope(await readStdin(), store, o.sensor));
@@ -109,19 +129,29 @@ program.command('decrypt')
     if (failed > 0) process.exitCode = 1;
   });
 
-program.command('unwrap')
-  .description("read a key answer (JSON from buyers/<buyer>/keys/<id>) on stdin, unwrap it, add the key to the buyer's keys folder")
+program
+  .command('unwrap')
+  .description(
+    "read a key answer (JSON from buyers/<buyer>/keys/<id>) on stdin, unwrap it, add the key to the buyer's keys folder",
+  )
   .requiredOption('--buyer <address>', "the buyer's principal address")
   .requiredOption('--key <file>', "the buyer's RSA private key file")
   .requiredOption('--dir <folder>', "the buyer's keys folder")
   .option('--seller-key <file>', "the seller's public key PEM (from chain): verify the seller's signature")
   .action(async (o: { buyer: string; key: string; dir: string; sellerKey?: string }) => {
     const seller = o.sellerKey ? readFileSync(o.sellerKey, 'utf8') : undefined;
-    const r = unwrapAnswer((await readStdin()).toString('utf8'), PrincipalKey.load(o.key), new KeyringStore(o.dir), o.buyer, seller);
+    const r = unwrapAnswer(
+      (await readStdin()).toString('utf8'),
+      PrincipalKey.load(o.key),
+      new KeyringStore(o.dir),
+      o.buyer,
+      seller,
+    );
     console.log(JSON.stringify(r));
   });
 
-program.command('agent')
+program
+  .command('agent')
   .description("run the seller's key agent: answer key requests with keys wrapped for the buyer")
   .requiredOption('--url <url>', 'broker URL, e.g. mqtt://localhost:1883')
   .requiredOption('--seller <address>', "the seller's principal address")

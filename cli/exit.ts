@@ -18,7 +18,11 @@ export function exitForSignal(signal: 'SIGINT' | 'SIGTERM'): number {
   return 128 + constants.signals[signal];
 }
 
-const CONFIG = new Set(['ITRADE_ERR_AUTH_CONFIG', 'ITRADE_ERR_CHAIN_DEPLOYER_KEY', 'ITRADE_ERR_CHAIN_DEPLOYMENT_MISSING']);
+const CONFIG = new Set([
+  'ITRADE_ERR_AUTH_CONFIG',
+  'ITRADE_ERR_CHAIN_DEPLOYER_KEY',
+  'ITRADE_ERR_CHAIN_DEPLOYMENT_MISSING',
+]);
 
 const UNAVAILABLE = new Set([
   'ITRADE_ERR_STACK_UNREACHABLE',

@@ -34,7 +34,10 @@ const REGISTRARS = [
   registerSimCommand,
 ];
 
-export async function main(argv: string[], io?: { out?: (l: string) => void; err?: (l: string) => void }): Promise<number> {
+export async function main(
+  argv: string[],
+  io?: { out?: (l: string) => void; err?: (l: string) => void },
+): Promise<number> {
   let exitCode: number = EXIT.ok;
   let context: CliContext | undefined;
   const program = new Command('itrade')
@@ -43,7 +46,10 @@ export async function main(argv: string[], io?: { out?: (l: string) => void; err
     .option('-c, --config <file>', 'configuration file (default: $ITRADE_CONFIG or config/itrade.yaml)')
     .option('-v, --verbose', 'debug logs, and stack traces on errors')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => (io?.out ?? ((l) => process.stdout.write(l + '\n')))(s.trimEnd()), writeErr: (s) => (io?.err ?? ((l) => process.stderr.write(l + '\n')))(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => (io?.out ?? ((l) => process.stdout.write(l + '\n')))(s.trimEnd()),
+      writeErr: (s) => (io?.err ?? ((l) => process.stderr.write(l + '\n')))(s.trimEnd()),
+    })
     .showSuggestionAfterError();
   const ctx = () => (context ??= new CliContext(program.opts<GlobalOptions>(), io?.out, io?.err));
   for (const register of REGISTRARS) register(program, ctx, (code) => (exitCode = code));

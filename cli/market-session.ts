@@ -14,10 +14,18 @@ export interface MarketOptions extends EndpointFlags {
 }
 
 export function marketOptions(cmd: Command, o: { profile?: boolean } = {}): Command {
-  if (o.profile !== false) cmd.option('-p, --profile <name|path>', 'act as this profile: a name (kept under .cache/itrade/<chain>-<marketplace>/profiles/) or a folder path', 'default');
+  if (o.profile !== false)
+    cmd.option(
+      '-p, --profile <name|path>',
+      'act as this profile: a name (kept under .cache/itrade/<chain>-<marketplace>/profiles/) or a folder path',
+      'default',
+    );
   return cmd
     .option('--rpc-url <url>', 'Ethereum JSON-RPC URL (default: chain.rpcUrl, else the local stack)')
-    .option('--marketplace <address>', 'DataMarketplace address (default: chain.marketplace, else the deployment record)')
+    .option(
+      '--marketplace <address>',
+      'DataMarketplace address (default: chain.marketplace, else the deployment record)',
+    )
     .option('--api <url>', 'gateway HTTP API (default: from broker.http)')
     .option('--mqtt <url>', 'gateway MQTT URL (default: from broker.listeners.tcp)');
 }
@@ -35,7 +43,11 @@ export interface MarketSession {
 
 export async function withMarket<T>(c: CliContext, o: MarketOptions, fn: (s: MarketSession) => Promise<T>): Promise<T> {
   const endpoints = await resolveEndpoints(c.config(), o, c.log());
-  const ctx = await openMarket({ rpcUrl: endpoints.rpcUrl, marketplace: endpoints.marketplace, apiUrl: endpoints.apiUrl });
+  const ctx = await openMarket({
+    rpcUrl: endpoints.rpcUrl,
+    marketplace: endpoints.marketplace,
+    apiUrl: endpoints.apiUrl,
+  });
   const dir = profileDir(endpoints, o.profile);
   const name = o.profile ?? 'default';
   try {
@@ -43,7 +55,8 @@ export async function withMarket<T>(c: CliContext, o: MarketOptions, fn: (s: Mar
       endpoints,
       ctx,
       profile: () => Profile.load(dir).checkMarket(ctx.chainId, ctx.marketplace),
-      maybeProfile: () => (Profile.exists(dir) ? Profile.load(dir).checkMarket(ctx.chainId, ctx.marketplace) : undefined),
+      maybeProfile: () =>
+        Profile.exists(dir) ? Profile.load(dir).checkMarket(ctx.chainId, ctx.marketplace) : undefined,
       openOrCreate: (keyEnv) => openProfile(ctx, dir, name, keyEnv),
     });
   } finally {

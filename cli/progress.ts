@@ -14,7 +14,10 @@ export class Progress {
     this.stop();
     this.write(`${what} ...`);
     this.since = Date.now();
-    this.timer = setInterval(() => this.write(`  still waiting (${Math.round((Date.now() - this.since) / 1000)} s)`), this.everyMs);
+    this.timer = setInterval(
+      () => this.write(`  still waiting (${Math.round((Date.now() - this.since) / 1000)} s)`),
+      this.everyMs,
+    );
     this.timer.unref();
   }
 

@@ -19,7 +19,10 @@ export interface RunOptions<G extends Pick<GatewayHandle, 'close'> = GatewayHand
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-export async function runGateway<G extends Pick<GatewayHandle, 'close'> = GatewayHandle>(cfg: ItradeConfig, opts: RunOptions<G>): Promise<number> {
+export async function runGateway<G extends Pick<GatewayHandle, 'close'> = GatewayHandle>(
+  cfg: ItradeConfig,
+  opts: RunOptions<G>,
+): Promise<number> {
   const log = componentLogger(opts.log, 'gateway');
   const start = opts.start ?? ((c: ItradeConfig, l: Logger) => startGateway(c, { log: l }) as unknown as Promise<G>);
   const gw = await start(cfg, opts.log);
@@ -27,13 +30,22 @@ export async function runGateway<G extends Pick<GatewayHandle, 'close'> = Gatewa
     let stopping = false;
     const onSignal = (signal: (typeof SIGNALS)[number]): void => {
       if (stopping) {
-        log.error({ signal, code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT' }, 'second signal: exiting now without finishing the shutdown');
+        log.error(
+          { signal, code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT' },
+          'second signal: exiting now without finishing the shutdown',
+        );
         return opts.exit(exitForSignal(signal));
       }
       stopping = true;
-      log.info({ signal, timeoutMs: cfg.operator.shutdown.timeoutMs }, 'signal received: shutting down gracefully (send it again to force)');
+      log.info(
+        { signal, timeoutMs: cfg.operator.shutdown.timeoutMs },
+        'signal received: shutting down gracefully (send it again to force)',
+      );
       const timer = setTimeout(() => {
-        log.error({ code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT', timeoutMs: cfg.operator.shutdown.timeoutMs }, 'shutdown did not finish in time: exiting');
+        log.error(
+          { code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT', timeoutMs: cfg.operator.shutdown.timeoutMs },
+          'shutdown did not finish in time: exiting',
+        );
         opts.exit(1);
       }, cfg.operator.shutdown.timeoutMs);
       timer.unref();

@@ -23,15 +23,24 @@ function coerce(v: string, s: Node, path: PathPart[]): unknown {
     case 'number': {
       const n = Number(v);
       if (v.trim() === '' || !Number.isFinite(n)) {
-        throw itradeError('CONFIG_INVALID', `${formatPath(path)}: must be a number (got ${JSON.stringify(v)} from the environment)`);
+        throw itradeError(
+          'CONFIG_INVALID',
+          `${formatPath(path)}: must be a number (got ${JSON.stringify(v)} from the environment)`,
+        );
       }
       return n;
     }
     case 'boolean':
       if (v === 'true' || v === 'false') return v === 'true';
-      throw itradeError('CONFIG_INVALID', `${formatPath(path)}: must be true or false (got ${JSON.stringify(v)} from the environment)`);
+      throw itradeError(
+        'CONFIG_INVALID',
+        `${formatPath(path)}: must be true or false (got ${JSON.stringify(v)} from the environment)`,
+      );
     case 'array':
-      return v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      return v
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
     default:
       return v;
   }

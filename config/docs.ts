@@ -33,7 +33,9 @@ function rows(n: Node, path: string, out: string[]): void {
     if (v.type === 'object') {
       rows(v, p, out);
     } else {
-      out.push(`| \`${p}\` | ${cell(typeOf(v))} | \`${cell(JSON.stringify(v.default))}\` | ${cell(v.description ?? '')} |`);
+      out.push(
+        `| \`${p}\` | ${cell(typeOf(v))} | \`${cell(JSON.stringify(v.default))}\` | ${cell(v.description ?? '')} |`,
+      );
     }
   }
 }
@@ -53,7 +55,14 @@ export function renderConfigDocs(): string {
     '',
   ];
   for (const [section, node] of Object.entries(root.properties ?? {})) {
-    out.push(`## \`${section}\``, '', node.description ?? '', '', '| Key | Type | Default | Meaning |', '| --- | --- | --- | --- |');
+    out.push(
+      `## \`${section}\``,
+      '',
+      node.description ?? '',
+      '',
+      '| Key | Type | Default | Meaning |',
+      '| --- | --- | --- | --- |',
+    );
     rows(node, section, out);
     out.push('');
   }

@@ -59,7 +59,9 @@ export function validateConfig(raw: unknown, source: string, opts: LoadOptions =
 
 // An unknown key is the likeliest typo, so it wins over other errors it may have caused.
 function pickError(errors: ErrorObject[]): ErrorObject {
-  return errors.find((e) => e.keyword === 'additionalProperties') ?? errors.find((e) => e.keyword !== 'anyOf') ?? errors[0]!;
+  return (
+    errors.find((e) => e.keyword === 'additionalProperties') ?? errors.find((e) => e.keyword !== 'anyOf') ?? errors[0]!
+  );
 }
 
 function describe(e: ErrorObject, root: unknown): string {

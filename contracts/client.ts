@@ -66,27 +66,44 @@ export interface DeployedMarketplace {
 
 export async function deployMarketplace(signer: Signer, params: MarketplaceParams): Promise<DeployedMarketplace> {
   const factory = new ContractFactory(DataMarketplaceAbi, DataMarketplaceBytecode, signer);
-  const contract = await factory.deploy(params.dspRegistrationPrice, params.sensorRegistrationPrice, params.commissionBps);
+  const contract = await factory.deploy(
+    params.dspRegistrationPrice,
+    params.sensorRegistrationPrice,
+    params.commissionBps,
+  );
   const receipt = await contract.deploymentTransaction()!.wait();
   if (!receipt?.contractAddress) throw itradeError('CHAIN_DEPLOY', 'the deployment transaction created no contract');
   const address = receipt.contractAddress;
-  return { marketplace: attachMarketplace(address, signer), address, transactionHash: receipt.hash, blockNumber: receipt.blockNumber };
+  return {
+    marketplace: attachMarketplace(address, signer),
+    address,
+    transactionHash: receipt.hash,
+    blockNumber: receipt.blockNumber,
+  };
 }
 
-export const attachMarketplace = (address: string, runner: ContractRunner | null): MarketplaceContract => typedContract(address, DataMarketplaceAbi, runner);
-export const attachPrincipal = (address: string, runner: ContractRunner | null): PrincipalContract => typedContract(address, DataStreamPrincipalAbi, runner);
-export const attachSensor = (address: string, runner: ContractRunner | null): SensorContract => typedContract(address, SensorAbi, runner);
+export const attachMarketplace = (address: string, runner: ContractRunner | null): MarketplaceContract =>
+  typedContract(address, DataMarketplaceAbi, runner);
+export const attachPrincipal = (address: string, runner: ContractRunner | null): PrincipalContract =>
+  typedContract(address, DataStreamPrincipalAbi, runner);
+export const attachSensor = (address: string, runner: ContractRunner | null): SensorContract =>
+  typedContract(address, SensorAbi, runner);
 export const attachSubscription = (address: string, runner: ContractRunner | null): SubscriptionContract =>
   typedContract(address, DataStreamSubscriptionAbi, runner);
 
 /** Waits for a sent transaction; ethers throws (CALL_EXCEPTION) when it reverted. */
-export async function mined(tx: Promise<ContractTransactionResponse> | ContractTransactionResponse): Promise<ContractTransactionReceipt> {
+export async function mined(
+  tx: Promise<ContractTransactionResponse> | ContractTransactionResponse,
+): Promise<ContractTransactionReceipt> {
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error('transaction was replaced or dropped');
   return receipt;
 }
 
-function eventIn<N extends MarketplaceEvent['name']>(receipt: ContractTransactionReceipt, name: N): Extract<MarketplaceEvent, { name: N }> {
+function eventIn<N extends MarketplaceEvent['name']>(
+  receipt: ContractTransactionReceipt,
+  name: N,
+): Extract<MarketplaceEvent, { name: N }> {
   const found = parseMarketplaceLogs(receipt.logs).find((e) => e.name === name);
   if (!found) throw new Error(`transaction ${receipt.hash} emitted no ${name}`);
   return found as Extract<MarketplaceEvent, { name: N }>;
@@ -126,7 +143,9 @@ export async function registerSensor(
   const marketplace = attachMarketplace(await principal.marketplace(), principal.runner);
   const value = await marketplace.sensorRegistrationPrice();
   const { sensorType, latitudeE6, longitudeE6, pricePerDataEntry } = details;
-  const receipt = await mined(principal.registerSensor(sensorType, latitudeE6, longitudeE6, pricePerDataEntry, { value }));
+  const receipt = await mined(
+    principal.registerSensor(sensorType, latitudeE6, longitudeE6, pricePerDataEntry, { value }),
+  );
   const address = eventIn(receipt, 'SensorRegistered').args.sensor;
   return { sensor: attachSensor(address, principal.runner), address, receipt };
 }
@@ -147,7 +166,12 @@ export async function subscribe(
   const value = opts.value ?? (await sensor.pricePerDataEntry()) * BigInt(opts.dataEntries);
   const receipt = await mined(sensor.subscribe(buyerPrincipal, opts.startTimestamp, opts.dataEntries, { value }));
   const { args } = eventIn(receipt, 'Subscribed');
-  return { subscription: attachSubscription(args.subscription, sensor.runner), address: args.subscription, paid: args.paid, receipt };
+  return {
+    subscription: attachSubscription(args.subscription, sensor.runner),
+    address: args.subscription,
+    paid: args.paid,
+    receipt,
+  };
 }
 
 /** Decodes the logs the marketplace emitted; logs of other contracts are skipped. */
@@ -170,15 +194,28 @@ export function marketplaceLogFilter(marketplace: string, fromBlock?: number, to
 }
 
 /** Every marketplace event in the block range, in chain order. */
-export async function readMarketplaceEvents(provider: Provider, marketplace: string, fromBlock = 0, toBlock: number | 'latest' = 'latest'): Promise<MarketplaceEvent[]> {
-  return parseMarketplaceLogs(await provider.getLogs(marketplaceLogFilter(marketplace, fromBlock, toBlock)), marketplace);
+export async function readMarketplaceEvents(
+  provider: Provider,
+  marketplace: string,
+  fromBlock = 0,
+  toBlock: number | 'latest' = 'latest',
+): Promise<MarketplaceEvent[]> {
+  return parseMarketplaceLogs(
+    await provider.getLogs(marketplaceLogFilter(marketplace, fromBlock, toBlock)),
+    marketplace,
+  );
 }
 
 /** The marketplace custom error a failed call or transaction reverted with, if any. */
 export function decodeMarketplaceError(err: unknown): { name: string; args: unknown[] } | undefined {
-  const e = err as { revert?: { name: string; args: unknown[] } | null; data?: unknown; info?: { error?: { data?: unknown } } };
+  const e = err as {
+    revert?: { name: string; args: unknown[] } | null;
+    data?: unknown;
+    info?: { error?: { data?: unknown } };
+  };
   if (e?.revert) return { name: e.revert.name, args: [...e.revert.args] };
-  const data = typeof e?.data === 'string' ? e.data : typeof e?.info?.error?.data === 'string' ? e.info.error.data : undefined;
+  const data =
+    typeof e?.data === 'string' ? e.data : typeof e?.info?.error?.data === 'string' ? e.info.error.data : undefined;
   if (!data) return undefined;
   try {
     const parsed = marketplaceInterface.parseError(data);

@@ -42,13 +42,17 @@ export function marketplaceSources(): string[] {
 function findImport(path: string): { contents: string } | { error: string } {
   const file = fromRoot(path);
   const rel = relative(fromRoot(), file);
-  if (isAbsolute(path) || rel.startsWith('..') || !existsSync(file)) return { error: `import not found in the project: ${path}` };
+  if (isAbsolute(path) || rel.startsWith('..') || !existsSync(file))
+    return { error: `import not found in the project: ${path}` };
   return { contents: readFileSync(file, 'utf8') };
 }
 
 interface SolcOutput {
   errors?: { severity: 'error' | 'warning' | 'info'; formattedMessage: string }[];
-  contracts?: Record<string, Record<string, { abi: JsonFragment[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+  contracts?: Record<
+    string,
+    Record<string, { abi: JsonFragment[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
+  >;
 }
 
 /**
@@ -66,8 +70,15 @@ export function compileSolidity(files: readonly string[]): CompileResult {
   const contracts = new Map<string, CompiledContract>();
   for (const [source, byName] of Object.entries(output.contracts ?? {})) {
     for (const [name, c] of Object.entries(byName)) {
-      if (contracts.has(name)) throw itradeError('CHAIN_COMPILE', `two contracts named ${name} (${contracts.get(name)!.source}, ${source})`);
-      contracts.set(name, { name, source, abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` });
+      if (contracts.has(name))
+        throw itradeError('CHAIN_COMPILE', `two contracts named ${name} (${contracts.get(name)!.source}, ${source})`);
+      contracts.set(name, {
+        name,
+        source,
+        abi: c.abi,
+        bytecode: `0x${c.evm.bytecode.object}`,
+        deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+      });
     }
   }
   const warnings = problems.filter((e) => e.severity === 'warning').map((e) => e.formattedMessage.trim());

@@ -53,7 +53,9 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
   const target = { ...chosen, chainId: await chainIdOf(chosen.rpcUrl) };
   const provider = connect(target.rpcUrl, target.chainId);
   try {
-    progress(`chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} and waiting for it to be mined`);
+    progress(
+      `chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} and waiting for it to be mined`,
+    );
     const record = await deployTo(provider, target);
     progress(`mined in block ${record.blockNumber} (transaction ${record.transactionHash})`);
     const file = resolvePath(opts.out ?? target.cfg.chain.deploymentFile);
@@ -76,8 +78,13 @@ function chooseRpc(opts: DeployOptions): Omit<Target, 'chainId'> {
 
 function chooseKey(t: Omit<Target, 'chainId'>, env: NodeJS.ProcessEnv): Omit<Target, 'chainId'> {
   const key = env.ITRADE_DEPLOYER_KEY || (t.local ? ANVIL_DEV_KEY : undefined);
-  if (key === undefined) throw itradeError('CHAIN_DEPLOYER_KEY', `set ITRADE_DEPLOYER_KEY to deploy to ${t.rpcUrl} (anvil's dev key is used for the local stack only)`);
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw itradeError('CHAIN_DEPLOYER_KEY', 'ITRADE_DEPLOYER_KEY must be a 32-byte hex private key');
+  if (key === undefined)
+    throw itradeError(
+      'CHAIN_DEPLOYER_KEY',
+      `set ITRADE_DEPLOYER_KEY to deploy to ${t.rpcUrl} (anvil's dev key is used for the local stack only)`,
+    );
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key))
+    throw itradeError('CHAIN_DEPLOYER_KEY', 'ITRADE_DEPLOYER_KEY must be a 32-byte hex private key');
   return { ...t, key };
 }
 
@@ -93,7 +100,9 @@ async function chainIdOf(rpcUrl: string, timeoutMs = 5000): Promise<number> {
 
 function connect(rpcUrl: string, chainId: number): Provider {
   const network = Network.from(chainId);
-  return rpcUrl.startsWith('ws') ? new WebSocketProvider(rpcUrl, network) : new JsonRpcProvider(rpcUrl, network, { staticNetwork: network });
+  return rpcUrl.startsWith('ws')
+    ? new WebSocketProvider(rpcUrl, network)
+    : new JsonRpcProvider(rpcUrl, network, { staticNetwork: network });
 }
 
 async function deployTo(provider: Provider, t: Target): Promise<DeploymentRecord> {
@@ -109,12 +118,22 @@ async function deployTo(provider: Provider, t: Target): Promise<DeploymentRecord
       transactionHash: d.transactionHash,
       deployer: wallet.address,
       deployedAt: new Date().toISOString(),
-      params: { dspRegistrationPrice: String(params.dspRegistrationPrice), sensorRegistrationPrice: String(params.sensorRegistrationPrice), commissionBps: params.commissionBps },
-      implementations: { principal: await m.principalImplementation(), sensor: await m.sensorImplementation(), subscription: await m.subscriptionImplementation() },
+      params: {
+        dspRegistrationPrice: String(params.dspRegistrationPrice),
+        sensorRegistrationPrice: String(params.sensorRegistrationPrice),
+        commissionBps: params.commissionBps,
+      },
+      implementations: {
+        principal: await m.principalImplementation(),
+        sensor: await m.sensorImplementation(),
+        subscription: await m.subscriptionImplementation(),
+      },
     };
   } catch (err) {
     if (isItradeError(err)) throw err;
-    throw itradeError('CHAIN_DEPLOY', `deploying from ${wallet.address} to ${t.rpcUrl}: ${oneLine(err)}`, { cause: err });
+    throw itradeError('CHAIN_DEPLOY', `deploying from ${wallet.address} to ${t.rpcUrl}: ${oneLine(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -127,7 +146,9 @@ async function main(argv: string[]): Promise<number> {
   const opts = program.parse(argv).opts<{ rpcUrl?: string; config?: string; out?: string }>();
   try {
     const { file, record } = await deploy(opts);
-    console.log(`DataMarketplace ${record.marketplace} on chain ${record.chainId}, block ${record.blockNumber} (deployer ${record.deployer})`);
+    console.log(
+      `DataMarketplace ${record.marketplace} on chain ${record.chainId}, block ${record.blockNumber} (deployer ${record.deployer})`,
+    );
     console.log(`recorded in ${file}`);
     return 0;
   } catch (err) {

@@ -28,7 +28,11 @@ export function parseAmount(text: string): bigint {
 
 export function marketplaceParams(cfg: ItradeConfig): MarketplaceParams {
   const d = cfg.chain.deploy;
-  return { dspRegistrationPrice: parseAmount(d.dspRegistrationPrice), sensorRegistrationPrice: parseAmount(d.sensorRegistrationPrice), commissionBps: d.commissionBps };
+  return {
+    dspRegistrationPrice: parseAmount(d.dspRegistrationPrice),
+    sensorRegistrationPrice: parseAmount(d.sensorRegistrationPrice),
+    commissionBps: d.commissionBps,
+  };
 }
 
 export function writeDeployment(file: string, record: DeploymentRecord): void {
@@ -41,14 +45,23 @@ export function writeDeployment(file: string, record: DeploymentRecord): void {
 
 export function readDeployment(file: string): DeploymentRecord {
   const path = resolvePath(file);
-  if (!existsSync(path)) throw itradeError('CHAIN_DEPLOYMENT_MISSING', `${path} does not exist: run \`npm run deploy\` or set chain.marketplace`);
+  if (!existsSync(path))
+    throw itradeError(
+      'CHAIN_DEPLOYMENT_MISSING',
+      `${path} does not exist: run \`npm run deploy\` or set chain.marketplace`,
+    );
   let rec: Partial<DeploymentRecord>;
   try {
     rec = JSON.parse(readFileSync(path, 'utf8')) as Partial<DeploymentRecord>;
   } catch (err) {
     throw itradeError('CHAIN_DEPLOYMENT_MISSING', `${path}: not a JSON deployment record`, { cause: err });
   }
-  if (typeof rec.marketplace !== 'string' || !isAddress(rec.marketplace) || !Number.isInteger(rec.chainId) || !Number.isInteger(rec.blockNumber)) {
+  if (
+    typeof rec.marketplace !== 'string' ||
+    !isAddress(rec.marketplace) ||
+    !Number.isInteger(rec.chainId) ||
+    !Number.isInteger(rec.blockNumber)
+  ) {
     throw itradeError('CHAIN_DEPLOYMENT_MISSING', `${path}: needs marketplace (address), chainId and blockNumber`);
   }
   return rec as DeploymentRecord;
@@ -77,15 +90,26 @@ export async function resolveMarketplace(cfg: ItradeConfig, provider: Provider):
     throw itradeError('CHAIN_RPC', `cannot ask the node for its chain id: ${oneLine(err)}`, { cause: err });
   }
   if (rec && BigInt(rec.chainId) !== chainId) {
-    throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: recorded for chain ${rec.chainId}, the node is chain ${chainId}`);
+    throw itradeError(
+      'CHAIN_DEPLOYMENT_STALE',
+      `${where}: recorded for chain ${rec.chainId}, the node is chain ${chainId}`,
+    );
   }
   await assertMarketplace(provider, address, where);
-  return { address, fromBlock: rec ? rec.blockNumber : cfg.chain.marketplaceBlock, source: fromConfig ? 'config' : 'deployment-file' };
+  return {
+    address,
+    fromBlock: rec ? rec.blockNumber : cfg.chain.marketplaceBlock,
+    source: fromConfig ? 'config' : 'deployment-file',
+  };
 }
 
 async function assertMarketplace(provider: Provider, address: string, where: string): Promise<void> {
   const code = await provider.getCode(address);
-  if (code === '0x') throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: no contract at ${address} on this chain (was the chain reset? run \`npm run deploy\`)`);
+  if (code === '0x')
+    throw itradeError(
+      'CHAIN_DEPLOYMENT_STALE',
+      `${where}: no contract at ${address} on this chain (was the chain reset? run \`npm run deploy\`)`,
+    );
   try {
     // Every DataMarketplace has the four built-in sensor types.
     if ((await attachMarketplace(address, provider).sensorTypeCount()) >= 4n) return;

@@ -64,7 +64,9 @@ export type SolidityOutput<T extends string> = T extends `${infer E}[]`
         ? bigint
         : unknown;
 
-type Inputs<P extends readonly AbiParameter[]> = { -readonly [K in keyof P]: P[K] extends AbiParameter ? SolidityInput<P[K]['type']> : never };
+type Inputs<P extends readonly AbiParameter[]> = {
+  -readonly [K in keyof P]: P[K] extends AbiParameter ? SolidityInput<P[K]['type']> : never;
+};
 
 type Output<P extends readonly AbiParameter[]> = P extends readonly []
   ? void
@@ -73,7 +75,9 @@ type Output<P extends readonly AbiParameter[]> = P extends readonly []
     : { -readonly [K in keyof P]: P[K] extends AbiParameter ? SolidityOutput<P[K]['type']> : never };
 
 /** Only payable functions take a `value`. */
-export type OverridesFor<M extends AbiFunction['stateMutability']> = M extends 'payable' ? Overrides : Omit<Overrides, 'value'>;
+export type OverridesFor<M extends AbiFunction['stateMutability']> = M extends 'payable'
+  ? Overrides
+  : Omit<Overrides, 'value'>;
 
 /** One contract function: calling it sends a transaction, or for view/pure returns the result. */
 export interface TypedMethod<A extends unknown[], R, M extends AbiFunction['stateMutability']> {
@@ -99,7 +103,11 @@ export type TypedContract<A extends Abi> = Omit<BaseContract, 'connect' | 'attac
     attach(target: string | Addressable): TypedContract<A>;
   };
 
-export function typedContract<A extends Abi>(address: string | Addressable, abi: A, runner?: ContractRunner | null): TypedContract<A> {
+export function typedContract<A extends Abi>(
+  address: string | Addressable,
+  abi: A,
+  runner?: ContractRunner | null,
+): TypedContract<A> {
   return new Contract(address, abi as unknown as InterfaceAbi, runner) as unknown as TypedContract<A>;
 }
 
@@ -109,4 +117,5 @@ type EventsOf<A extends Abi> = Extract<A[number], AbiEvent>;
 export type EventArgs<E extends AbiEvent> = { [P in E['inputs'][number] as P['name']]: SolidityOutput<P['type']> };
 
 /** Every event of an ABI as a union discriminated by `name`. */
-export type AbiEventUnion<A extends Abi> = EventsOf<A> extends infer E ? (E extends AbiEvent ? { name: E['name']; args: EventArgs<E> } : never) : never;
+export type AbiEventUnion<A extends Abi> =
+  EventsOf<A> extends infer E ? (E extends AbiEvent ? { name: E['name']; args: EventArgs<E> } : never) : never;

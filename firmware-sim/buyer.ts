@@ -85,7 +85,14 @@ export class SimBuyer {
   static async connect(o: BuyerOptions): Promise<SimBuyer> {
     const buyer = o.buyer.toLowerCase();
     const keys = await BuyerKeyClient.connect(
-      { buyer, principalKey: PrincipalKey.load(o.rsaKeyFile), keyrings: new KeyringStore(o.keysDir), timeoutMs: 20_000, ...(o.sellerPublicKey ? { sellerPublicKey: o.sellerPublicKey } : {}), ...(o.log ? { log: o.log } : {}) },
+      {
+        buyer,
+        principalKey: PrincipalKey.load(o.rsaKeyFile),
+        keyrings: new KeyringStore(o.keysDir),
+        timeoutMs: 20_000,
+        ...(o.sellerPublicKey ? { sellerPublicKey: o.sellerPublicKey } : {}),
+        ...(o.log ? { log: o.log } : {}),
+      },
       { url: o.url, username: buyer, password: o.token, clientId: defaultClientId(buyer, 'buyer') },
     );
     const b = new SimBuyer(keys, { ...o, buyer });
@@ -105,7 +112,8 @@ export class SimBuyer {
       return;
     }
     const sensor = sensorOfTopic(topic);
-    if (sensor && this.checks.live.has(sensor)) this.enqueue(sensor, () => this.open(sensor, 'live', Buffer.from(payload)));
+    if (sensor && this.checks.live.has(sensor))
+      this.enqueue(sensor, () => this.open(sensor, 'live', Buffer.from(payload)));
   }
 
   // Entries of one sensor are opened in arrival order (a missing key is fetched first).
@@ -121,7 +129,10 @@ export class SimBuyer {
         return await this.keys.open(sensor, envelope);
       } catch (err) {
         if (attempt >= 4 || !TRANSIENT.some((n) => isItradeError(err, n))) throw err;
-        this.o.log?.info({ buyer: this.buyer, sensor, code: (err as { code?: string }).code, attempt }, 'key fetch failed; asking again');
+        this.o.log?.info(
+          { buyer: this.buyer, sensor, code: (err as { code?: string }).code, attempt },
+          'key fetch failed; asking again',
+        );
         await new Promise((r) => setTimeout(r, 250 * attempt));
       }
     }
@@ -133,11 +144,22 @@ export class SimBuyer {
       const reading = await this.openRetrying(sensor, envelope);
       const latencyMs = Date.now() - reading.ts;
       check.accept(reading, latencyMs);
-      this.o.onReading?.({ buyer: this.buyer, sensor, source, keyId: envelopeKeyId(envelope), reading, latencyMs, envelope });
+      this.o.onReading?.({
+        buyer: this.buyer,
+        sensor,
+        source,
+        keyId: envelopeKeyId(envelope),
+        reading,
+        latencyMs,
+        envelope,
+      });
     } catch (err) {
       check.fail(isItradeError(err) ? err.code : 'unexpected');
       this.o.onFailure?.({ sensor, source, error: err as Error });
-      this.o.log?.warn({ buyer: this.buyer, sensor, source, code: isItradeError(err) ? err.code : undefined }, 'entry not decrypted');
+      this.o.log?.warn(
+        { buyer: this.buyer, sensor, source, code: isItradeError(err) ? err.code : undefined },
+        'entry not decrypted',
+      );
     }
   }
 
@@ -152,7 +174,11 @@ export class SimBuyer {
       try {
         await this.client.subscribeAsync(sensorTopic(sensor), { qos: 1 });
       } catch (cause) {
-        throw itradeError('SIM_SUBSCRIBE_REFUSED', `buyer ${this.buyer}, sensor ${sensor}: ${await this.refusalReason(sensor)}`, { cause });
+        throw itradeError(
+          'SIM_SUBSCRIBE_REFUSED',
+          `buyer ${this.buyer}, sensor ${sensor}: ${await this.refusalReason(sensor)}`,
+          { cause },
+        );
       }
     }
   }
@@ -169,7 +195,9 @@ export class SimBuyer {
 
   /** Replays the sensor's history (docs/replay.md), decrypting and checking each entry. */
   replay(sensor: string, o: ReplayOptions = {}): Promise<ReplayOutcome> {
-    return replayHistory(this.client, this.buyer, sensor, o, (e) => this.open(sensor, 'replay', Buffer.from(e.payload)));
+    return replayHistory(this.client, this.buyer, sensor, o, (e) =>
+      this.open(sensor, 'replay', Buffer.from(e.payload)),
+    );
   }
 
   /** True once the gateway said every paid entry of the sensor was delivered. */

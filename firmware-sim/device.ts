@@ -63,7 +63,11 @@ export class SimDevice {
   static async connect(o: DeviceOptions): Promise<SimDevice> {
     const sensor = o.sensor.toLowerCase();
     // A device's client id and username are its sensor address (docs/broker.md, CONNECT).
-    const client = await connectMqtt({ url: o.url, username: sensor, password: o.token, clientId: sensor }, 'device', o.log);
+    const client = await connectMqtt(
+      { url: o.url, username: sensor, password: o.token, clientId: sensor },
+      'device',
+      o.log,
+    );
     const d = new SimDevice(client, { ...o, sensor });
     client.on('error', (err: Error & { code?: unknown }) => d.onError(err));
     return d;

@@ -15,8 +15,18 @@ import { itradeError } from '../protocol/errors.ts';
 import { writeSecretFile } from '../sdk/node/secret-file.ts';
 import { limiter, type Limit } from '../lib/limiter.ts';
 import {
-  closeMarket, ensurePrincipalKey, login, openMarket, openProfile, registerPrincipal, registerSensor, sensorToken, setSensorActive, subscribeTo,
-  type MarketContext, type MarketEndpoints,
+  closeMarket,
+  ensurePrincipalKey,
+  login,
+  openMarket,
+  openProfile,
+  registerPrincipal,
+  registerSensor,
+  sensorToken,
+  setSensorActive,
+  subscribeTo,
+  type MarketContext,
+  type MarketEndpoints,
 } from '../participant/market-ops.ts';
 import type { Profile, SubscriptionRecord } from '../participant/profile.ts';
 
@@ -112,7 +122,14 @@ interface Run {
   doneAt: Provisioned['stepsDoneAtMs'];
 }
 
-const STEPS: ProvisionProgress['step'][] = ['principals', 'sensors', 'activations', 'logins', 'sensor-tokens', 'subscriptions'];
+const STEPS: ProvisionProgress['step'][] = [
+  'principals',
+  'sensors',
+  'activations',
+  'logins',
+  'sensor-tokens',
+  'subscriptions',
+];
 
 function tick(r: Run, step: ProvisionProgress['step']): void {
   const p = r.progress[step];
@@ -141,7 +158,10 @@ function claimDataDir(dir: string, ctx: MarketContext): void {
   if (existsSync(file)) {
     const had = JSON.parse(readFileSync(file, 'utf8')) as typeof mine;
     if (had.chainId !== mine.chainId || had.marketplace !== mine.marketplace) {
-      throw itradeError('SIM_STATE_STALE', `${dir} was provisioned for marketplace ${had.marketplace} on chain ${had.chainId}; use another --data-dir`);
+      throw itradeError(
+        'SIM_STATE_STALE',
+        `${dir} was provisioned for marketplace ${had.marketplace} on chain ${had.chainId}; use another --data-dir`,
+      );
     }
     return;
   }
@@ -161,7 +181,9 @@ async function principal(r: Run, p: Profile, kind: 'seller' | 'buyer'): Promise<
   const name = `sim-${kind}-${p.dir.slice(-4)}`;
   // Key generation is CPU work (about 0.25 s a key): its own queue, beside the chain's.
   await r.cpu(() => ensurePrincipalKey(p));
-  const res = await r.limit(() => registerPrincipal(r.ctx, p, { name, url: 'https://sim.itrade.invalid', email: `${name}@sim.itrade.invalid` }));
+  const res = await r.limit(() =>
+    registerPrincipal(r.ctx, p, { name, url: 'https://sim.itrade.invalid', email: `${name}@sim.itrade.invalid` }),
+  );
   if (res.created) r.created.principals++;
   tick(r, 'principals');
 }
@@ -192,7 +214,9 @@ async function sellerPipeline(r: Run, p: Profile, index: number): Promise<void> 
   );
   const sensors = sensorsOf(r, p, index);
   for (const _ of sensors) tick(r, 'sensors');
-  await Promise.all(sensors.map((s) => r.limit(() => setSensorActive(r.ctx, p, s, true)).then(() => tick(r, 'activations'))));
+  await Promise.all(
+    sensors.map((s) => r.limit(() => setSensorActive(r.ctx, p, s, true)).then(() => tick(r, 'activations'))),
+  );
   await r.limit(() => login(r.ctx, p, 600));
   tick(r, 'logins');
   await Promise.all(sensors.map((s) => r.limit(() => sensorToken(r.ctx, p, s)).then(() => tick(r, 'sensor-tokens'))));
@@ -229,12 +253,32 @@ export async function provision(opts: ProvisionOptions): Promise<Provisioned> {
   const ctx = await openMarket(opts);
   try {
     claimDataDir(o.dataDir, ctx);
-    const sellers = Array.from({ length: o.sellers }, (_, i) => openProfile(ctx, join(o.dataDir, 'sellers', `s${pad(i)}`), `seller ${i}`));
-    const buyers = Array.from({ length: o.buyers }, (_, i) => openProfile(ctx, join(o.dataDir, 'buyers', `b${pad(i)}`), `buyer ${i}`));
+    const sellers = Array.from({ length: o.sellers }, (_, i) =>
+      openProfile(ctx, join(o.dataDir, 'sellers', `s${pad(i)}`), `seller ${i}`),
+    );
+    const buyers = Array.from({ length: o.buyers }, (_, i) =>
+      openProfile(ctx, join(o.dataDir, 'buyers', `b${pad(i)}`), `buyer ${i}`),
+    );
     const nSensors = o.sensors ?? o.sellers * o.sensorsPerSeller;
-    const totals = { principals: o.sellers + o.buyers, sensors: nSensors, activations: nSensors, logins: o.sellers + o.buyers, 'sensor-tokens': nSensors, subscriptions: o.buyers * Math.min(o.sensorsPerBuyer, nSensors) };
+    const totals = {
+      principals: o.sellers + o.buyers,
+      sensors: nSensors,
+      activations: nSensors,
+      logins: o.sellers + o.buyers,
+      'sensor-tokens': nSensors,
+      subscriptions: o.buyers * Math.min(o.sensorsPerBuyer, nSensors),
+    };
     const progress = Object.fromEntries(STEPS.map((s) => [s, { done: 0, total: totals[s] }])) as Run['progress'];
-    const r: Run = { o, ctx, limit: limiter(o.concurrency), cpu: limiter(Math.max(2, availableParallelism())), created: { principals: 0, sensors: 0, subscriptions: 0 }, progress, t0, doneAt: {} };
+    const r: Run = {
+      o,
+      ctx,
+      limit: limiter(o.concurrency),
+      cpu: limiter(Math.max(2, availableParallelism())),
+      created: { principals: 0, sensors: 0, subscriptions: 0 },
+      progress,
+      t0,
+      doneAt: {},
+    };
     const sellersDone = Promise.all(sellers.map((p, i) => sellerPipeline(r, p, i)));
     const sensorList = sellersDone.then(() => sellers.flatMap((p, i) => sensorsOf(r, p, i)));
     sensorList.catch(() => undefined); // reported through sellersDone
@@ -246,7 +290,14 @@ export async function provision(opts: ProvisionOptions): Promise<Provisioned> {
 }
 
 function principalOf(p: Profile): ProvisionedPrincipal {
-  return { dir: p.dir, name: p.data.name, account: p.address, principal: p.principal(), token: p.data.principalToken!.token, rsaKeyFile: p.principalKeyFile };
+  return {
+    dir: p.dir,
+    name: p.data.name,
+    account: p.address,
+    principal: p.principal(),
+    token: p.data.principalToken!.token,
+    rsaKeyFile: p.principalKeyFile,
+  };
 }
 
 function result(r: Run, sellers: Profile[], buyers: Profile[], sensorList: string[], ms: number): Provisioned {
@@ -254,8 +305,15 @@ function result(r: Run, sellers: Profile[], buyers: Profile[], sensorList: strin
     sensorsOf(r, p, i)
       .map((a) => p.data.sensors[a]!)
       .map((s): ProvisionedSensor => ({
-        sensor: s.sensor, seller: p.principal(), sellerDir: p.dir, sensorType: s.sensorType, latitudeE6: s.latitudeE6, longitudeE6: s.longitudeE6,
-        price: BigInt(s.price), token: s.token!.token, keysDir: p.sellerKeys().dir,
+        sensor: s.sensor,
+        seller: p.principal(),
+        sellerDir: p.dir,
+        sensorType: s.sensorType,
+        latitudeE6: s.latitudeE6,
+        longitudeE6: s.longitudeE6,
+        price: BigInt(s.price),
+        token: s.token!.token,
+        keysDir: p.sellerKeys().dir,
       })),
   );
   return {
@@ -266,7 +324,12 @@ function result(r: Run, sellers: Profile[], buyers: Profile[], sensorList: strin
     sensors,
     buyers: buyers.map((p, i) => {
       const mine = assigned(sensorList, i, r.o.sensorsPerBuyer);
-      return { ...principalOf(p), keysDir: p.buyerKeys().dir, sensors: mine, subscriptions: p.data.subscriptions.filter((s) => mine.includes(s.sensor)) };
+      return {
+        ...principalOf(p),
+        keysDir: p.buyerKeys().dir,
+        sensors: mine,
+        subscriptions: p.data.subscriptions.filter((s) => mine.includes(s.sensor)),
+      };
     }),
     created: r.created,
     stepsDoneAtMs: r.doneAt,

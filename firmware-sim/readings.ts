@@ -77,6 +77,12 @@ export class ReadingGenerator {
     if (v < min) v = min + (min - v);
     this.value = Math.min(max, Math.max(min, v));
     const f = 10 ** decimals;
-    return { seq: this.seq++, ts: this.now(), type: this.type, value: Math.round(this.value * f) / f, unit: SENSOR_TYPES[this.type].unit };
+    return {
+      seq: this.seq++,
+      ts: this.now(),
+      type: this.type,
+      value: Math.round(this.value * f) / f,
+      unit: SENSOR_TYPES[this.type].unit,
+    };
   }
 }

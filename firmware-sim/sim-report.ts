@@ -21,7 +21,18 @@ export interface SimTotals {
 }
 
 export function totals(devices: readonly SimDevice[], buyers: readonly SimBuyer[]): SimTotals {
-  const t: SimTotals = { sent: 0, acked: 0, publishFailed: 0, heldBack: 0, live: 0, replayed: 0, failed: 0, gaps: 0, duplicates: 0, latencies: [] };
+  const t: SimTotals = {
+    sent: 0,
+    acked: 0,
+    publishFailed: 0,
+    heldBack: 0,
+    live: 0,
+    replayed: 0,
+    failed: 0,
+    gaps: 0,
+    duplicates: 0,
+    latencies: [],
+  };
   for (const d of devices) {
     t.sent += d.stats.sent;
     t.acked += d.stats.acked;
@@ -56,7 +67,8 @@ export class Progress {
     const now = Date.now();
     const sec = Math.max(0.001, (now - this.last.at) / 1000);
     const rate = (n: number, was: number) => ((n - was) / sec).toFixed(1);
-    const s = `[${String(Math.round((now - this.t0) / 1000)).padStart(4)} s] ` +
+    const s =
+      `[${String(Math.round((now - this.t0) / 1000)).padStart(4)} s] ` +
       `devices ${devices}: sent ${t.sent} (${rate(t.sent, this.last.sent)}/s) acked ${t.acked} | ` +
       `buyers ${buyers}: live ${t.live} (${rate(t.live, this.last.live)}/s) replayed ${t.replayed} failed ${t.failed} gaps ${t.gaps} | ` +
       `latency p50 ${ms(percentile(t.latencies, 50))} p99 ${ms(percentile(t.latencies, 99))} | key ${keyId}`;
@@ -91,20 +103,27 @@ export interface Verdict {
  * acknowledged (same count, no gap, nothing that failed to open), unless the gateway said its paid
  * entries ran out; every replay must have opened all it covered, in order.
  */
-export function verify(devices: ReadonlyMap<string, SimDevice>, buyers: readonly SimBuyer[], replays: readonly PairReplay[]): Verdict {
+export function verify(
+  devices: ReadonlyMap<string, SimDevice>,
+  buyers: readonly SimBuyer[],
+  replays: readonly PairReplay[],
+): Verdict {
   const problems: string[] = [];
   const notes: string[] = [];
   for (const b of buyers) {
     for (const [sensor, c] of b.checks.live) {
       const acked = devices.get(sensor)?.stats.acked ?? 0;
       const where = `buyer ${short(b.buyer)}, sensor ${short(sensor)}`;
-      for (const [code, n] of Object.entries(c.totals.failed)) problems.push(`${where}: ${n} live entries not decrypted (${code})`);
+      for (const [code, n] of Object.entries(c.totals.failed))
+        problems.push(`${where}: ${n} live entries not decrypted (${code})`);
       if (c.totals.gaps > 0) problems.push(`${where}: ${c.totals.gaps} live readings missing between others`);
       if (c.totals.wrongType > 0) problems.push(`${where}: ${c.totals.wrongType} readings of another sensor type`);
-      if (c.totals.duplicates > 0) notes.push(`${where}: ${c.totals.duplicates} live readings delivered twice (QoS 1 resend)`);
+      if (c.totals.duplicates > 0)
+        notes.push(`${where}: ${c.totals.duplicates} live readings delivered twice (QoS 1 resend)`);
       const got = c.totals.decrypted - c.totals.duplicates;
       if (b.exhausted(sensor)) notes.push(`${where}: paid entries used up after ${got} live readings`);
-      else if (got !== acked) problems.push(`${where}: decrypted ${got} live readings, the device had ${acked} acknowledged`);
+      else if (got !== acked)
+        problems.push(`${where}: decrypted ${got} live readings, the device had ${acked} acknowledged`);
     }
   }
   for (const r of replays) {
@@ -112,11 +131,14 @@ export function verify(devices: ReadonlyMap<string, SimDevice>, buyers: readonly
     if (r.error) problems.push(`${where}: ${r.error}`);
     const c = buyers.find((b) => b.buyer === r.buyer)?.checks.replay.get(r.sensor);
     if (!r.outcome || !c) continue;
-    for (const [code, n] of Object.entries(c.totals.failed)) problems.push(`${where}: ${n} entries not decrypted (${code})`);
+    for (const [code, n] of Object.entries(c.totals.failed))
+      problems.push(`${where}: ${n} entries not decrypted (${code})`);
     if (c.totals.gaps > 0) problems.push(`${where}: ${c.totals.gaps} readings missing between others`);
     const covered = (r.outcome.end ?? 0) - (r.outcome.from ?? 0);
-    if (r.outcome.reason === 'caught-up' && r.outcome.entries !== covered) problems.push(`${where}: ${r.outcome.entries} entries of the ${covered} announced`);
-    if (r.outcome.reason === 'paid-limit') notes.push(`${where}: stopped at the paid limit after ${r.outcome.entries} entries`);
+    if (r.outcome.reason === 'caught-up' && r.outcome.entries !== covered)
+      problems.push(`${where}: ${r.outcome.entries} entries of the ${covered} announced`);
+    if (r.outcome.reason === 'paid-limit')
+      notes.push(`${where}: stopped at the paid limit after ${r.outcome.entries} entries`);
   }
   return { ok: problems.length === 0, problems, notes };
 }
@@ -128,7 +150,9 @@ export function reportLines(t: SimTotals, v: Verdict, devices: number, buyers: n
     `latency (device clock to decrypted at the buyer): p50 ${ms(percentile(t.latencies, 50))}, p99 ${ms(percentile(t.latencies, 99))}`,
     ...v.notes.map((n) => `note: ${n}`),
     ...v.problems.map((p) => `PROBLEM: ${p}`),
-    v.ok ? 'verified: every acknowledged reading was decrypted and checked by every buyer entitled to it' : `NOT verified: ${v.problems.length} problem(s)`,
+    v.ok
+      ? 'verified: every acknowledged reading was decrypted and checked by every buyer entitled to it'
+      : `NOT verified: ${v.problems.length} problem(s)`,
   ];
   return lines;
 }

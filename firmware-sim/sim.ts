@@ -9,10 +9,26 @@ import { SimBuyer, type BuyerReading } from './buyer.ts';
 import { SimDevice } from './device.ts';
 import { KeyAgent } from '../sdk/key-agent.ts';
 import { limiter } from '../lib/limiter.ts';
-import { closeMarket, login, openMarket, openProfile, sellerPublicKey, type MarketContext } from '../participant/market-ops.ts';
+import {
+  closeMarket,
+  login,
+  openMarket,
+  openProfile,
+  sellerPublicKey,
+  type MarketContext,
+} from '../participant/market-ops.ts';
 import { refreshPasswordOnClose } from '../sdk/mqtt-connect.ts';
 import { provision, type Provisioned, type ProvisionOptions } from './provision.ts';
-import { Progress, readingLine, reportLines, totals, verify, type PairReplay, type SimTotals, type Verdict } from './sim-report.ts';
+import {
+  Progress,
+  readingLine,
+  reportLines,
+  totals,
+  verify,
+  type PairReplay,
+  type SimTotals,
+  type Verdict,
+} from './sim-report.ts';
 import type { Logger } from '../lib/log.ts';
 import { oneLine } from '../protocol/errors.ts';
 
@@ -70,16 +86,23 @@ const wait = (ms: number, signal?: AbortSignal) =>
 async function provisionStep(o: SimOptions): Promise<Provisioned> {
   const sellers = o.sellers ?? Math.max(1, Math.ceil(o.devices / 5));
   let last = 0;
-  o.out(`provisioning ${sellers} seller(s) with ${o.devices} sensor(s) and ${o.buyers} buyer(s) on marketplace ${o.marketplace} ...`);
+  o.out(
+    `provisioning ${sellers} seller(s) with ${o.devices} sensor(s) and ${o.buyers} buyer(s) on marketplace ${o.marketplace} ...`,
+  );
   const p = await provision({
-    ...o, sellers, sensorsPerSeller: 0, sensors: o.devices,
+    ...o,
+    sellers,
+    sensorsPerSeller: 0,
+    sensors: o.devices,
     onProgress: (x) => {
       if (Date.now() - last < 1000 && x.done !== x.total) return;
       last = Date.now();
       o.out(`  ${x.step}: ${x.done}/${x.total}`);
     },
   });
-  o.out(`provisioned in ${(p.ms / 1000).toFixed(1)} s (new: ${p.created.principals} principals, ${p.created.sensors} sensors, ${p.created.subscriptions} subscriptions; data in ${p.dataDir})`);
+  o.out(
+    `provisioned in ${(p.ms / 1000).toFixed(1)} s (new: ${p.created.principals} principals, ${p.created.sensors} sensors, ${p.created.subscriptions} subscriptions; data in ${p.dataDir})`,
+  );
   return p;
 }
 
@@ -87,7 +110,12 @@ async function startAgents(r: Run): Promise<void> {
   r.agents = await Promise.all(
     r.p.sellers.map(async (s) => {
       const agent = await KeyAgent.start(
-        { seller: s.principal, keyrings: new KeyringStore(s.keysDir), principalKey: PrincipalKey.load(s.rsaKeyFile), ...(r.o.log ? { log: r.o.log } : {}) },
+        {
+          seller: s.principal,
+          keyrings: new KeyringStore(s.keysDir),
+          principalKey: PrincipalKey.load(s.rsaKeyFile),
+          ...(r.o.log ? { log: r.o.log } : {}),
+        },
         { url: r.o.mqttUrl, password: s.token, clientId: `${s.principal}:agent` },
       );
       const profile = openProfile(r.ctx, s.dir, s.name);
@@ -100,18 +128,29 @@ async function startAgents(r: Run): Promise<void> {
 async function connectBuyers(r: Run): Promise<void> {
   const types = new Map(r.p.sensors.map((s) => [s.sensor, s.sensorType]));
   const sellerKeys = new Map<string, Promise<string | undefined>>();
-  const sellerKey = (s: string) => sellerKeys.get(s) ?? (sellerKeys.set(s, sellerPublicKey(r.ctx, s)), sellerKeys.get(s)!);
+  const sellerKey = (s: string) =>
+    sellerKeys.get(s) ?? (sellerKeys.set(s, sellerPublicKey(r.ctx, s)), sellerKeys.get(s)!);
   const names = new Map(r.p.buyers.map((b) => [b.principal, b.name]));
-  const onReading = r.o.demo ? (x: BuyerReading) => x.source === 'live' && r.o.out(readingLine(x, names.get(x.buyer) ?? x.buyer)) : undefined;
+  const onReading = r.o.demo
+    ? (x: BuyerReading) => x.source === 'live' && r.o.out(readingLine(x, names.get(x.buyer) ?? x.buyer))
+    : undefined;
   const limit = limiter(16);
   r.buyers = await Promise.all(
     r.p.buyers.map((b) =>
       limit(async () => {
         const profile = openProfile(r.ctx, b.dir, b.name);
         const buyer = await SimBuyer.connect({
-          url: r.o.mqttUrl, buyer: b.principal, token: b.token, rsaKeyFile: b.rsaKeyFile, keysDir: b.keysDir,
-          sensors: new Map(b.sensors.map((s) => [s, types.get(s)])), sellerPublicKey: sellerKey, keepSeqs: r.o.keepSeqs,
-          refreshToken: () => login(r.ctx, profile), ...(onReading ? { onReading } : {}), ...(r.o.log ? { log: r.o.log } : {}),
+          url: r.o.mqttUrl,
+          buyer: b.principal,
+          token: b.token,
+          rsaKeyFile: b.rsaKeyFile,
+          keysDir: b.keysDir,
+          sensors: new Map(b.sensors.map((s) => [s, types.get(s)])),
+          sellerPublicKey: sellerKey,
+          keepSeqs: r.o.keepSeqs,
+          refreshToken: () => login(r.ctx, profile),
+          ...(onReading ? { onReading } : {}),
+          ...(r.o.log ? { log: r.o.log } : {}),
         });
         // Keys first (docs/key-exchange.md: a buyer that wants history fetches its keys first), then live.
         for (const s of b.sensors) await buyer.fetchKeys(s);
@@ -126,7 +165,18 @@ async function startDevices(r: Run): Promise<void> {
   const limit = limiter(16);
   const list = await Promise.all(
     r.p.sensors.map((s, i) =>
-      limit(() => SimDevice.connect({ url: r.o.mqttUrl, sensor: s.sensor, token: s.token, keysDir: s.keysDir, sensorType: s.sensorType as BuiltInSensorType, rateHz: r.o.rateHz, seed: i + 1, ...(r.o.log ? { log: r.o.log } : {}) })),
+      limit(() =>
+        SimDevice.connect({
+          url: r.o.mqttUrl,
+          sensor: s.sensor,
+          token: s.token,
+          keysDir: s.keysDir,
+          sensorType: s.sensorType as BuiltInSensorType,
+          rateHz: r.o.rateHz,
+          seed: i + 1,
+          ...(r.o.log ? { log: r.o.log } : {}),
+        }),
+      ),
     ),
   );
   r.startedAt = Date.now();
@@ -163,18 +213,26 @@ async function replayAll(r: Run): Promise<void> {
   const names = new Map(r.p.buyers.map((b) => [b.principal, b.name]));
   for (const x of r.replays) {
     const c = r.buyers.find((b) => b.buyer === x.buyer)?.checks.replay.get(x.sensor);
-    const what = x.outcome ? `${x.outcome.entries} entries (offsets ${x.outcome.from}..${x.outcome.end}, ${x.outcome.reason}), ${c?.failures ? `${c.failures} NOT decrypted` : 'all decrypted'}` : `failed: ${x.error}`;
-    r.o.out(`replay: ${names.get(x.buyer) ?? x.buyer} read the history of ${x.sensor.slice(0, 6)}…${x.sensor.slice(-4)} since this run started: ${what}`);
+    const what = x.outcome
+      ? `${x.outcome.entries} entries (offsets ${x.outcome.from}..${x.outcome.end}, ${x.outcome.reason}), ${c?.failures ? `${c.failures} NOT decrypted` : 'all decrypted'}`
+      : `failed: ${x.error}`;
+    r.o.out(
+      `replay: ${names.get(x.buyer) ?? x.buyer} read the history of ${x.sensor.slice(0, 6)}…${x.sensor.slice(-4)} since this run started: ${what}`,
+    );
   }
 }
 
 async function runPhase(r: Run): Promise<void> {
   const o = r.o;
   const progress = new Progress(r.startedAt);
-  const print = () => o.out(progress.line(totals([...r.devices.values()], r.buyers), r.devices.size, r.buyers.length, currentKeyId(r)));
+  const print = () =>
+    o.out(progress.line(totals([...r.devices.values()], r.buyers), r.devices.size, r.buyers.length, currentKeyId(r)));
   r.timers.push(setInterval(print, o.progressEveryMs ?? 1000));
   if (o.rotateEverySec) r.timers.push(setInterval(() => rotateAll(r), o.rotateEverySec * 1000));
-  const midReplay = o.replay && o.replayAtSec !== undefined ? wait(o.replayAtSec * 1000, o.signal).then(() => (o.signal?.aborted ? undefined : replayAll(r))) : undefined;
+  const midReplay =
+    o.replay && o.replayAtSec !== undefined
+      ? wait(o.replayAtSec * 1000, o.signal).then(() => (o.signal?.aborted ? undefined : replayAll(r)))
+      : undefined;
   await wait(o.durationSec > 0 ? o.durationSec * 1000 : 2 ** 31 - 1, o.signal);
   for (const t of r.timers.splice(0)) clearInterval(t);
   await midReplay;
@@ -187,7 +245,13 @@ async function runPhase(r: Run): Promise<void> {
 async function drain(r: Run, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   const behind = () =>
-    r.buyers.some((b) => [...b.checks.live].some(([s, c]) => !b.exhausted(s) && c.totals.decrypted - c.totals.duplicates + c.failures < (r.devices.get(s)?.stats.acked ?? 0)));
+    r.buyers.some((b) =>
+      [...b.checks.live].some(
+        ([s, c]) =>
+          !b.exhausted(s) &&
+          c.totals.decrypted - c.totals.duplicates + c.failures < (r.devices.get(s)?.stats.acked ?? 0),
+      ),
+    );
   while (behind() && Date.now() < end) await wait(100);
   await Promise.all(r.buyers.map((b) => b.settled()));
 }
@@ -203,12 +267,25 @@ async function shutdown(r: Run): Promise<void> {
 /** Runs the whole simulation; see the file comment. Never leaves a client connected. */
 export async function runSim(o: SimOptions): Promise<SimResult> {
   const p = await provisionStep(o);
-  const r: Run = { o, ctx: await openMarket(o), p, agents: [], devices: new Map(), buyers: [], replays: [], startedAt: Date.now(), timers: [] };
+  const r: Run = {
+    o,
+    ctx: await openMarket(o),
+    p,
+    agents: [],
+    devices: new Map(),
+    buyers: [],
+    replays: [],
+    startedAt: Date.now(),
+    timers: [],
+  };
   try {
     const steps: [string, (r: Run) => Promise<void>][] = [
       [`starting ${p.sellers.length} key agent(s)`, startAgents],
       [`connecting ${p.buyers.length} buyer(s): keys, then the live stream`, connectBuyers],
-      [`starting ${p.sensors.length} device(s) at ${o.rateHz}/s each${o.durationSec ? ` for ${o.durationSec} s` : ' (Ctrl-C stops)'}`, startDevices],
+      [
+        `starting ${p.sensors.length} device(s) at ${o.rateHz}/s each${o.durationSec ? ` for ${o.durationSec} s` : ' (Ctrl-C stops)'}`,
+        startDevices,
+      ],
       ['running', runPhase],
     ];
     if (o.replay && o.replayAtSec === undefined) steps.push(['replaying this run from history', replayAll]);

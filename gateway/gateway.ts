@@ -7,7 +7,15 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { BuyerChannel, BuyerRequestHandler, Entitlements, PrincipalDirectory, PublishListener, SellerChannel, SellerMessageHandler } from '../interfaces/layers.ts';
+import type {
+  BuyerChannel,
+  BuyerRequestHandler,
+  Entitlements,
+  PrincipalDirectory,
+  PublishListener,
+  SellerChannel,
+  SellerMessageHandler,
+} from '../interfaces/layers.ts';
 import { ChallengeStore } from '../auth/challenge.ts';
 import { TokenService } from '../auth/jwt.ts';
 import { RevocationStore } from '../auth/revocation.ts';
@@ -73,16 +81,36 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
   const sub = new Redis(ep.redisUrl);
   // Without a listener an ioredis error event throws; ioredis reconnects by itself.
   const log = componentLogger(root, 'gateway');
-  for (const [conn, what] of [[redis, 'commands'], [sub, 'revocation events']] as const) {
+  for (const [conn, what] of [
+    [redis, 'commands'],
+    [sub, 'revocation events'],
+  ] as const) {
     conn.on('error', (err: Error) => log.warn({ err: err.message, what }, 'redis connection error; reconnecting'));
   }
   const teardown = new Teardown();
   teardown.set('redis', () => Promise.all([redis.quit(), sub.quit()]));
   try {
-    const core = await startCore(cfg, deps, { root, ep, registry, redis, sub, teardown, network: network.restricted ? network : undefined });
+    const core = await startCore(cfg, deps, {
+      root,
+      ep,
+      registry,
+      redis,
+      sub,
+      teardown,
+      network: network.restricted ? network : undefined,
+    });
     const ends = await startEndpoints(cfg, core);
     const { broker, services } = core;
-    log.info({ mqtt: broker.ports, http: ends.httpPort, operator: ends.operatorPort, region: cfg.sovereignty.region || undefined, id: broker.aedes.id }, 'gateway started');
+    log.info(
+      {
+        mqtt: broker.ports,
+        http: ends.httpPort,
+        operator: ends.operatorPort,
+        region: cfg.sovereignty.region || undefined,
+        id: broker.aedes.id,
+      },
+      'gateway started',
+    );
     let closed: Promise<void> | undefined;
     return {
       mqtt: broker.ports,
@@ -134,22 +162,57 @@ async function startCore(cfg: ItradeConfig, deps: GatewayDeps, base: Base): Prom
   const prefix = cfg.redis.keyPrefix;
   const log = componentLogger(root, 'broker');
   const tokens = await TokenService.create(b.auth.jwt, await jwtSecret(cfg, redis, log));
-  const revocations = new RevocationStore(redis, sub, prefix, Math.max(b.auth.principalTokenTtlSec, b.auth.sensorTokenTtlSec, b.auth.operatorTokenTtlSec), log);
+  const revocations = new RevocationStore(
+    redis,
+    sub,
+    prefix,
+    Math.max(b.auth.principalTokenTtlSec, b.auth.sensorTokenTtlSec, b.auth.operatorTokenTtlSec),
+    log,
+  );
   await revocations.start();
   const chainLog = componentLogger(root, 'chain');
   const market = deps.entitlements ? undefined : locateMarketplace(cfg, chainLog);
-  const chain = deps.entitlements ?? new ChainEntitlements({ rpcUrl: ep.rpcUrl, ...b.entitlements, ...market!, observer: createChainMetrics(registry) }, redis, prefix, chainLog);
+  const chain =
+    deps.entitlements ??
+    new ChainEntitlements(
+      { rpcUrl: ep.rpcUrl, ...b.entitlements, ...market!, observer: createChainMetrics(registry) },
+      redis,
+      prefix,
+      chainLog,
+    );
   if (chain instanceof ChainEntitlements) {
     chain.start();
     teardown.set('chain', () => chain.stop());
   }
   const meter = new RedisMeter(redis, prefix, chain);
   let live: Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'> = { reclaimCredit: () => 0, leaseCredit: () => 0 };
-  const services = plugServices(cfg, deps, { chain, meter: replayMeter(meter, () => live), redis, registry, kafkaBrokers: ep.kafkaBrokers, log: root });
+  const services = plugServices(cfg, deps, {
+    chain,
+    meter: replayMeter(meter, () => live),
+    redis,
+    registry,
+    kafkaBrokers: ep.kafkaBrokers,
+    log: root,
+  });
   teardown.set('bridge and key service', () => services.close(cfg.operator.shutdown.drainTimeoutMs));
   const { publishListener, buyerHandler, sellerHandler } = services;
-  const brokerDeps = { tokens, revocations, entitlements: chain, meter, metering: b.metering, publishListener, buyerHandler, sellerHandler, log, registry, network: base.network };
-  const broker = await createBroker({ cfg: b, redisUrl: ep.redisUrl, keyPrefix: prefix, id: deps.brokerId }, brokerDeps);
+  const brokerDeps = {
+    tokens,
+    revocations,
+    entitlements: chain,
+    meter,
+    metering: b.metering,
+    publishListener,
+    buyerHandler,
+    sellerHandler,
+    log,
+    registry,
+    network: base.network,
+  };
+  const broker = await createBroker(
+    { cfg: b, redisUrl: ep.redisUrl, keyPrefix: prefix, id: deps.brokerId },
+    brokerDeps,
+  );
   live = broker;
   services.channel.bind(broker.buyers);
   services.sellerChannel.bind(broker.sellers);
@@ -169,8 +232,15 @@ interface GatewayEndpoints {
 async function startEndpoints(cfg: ItradeConfig, core: Core): Promise<GatewayEndpoints> {
   const { ep, registry, redis, teardown, services } = core;
   const bridge = services.bridge;
-  const kafka = kafkaCheck(ep.kafkaBrokers, cfg.kafka.clientId, bridge ? () => bridge.bufferState().kafkaAvailable : undefined);
-  const readiness = new Readiness([redisCheck(redis), kafka, chainCheck(ep.rpcUrl, core.marketplace)], cfg.operator.readyTimeoutMs);
+  const kafka = kafkaCheck(
+    ep.kafkaBrokers,
+    cfg.kafka.clientId,
+    bridge ? () => bridge.bufferState().kafkaAvailable : undefined,
+  );
+  const readiness = new Readiness(
+    [redisCheck(redis), kafka, chainCheck(ep.rpcUrl, core.marketplace)],
+    cfg.operator.readyTimeoutMs,
+  );
   teardown.set('readiness checks', () => readiness.close());
   const closing = { value: false };
   let operatorPort: number | undefined;
@@ -187,11 +257,28 @@ async function startEndpoints(cfg: ItradeConfig, core: Core): Promise<GatewayEnd
 async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance> {
   const { tokens, revocations, chain, services, redis, registry, root } = core;
   const b = cfg.broker;
-  const challenges = new ChallengeStore(redis, cfg.redis.keyPrefix, { ttlSec: b.auth.challengeTtlSec, domain: b.auth.siweDomain, uri: b.auth.siweUri, chainId: b.entitlements.chainId });
+  const challenges = new ChallengeStore(redis, cfg.redis.keyPrefix, {
+    ttlSec: b.auth.challengeTtlSec,
+    domain: b.auth.siweDomain,
+    uri: b.auth.siweUri,
+    chainId: b.entitlements.chainId,
+  });
   const ttl = { principal: b.auth.principalTokenTtlSec, sensor: b.auth.sensorTokenTtlSec };
-  const api = buildApi({ tokens, challenges, revocations, entitlements: chain, registrations: chain, publishListener: services.publishListener, ttl, log: componentLogger(root, 'broker') });
+  const api = buildApi({
+    tokens,
+    challenges,
+    revocations,
+    entitlements: chain,
+    registrations: chain,
+    publishListener: services.publishListener,
+    ttl,
+    log: componentLogger(root, 'broker'),
+  });
   guardApi(api, { network: core.network, region: cfg.sovereignty.region, registry, log: componentLogger(root, 'api') });
-  if (services.bridge) await api.register(services.bridge.httpRoutes(async (req) => (await bearer({ tokens, revocations }, req, 'principal')).sub));
+  if (services.bridge)
+    await api.register(
+      services.bridge.httpRoutes(async (req) => (await bearer({ tokens, revocations }, req, 'principal')).sub),
+    );
   core.teardown.set('http api', () => api.close());
   return api;
 }
@@ -207,10 +294,17 @@ async function shutdown(cfg: ItradeConfig, core: Core, ends: GatewayEndpoints): 
   broker.stopAccepting();
   const apiClosed = ends.api?.close();
   if (apiClosed) teardown.set('http api', () => apiClosed);
-  log.info({ inFlight: broker.ctx.inflight.size, drainTimeoutMs: drainMs }, 'shutting down: listeners closed, finishing in-flight publishes');
+  log.info(
+    { inFlight: broker.ctx.inflight.size, drainTimeoutMs: drainMs },
+    'shutting down: listeners closed, finishing in-flight publishes',
+  );
   // 2. Publishes inside the broker finish: Kafka acknowledges them and their PUBACKs go out.
   const left = await broker.drain(drainMs);
-  if (left > 0) log.warn({ unacknowledged: left }, 'in-flight publishes still waiting for Kafka: they get no PUBACK, devices resend them');
+  if (left > 0)
+    log.warn(
+      { unacknowledged: left },
+      'in-flight publishes still waiting for Kafka: they get no PUBACK, devices resend them',
+    );
   // 3. sessions, 4. bridge drain and key service, then the rest (gateway/teardown.ts).
   await teardown.run((name, err) => log.warn({ err, step: name }, 'shutdown step failed'));
   log.info({ ms: Date.now() - t0 }, 'gateway stopped');

@@ -7,7 +7,13 @@ import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ItradeConfig } from '../config/schema.ts';
-import type { BuyerRequestHandler, Entitlements, Meter, PublishListener, SellerMessageHandler } from '../interfaces/layers.ts';
+import type {
+  BuyerRequestHandler,
+  Entitlements,
+  Meter,
+  PublishListener,
+  SellerMessageHandler,
+} from '../interfaces/layers.ts';
 import { ChainEntitlements } from '../chain/entitlements.ts';
 import type { BrokerHandle } from '../broker/server.ts';
 import { createKafkaBridge, type Bridge } from '../bridge/bridge.ts';
@@ -27,10 +33,17 @@ import { BuyerRouter, LateChannel } from './wiring.ts';
 export async function jwtSecret(cfg: ItradeConfig, redis: Redis, log: Logger): Promise<string> {
   const a = cfg.broker.auth;
   if (a.jwt.alg !== 'HS256' || a.jwt.secret !== '') return a.jwt.secret;
-  if (!a.devSecret) throw itradeError('AUTH_CONFIG', 'broker.auth.jwt.secret is empty: set ITRADE_JWT_SECRET (or broker.auth.devSecret: true for local development)');
+  if (!a.devSecret)
+    throw itradeError(
+      'AUTH_CONFIG',
+      'broker.auth.jwt.secret is empty: set ITRADE_JWT_SECRET (or broker.auth.devSecret: true for local development)',
+    );
   const key = `${cfg.redis.keyPrefix}dev:jwt-secret`;
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
-  log.warn({ redisKey: key }, 'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production');
+  log.warn(
+    { redisKey: key },
+    'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production',
+  );
   return (await redis.get(key))!;
 }
 
@@ -40,7 +53,8 @@ export async function jwtSecret(cfg: ItradeConfig, redis: Redis, log: Logger): P
  * No marketplace at all: every chain check fails closed.
  */
 export function locateMarketplace(cfg: ItradeConfig, log: Logger): { marketplace: string; fromBlock: number } {
-  if (cfg.chain.marketplace !== '') return { marketplace: cfg.chain.marketplace, fromBlock: cfg.chain.marketplaceBlock };
+  if (cfg.chain.marketplace !== '')
+    return { marketplace: cfg.chain.marketplace, fromBlock: cfg.chain.marketplaceBlock };
   try {
     const rec = readDeployment(cfg.chain.deploymentFile);
     return { marketplace: rec.marketplace, fromBlock: rec.blockNumber };
@@ -82,7 +96,15 @@ export function plugServices(
 ): Plugged {
   const channel = new LateChannel();
   const sellerChannel = new LateChannel();
-  const bridge = deps.publishListener ? undefined : createKafkaBridge(cfg, s.kafkaBrokers, { entitlements: s.chain, meter: s.meter, channel, registry: s.registry, log: s.log });
+  const bridge = deps.publishListener
+    ? undefined
+    : createKafkaBridge(cfg, s.kafkaBrokers, {
+        entitlements: s.chain,
+        meter: s.meter,
+        channel,
+        registry: s.registry,
+        log: s.log,
+      });
   const directory = s.chain instanceof ChainEntitlements ? s.chain : undefined;
   const keys =
     deps.buyerHandler || deps.sellerHandler || !directory

@@ -2,7 +2,15 @@
 // close before the services (no publish reaches a bridge that is draining); the HTTP API waits
 // for the bridge (its history streams end with the store); the operator endpoint stays until the
 // end (/readyz says "shutting down", /metrics stays scrapeable); Redis is last.
-export const TEARDOWN_ORDER = ['broker sessions', 'bridge and key service', 'chain', 'http api', 'readiness checks', 'operator endpoint', 'redis'] as const;
+export const TEARDOWN_ORDER = [
+  'broker sessions',
+  'bridge and key service',
+  'chain',
+  'http api',
+  'readiness checks',
+  'operator endpoint',
+  'redis',
+] as const;
 export type TeardownStep = (typeof TEARDOWN_ORDER)[number];
 
 export class Teardown {

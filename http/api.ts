@@ -24,7 +24,8 @@ type Body = Record<string, unknown>;
 
 function body(req: FastifyRequest): Body {
   const b = req.body;
-  if (b === null || typeof b !== 'object' || Array.isArray(b)) throw itradeError('BROKER_BAD_REQUEST', 'the body must be a JSON object');
+  if (b === null || typeof b !== 'object' || Array.isArray(b))
+    throw itradeError('BROKER_BAD_REQUEST', 'the body must be a JSON object');
   return b as Body;
 }
 
@@ -34,9 +35,14 @@ function field(b: Body, name: string, pattern: RegExp, what: string): string {
   return v;
 }
 
-export async function bearer(deps: Pick<ApiDeps, 'tokens' | 'revocations'>, req: FastifyRequest, kind: Identity['kind']): Promise<Identity> {
+export async function bearer(
+  deps: Pick<ApiDeps, 'tokens' | 'revocations'>,
+  req: FastifyRequest,
+  kind: Identity['kind'],
+): Promise<Identity> {
   const h = req.headers.authorization;
-  if (!h || !h.startsWith('Bearer ')) throw itradeError('AUTH_TOKEN_MISSING', 'Authorization: Bearer <token> is required');
+  if (!h || !h.startsWith('Bearer '))
+    throw itradeError('AUTH_TOKEN_MISSING', 'Authorization: Bearer <token> is required');
   const id = await deps.tokens.verify(h.slice('Bearer '.length).trim());
   if (await deps.revocations.isRevoked(id)) throw itradeError('AUTH_TOKEN_REVOKED');
   if (id.kind !== kind) throw itradeError('AUTH_NOT_AUTHORISED', `this needs a ${kind} token`);
@@ -73,10 +79,16 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const caller = await bearer(deps, req, 'principal');
     const txHash = field(body(req), 'txHash', /^0x[0-9a-fA-F]{64}$/, 'a 0x-prefixed 32-byte transaction hash');
     const reg = await deps.registrations.sensorRegistration(txHash);
-    if (!reg) throw itradeError('BROKER_ACTIVATION_REJECTED', 'the transaction is unknown, failed, or registered no sensor');
-    if (reg.principal !== caller.sub) throw itradeError('BROKER_ACTIVATION_REJECTED', 'the sensor belongs to another principal');
+    if (!reg)
+      throw itradeError('BROKER_ACTIVATION_REJECTED', 'the transaction is unknown, failed, or registered no sensor');
+    if (reg.principal !== caller.sub)
+      throw itradeError('BROKER_ACTIVATION_REJECTED', 'the sensor belongs to another principal');
     const info = await deps.entitlements.sensor(reg.sensor);
-    if (!info || info.status !== 'active') throw itradeError('BROKER_ACTIVATION_REJECTED', `the sensor is ${info?.status ?? 'unknown'} on chain: activate it first`);
+    if (!info || info.status !== 'active')
+      throw itradeError(
+        'BROKER_ACTIVATION_REJECTED',
+        `the sensor is ${info?.status ?? 'unknown'} on chain: activate it first`,
+      );
     const t = await deps.tokens.issueSensor(reg.sensor, reg.principal, deps.ttl.sensor);
     await deps.publishListener?.onSensorActivated(reg.sensor);
     deps.log.info({ sensor: reg.sensor, jti: t.jti }, 'sensor activated');
@@ -87,11 +99,17 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     await bearer(deps, req, 'operator');
     const b = body(req);
     if (typeof b.jti === 'string') {
-      const exp = typeof b.exp === 'number' && Number.isInteger(b.exp) ? b.exp : Math.floor(Date.now() / 1000) + 366 * 86400;
+      const exp =
+        typeof b.exp === 'number' && Number.isInteger(b.exp) ? b.exp : Math.floor(Date.now() / 1000) + 366 * 86400;
       await deps.revocations.revokeJti(field(b, 'jti', /^[A-Za-z0-9-]{1,64}$/, 'a token id'), exp);
       return { revoked: { jti: b.jti } };
     }
-    const subject = field(b, 'subject', /^(0x[0-9a-f]{40}|operator:[A-Za-z0-9_.-]{1,64})$/, 'a lower-case address or operator:<name> (or give jti)');
+    const subject = field(
+      b,
+      'subject',
+      /^(0x[0-9a-f]{40}|operator:[A-Za-z0-9_.-]{1,64})$/,
+      'a lower-case address or operator:<name> (or give jti)',
+    );
     const before = await deps.revocations.revokeSubject(subject);
     return { revoked: { subject, issuedUpTo: before } };
   });

@@ -18,8 +18,18 @@ export interface ApiGuardDeps {
 
 export function guardApi(app: FastifyInstance, deps: ApiGuardDeps): void {
   const registers = [deps.registry];
-  const requests = new Counter({ name: 'itrade_http_requests_total', help: 'HTTP API requests answered, by method, route (the route pattern) and status.', labelNames: ['method', 'route', 'status'], registers });
-  const refused = new Counter({ name: 'itrade_http_refused_total', help: 'HTTP API requests refused before any route ran, by reason (sovereignty_denied).', labelNames: ['reason'], registers });
+  const requests = new Counter({
+    name: 'itrade_http_requests_total',
+    help: 'HTTP API requests answered, by method, route (the route pattern) and status.',
+    labelNames: ['method', 'route', 'status'],
+    registers,
+  });
+  const refused = new Counter({
+    name: 'itrade_http_refused_total',
+    help: 'HTTP API requests refused before any route ran, by reason (sovereignty_denied).',
+    labelNames: ['reason'],
+    registers,
+  });
   const refusals = new ThrottledLog(deps.log, 'http request refused');
   const { network } = deps;
 
@@ -28,7 +38,10 @@ export function guardApi(app: FastifyInstance, deps: ApiGuardDeps): void {
       const address = network.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
       if (network.allows(address)) return;
       refused.inc({ reason: 'sovereignty_denied' });
-      refusals.note('sovereignty_denied', address ?? 'unknown', { code: 'ITRADE_ERR_SOVEREIGNTY_DENIED', route: req.routeOptions.url ?? 'unmatched' });
+      refusals.note('sovereignty_denied', address ?? 'unknown', {
+        code: 'ITRADE_ERR_SOVEREIGNTY_DENIED',
+        route: req.routeOptions.url ?? 'unmatched',
+      });
       throw itradeError('SOVEREIGNTY_DENIED', `client network ${address ?? 'unknown'} may not use this gateway`);
     });
   }

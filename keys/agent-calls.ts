@@ -49,7 +49,9 @@ export class AgentCalls {
     if (joined) return joined;
     const pending = this.perBuyer.get(req.buyer) ?? 0;
     if (pending >= this.opts.maxPendingPerBuyer) {
-      return Promise.reject(itradeError('CRYPTO_KEY_BUSY', `buyer ${req.buyer} has ${pending} key requests waiting for agents`));
+      return Promise.reject(
+        itradeError('CRYPTO_KEY_BUSY', `buyer ${req.buyer} has ${pending} key requests waiting for agents`),
+      );
     }
     this.perBuyer.set(req.buyer, pending + 1);
     const call = this.send(seller, req).finally(() => {
@@ -68,12 +70,21 @@ export class AgentCalls {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         this.log.warn({ seller, sensor: req.sensor, buyer: req.buyer }, 'key agent did not answer in time');
-        reject(itradeError('CRYPTO_KEY_AGENT_UNAVAILABLE', `the key agent of seller ${seller} did not answer within ${this.opts.agentTimeoutMs} ms (offline?)`));
+        reject(
+          itradeError(
+            'CRYPTO_KEY_AGENT_UNAVAILABLE',
+            `the key agent of seller ${seller} did not answer within ${this.opts.agentTimeoutMs} ms (offline?)`,
+          ),
+        );
       }, this.opts.agentTimeoutMs);
       this.waiting.set(id, { seller, buyer: req.buyer, resolve, reject, timer });
-      this.sellers.send(seller, sellerKeyRequestTopic(seller), encodeKeyMessage({ id, ...req }), 1).catch((cause: unknown) => {
-        this.settle(id)?.reject(itradeError('CRYPTO_KEY_AGENT_UNAVAILABLE', `cannot reach the key agent of seller ${seller}`, { cause }));
-      });
+      this.sellers
+        .send(seller, sellerKeyRequestTopic(seller), encodeKeyMessage({ id, ...req }), 1)
+        .catch((cause: unknown) => {
+          this.settle(id)?.reject(
+            itradeError('CRYPTO_KEY_AGENT_UNAVAILABLE', `cannot reach the key agent of seller ${seller}`, { cause }),
+          );
+        });
     });
   }
 
@@ -99,7 +110,11 @@ export class AgentCalls {
       const id = this.guessId(payload);
       const w = id === undefined || this.waiting.get(id)?.seller !== seller ? undefined : this.settle(id);
       this.log.warn({ seller, answered: w !== undefined }, 'malformed key agent reply');
-      w?.reject(itradeError('CRYPTO_KEY_AGENT_REFUSED', `the key agent of seller ${seller} sent a malformed reply`, { cause: err }));
+      w?.reject(
+        itradeError('CRYPTO_KEY_AGENT_REFUSED', `the key agent of seller ${seller} sent a malformed reply`, {
+          cause: err,
+        }),
+      );
       return;
     }
     if (this.waiting.get(reply.id)?.seller !== seller) return;

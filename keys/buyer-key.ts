@@ -14,11 +14,19 @@ export function buyerKeyFingerprint(pem: string | undefined, buyer: string): str
   try {
     key = createPublicKey(pem);
   } catch (cause) {
-    throw itradeError('CRYPTO_RSA_KEY_INVALID', `the on-chain rsaPublicKey of buyer ${buyer} is not a PEM public key`, { cause });
+    throw itradeError('CRYPTO_RSA_KEY_INVALID', `the on-chain rsaPublicKey of buyer ${buyer} is not a PEM public key`, {
+      cause,
+    });
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (key.asymmetricKeyType !== 'rsa' || bits < MIN_BUYER_RSA_BITS) {
-    throw itradeError('CRYPTO_RSA_KEY_INVALID', `the on-chain rsaPublicKey of buyer ${buyer} is not an RSA key of at least ${MIN_BUYER_RSA_BITS} bits`);
+    throw itradeError(
+      'CRYPTO_RSA_KEY_INVALID',
+      `the on-chain rsaPublicKey of buyer ${buyer} is not an RSA key of at least ${MIN_BUYER_RSA_BITS} bits`,
+    );
   }
-  return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -23,10 +23,15 @@ export function wrappedKeyCacheKey(prefix: string, sensor: string, keyId: number
 function isCachedGrant(v: unknown): v is CachedGrant {
   const o = v as Record<string, unknown> | null;
   return (
-    typeof o === 'object' && o !== null &&
-    typeof o.sensor === 'string' && typeof o.keyId === 'number' && typeof o.sinceMs === 'number' &&
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.sensor === 'string' &&
+    typeof o.keyId === 'number' &&
+    typeof o.sinceMs === 'number' &&
     (o.untilMs === null || typeof o.untilMs === 'number') &&
-    typeof o.wrapped === 'string' && typeof o.signature === 'string' && typeof o.buyerKey === 'string'
+    typeof o.wrapped === 'string' &&
+    typeof o.signature === 'string' &&
+    typeof o.buyerKey === 'string'
   );
 }
 
@@ -64,6 +69,11 @@ export class RedisWrappedKeyCache implements WrappedKeyCache {
       signature: grant.signature,
       buyerKey: grant.buyerKey,
     };
-    await this.redis.set(wrappedKeyCacheKey(this.prefix, grant.sensor, grant.keyId, buyer), JSON.stringify(value), 'EX', ttlSec);
+    await this.redis.set(
+      wrappedKeyCacheKey(this.prefix, grant.sensor, grant.keyId, buyer),
+      JSON.stringify(value),
+      'EX',
+      ttlSec,
+    );
   }
 }

@@ -7,10 +7,22 @@
 // Entitlements and PrincipalDirectory.
 import type { Redis } from 'ioredis';
 import type {
-  BuyerChannel, BuyerRequestHandler, Entitlements, Meter, PrincipalDirectory, SellerChannel, SellerMessageHandler, SubscriptionGrant,
+  BuyerChannel,
+  BuyerRequestHandler,
+  Entitlements,
+  Meter,
+  PrincipalDirectory,
+  SellerChannel,
+  SellerMessageHandler,
+  SubscriptionGrant,
 } from '../interfaces/layers.ts';
 import {
-  coverageStartMs, encodeKeyMessage, keyPeriodCovered, parseBuyerKeyRequest, type BuyerKeyRequest, type BuyerKeyReply,
+  coverageStartMs,
+  encodeKeyMessage,
+  keyPeriodCovered,
+  parseBuyerKeyRequest,
+  type BuyerKeyRequest,
+  type BuyerKeyReply,
 } from '../protocol/key-exchange.ts';
 import { buyerKeyReplyTopic, buyerKeyRequestTopic, buyerTopic, isKeyRequestId } from '../protocol/topics.ts';
 import { isItradeError, ItradeError, itradeError } from '../protocol/errors.ts';
@@ -62,56 +74,93 @@ function notEntitled(r: KeyRequest, why: string): never {
 
 /** Each step may throw an ItradeError, which ends the flow with an error answer to the buyer. */
 const KEY_REQUEST_FLOW: readonly (readonly [string, Step])[] = [
-  ['parse the request', async (_s, r) => {
-    r.replyId = readableId(r.payload);
-    r.req = parseBuyerKeyRequest(r.payload);
-  }],
-  ['find the sensor and its seller', async (s, r) => {
-    const info = await s.deps.entitlements.sensor(r.req.sensor);
-    if (!info) notEntitled(r, 'not a sensor of this marketplace');
-    if (info.status === 'blocked') notEntitled(r, 'the sensor is blocked');
-    r.seller = info.principal.toLowerCase();
-  }],
-  ['check the subscription on chain', async (s, r) => {
-    // Only this buyer's grants for this very sensor count, whatever the adapter returns.
-    const all = await s.deps.entitlements.validSubscriptions(r.buyer, r.req.sensor);
-    r.grants = all.filter((g) => g.buyer.toLowerCase() === r.buyer && g.sensor.toLowerCase() === r.req.sensor);
-    if (r.grants.length === 0) notEntitled(r, 'no subscription valid on chain');
-  }],
-  ['load the buyer public key', async (s, r) => {
-    r.buyerPem = (await s.deps.directory.rsaPublicKey(r.buyer)) ?? '';
-    r.buyerKey = buyerKeyFingerprint(r.buyerPem, r.buyer);
-  }],
-  ['look in the cache', async (s, r) => {
-    if (r.req.keyId === 'current') return; // only the agent knows which key is current
-    const hit = await s.cacheGet(r.req.sensor, r.req.keyId, r.buyer);
-    r.issuedBefore = hit !== undefined;
-    if (hit?.buyerKey === r.buyerKey) r.grant = hit;
-  }],
-  ['check entries left', async (s, r) => {
-    // An exhausted buyer gets no key id it was not given before (docs/key-exchange.md).
-    if (r.issuedBefore) return;
-    const left = await s.deps.meter.remaining(r.buyer, r.req.sensor);
-    if (left <= 0) notEntitled(r, 'no entries left, and this key id was never issued to this buyer');
-  }],
-  ['ask the seller key agent', async (s, r) => {
-    if (r.grant) return;
-    const notBeforeMs = coverageStartMs(r.grants);
-    const g = await s.calls.ask(r.seller, { sensor: r.req.sensor, keyId: r.req.keyId, buyer: r.buyer, rsaPublicKey: r.buyerPem, notBeforeMs }, r.buyerKey);
-    if (g.sensor !== r.req.sensor || (r.req.keyId !== 'current' && g.keyId !== r.req.keyId)) {
-      throw itradeError('CRYPTO_KEY_AGENT_REFUSED', `the key agent answered with sensor ${g.sensor} key ${g.keyId}, not what was asked`);
-    }
-    r.grant = { ...g, buyerKey: r.buyerKey };
-    r.fresh = true;
-  }],
-  ['apply the key rotation rule', async (_s, r) => {
-    if (!keyPeriodCovered(r.grant!, coverageStartMs(r.grants))) {
-      throw itradeError('CRYPTO_KEY_NOT_COVERED', `key ${r.grant!.keyId} of sensor ${r.req.sensor} was retired before the buyer's subscription started`);
-    }
-  }],
-  ['remember the wrapped key', async (s, r) => {
-    if (r.fresh) await s.cachePut(r.buyer, r.grant!);
-  }],
+  [
+    'parse the request',
+    async (_s, r) => {
+      r.replyId = readableId(r.payload);
+      r.req = parseBuyerKeyRequest(r.payload);
+    },
+  ],
+  [
+    'find the sensor and its seller',
+    async (s, r) => {
+      const info = await s.deps.entitlements.sensor(r.req.sensor);
+      if (!info) notEntitled(r, 'not a sensor of this marketplace');
+      if (info.status === 'blocked') notEntitled(r, 'the sensor is blocked');
+      r.seller = info.principal.toLowerCase();
+    },
+  ],
+  [
+    'check the subscription on chain',
+    async (s, r) => {
+      // Only this buyer's grants for this very sensor count, whatever the adapter returns.
+      const all = await s.deps.entitlements.validSubscriptions(r.buyer, r.req.sensor);
+      r.grants = all.filter((g) => g.buyer.toLowerCase() === r.buyer && g.sensor.toLowerCase() === r.req.sensor);
+      if (r.grants.length === 0) notEntitled(r, 'no subscription valid on chain');
+    },
+  ],
+  [
+    'load the buyer public key',
+    async (s, r) => {
+      r.buyerPem = (await s.deps.directory.rsaPublicKey(r.buyer)) ?? '';
+      r.buyerKey = buyerKeyFingerprint(r.buyerPem, r.buyer);
+    },
+  ],
+  [
+    'look in the cache',
+    async (s, r) => {
+      if (r.req.keyId === 'current') return; // only the agent knows which key is current
+      const hit = await s.cacheGet(r.req.sensor, r.req.keyId, r.buyer);
+      r.issuedBefore = hit !== undefined;
+      if (hit?.buyerKey === r.buyerKey) r.grant = hit;
+    },
+  ],
+  [
+    'check entries left',
+    async (s, r) => {
+      // An exhausted buyer gets no key id it was not given before (docs/key-exchange.md).
+      if (r.issuedBefore) return;
+      const left = await s.deps.meter.remaining(r.buyer, r.req.sensor);
+      if (left <= 0) notEntitled(r, 'no entries left, and this key id was never issued to this buyer');
+    },
+  ],
+  [
+    'ask the seller key agent',
+    async (s, r) => {
+      if (r.grant) return;
+      const notBeforeMs = coverageStartMs(r.grants);
+      const g = await s.calls.ask(
+        r.seller,
+        { sensor: r.req.sensor, keyId: r.req.keyId, buyer: r.buyer, rsaPublicKey: r.buyerPem, notBeforeMs },
+        r.buyerKey,
+      );
+      if (g.sensor !== r.req.sensor || (r.req.keyId !== 'current' && g.keyId !== r.req.keyId)) {
+        throw itradeError(
+          'CRYPTO_KEY_AGENT_REFUSED',
+          `the key agent answered with sensor ${g.sensor} key ${g.keyId}, not what was asked`,
+        );
+      }
+      r.grant = { ...g, buyerKey: r.buyerKey };
+      r.fresh = true;
+    },
+  ],
+  [
+    'apply the key rotation rule',
+    async (_s, r) => {
+      if (!keyPeriodCovered(r.grant!, coverageStartMs(r.grants))) {
+        throw itradeError(
+          'CRYPTO_KEY_NOT_COVERED',
+          `key ${r.grant!.keyId} of sensor ${r.req.sensor} was retired before the buyer's subscription started`,
+        );
+      }
+    },
+  ],
+  [
+    'remember the wrapped key',
+    async (s, r) => {
+      if (r.fresh) await s.cachePut(r.buyer, r.grant!);
+    },
+  ],
 ];
 
 export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
@@ -133,12 +182,19 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
       for (const [, step] of KEY_REQUEST_FLOW) await step(this, r);
       answer = { id: r.req.id, ...strip(r.grant!) };
       this.deps.observe?.({ ok: true, cached: !r.fresh }, (performance.now() - t0) / 1000);
-      this.deps.log.info({ buyer: b, sensor: r.req.sensor, keyId: r.grant!.keyId, cached: !r.fresh }, 'wrapped key sent');
+      this.deps.log.info(
+        { buyer: b, sensor: r.req.sensor, keyId: r.grant!.keyId, cached: !r.fresh },
+        'wrapped key sent',
+      );
     } catch (err) {
       const e = this.asKeyError(err, r);
       this.deps.observe?.({ ok: false, code: e.code }, (performance.now() - t0) / 1000);
       if (!r.replyId) return this.notice(b, e);
-      answer = { id: r.replyId, ...(r.req ? { sensor: r.req.sensor } : {}), error: { code: e.code, message: e.message } };
+      answer = {
+        id: r.replyId,
+        ...(r.req ? { sensor: r.req.sensor } : {}),
+        error: { code: e.code, message: e.message },
+      };
       this.deps.log.info({ buyer: b, sensor: r.req?.sensor, code: e.code }, 'key request refused');
     }
     await this.reply(b, buyerKeyReplyTopic(b, answer.id), encodeKeyMessage(answer));
@@ -166,7 +222,10 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
     try {
       await this.deps.cache.put(buyer, grant, this.deps.options.cacheTtlSec);
     } catch (err) {
-      this.deps.log.warn({ sensor: grant.sensor, keyId: grant.keyId, err: (err as Error).message }, 'wrapped-key cache write failed');
+      this.deps.log.warn(
+        { sensor: grant.sensor, keyId: grant.keyId, err: (err as Error).message },
+        'wrapped-key cache write failed',
+      );
     }
   }
 
@@ -174,7 +233,9 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
     if (isItradeError(err)) return err;
     // Chain or meter unreachable: fail closed, say so.
     this.deps.log.warn({ buyer: r.buyer, err: (err as Error)?.message }, 'key request check failed');
-    return itradeError('CRYPTO_KEY_CHECK_FAILED', 'the gateway could not check the subscription; retry later', { cause: err });
+    return itradeError('CRYPTO_KEY_CHECK_FAILED', 'the gateway could not check the subscription; retry later', {
+      cause: err,
+    });
   }
 
   /** A request without a usable id cannot be answered on its own topic: say why on notices. */
@@ -203,11 +264,20 @@ function readableId(payload: Buffer): string | undefined {
 }
 
 function strip(g: CachedGrant): Omit<CachedGrant, 'buyerKey'> {
-  return { sensor: g.sensor, keyId: g.keyId, sinceMs: g.sinceMs, untilMs: g.untilMs, wrapped: g.wrapped, signature: g.signature };
+  return {
+    sensor: g.sensor,
+    keyId: g.keyId,
+    sinceMs: g.sinceMs,
+    untilMs: g.untilMs,
+    wrapped: g.wrapped,
+    signature: g.signature,
+  };
 }
 
 /** The KeyService with its wrapped-key cache in Redis under `<keyPrefix>wrapped:`. */
-export function createKeyService(deps: Omit<KeyServiceDeps, 'cache'> & { redis: Redis; keyPrefix: string }): KeyService {
+export function createKeyService(
+  deps: Omit<KeyServiceDeps, 'cache'> & { redis: Redis; keyPrefix: string },
+): KeyService {
   const { redis, keyPrefix, ...rest } = deps;
   return new KeyService({ ...rest, cache: new RedisWrappedKeyCache(redis, keyPrefix, deps.log) });
 }

@@ -16,12 +16,16 @@ export function createKeyMetrics(registry: Registry): KeyObserver {
   });
   const seconds = new Histogram({
     name: 'itrade_keys_request_seconds',
-    help: 'Time from a buyer\'s key request to its answer (includes the seller agent\'s round trip on a cache miss).',
+    help: "Time from a buyer's key request to its answer (includes the seller agent's round trip on a cache miss).",
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
   return (o, s) => {
-    requests.inc(o.ok ? { outcome: 'sent', source: o.cached ? 'cache' : 'agent', code: '' } : { outcome: 'refused', source: '', code: o.code });
+    requests.inc(
+      o.ok
+        ? { outcome: 'sent', source: o.cached ? 'cache' : 'agent', code: '' }
+        : { outcome: 'refused', source: '', code: o.code },
+    );
     seconds.observe(s);
   };
 }

@@ -100,7 +100,10 @@ export class LeaseBook {
     lease.held.push({ topic: entry.topic, payload: entry.payload, qos: entry.qos });
     if (lease.held.length > this.opts.maxHeld) {
       lease.held.shift();
-      this.log.warn({ buyer: this.buyer, sensor, held: this.opts.maxHeld }, 'held entries over the limit: oldest dropped, not counted');
+      this.log.warn(
+        { buyer: this.buyer, sensor, held: this.opts.maxHeld },
+        'held entries over the limit: oldest dropped, not counted',
+      );
     }
     this.refill(sensor, lease);
     return false;
@@ -133,7 +136,9 @@ export class LeaseBook {
   private refilled(sensor: string, lease: Lease, granted: number, wanted: number): void {
     lease.refilling = false;
     if (lease.closed) {
-      void this.meter.release(this.buyer, sensor, granted).catch((err: unknown) => this.log.warn({ err }, 'lease release failed'));
+      void this.meter
+        .release(this.buyer, sensor, granted)
+        .catch((err: unknown) => this.log.warn({ err }, 'lease release failed'));
       return;
     }
     lease.credit += granted;

@@ -27,13 +27,20 @@ export function buildOperatorApi(deps: OperatorDeps): FastifyInstance {
 
   app.get('/readyz', async (_req, reply) => {
     if (deps.closing()) {
-      return reply.status(503).send({ status: 'shutting-down', error: { code: ERROR_SPECS.GATEWAY_SHUTTING_DOWN.code, message: ERROR_SPECS.GATEWAY_SHUTTING_DOWN.message } });
+      return reply.status(503).send({
+        status: 'shutting-down',
+        error: { code: ERROR_SPECS.GATEWAY_SHUTTING_DOWN.code, message: ERROR_SPECS.GATEWAY_SHUTTING_DOWN.message },
+      });
     }
     const r = await deps.readiness.report();
     if (r.ready) return { status: 'ready', checks: r.checks };
-    const failed = Object.entries(r.checks).filter(([, c]) => !c.ok).map(([name]) => name);
+    const failed = Object.entries(r.checks)
+      .filter(([, c]) => !c.ok)
+      .map(([name]) => name);
     const message = `not answering: ${failed.join(', ')}`;
-    return reply.status(503).send({ status: 'not-ready', checks: r.checks, error: { code: ERROR_SPECS.GATEWAY_NOT_READY.code, message } });
+    return reply
+      .status(503)
+      .send({ status: 'not-ready', checks: r.checks, error: { code: ERROR_SPECS.GATEWAY_NOT_READY.code, message } });
   });
 
   return app;

@@ -47,7 +47,10 @@ export class Readiness {
   private async one(c: ReadyCheck): Promise<CheckResult> {
     const t0 = Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs)));
+    const timeout = new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs)),
+    );
     try {
       return { ok: true, detail: await Promise.race([c.check(this.timeoutMs), timeout]), ms: Date.now() - t0 };
     } catch (err) {
@@ -78,14 +81,22 @@ export function kafkaCheck(brokers: readonly string[], clientId: string, writesF
     name: 'kafka',
     async check(timeoutMs) {
       if (closed) throw new Error('the gateway is shutting down');
-      admin ??= new Kafka({ brokers: [...brokers], clientId: `${clientId}-ready`, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } }).admin();
+      admin ??= new Kafka({
+        brokers: [...brokers],
+        clientId: `${clientId}-ready`,
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: timeoutMs,
+        requestTimeout: timeoutMs,
+        retry: { retries: 0 },
+      }).admin();
       connected ??= admin.connect().catch((err: unknown) => {
         connected = undefined;
         throw err;
       });
       await connected;
       const c = await admin.describeCluster();
-      if (writesFlowing && !writesFlowing()) throw new Error('the bridge\'s writes to Kafka are stalled (itrade_bridge_kafka_available is 0)');
+      if (writesFlowing && !writesFlowing())
+        throw new Error("the bridge's writes to Kafka are stalled (itrade_bridge_kafka_available is 0)");
       return `${c.brokers.length} broker(s), controller ${c.controller ?? 'none'}`;
     },
     // A connect still under way is let finish first: disconnecting before it ends would leave its
@@ -104,7 +115,10 @@ export function chainCheck(rpcUrl: string, marketplace?: string): ReadyCheck {
     name: 'chain',
     async check(timeoutMs) {
       const node = await probeChain(rpcUrl, timeoutMs);
-      if (marketplace === '') throw new Error(`${node}, but no marketplace is configured (chain.marketplace) or deployed (chain.deploymentFile)`);
+      if (marketplace === '')
+        throw new Error(
+          `${node}, but no marketplace is configured (chain.marketplace) or deployed (chain.deploymentFile)`,
+        );
       return marketplace ? `${node}, marketplace ${marketplace}` : node;
     },
   };

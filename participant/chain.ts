@@ -49,7 +49,10 @@ export async function createFunder(provider: JsonRpcProvider, env: NodeJS.Proces
     return {
       how: 'funder-key',
       fund: async (address) => {
-        throw itradeError('SIM_FUNDING', `account ${address} needs ether and this chain is not a local anvil: set ITRADE_FUNDER_KEY to a funded private key`);
+        throw itradeError(
+          'SIM_FUNDING',
+          `account ${address} needs ether and this chain is not a local anvil: set ITRADE_FUNDER_KEY to a funded private key`,
+        );
       },
     };
   }
@@ -75,7 +78,10 @@ export async function gasAllowance(provider: JsonRpcProvider, gasUnits: bigint):
  * Waits for a transaction; a revert becomes SIM_TX_FAILED naming the call and the marketplace's
  * custom error, a node that does not answer CHAIN_RPC.
  */
-export async function sent<T extends { wait(): Promise<unknown> }>(what: string, tx: Promise<T> | T): Promise<NonNullable<Awaited<ReturnType<T['wait']>>>> {
+export async function sent<T extends { wait(): Promise<unknown> }>(
+  what: string,
+  tx: Promise<T> | T,
+): Promise<NonNullable<Awaited<ReturnType<T['wait']>>>> {
   try {
     const receipt = await (await tx).wait();
     if (!receipt) throw new Error('the transaction was replaced or dropped');
@@ -93,7 +99,12 @@ export function txError(what: string, err: unknown): ItradeError {
     return itradeError('SIM_TX_FAILED', `${what}: reverted with ${decoded.name}(${args})`, { cause: err });
   }
   const code = (err as { code?: string })?.code;
-  if (code === 'ECONNREFUSED' || code === 'NETWORK_ERROR' || code === 'TIMEOUT' || /ECONNREFUSED|fetch failed/.test(String(err))) {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'NETWORK_ERROR' ||
+    code === 'TIMEOUT' ||
+    /ECONNREFUSED|fetch failed/.test(String(err))
+  ) {
     return itradeError('CHAIN_RPC', `${what}: the Ethereum node does not answer`, { cause: err });
   }
   return itradeError('SIM_TX_FAILED', `${what}: ${oneLine(err)}`, { cause: err });

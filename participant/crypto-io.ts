@@ -19,13 +19,15 @@ export interface ReadingFlags {
 /** A reading from flags (ts = now, unit from the type) or, without --value, from JSON text. */
 export function buildReading(flags: ReadingFlags, json: string | undefined, now = Date.now()): Reading {
   if (flags.value === undefined) {
-    if (!json?.trim()) throw itradeError('CRYPTO_READING_INVALID', 'give --value (and --type, --seq) or a reading as JSON on stdin');
+    if (!json?.trim())
+      throw itradeError('CRYPTO_READING_INVALID', 'give --value (and --type, --seq) or a reading as JSON on stdin');
     return decodeReading(Buffer.from(json, 'utf8'));
   }
   const type = flags.type ?? 0;
   const builtIn = SENSOR_TYPES[type as keyof typeof SENSOR_TYPES];
   const unit = flags.unit ?? builtIn?.unit;
-  if (unit === undefined) throw itradeError('CRYPTO_READING_INVALID', `sensor type ${type} is not built in: give --unit`);
+  if (unit === undefined)
+    throw itradeError('CRYPTO_READING_INVALID', `sensor type ${type} is not built in: give --unit`);
   return checkReading({ seq: flags.seq ?? 0, ts: now, type, value: flags.value, unit });
 }
 
@@ -40,16 +42,31 @@ export interface DecryptedLine {
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 
 /** One `topic hex` or `hex` line: the sensor comes from the topic, else from `sensor`. */
-export function decryptLine(line: string, store: KeyringStore, sensor: string | undefined, now = Date.now()): DecryptedLine {
+export function decryptLine(
+  line: string,
+  store: KeyringStore,
+  sensor: string | undefined,
+  now = Date.now(),
+): DecryptedLine {
   const parts = line.trim().split(/\s+/);
   const hex = parts.at(-1) ?? '';
   const s = parts.length > 1 ? sensorOfTopic(parts[0]!) : sensor?.toLowerCase();
-  if (!s) throw itradeError('CRYPTO_ENVELOPE_MALFORMED', parts.length > 1 ? `topic ${parts[0]} is not sensors/<address>` : 'no topic on the line: give --sensor');
-  if (!HEX.test(hex)) throw itradeError('CRYPTO_ENVELOPE_MALFORMED', 'the payload is not hex (use mosquitto_sub -F %x)');
+  if (!s)
+    throw itradeError(
+      'CRYPTO_ENVELOPE_MALFORMED',
+      parts.length > 1 ? `topic ${parts[0]} is not sensors/<address>` : 'no topic on the line: give --sensor',
+    );
+  if (!HEX.test(hex))
+    throw itradeError('CRYPTO_ENVELOPE_MALFORMED', 'the payload is not hex (use mosquitto_sub -F %x)');
   return decryptEnvelope(Buffer.from(hex, 'hex'), store, s, now);
 }
 
-export function decryptEnvelope(envelope: Buffer, store: KeyringStore, sensor: string, now = Date.now()): DecryptedLine {
+export function decryptEnvelope(
+  envelope: Buffer,
+  store: KeyringStore,
+  sensor: string,
+  now = Date.now(),
+): DecryptedLine {
   const keyId = envelopeKeyId(envelope);
   const reading = decodeReading(store.get(sensor).open(envelope));
   return { sensor: sensor.toLowerCase(), keyId, reading, latencyMs: now - reading.ts };
@@ -59,9 +76,16 @@ export function decryptEnvelope(envelope: Buffer, store: KeyringStore, sensor: s
  * A key answer (the JSON mosquitto_sub prints from buyers/<buyer>/keys/<id>): an error answer
  * becomes that error; a grant is verified, unwrapped and added to the buyer's keyring.
  */
-export function unwrapAnswer(json: string, own: PrincipalKey, store: KeyringStore, buyer: string, sellerPublicKeyPem?: string): { sensor: string; keyId: number } {
+export function unwrapAnswer(
+  json: string,
+  own: PrincipalKey,
+  store: KeyringStore,
+  buyer: string,
+  sellerPublicKeyPem?: string,
+): { sensor: string; keyId: number } {
   const reply = parseBuyerKeyReply(Buffer.from(json.trim(), 'utf8'));
-  if ('error' in reply) throw itradeError('CRYPTO_UNWRAP_FAILED', `the gateway answered ${reply.error.code}: ${reply.error.message}`);
+  if ('error' in reply)
+    throw itradeError('CRYPTO_UNWRAP_FAILED', `the gateway answered ${reply.error.code}: ${reply.error.message}`);
   const k = unwrapSensorKey(
     own,
     { wrapped: Buffer.from(reply.wrapped, 'base64'), signature: Buffer.from(reply.signature, 'base64') },

@@ -38,7 +38,10 @@ function reachable(host: string): string {
 
 export function gatewayUrls(cfg: ItradeConfig): { apiUrl: string; mqttUrl: string } {
   const b = cfg.broker;
-  return { apiUrl: `http://${reachable(b.http.host)}:${b.http.port}`, mqttUrl: `mqtt://${reachable(b.listeners.tcp.host)}:${b.listeners.tcp.port}` };
+  return {
+    apiUrl: `http://${reachable(b.http.host)}:${b.http.port}`,
+    mqttUrl: `mqtt://${reachable(b.listeners.tcp.host)}:${b.listeners.tcp.port}`,
+  };
 }
 
 export async function resolveEndpoints(cfg: ItradeConfig, flags: EndpointFlags, log: Logger): Promise<Endpoints> {
@@ -49,12 +52,24 @@ export async function resolveEndpoints(cfg: ItradeConfig, flags: EndpointFlags, 
     try {
       chainId = Number((await provider.getNetwork()).chainId);
     } catch (err) {
-      throw itradeError('CHAIN_RPC', `${rpcUrl} does not answer (for the local chain: \`npm run stack:up\`)`, { cause: err });
+      throw itradeError('CHAIN_RPC', `${rpcUrl} does not answer (for the local chain: \`npm run stack:up\`)`, {
+        cause: err,
+      });
     }
-    const m = flags.marketplace ? { address: await checked(provider, flags.marketplace), fromBlock: 0 } : await resolveMarketplace(cfg, provider);
+    const m = flags.marketplace
+      ? { address: await checked(provider, flags.marketplace), fromBlock: 0 }
+      : await resolveMarketplace(cfg, provider);
     const marketplace = m.address.toLowerCase();
     const urls = gatewayUrls(cfg);
-    return { rpcUrl, apiUrl: flags.api ?? urls.apiUrl, mqttUrl: flags.mqtt ?? urls.mqttUrl, marketplace, fromBlock: m.fromBlock, chainId, marketDir: marketDir(chainId, marketplace) };
+    return {
+      rpcUrl,
+      apiUrl: flags.api ?? urls.apiUrl,
+      mqttUrl: flags.mqtt ?? urls.mqttUrl,
+      marketplace,
+      fromBlock: m.fromBlock,
+      chainId,
+      marketDir: marketDir(chainId, marketplace),
+    };
   } finally {
     provider.destroy();
   }
@@ -67,7 +82,8 @@ async function checked(provider: ReturnType<typeof chainProvider>, address: stri
   } catch (err) {
     throw itradeError('CRYPTO_ADDRESS_INVALID', `--marketplace ${address} is not an address`, { cause: err });
   }
-  if ((await provider.getCode(a)) === '0x') throw itradeError('CHAIN_DEPLOYMENT_STALE', `no contract at ${a} on this chain`);
+  if ((await provider.getCode(a)) === '0x')
+    throw itradeError('CHAIN_DEPLOYMENT_STALE', `no contract at ${a} on this chain`);
   return a;
 }
 
@@ -79,6 +95,7 @@ export function marketDir(chainId: number, marketplace: string): string {
 /** A profile name is a folder under the marketplace's profiles/; anything with a slash is a path (from the working directory). */
 export function profileDir(e: Pick<Endpoints, 'marketDir'>, profile = 'default'): string {
   if (profile.includes('/')) return resolve(profile); // a path, from the working directory
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(profile)) throw itradeError('SIM_PROFILE', `profile name "${profile}": use letters, digits, _ . - (or a path with a slash)`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(profile))
+    throw itradeError('SIM_PROFILE', `profile name "${profile}": use letters, digits, _ . - (or a path with a slash)`);
   return `${e.marketDir}/profiles/${profile}`;
 }

@@ -34,7 +34,10 @@ export interface MarketFilter {
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** Great-circle distance in km (haversine, mean Earth radius). */
-export function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
+export function distanceKm(
+  a: { latitude: number; longitude: number },
+  b: { latitude: number; longitude: number },
+): number {
   const rad = Math.PI / 180;
   const dLat = (b.latitude - a.latitude) * rad;
   const dLon = (b.longitude - a.longitude) * rad;
@@ -47,7 +50,11 @@ function typeIds(filter: readonly (number | string)[], names: Map<number, string
     filter.map((t) => {
       if (typeof t === 'number' || /^\d+$/.test(t)) return Number(t);
       const hit = [...names].find(([, n]) => norm(n) === norm(t));
-      if (!hit) throw itradeError('SIM_PROFILE', `no sensor type "${t}" on this marketplace (types: ${[...names.values()].join(', ')})`);
+      if (!hit)
+        throw itradeError(
+          'SIM_PROFILE',
+          `no sensor type "${t}" on this marketplace (types: ${[...names.values()].join(', ')})`,
+        );
       return hit[0];
     }),
   );
@@ -55,14 +62,24 @@ function typeIds(filter: readonly (number | string)[], names: Map<number, string
 
 type Draft = Omit<SensorListing, 'latitude' | 'longitude' | 'typeName'>;
 
-function replay(events: Awaited<ReturnType<typeof readMarketplaceEvents>>): { sensors: Map<string, Draft>; names: Map<number, string> } {
+function replay(events: Awaited<ReturnType<typeof readMarketplaceEvents>>): {
+  sensors: Map<string, Draft>;
+  names: Map<number, string>;
+} {
   const sensors = new Map<string, Draft>();
   const names = new Map<number, string>();
   for (const e of events) {
     if (e.name === 'SensorTypeAdded') names.set(Number(e.args.sensorType), e.args.name);
     else if (e.name === 'SensorRegistered') {
       const a = e.args.sensor.toLowerCase();
-      sensors.set(a, { sensor: a, principal: e.args.principal.toLowerCase(), sensorType: Number(e.args.sensorType), price: e.args.pricePerDataEntry, status: 'inactive', subscriptions: 0 });
+      sensors.set(a, {
+        sensor: a,
+        principal: e.args.principal.toLowerCase(),
+        sensorType: Number(e.args.sensorType),
+        price: e.args.pricePerDataEntry,
+        status: 'inactive',
+        subscriptions: 0,
+      });
     } else if (e.name === 'SensorStatusChanged') {
       const s = sensors.get(e.args.sensor.toLowerCase());
       if (s) s.status = sensorStatusOf(e.args.status);
@@ -78,17 +95,30 @@ function replay(events: Awaited<ReturnType<typeof readMarketplaceEvents>>): { se
 }
 
 /** Sensors matching the filter, cheapest first (then nearest). */
-export async function listSensors(provider: Provider, marketplace: string, fromBlock: number, f: MarketFilter = {}): Promise<SensorListing[]> {
+export async function listSensors(
+  provider: Provider,
+  marketplace: string,
+  fromBlock: number,
+  f: MarketFilter = {},
+): Promise<SensorListing[]> {
   const { sensors, names } = replay(await readMarketplaceEvents(provider, marketplace, fromBlock));
   const types = f.types?.length ? typeIds(f.types, names) : undefined;
   const candidates = [...sensors.values()].filter(
-    (s) => (f.all || s.status === 'active') && (!types || types.has(s.sensorType)) && (f.maxPrice === undefined || s.price <= f.maxPrice),
+    (s) =>
+      (f.all || s.status === 'active') &&
+      (!types || types.has(s.sensorType)) &&
+      (f.maxPrice === undefined || s.price <= f.maxPrice),
   );
   const listed = await Promise.all(
     candidates.map(async (s): Promise<SensorListing> => {
       const c = attachSensor(s.sensor, provider);
       const [lat, lon] = await Promise.all([c.latitudeE6(), c.longitudeE6()]);
-      const l: SensorListing = { ...s, typeName: names.get(s.sensorType) ?? `type ${s.sensorType}`, latitude: Number(lat) / 1e6, longitude: Number(lon) / 1e6 };
+      const l: SensorListing = {
+        ...s,
+        typeName: names.get(s.sensorType) ?? `type ${s.sensorType}`,
+        latitude: Number(lat) / 1e6,
+        longitude: Number(lon) / 1e6,
+      };
       if (f.near) l.distanceKm = distanceKm(f.near, l);
       return l;
     }),
@@ -99,15 +129,35 @@ export async function listSensors(provider: Provider, marketplace: string, fromB
 }
 
 /** One sensor as the chain has it now (any status); SIM_PROFILE when it is not a sensor of this marketplace. */
-export async function describeSensor(provider: Provider, marketplace: string, sensor: string): Promise<SensorListing & { owner: string }> {
+export async function describeSensor(
+  provider: Provider,
+  marketplace: string,
+  sensor: string,
+): Promise<SensorListing & { owner: string }> {
   const m = attachMarketplace(marketplace, provider);
-  if (!(await m.isSensor(sensor))) throw itradeError('SIM_PROFILE', `${sensor} is not a sensor of marketplace ${marketplace}`);
+  if (!(await m.isSensor(sensor)))
+    throw itradeError('SIM_PROFILE', `${sensor} is not a sensor of marketplace ${marketplace}`);
   const c = attachSensor(sensor, provider);
   const [principal, owner, type, lat, lon, price, status, subs] = await Promise.all([
-    c.principal(), c.owner(), c.sensorType(), c.latitudeE6(), c.longitudeE6(), c.pricePerDataEntry(), c.status(), c.subscriptionCount(),
+    c.principal(),
+    c.owner(),
+    c.sensorType(),
+    c.latitudeE6(),
+    c.longitudeE6(),
+    c.pricePerDataEntry(),
+    c.status(),
+    c.subscriptionCount(),
   ]);
   return {
-    sensor: sensor.toLowerCase(), principal: principal.toLowerCase(), owner: owner.toLowerCase(), sensorType: Number(type), typeName: await m.sensorTypeName(type),
-    latitude: Number(lat) / 1e6, longitude: Number(lon) / 1e6, price, status: sensorStatusOf(status), subscriptions: Number(subs),
+    sensor: sensor.toLowerCase(),
+    principal: principal.toLowerCase(),
+    owner: owner.toLowerCase(),
+    sensorType: Number(type),
+    typeName: await m.sensorTypeName(type),
+    latitude: Number(lat) / 1e6,
+    longitude: Number(lon) / 1e6,
+    price,
+    status: sensorStatusOf(status),
+    subscriptions: Number(subs),
   };
 }

@@ -5,8 +5,14 @@
 // The provisioner runs many of these in parallel; the CLI runs one.
 import { ZeroAddress, type JsonRpcProvider, type Signer } from 'ethers';
 import {
-  attachMarketplace, attachPrincipal, attachSensor, registerPrincipal as registerOnChain, registerSensor as registerSensorOnChain,
-  sensorStatusOf, subscribe as subscribeOnChain, type MarketplaceContract,
+  attachMarketplace,
+  attachPrincipal,
+  attachSensor,
+  registerPrincipal as registerOnChain,
+  registerSensor as registerSensorOnChain,
+  sensorStatusOf,
+  subscribe as subscribeOnChain,
+  type MarketplaceContract,
 } from '../contracts/client.ts';
 import type { SensorStatus } from '../interfaces/layers.ts';
 import { itradeError, oneLine } from '../protocol/errors.ts';
@@ -43,7 +49,15 @@ export async function openMarket(e: MarketEndpoints): Promise<MarketContext> {
     throw itradeError('CHAIN_RPC', `${e.rpcUrl} does not answer: ${oneLine(err)}`, { cause: err });
   }
   const env = e.env ?? process.env;
-  return { provider, chainId, marketplace: e.marketplace.toLowerCase(), api: new GatewayApi(e.apiUrl), funder: await createFunder(provider, env), env, signers: new Map() };
+  return {
+    provider,
+    chainId,
+    marketplace: e.marketplace.toLowerCase(),
+    api: new GatewayApi(e.apiUrl),
+    funder: await createFunder(provider, env),
+    env,
+    signers: new Map(),
+  };
 }
 
 export function closeMarket(ctx: MarketContext): void {
@@ -68,7 +82,9 @@ function market(ctx: MarketContext, runner: Signer | JsonRpcProvider): Marketpla
 
 /** The profile in `dir` (created with a new or the environment's account when missing), checked against this market. */
 export function openProfile(ctx: MarketContext, dir: string, name: string, keyEnv?: string): Profile {
-  const p = Profile.exists(dir) ? Profile.load(dir) : Profile.create(dir, { name, chainId: ctx.chainId, marketplace: ctx.marketplace, keyEnv, env: ctx.env });
+  const p = Profile.exists(dir)
+    ? Profile.load(dir)
+    : Profile.create(dir, { name, chainId: ctx.chainId, marketplace: ctx.marketplace, keyEnv, env: ctx.env });
   return p.checkMarket(ctx.chainId, ctx.marketplace);
 }
 
@@ -94,10 +110,18 @@ export async function ensurePrincipalKey(p: Profile): Promise<void> {
  * Registers the profile's account as a principal with a fresh RSA key pair (the private key
  * stays in principal.pem). Already registered: checks the chain agrees and does nothing.
  */
-export async function registerPrincipal(ctx: MarketContext, p: Profile, d: PrincipalDetails): Promise<{ principal: string; created: boolean }> {
+export async function registerPrincipal(
+  ctx: MarketContext,
+  p: Profile,
+  d: PrincipalDetails,
+): Promise<{ principal: string; created: boolean }> {
   const onChain = ((await market(ctx, ctx.provider).principalOf(p.address)) as string).toLowerCase();
   if (p.data.principal) {
-    if (onChain !== p.data.principal) throw itradeError('SIM_STATE_STALE', `profile ${p.dir}: principal ${p.data.principal} is not on this chain (was it reset?)`);
+    if (onChain !== p.data.principal)
+      throw itradeError(
+        'SIM_STATE_STALE',
+        `profile ${p.dir}: principal ${p.data.principal} is not on this chain (was it reset?)`,
+      );
     return { principal: p.data.principal, created: false };
   }
   await ensurePrincipalKey(p);
@@ -105,7 +129,8 @@ export async function registerPrincipal(ctx: MarketContext, p: Profile, d: Princ
   if (onChain !== ZeroAddress.toLowerCase()) {
     // Registered by an earlier run that stopped before saving: adopt it if the key is ours.
     const chainPem = await attachPrincipal(onChain, ctx.provider).rsaPublicKey();
-    if (chainPem.trim() !== pem.trim()) throw itradeError('SIM_PROFILE', `account ${p.address} already owns principal ${onChain} with another RSA key`);
+    if (chainPem.trim() !== pem.trim())
+      throw itradeError('SIM_PROFILE', `account ${p.address} already owns principal ${onChain} with another RSA key`);
     p.data.principal = onChain;
   } else {
     await fund(ctx, p, await market(ctx, ctx.provider).dspRegistrationPrice(), GAS.principal);
@@ -151,19 +176,32 @@ export async function registerSensor(ctx: MarketContext, p: Profile, d: SensorDe
     throw failed(ctx, p, `registerSensor of principal ${principal}`, err);
   }
   if (!p.sellerKeys().has(address)) p.sellerKeys().create(address);
-  const rec: SensorRecord = { sensor: address, sensorType: d.sensorType, latitudeE6: d.latitudeE6, longitudeE6: d.longitudeE6, price: d.pricePerDataEntry.toString(), txHash };
+  const rec: SensorRecord = {
+    sensor: address,
+    sensorType: d.sensorType,
+    latitudeE6: d.latitudeE6,
+    longitudeE6: d.longitudeE6,
+    price: d.pricePerDataEntry.toString(),
+    txHash,
+  };
   p.data.sensors[address] = rec;
   p.save();
   return rec;
 }
 
 export async function sensorStatus(ctx: MarketContext, sensor: string): Promise<SensorStatus> {
-  if (!(await market(ctx, ctx.provider).isSensor(sensor))) throw itradeError('SIM_PROFILE', `${sensor} is not a sensor of marketplace ${ctx.marketplace}`);
+  if (!(await market(ctx, ctx.provider).isSensor(sensor)))
+    throw itradeError('SIM_PROFILE', `${sensor} is not a sensor of marketplace ${ctx.marketplace}`);
   return sensorStatusOf(await attachSensor(sensor, ctx.provider).status());
 }
 
 /** Activates or deactivates a sensor on chain; nothing to do when it already is. */
-export async function setSensorActive(ctx: MarketContext, p: Profile, sensor: string, active: boolean): Promise<boolean> {
+export async function setSensorActive(
+  ctx: MarketContext,
+  p: Profile,
+  sensor: string,
+  active: boolean,
+): Promise<boolean> {
   p.sensor(sensor);
   const status = await sensorStatus(ctx, sensor);
   if (status === 'blocked') throw itradeError('SIM_TX_FAILED', `sensor ${sensor} is blocked by the marketplace owner`);
@@ -192,14 +230,27 @@ export async function sensorToken(ctx: MarketContext, p: Profile, sensor: string
 }
 
 /** Buys `dataEntries` entries of the sensor for the profile's principal, paying exactly the price. */
-export async function subscribeTo(ctx: MarketContext, p: Profile, sensor: string, dataEntries: number, startTimestamp = 0): Promise<SubscriptionRecord> {
+export async function subscribeTo(
+  ctx: MarketContext,
+  p: Profile,
+  sensor: string,
+  dataEntries: number,
+  startTimestamp = 0,
+): Promise<SubscriptionRecord> {
   const principal = p.principal();
   const s = sensor.toLowerCase();
   const price = await attachSensor(s, ctx.provider).pricePerDataEntry();
   await fund(ctx, p, price * BigInt(dataEntries), GAS.subscribe);
   try {
     const r = await subscribeOnChain(attachSensor(s, signer(ctx, p)), principal, { startTimestamp, dataEntries });
-    const rec: SubscriptionRecord = { subscription: r.address.toLowerCase(), sensor: s, startTimestamp, dataEntries, paid: r.paid.toString(), boughtAt: Date.now() };
+    const rec: SubscriptionRecord = {
+      subscription: r.address.toLowerCase(),
+      sensor: s,
+      startTimestamp,
+      dataEntries,
+      paid: r.paid.toString(),
+      boughtAt: Date.now(),
+    };
     p.data.subscriptions.push(rec);
     p.save();
     return rec;

@@ -89,7 +89,8 @@ export class Profile {
       if (err instanceof SyntaxError) invalid(dir, 'profile.json is not JSON');
       throw err;
     }
-    if (data?.format !== PROFILE_FORMAT || typeof data.account?.address !== 'string') invalid(dir, `profile.json is not an ${PROFILE_FORMAT} file`);
+    if (data?.format !== PROFILE_FORMAT || typeof data.account?.address !== 'string')
+      invalid(dir, `profile.json is not an ${PROFILE_FORMAT} file`);
     data.sensors ??= {};
     data.subscriptions ??= [];
     return new Profile(dir, data);
@@ -106,7 +107,15 @@ export class Profile {
       const w = Wallet.createRandom();
       account = { address: w.address.toLowerCase(), privateKey: w.privateKey };
     }
-    const p = new Profile(dir, { format: PROFILE_FORMAT, name: init.name, chainId: init.chainId, marketplace: init.marketplace.toLowerCase(), account, sensors: {}, subscriptions: [] });
+    const p = new Profile(dir, {
+      format: PROFILE_FORMAT,
+      name: init.name,
+      chainId: init.chainId,
+      marketplace: init.marketplace.toLowerCase(),
+      account,
+      sensors: {},
+      subscriptions: [],
+    });
     p.save();
     return p;
   }
@@ -114,7 +123,10 @@ export class Profile {
   /** Refuses a profile made for another chain or marketplace (a reset chain reuses addresses). */
   checkMarket(chainId: number, marketplace: string): this {
     if (this.data.chainId !== chainId || this.data.marketplace !== marketplace.toLowerCase()) {
-      throw itradeError('SIM_STATE_STALE', `profile ${this.dir} belongs to marketplace ${this.data.marketplace} on chain ${this.data.chainId}, not ${marketplace.toLowerCase()} on chain ${chainId}`);
+      throw itradeError(
+        'SIM_STATE_STALE',
+        `profile ${this.dir} belongs to marketplace ${this.data.marketplace} on chain ${this.data.chainId}, not ${marketplace.toLowerCase()} on chain ${chainId}`,
+      );
     }
     return this;
   }
@@ -128,7 +140,8 @@ export class Profile {
     const key = a.privateKey ?? (a.keyEnv ? env[a.keyEnv] : undefined);
     if (!key) invalid(this.dir, `the account key comes from $${a.keyEnv}, which is not set`);
     const w = new Wallet(key, provider);
-    if (w.address.toLowerCase() !== a.address) invalid(this.dir, `$${a.keyEnv} holds the key of ${w.address}, not of ${a.address}`);
+    if (w.address.toLowerCase() !== a.address)
+      invalid(this.dir, `$${a.keyEnv} holds the key of ${w.address}, not of ${a.address}`);
     return w;
   }
 
@@ -176,6 +189,10 @@ export class Profile {
 }
 
 /** A token still good for at least `marginSec`. */
-export function fresh(t: IssuedToken | undefined, marginSec: number, nowSec = Math.floor(Date.now() / 1000)): t is IssuedToken {
+export function fresh(
+  t: IssuedToken | undefined,
+  marginSec: number,
+  nowSec = Math.floor(Date.now() / 1000),
+): t is IssuedToken {
   return t !== undefined && t.expiresAt - nowSec >= marginSec;
 }

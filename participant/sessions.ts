@@ -31,12 +31,21 @@ export function readingJson(r: BuyerReading): string {
 
 async function connectBuyer(io: SessionIo, sensors: string[], onReading: (r: BuyerReading) => void): Promise<SimBuyer> {
   const p = io.profile;
-  const types = await Promise.all(sensors.map(async (s) => [s.toLowerCase(), Number(await attachSensor(s, io.ctx.provider).sensorType())] as const));
+  const types = await Promise.all(
+    sensors.map(async (s) => [s.toLowerCase(), Number(await attachSensor(s, io.ctx.provider).sensorType())] as const),
+  );
   return SimBuyer.connect({
-    url: io.endpoints.mqttUrl, buyer: p.principal(), token: await login(io.ctx, p), rsaKeyFile: p.principalKeyFile, keysDir: p.buyerKeys().dir,
-    sensors: new Map(types), sellerPublicKey: (s) => sellerPublicKey(io.ctx, s), onReading,
+    url: io.endpoints.mqttUrl,
+    buyer: p.principal(),
+    token: await login(io.ctx, p),
+    rsaKeyFile: p.principalKeyFile,
+    keysDir: p.buyerKeys().dir,
+    sensors: new Map(types),
+    sellerPublicKey: (s) => sellerPublicKey(io.ctx, s),
+    onReading,
     onFailure: (f) => io.err(`entry of ${f.sensor} not decrypted: ${oneLine(f.error)}`),
-    refreshToken: () => login(io.ctx, p), ...(io.log ? { log: io.log } : {}),
+    refreshToken: () => login(io.ctx, p),
+    ...(io.log ? { log: io.log } : {}),
   });
 }
 
@@ -56,7 +65,11 @@ function until(io: SessionIo, ms: number | undefined, done: Promise<void>): Prom
 }
 
 /** Live readings of the sensors until `count` arrived, `durationSec` passed or the signal aborts. */
-export async function streamLive(io: SessionIo, sensors: string[], o: { count?: number; durationSec?: number }): Promise<{ readings: number; failed: number }> {
+export async function streamLive(
+  io: SessionIo,
+  sensors: string[],
+  o: { count?: number; durationSec?: number },
+): Promise<{ readings: number; failed: number }> {
   let readings = 0;
   let reached: () => void = () => undefined;
   const enough = new Promise<void>((r) => (reached = r));
@@ -80,7 +93,11 @@ export async function streamLive(io: SessionIo, sensors: string[], o: { count?: 
 }
 
 /** One sensor's history, decrypted, until the gateway ends the replay. */
-export async function replaySensor(io: SessionIo, sensor: string, o: ReplayOptions): Promise<ReplayOutcome & { failed: number }> {
+export async function replaySensor(
+  io: SessionIo,
+  sensor: string,
+  o: ReplayOptions,
+): Promise<ReplayOutcome & { failed: number }> {
   const buyer = await connectBuyer(io, [sensor], (r) => io.out(readingJson(r)));
   try {
     io.err(`fetching the keys of ${sensor.toLowerCase()} ...`);
@@ -103,7 +120,9 @@ export async function serveKeys(io: SessionIo): Promise<void> {
     { url: io.endpoints.mqttUrl, password: await login(io.ctx, p), clientId: `${principal}:agent` },
   );
   refreshPasswordOnClose(agent.client, () => login(io.ctx, p), io.log);
-  io.err(`key agent of ${principal} serving ${keyrings.sensors().length} sensor(s) on ${io.endpoints.mqttUrl}; Ctrl-C stops`);
+  io.err(
+    `key agent of ${principal} serving ${keyrings.sensors().length} sensor(s) on ${io.endpoints.mqttUrl}; Ctrl-C stops`,
+  );
   try {
     await until(io, undefined, new Promise(() => undefined));
   } finally {

@@ -57,7 +57,8 @@ function bad(field: string, why: string): never {
 }
 
 function parseObject(payload: Uint8Array): Obj {
-  if (payload.length > MAX_KEY_MESSAGE_BYTES) bad('(root)', `is ${payload.length} bytes; at most ${MAX_KEY_MESSAGE_BYTES}`);
+  if (payload.length > MAX_KEY_MESSAGE_BYTES)
+    bad('(root)', `is ${payload.length} bytes; at most ${MAX_KEY_MESSAGE_BYTES}`);
   let v: unknown;
   try {
     v = JSON.parse(Buffer.from(payload).toString('utf8'));
@@ -69,7 +70,8 @@ function parseObject(payload: Uint8Array): Obj {
 }
 
 function id(o: Obj): string {
-  if (typeof o.id !== 'string' || !isKeyRequestId(o.id)) bad('id', 'must be 1-64 characters of A-Z a-z 0-9 _ - (and not "request")');
+  if (typeof o.id !== 'string' || !isKeyRequestId(o.id))
+    bad('id', 'must be 1-64 characters of A-Z a-z 0-9 _ - (and not "request")');
   return o.id;
 }
 
@@ -82,7 +84,10 @@ function address(o: Obj, field: string): string {
 function keyIdOf(o: Obj, allowCurrent: boolean): number {
   const v = o.keyId;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 0xffff_ffff) return v;
-  bad('keyId', allowCurrent ? 'must be an integer in 1..4294967295 or "current"' : 'must be an integer in 1..4294967295');
+  bad(
+    'keyId',
+    allowCurrent ? 'must be an integer in 1..4294967295 or "current"' : 'must be an integer in 1..4294967295',
+  );
 }
 
 function selector(o: Obj): KeyIdSelector {
@@ -92,20 +97,23 @@ function selector(o: Obj): KeyIdSelector {
 function ms(o: Obj, field: string, nullable = false): number | null {
   const v = o[field];
   if (nullable && v === null) return null;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) bad(field, `must be a non-negative integer (ms since the epoch)${nullable ? ' or null' : ''}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    bad(field, `must be a non-negative integer (ms since the epoch)${nullable ? ' or null' : ''}`);
   return v;
 }
 
 function b64(o: Obj, field: string): string {
   const v = o[field];
-  if (typeof v !== 'string' || v.length > MAX_B64 || !B64.test(v)) bad(field, `must be base64, at most ${MAX_B64} characters`);
+  if (typeof v !== 'string' || v.length > MAX_B64 || !B64.test(v))
+    bad(field, `must be base64, at most ${MAX_B64} characters`);
   return v;
 }
 
 function errorBody(o: Obj): KeyErrorBody {
   const e = o.error as Obj;
   if (typeof e !== 'object' || e === null) bad('error', 'must be an object');
-  if (typeof e.code !== 'string' || !/^ITRADE_ERR_[A-Z0-9_]{1,60}$/.test(e.code)) bad('error.code', 'must be an ITRADE_ERR_ code');
+  if (typeof e.code !== 'string' || !/^ITRADE_ERR_[A-Z0-9_]{1,60}$/.test(e.code))
+    bad('error.code', 'must be an ITRADE_ERR_ code');
   if (typeof e.message !== 'string') bad('error.message', 'must be a string');
   return { code: e.code, message: e.message.slice(0, 500) };
 }
@@ -128,15 +136,24 @@ export function parseBuyerKeyRequest(payload: Uint8Array): BuyerKeyRequest {
 
 export function parseBuyerKeyReply(payload: Uint8Array): BuyerKeyReply {
   const o = parseObject(payload);
-  if ('error' in o) return { id: id(o), ...(typeof o.sensor === 'string' ? { sensor: o.sensor } : {}), error: errorBody(o) };
+  if ('error' in o)
+    return { id: id(o), ...(typeof o.sensor === 'string' ? { sensor: o.sensor } : {}), error: errorBody(o) };
   return { id: id(o), ...grant(o) };
 }
 
 export function parseAgentKeyRequest(payload: Uint8Array): AgentKeyRequest {
   const o = parseObject(payload);
   const pem = o.rsaPublicKey;
-  if (typeof pem !== 'string' || pem.length > 8192 || !pem.includes('-----BEGIN')) bad('rsaPublicKey', 'must be a PEM public key');
-  return { id: id(o), sensor: address(o, 'sensor'), keyId: selector(o), buyer: address(o, 'buyer'), rsaPublicKey: pem, notBeforeMs: ms(o, 'notBeforeMs')! };
+  if (typeof pem !== 'string' || pem.length > 8192 || !pem.includes('-----BEGIN'))
+    bad('rsaPublicKey', 'must be a PEM public key');
+  return {
+    id: id(o),
+    sensor: address(o, 'sensor'),
+    keyId: selector(o),
+    buyer: address(o, 'buyer'),
+    rsaPublicKey: pem,
+    notBeforeMs: ms(o, 'notBeforeMs')!,
+  };
 }
 
 export function parseAgentKeyReply(payload: Uint8Array): AgentKeyReply {

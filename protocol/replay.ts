@@ -53,7 +53,14 @@ export function encodeEntry(seq: number, offset: number, timestamp: number, payl
 /** For clients and tests: an entry frame, or the control message. */
 export function decodeFrame(buf: Buffer): { entry: Entry } | { control: Control } {
   if (buf.length >= ENTRY_HEADER_BYTES && buf[0] === ENTRY_MAGIC) {
-    return { entry: { seq: buf.readUInt32BE(1), offset: Number(buf.readBigUInt64BE(5)), timestamp: Number(buf.readBigUInt64BE(13)), payload: buf.subarray(ENTRY_HEADER_BYTES) } };
+    return {
+      entry: {
+        seq: buf.readUInt32BE(1),
+        offset: Number(buf.readBigUInt64BE(5)),
+        timestamp: Number(buf.readBigUInt64BE(13)),
+        payload: buf.subarray(ENTRY_HEADER_BYTES),
+      },
+    };
   }
   return { control: JSON.parse(buf.toString('utf8')) as Control };
 }
@@ -78,7 +85,8 @@ function parseJsonObject(payload: Buffer, what: string): Record<string, unknown>
 }
 
 function uint(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${field}: must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    bad(`${field}: must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
   return v;
 }
 
@@ -93,7 +101,8 @@ export function parseFrom(v: unknown): From | undefined {
 }
 
 export function parseSensor(v: unknown): string {
-  if (typeof v !== 'string' || !isAddress(normAddress(v))) bad(`sensor: must be a 0x address (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'string' || !isAddress(normAddress(v)))
+    bad(`sensor: must be a 0x address (got ${JSON.stringify(v)})`);
   return normAddress(v);
 }
 
@@ -111,8 +120,13 @@ export function parseRequest(payload: Buffer, limits: { defaultWindow: number; m
   const o = parseJsonObject(payload, 'replay request');
   const unknown = Object.keys(o).filter((k) => !['id', 'sensor', 'from', 'window', 'limit'].includes(k));
   if (unknown.length > 0) bad(`unknown field ${unknown[0]} (allowed: id, sensor, from, window, limit)`);
-  if (typeof o.id !== 'string' || !ID.test(o.id) || RESERVED_IDS.has(o.id)) bad('id: must be 1-64 letters, digits, _ or - (not "request" or "error")');
-  const req: ReplayRequest = { id: o.id, sensor: parseSensor(o.sensor), window: o.window === undefined ? limits.defaultWindow : uint(o.window, 'window', 1, limits.maxWindow) };
+  if (typeof o.id !== 'string' || !ID.test(o.id) || RESERVED_IDS.has(o.id))
+    bad('id: must be 1-64 letters, digits, _ or - (not "request" or "error")');
+  const req: ReplayRequest = {
+    id: o.id,
+    sensor: parseSensor(o.sensor),
+    window: o.window === undefined ? limits.defaultWindow : uint(o.window, 'window', 1, limits.maxWindow),
+  };
   const from = parseFrom(o.from);
   if (from) req.from = from;
   if (o.limit !== undefined) req.limit = uint(o.limit, 'limit', 1);

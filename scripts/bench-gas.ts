@@ -8,7 +8,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ContractFactory, JsonRpcProvider, Wallet, parseEther, type ContractTransactionReceipt } from 'ethers';
-import { attachMarketplace, mined, registerPrincipal, registerSensor, subscribe, type MarketplaceContract } from '../contracts/client.ts';
+import {
+  attachMarketplace,
+  mined,
+  registerPrincipal,
+  registerSensor,
+  subscribe,
+  type MarketplaceContract,
+} from '../contracts/client.ts';
 import { compileSolidity, marketplaceSources, pick, type CompileResult } from '../contracts/compile.ts';
 import { oneLine } from '../protocol/errors.ts';
 import { freePort } from '../stack/ports.ts';
@@ -17,8 +24,16 @@ import { anvilBinary } from '../stack/services/chain.ts';
 type Gas = Map<string, bigint>;
 
 // A real principal: its 2048-bit RSA public key in PEM (451 characters) dominates what it stores.
-const RSA_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString().trim();
-const details = (name: string) => ({ name, url: `https://${name}.example.org`, email: `ops@${name}.example.org`, rsaPublicKey: RSA_PEM });
+const RSA_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString()
+  .trim();
+const details = (name: string) => ({
+  name,
+  url: `https://${name}.example.org`,
+  email: `ops@${name}.example.org`,
+  rsaPublicKey: RSA_PEM,
+});
 
 async function startAnvil(): Promise<{ url: string; child?: ChildProcess }> {
   if (process.env.ITRADE_RPC_URL) return { url: process.env.ITRADE_RPC_URL };
@@ -26,7 +41,11 @@ async function startAnvil(): Promise<{ url: string; child?: ChildProcess }> {
   const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', String(port), '--silent'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' }).then(
+    const ok = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+    }).then(
       (r) => r.ok,
       () => false,
     );
@@ -50,17 +69,38 @@ async function scenario(provider: JsonRpcProvider, result: CompileResult, contra
   const add = (k: string, r: ContractTransactionReceipt | null) => gas.set(k, r!.gasUsed);
   const [owner, seller, buyer] = [await wallet(provider), await wallet(provider), await wallet(provider)];
   const c = pick(result, contract);
-  const deployed = await new ContractFactory(c.abi, c.bytecode, owner).deploy(parseEther('0.01'), parseEther('0.001'), 500);
+  const deployed = await new ContractFactory(c.abi, c.bytecode, owner).deploy(
+    parseEther('0.01'),
+    parseEther('0.001'),
+    500,
+  );
   add('deploy marketplace (once)', await deployed.deploymentTransaction()!.wait());
   const m: MarketplaceContract = attachMarketplace(await deployed.getAddress(), owner);
   const s = await registerPrincipal(m.connect(seller), details('seller'));
   add('registerDataStreamPrincipal', s.receipt);
   const b = await registerPrincipal(m.connect(buyer), details('buyer'));
-  const { sensor, receipt } = await registerSensor(s.principal, { sensorType: 0, latitudeE6: 47_376_887, longitudeE6: 8_541_694, pricePerDataEntry: parseEther('0.00001') });
+  const { sensor, receipt } = await registerSensor(s.principal, {
+    sensorType: 0,
+    latitudeE6: 47_376_887,
+    longitudeE6: 8_541_694,
+    pricePerDataEntry: parseEther('0.00001'),
+  });
   add('registerSensor', receipt);
   add('activate', await mined(sensor.activate()));
-  add('subscribe (first of the sensor)', (await subscribe(sensor.connect(buyer), b.address, { startTimestamp: 1_700_000_000, dataEntries: 1000 })).receipt);
-  add('subscribe (next, 10 % overpaid)', (await subscribe(sensor.connect(buyer), b.address, { startTimestamp: 1_700_000_000, dataEntries: 1000, value: parseEther('0.011') })).receipt);
+  add(
+    'subscribe (first of the sensor)',
+    (await subscribe(sensor.connect(buyer), b.address, { startTimestamp: 1_700_000_000, dataEntries: 1000 })).receipt,
+  );
+  add(
+    'subscribe (next, 10 % overpaid)',
+    (
+      await subscribe(sensor.connect(buyer), b.address, {
+        startTimestamp: 1_700_000_000,
+        dataEntries: 1000,
+        value: parseEther('0.011'),
+      })
+    ).receipt,
+  );
   add('withdraw (seller)', await mined(m.connect(seller).withdraw()));
   add('withdrawFees (owner)', await mined(m.withdrawFees(owner.address)));
   return gas;
@@ -77,7 +117,9 @@ function table(clones: Gas, full: Gas, result: CompileResult): string {
     rows.push([`code per ${name} (bytes)`, '45', String((pick(result, name).deployedBytecode.length - 2) / 2), '']);
   }
   const width = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  '))
+    .join('\n');
 }
 
 async function main(): Promise<void> {

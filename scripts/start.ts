@@ -48,7 +48,9 @@ async function marketplace(cfg: ItradeConfig, file: string): Promise<{ address: 
     try {
       return { address: (await resolveMarketplace(cfg, provider)).address.toLowerCase(), chainId };
     } catch (err) {
-      const redeploy = cfg.chain.marketplace === '' && (isItradeError(err, 'CHAIN_DEPLOYMENT_MISSING') || isItradeError(err, 'CHAIN_DEPLOYMENT_STALE'));
+      const redeploy =
+        cfg.chain.marketplace === '' &&
+        (isItradeError(err, 'CHAIN_DEPLOYMENT_MISSING') || isItradeError(err, 'CHAIN_DEPLOYMENT_STALE'));
       if (!redeploy) throw err;
       say(`no marketplace on this chain yet (${oneLine(err)}): deploying ...`);
       const d = await deploy({ config: file });
@@ -68,7 +70,10 @@ async function startGateway(cfg: ItradeConfig, file: string): Promise<number | u
     return undefined;
   }
   const logFile = fromRoot('.cache', 'start', 'gateway.log');
-  const pid = spawnDetached(process.execPath, [join(PROJECT_ROOT, 'bin', 'itrade.mjs'), 'gateway', '--config', file], { logFile, cwd: PROJECT_ROOT });
+  const pid = spawnDetached(process.execPath, [join(PROJECT_ROOT, 'bin', 'itrade.mjs'), 'gateway', '--config', file], {
+    logFile,
+    cwd: PROJECT_ROOT,
+  });
   process.once('exit', () => isAlive(pid) && process.kill(-pid, 'SIGTERM'));
   const deadline = Date.now() + 60_000;
   while (!(await api.health())) {
@@ -82,15 +87,33 @@ async function startGateway(cfg: ItradeConfig, file: string): Promise<number | u
   return pid;
 }
 
-async function demo(cfg: ItradeConfig, market: { address: string; chainId: number }, signal: AbortSignal): Promise<void> {
+async function demo(
+  cfg: ItradeConfig,
+  market: { address: string; chainId: number },
+  signal: AbortSignal,
+): Promise<void> {
   const urls = gatewayUrls(cfg);
   say('running the live demo; Ctrl-C stops it');
   await runSim({
-    rpcUrl: new LocalStack(cfg, log).endpoints().rpcUrl, apiUrl: urls.apiUrl, mqttUrl: urls.mqttUrl, marketplace: market.address,
+    rpcUrl: new LocalStack(cfg, log).endpoints().rpcUrl,
+    apiUrl: urls.apiUrl,
+    mqttUrl: urls.mqttUrl,
+    marketplace: market.address,
     dataDir: join(marketDir(market.chainId, market.address), 'demo'),
-    devices: opts.devices, sellers: Math.min(2, opts.devices), buyers: opts.buyers, sensorsPerBuyer: 2, rateHz: opts.rate, durationSec: 0,
-    replay: true, replayAtSec: 10, ...(opts.rotateEvery > 0 ? { rotateEverySec: opts.rotateEvery } : {}), demo: true, progressEveryMs: 10_000,
-    signal, out: say, log,
+    devices: opts.devices,
+    sellers: Math.min(2, opts.devices),
+    buyers: opts.buyers,
+    sensorsPerBuyer: 2,
+    rateHz: opts.rate,
+    durationSec: 0,
+    replay: true,
+    replayAtSec: 10,
+    ...(opts.rotateEvery > 0 ? { rotateEverySec: opts.rotateEvery } : {}),
+    demo: true,
+    progressEveryMs: 10_000,
+    signal,
+    out: say,
+    log,
   });
 }
 

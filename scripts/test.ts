@@ -15,7 +15,13 @@ import { PROJECT_ROOT, fromRoot } from '../lib/paths.ts';
 import { formatStatus } from '../stack/cli.ts';
 import { LocalStack, tail } from '../stack/stack.ts';
 
-interface Result { name: string; passed: number; failed: number; ms: number; output: string }
+interface Result {
+  name: string;
+  passed: number;
+  failed: number;
+  ms: number;
+  output: string;
+}
 
 const filters = process.argv.slice(2);
 const concurrency = Math.max(1, Number(process.env.ITRADE_TEST_CONCURRENCY ?? 2));
@@ -31,7 +37,12 @@ function findTests(dir: string): string[] {
     .sort();
 }
 
-function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; output: string }> {
+function runChild(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -63,12 +74,30 @@ async function runFile(file: string, env: NodeJS.ProcessEnv): Promise<Result> {
   return { name: relative(PROJECT_ROOT, file), ...parseUvu(output, code), ms: Date.now() - t0, output };
 }
 
-async function typecheck(): Promise<Result> {
+/** A whole-tree check run once before the test files (type-check, formatting): one result. */
+async function check(name: string, args: string[]): Promise<Result> {
   const t0 = Date.now();
-  const tsc = fromRoot('node_modules', 'typescript', 'bin', 'tsc');
-  const { code, output } = await runChild(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], process.env, 300_000);
-  return { name: 'typecheck (tsc --noEmit)', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, ms: Date.now() - t0, output };
+  const { code, output } = await runChild(process.execPath, args, process.env, 300_000);
+  return { name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, ms: Date.now() - t0, output };
 }
+
+const typecheck = () =>
+  check('typecheck (tsc --noEmit)', [
+    fromRoot('node_modules', 'typescript', 'bin', 'tsc'),
+    '--noEmit',
+    '-p',
+    'tsconfig.json',
+  ]);
+
+// Readable lines are part of the house style (.prettierrc.json: 120 columns); `npx prettier --write .` fixes them.
+const formatting = () =>
+  check('formatting (prettier --check)', [
+    fromRoot('node_modules', 'prettier', 'bin', 'prettier.cjs'),
+    '--check',
+    '--log-level',
+    'warn',
+    '**/*.{ts,mjs}',
+  ]);
 
 async function pool(files: string[], env: NodeJS.ProcessEnv, report: (r: Result) => void): Promise<Result[]> {
   const results: Result[] = [];
@@ -125,8 +154,10 @@ async function main(): Promise<number> {
     }
   }
 
-  results.push(await typecheck());
-  report(results[0]!);
+  for (const c of await Promise.all([typecheck(), formatting()])) {
+    results.push(c);
+    report(c);
+  }
   const baseEnv = { ...process.env, NODE_ENV: 'test', ITRADE_LOG_LEVEL: process.env.ITRADE_LOG_LEVEL ?? 'silent' };
   results.push(...(await pool(unit, baseEnv, report)));
 
@@ -139,7 +170,12 @@ async function main(): Promise<number> {
       results.push({ name: 'test stack', passed: 0, failed: 1, ms: 0, output: '' });
     } else {
       const ep = stack.endpoints();
-      const env = { ...baseEnv, ITRADE_REDIS_URL: ep.redisUrl, ITRADE_KAFKA_BROKERS: ep.kafkaBrokers.join(','), ITRADE_RPC_URL: ep.rpcUrl };
+      const env = {
+        ...baseEnv,
+        ITRADE_REDIS_URL: ep.redisUrl,
+        ITRADE_KAFKA_BROKERS: ep.kafkaBrokers.join(','),
+        ITRADE_RPC_URL: ep.rpcUrl,
+      };
       results.push(...(await pool(integration, env, report)));
     }
     if (!keepStack) await stack.down();

@@ -23,7 +23,9 @@ export interface SensorActivation extends IssuedToken {
 function gatewayError(code: unknown, message: unknown, status: number): ItradeError {
   const text = typeof message === 'string' ? message : `HTTP ${status}`;
   const spec = allErrorSpecs().find((s) => s.code === code);
-  return spec ? new ItradeError(spec, `gateway: ${text}`) : itradeError('SIM_GATEWAY_REFUSED', `gateway answered HTTP ${status}: ${String(code ?? '')} ${text}`.trim());
+  return spec
+    ? new ItradeError(spec, `gateway: ${text}`)
+    : itradeError('SIM_GATEWAY_REFUSED', `gateway answered HTTP ${status}: ${String(code ?? '')} ${text}`.trim());
 }
 
 /** HTTP 503 (chain, Kafka or Redis briefly unavailable) asks to retry later: a few tries, backing off. */
@@ -54,9 +56,16 @@ export class GatewayApi {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw itradeError('SIM_GATEWAY_UNREACHABLE', `${this.baseUrl}${path}: ${oneLine(err)} (is the gateway running?)`, { cause: err });
+      throw itradeError(
+        'SIM_GATEWAY_UNREACHABLE',
+        `${this.baseUrl}${path}: ${oneLine(err)} (is the gateway running?)`,
+        { cause: err },
+      );
     }
-    const json = (await res.json().catch(() => ({}))) as { error?: { code?: unknown; message?: unknown } } & Record<string, unknown>;
+    const json = (await res.json().catch(() => ({}))) as { error?: { code?: unknown; message?: unknown } } & Record<
+      string,
+      unknown
+    >;
     if (!res.ok) throw gatewayError(json.error?.code, json.error?.message, res.status);
     return json as T;
   }

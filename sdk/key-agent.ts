@@ -9,7 +9,12 @@
 import type { MqttClient } from 'mqtt';
 import type { Entitlements, PrincipalDirectory } from '../interfaces/layers.ts';
 import {
-  coverageStartMs, encodeKeyMessage, keyPeriodCovered, parseAgentKeyRequest, type AgentKeyReply, type AgentKeyRequest,
+  coverageStartMs,
+  encodeKeyMessage,
+  keyPeriodCovered,
+  parseAgentKeyRequest,
+  type AgentKeyReply,
+  type AgentKeyRequest,
 } from '../protocol/key-exchange.ts';
 import { sellerKeyReplyTopic, sellerKeyRequestTopic } from '../protocol/topics.ts';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
@@ -37,34 +42,58 @@ async function buyerPublicKey(cfg: KeyAgentConfig, req: AgentKeyRequest): Promis
   const onChain = await cfg.directory.rsaPublicKey(req.buyer);
   if (!onChain) throw itradeError('CRYPTO_RSA_KEY_INVALID', `buyer ${req.buyer} has no rsaPublicKey on chain`);
   if (onChain.trim() !== req.rsaPublicKey.trim()) {
-    cfg.log?.warn({ buyer: req.buyer, sensor: req.sensor }, 'gateway sent a buyer key that differs from the chain; using the chain');
+    cfg.log?.warn(
+      { buyer: req.buyer, sensor: req.sensor },
+      'gateway sent a buyer key that differs from the chain; using the chain',
+    );
   }
   return onChain;
 }
 
 async function notBeforeMs(cfg: KeyAgentConfig, req: AgentKeyRequest): Promise<number> {
   if (!cfg.subscriptions) return req.notBeforeMs;
-  const grants = (await cfg.subscriptions.validSubscriptions(req.buyer, req.sensor))
-    .filter((g) => g.buyer.toLowerCase() === req.buyer && g.sensor.toLowerCase() === req.sensor);
-  if (grants.length === 0) throw itradeError('CRYPTO_KEY_NOT_ENTITLED', `buyer ${req.buyer} has no valid subscription to ${req.sensor} on chain`);
+  const grants = (await cfg.subscriptions.validSubscriptions(req.buyer, req.sensor)).filter(
+    (g) => g.buyer.toLowerCase() === req.buyer && g.sensor.toLowerCase() === req.sensor,
+  );
+  if (grants.length === 0)
+    throw itradeError(
+      'CRYPTO_KEY_NOT_ENTITLED',
+      `buyer ${req.buyer} has no valid subscription to ${req.sensor} on chain`,
+    );
   return Math.max(req.notBeforeMs, coverageStartMs(grants));
 }
 
 /** Answers one request: the wrapped key, or the reason it is refused. Never throws. */
 export async function answerKeyRequest(cfg: KeyAgentConfig, req: AgentKeyRequest): Promise<AgentKeyReply> {
   try {
-    if (!cfg.keyrings.has(req.sensor)) throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `this agent holds no keys for sensor ${req.sensor}`);
+    if (!cfg.keyrings.has(req.sensor))
+      throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `this agent holds no keys for sensor ${req.sensor}`);
     const ring = cfg.keyrings.get(req.sensor);
     const entry = req.keyId === 'current' ? ring.current() : ring.get(req.keyId);
     if (!entry) throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `sensor ${req.sensor} has no key ${req.keyId}`);
     const period = ring.period(entry.keyId)!;
     if (!keyPeriodCovered(period, await notBeforeMs(cfg, req))) {
-      throw itradeError('CRYPTO_KEY_NOT_COVERED', `key ${entry.keyId} of sensor ${req.sensor} was retired before the buyer's subscription started`);
+      throw itradeError(
+        'CRYPTO_KEY_NOT_COVERED',
+        `key ${entry.keyId} of sensor ${req.sensor} was retired before the buyer's subscription started`,
+      );
     }
     const pem = await buyerPublicKey(cfg, req);
-    const w = wrapSensorKey(pem, req.buyer, { sensor: req.sensor, keyId: entry.keyId, key: entry.key }, cfg.principalKey);
+    const w = wrapSensorKey(
+      pem,
+      req.buyer,
+      { sensor: req.sensor, keyId: entry.keyId, key: entry.key },
+      cfg.principalKey,
+    );
     cfg.log?.info({ buyer: req.buyer, sensor: req.sensor, keyId: entry.keyId }, 'sensor key wrapped for buyer');
-    return { id: req.id, sensor: req.sensor, keyId: entry.keyId, ...period, wrapped: w.wrapped.toString('base64'), signature: w.signature.toString('base64') };
+    return {
+      id: req.id,
+      sensor: req.sensor,
+      keyId: entry.keyId,
+      ...period,
+      wrapped: w.wrapped.toString('base64'),
+      signature: w.signature.toString('base64'),
+    };
   } catch (err) {
     const e = isItradeError(err) ? err : itradeError('CRYPTO_KEY_AGENT_REFUSED', 'the key agent failed; see its log');
     if (!isItradeError(err)) cfg.log?.error({ sensor: req.sensor, err: (err as Error)?.message }, 'key request failed');
@@ -92,7 +121,11 @@ export class KeyAgent {
       await client.subscribeAsync(sellerKeyRequestTopic(seller), { qos: 1 });
     } catch (cause) {
       await client.endAsync(true);
-      throw itradeError('CRYPTO_MQTT_CONNECT', `key agent: the broker refused the subscription to ${sellerKeyRequestTopic(seller)}`, { cause });
+      throw itradeError(
+        'CRYPTO_MQTT_CONNECT',
+        `key agent: the broker refused the subscription to ${sellerKeyRequestTopic(seller)}`,
+        { cause },
+      );
     }
     return agent;
   }

@@ -4,7 +4,12 @@
 // private key and keeps it in its keyring, so every later envelope with that key id opens locally.
 import type { MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
-import { encodeKeyMessage, parseBuyerKeyReply, type BuyerKeyReply, type KeyIdSelector } from '../protocol/key-exchange.ts';
+import {
+  encodeKeyMessage,
+  parseBuyerKeyReply,
+  type BuyerKeyReply,
+  type KeyIdSelector,
+} from '../protocol/key-exchange.ts';
 import { buyerKeyReplyTopic, buyerKeyRequestTopic, buyerTopic } from '../protocol/topics.ts';
 import { allErrorSpecs, isItradeError, ItradeError, itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
@@ -60,7 +65,11 @@ export class BuyerKeyClient {
       await client.subscribeAsync(buyerTopic(c.buyer, 'keys', '+'), { qos: 1 });
     } catch (cause) {
       await client.endAsync(true);
-      throw itradeError('CRYPTO_MQTT_CONNECT', `buyer key helper: the broker refused the subscription to ${buyerTopic(c.buyer, 'keys', '+')}`, { cause });
+      throw itradeError(
+        'CRYPTO_MQTT_CONNECT',
+        `buyer key helper: the broker refused the subscription to ${buyerTopic(c.buyer, 'keys', '+')}`,
+        { cause },
+      );
     }
     return c;
   }
@@ -89,14 +98,21 @@ export class BuyerKeyClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(itradeError('CRYPTO_KEY_AGENT_UNAVAILABLE', `no answer from the gateway within ${timeoutMs} ms for key ${keyId} of sensor ${sensor}`));
+        reject(
+          itradeError(
+            'CRYPTO_KEY_AGENT_UNAVAILABLE',
+            `no answer from the gateway within ${timeoutMs} ms for key ${keyId} of sensor ${sensor}`,
+          ),
+        );
       }, timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
-      this.client.publishAsync(buyerKeyRequestTopic(this.buyer), encodeKeyMessage({ id, sensor, keyId }), { qos: 1 }).catch((cause: unknown) => {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        reject(itradeError('CRYPTO_MQTT_CONNECT', 'cannot publish the key request', { cause }));
-      });
+      this.client
+        .publishAsync(buyerKeyRequestTopic(this.buyer), encodeKeyMessage({ id, sensor, keyId }), { qos: 1 })
+        .catch((cause: unknown) => {
+          clearTimeout(timer);
+          this.waiting.delete(id);
+          reject(itradeError('CRYPTO_MQTT_CONNECT', 'cannot publish the key request', { cause }));
+        });
     });
   }
 
@@ -106,13 +122,23 @@ export class BuyerKeyClient {
     const reply = await this.ask(s, keyId);
     if ('error' in reply) throw replyError(reply.error.code, reply.error.message);
     const sellerPublicKeyPem = this.cfg.sellerPublicKey ? await this.cfg.sellerPublicKey(s) : undefined;
-    if (this.cfg.sellerPublicKey && !sellerPublicKeyPem) throw itradeError('CRYPTO_UNWRAP_FAILED', `no on-chain key of the seller of ${s} to check the signature with`);
+    if (this.cfg.sellerPublicKey && !sellerPublicKeyPem)
+      throw itradeError('CRYPTO_UNWRAP_FAILED', `no on-chain key of the seller of ${s} to check the signature with`);
     const k = unwrapSensorKey(
       this.cfg.principalKey,
       { wrapped: Buffer.from(reply.wrapped, 'base64'), signature: Buffer.from(reply.signature, 'base64') },
-      { buyer: this.buyer, sensor: s, keyId: keyId === 'current' ? reply.keyId : keyId, ...(sellerPublicKeyPem ? { sellerPublicKeyPem } : {}) },
+      {
+        buyer: this.buyer,
+        sensor: s,
+        keyId: keyId === 'current' ? reply.keyId : keyId,
+        ...(sellerPublicKeyPem ? { sellerPublicKeyPem } : {}),
+      },
     );
-    if (k.keyId !== reply.keyId) throw itradeError('CRYPTO_UNWRAP_FAILED', `the answer says key ${reply.keyId}, the wrapped blob holds key ${k.keyId}`);
+    if (k.keyId !== reply.keyId)
+      throw itradeError(
+        'CRYPTO_UNWRAP_FAILED',
+        `the answer says key ${reply.keyId}, the wrapped blob holds key ${k.keyId}`,
+      );
     const entry = { keyId: k.keyId, key: k.key, sinceMs: reply.sinceMs };
     this.cfg.keyrings.getOrCreateEmpty(s).add(entry);
     return { ...entry, untilMs: reply.untilMs };
@@ -126,7 +152,9 @@ export class BuyerKeyClient {
     const k = `${s}:${keyId}`;
     let p = this.fetching.get(k);
     if (!p) {
-      p = this.request(s, keyId).then((e) => e.key).finally(() => this.fetching.delete(k));
+      p = this.request(s, keyId)
+        .then((e) => e.key)
+        .finally(() => this.fetching.delete(k));
       this.fetching.set(k, p);
     }
     return p;

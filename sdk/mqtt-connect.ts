@@ -58,7 +58,13 @@ export function connectMqtt(ep: MqttEndpoint, role: string, log?: Logger): Promi
       client.removeListener('connect', ok);
       client.removeListener('error', onError);
       client.end(true);
-      reject(itradeError('CRYPTO_MQTT_CONNECT', `${role}: cannot connect to ${ep.url}: ${why}`, cause === undefined ? undefined : { cause }));
+      reject(
+        itradeError(
+          'CRYPTO_MQTT_CONNECT',
+          `${role}: cannot connect to ${ep.url}: ${why}`,
+          cause === undefined ? undefined : { cause },
+        ),
+      );
     };
     const onError = (err: Error) => fail(err.message, err);
     const ok = () => {

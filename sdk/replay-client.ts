@@ -30,14 +30,22 @@ export interface ReplayOutcome {
 
 function controlError(c: Extract<Control, { type: 'error' }>): ItradeError {
   const spec = allErrorSpecs().find((s) => s.code === c.code);
-  return spec ? new ItradeError(spec, `replay refused: ${c.message}`) : itradeError('SIM_GATEWAY_REFUSED', `replay refused: ${c.code} ${c.message}`);
+  return spec
+    ? new ItradeError(spec, `replay refused: ${c.message}`)
+    : itradeError('SIM_GATEWAY_REFUSED', `replay refused: ${c.code} ${c.message}`);
 }
 
 /**
  * Replays one sensor's history; `onEntry` is awaited for each entry in order (decrypt it there).
  * Rejects with the gateway's error code when the replay is refused or breaks off.
  */
-export async function replayHistory(client: MqttClient, buyer: string, sensor: string, o: ReplayOptions, onEntry: (e: Entry) => Promise<void> | void): Promise<ReplayOutcome> {
+export async function replayHistory(
+  client: MqttClient,
+  buyer: string,
+  sensor: string,
+  o: ReplayOptions,
+  onEntry: (e: Entry) => Promise<void> | void,
+): Promise<ReplayOutcome> {
   const id = `r${randomBytes(6).toString('hex')}`;
   const topic = buyerTopic(buyer, 'replay', id);
   const errors = buyerTopic(buyer, 'replay', 'error');
@@ -57,7 +65,16 @@ export async function replayHistory(client: MqttClient, buyer: string, sensor: s
     };
     const arm = () => {
       clearTimeout(idle);
-      idle = setTimeout(() => finish(itradeError('SIM_GATEWAY_UNREACHABLE', `replay ${id}: nothing from the gateway for ${o.idleTimeoutMs ?? 30_000} ms`)), o.idleTimeoutMs ?? 30_000);
+      idle = setTimeout(
+        () =>
+          finish(
+            itradeError(
+              'SIM_GATEWAY_UNREACHABLE',
+              `replay ${id}: nothing from the gateway for ${o.idleTimeoutMs ?? 30_000} ms`,
+            ),
+          ),
+        o.idleTimeoutMs ?? 30_000,
+      );
     };
     const onControl = (c: Control) => {
       if (c.type === 'started') Object.assign(out, { from: c.from, end: c.end });
@@ -85,12 +102,20 @@ export async function replayHistory(client: MqttClient, buyer: string, sensor: s
       }
       if ('control' in f && t === errors && f.control.id !== id) return; // another replay's refusal
       // In order: a control message waits for the entries before it.
-      chain = chain.then(() => ('entry' in f ? onEntryFrame(f.entry) : onControl(f.control))).catch((err: Error) => finish(err));
+      chain = chain
+        .then(() => ('entry' in f ? onEntryFrame(f.entry) : onControl(f.control)))
+        .catch((err: Error) => finish(err));
     };
     client.on('message', onMessage);
     arm();
   });
-  const req = { id, sensor: sensor.toLowerCase(), window, ...(o.from ? { from: o.from } : {}), ...(o.limit ? { limit: o.limit } : {}) };
+  const req = {
+    id,
+    sensor: sensor.toLowerCase(),
+    window,
+    ...(o.from ? { from: o.from } : {}),
+    ...(o.limit ? { limit: o.limit } : {}),
+  };
   await client.publishAsync(buyerTopic(buyer, 'replay', 'request'), JSON.stringify(req), { qos: 1 });
   return done;
 }

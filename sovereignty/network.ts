@@ -47,7 +47,9 @@ export class NetworkPolicy {
    */
   clientAddress(peer: string | undefined, forwardedFor?: string | string[]): string | undefined {
     if (!this.proxies || !forwardedFor || !this.isProxy(peer)) return normalise(peer);
-    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => normalise(h.trim()));
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
+      .split(',')
+      .map((h) => normalise(h.trim()));
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i];
       if (!this.isProxy(hop) || i === 0) return hop;
@@ -82,7 +84,10 @@ function blockList(cidrs: readonly string[], key: string): BlockList | undefined
     const max = family === 'ipv4' ? 32 : 128;
     const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
     if (!family || extra !== undefined || !(prefix >= 0 && prefix <= max)) {
-      throw itradeError('CONFIG_INVALID', `${key}[${i}]: must be an IPv4 or IPv6 network in CIDR notation (got "${cidr}")`);
+      throw itradeError(
+        'CONFIG_INVALID',
+        `${key}[${i}]: must be an IPv4 or IPv6 network in CIDR notation (got "${cidr}")`,
+      );
     }
     list.addSubnet(address, prefix, family);
   });

@@ -14,7 +14,12 @@ export function formatStatus(st: ServiceStatus): string {
   return `${st.name.padEnd(6)} ${mark} ${st.mode.padEnd(8)} ${(st.endpoint || '-').padEnd(26)} ${st.detail}${pid}`;
 }
 
-export async function runStackCommand(cmd: StackCommand, cfg: ItradeConfig, log: Logger, out: (line: string) => void = console.log): Promise<number> {
+export async function runStackCommand(
+  cmd: StackCommand,
+  cfg: ItradeConfig,
+  log: Logger,
+  out: (line: string) => void = console.log,
+): Promise<number> {
   const stack = new LocalStack(cfg, log);
   if (cmd === 'down') {
     const stopped = await stack.down();
@@ -26,7 +31,8 @@ export async function runStackCommand(cmd: StackCommand, cfg: ItradeConfig, log:
   const failed = statuses.filter((s) => !s.healthy);
   if (cmd === 'up') {
     for (const st of failed) {
-      if (st.logFile && existsSync(st.logFile)) out(`--- last lines of ${st.logFile} ---\n${tail(st.logFile, 30)}\n---`);
+      if (st.logFile && existsSync(st.logFile))
+        out(`--- last lines of ${st.logFile} ---\n${tail(st.logFile, 30)}\n---`);
     }
   }
   return failed.length === 0 ? 0 : 1;

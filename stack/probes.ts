@@ -4,7 +4,13 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
 export async function probeRedis(url: string, timeoutMs: number): Promise<string> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined); // surfaced by connect()/ping() below
   try {
     await client.connect();
@@ -16,7 +22,14 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<string
 }
 
 export async function probeKafka(brokers: string[], timeoutMs: number): Promise<string> {
-  const kafka = new Kafka({ brokers, clientId: 'itrade-probe', logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    brokers,
+    clientId: 'itrade-probe',
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();

@@ -15,12 +15,21 @@ export interface ProcessRecord {
   startedAt: string;
 }
 
-export function spawnDetached(cmd: string, args: string[], opts: { logFile: string; cwd: string; env?: NodeJS.ProcessEnv }): number {
+export function spawnDetached(
+  cmd: string,
+  args: string[],
+  opts: { logFile: string; cwd: string; env?: NodeJS.ProcessEnv },
+): number {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const fd = openSync(opts.logFile, 'a');
   try {
     // detached: own process group, so stopping the group leaves no child behind.
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
     child.unref();
     if (child.pid === undefined) throw new Error(`${cmd} could not be started`);
     return child.pid;

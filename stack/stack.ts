@@ -10,7 +10,16 @@ import { componentLogger, type Logger } from '../lib/log.ts';
 import { resolvePath } from '../lib/paths.ts';
 import { freePort, isPortFree } from './ports.ts';
 import { probeChain, probeKafka, probeRedis } from './probes.ts';
-import { isOurs, readRecord, removeRecord, spawnDetached, stopProcess, tail, writeRecord, type ProcessRecord } from './process.ts';
+import {
+  isOurs,
+  readRecord,
+  removeRecord,
+  spawnDetached,
+  stopProcess,
+  tail,
+  writeRecord,
+  type ProcessRecord,
+} from './process.ts';
 import { chainService } from './services/chain.ts';
 import { kafkaService } from './services/kafka.ts';
 import { redisService } from './services/redis.ts';
@@ -45,19 +54,25 @@ export class LocalStack {
   readonly dir: string;
   private readonly log: Logger;
 
-  constructor(readonly cfg: ItradeConfig, log: Logger) {
+  constructor(
+    readonly cfg: ItradeConfig,
+    log: Logger,
+  ) {
     this.dir = resolvePath(cfg.stack.dir);
     this.log = componentLogger(log, 'stack');
   }
 
   /** The endpoint an external service was configured with, or undefined for a local one. */
   external(name: ServiceName): string | undefined {
-    const v = { redis: this.cfg.redis.url, kafka: this.cfg.kafka.brokers.join(','), chain: this.cfg.chain.rpcUrl }[name];
+    const v = { redis: this.cfg.redis.url, kafka: this.cfg.kafka.brokers.join(','), chain: this.cfg.chain.rpcUrl }[
+      name
+    ];
     return v === '' ? undefined : v;
   }
 
   endpoints(): Endpoints {
-    const ep = (s: LocalService) => this.external(s.name) ?? readRecord(this.recordFile(s))?.endpoint ?? s.endpoint(s.wantedPorts(this.cfg));
+    const ep = (s: LocalService) =>
+      this.external(s.name) ?? readRecord(this.recordFile(s))?.endpoint ?? s.endpoint(s.wantedPorts(this.cfg));
     return { redisUrl: ep(redisService), kafkaBrokers: ep(kafkaService).split(','), rpcUrl: ep(chainService) };
   }
 
@@ -105,7 +120,13 @@ export class LocalStack {
       const detail = await PROBES[s.name](endpoint, 3000);
       return { ...base, healthy: true, detail, pid: ext ? undefined : rec?.pid, logFile: rec?.logFile };
     } catch (err) {
-      return { ...base, healthy: false, detail: `not answering: ${oneLine(err)}`, pid: rec?.pid, logFile: rec?.logFile };
+      return {
+        ...base,
+        healthy: false,
+        detail: `not answering: ${oneLine(err)}`,
+        pid: rec?.pid,
+        logFile: rec?.logFile,
+      };
     }
   }
 
@@ -119,7 +140,15 @@ export class LocalStack {
     } catch (err) {
       const e = isItradeError(err) ? err : itradeError('STACK_START', `${s.name}: ${oneLine(err)}`, { cause: err });
       const logFile = join(this.dir, s.name, `${s.name}.log`);
-      return { name: s.name, mode: this.external(s.name) ? 'external' : 'local', endpoint: this.external(s.name) ?? '', healthy: false, detail: e.message, error: e, logFile };
+      return {
+        name: s.name,
+        mode: this.external(s.name) ? 'external' : 'local',
+        endpoint: this.external(s.name) ?? '',
+        healthy: false,
+        detail: e.message,
+        error: e,
+        logFile,
+      };
     }
   }
 
@@ -131,7 +160,12 @@ export class LocalStack {
         const detail = await PROBES[s.name](endpoint, 5000);
         return { name: s.name, mode: 'external', endpoint, healthy: true, detail };
       } catch (err) {
-        if (Date.now() >= deadline) throw itradeError('STACK_UNREACHABLE', `${s.name}: configured service ${endpoint} does not answer: ${oneLine(err)}`, { cause: err });
+        if (Date.now() >= deadline)
+          throw itradeError(
+            'STACK_UNREACHABLE',
+            `${s.name}: configured service ${endpoint} does not answer: ${oneLine(err)}`,
+            { cause: err },
+          );
         await sleep(500);
       }
     }
@@ -150,7 +184,14 @@ export class LocalStack {
     const logFile = join(ctx.dir, `${s.name}.log`);
     rmSync(logFile, { force: true });
     const pid = spawnDetached(launch.cmd, launch.args, { logFile, cwd: ctx.dir, env: launch.env });
-    const rec: ProcessRecord = { pid, marker: s.marker(ctx), ports, endpoint: s.endpoint(ports), logFile, startedAt: new Date().toISOString() };
+    const rec: ProcessRecord = {
+      pid,
+      marker: s.marker(ctx),
+      ports,
+      endpoint: s.endpoint(ports),
+      logFile,
+      startedAt: new Date().toISOString(),
+    };
     writeRecord(file, rec);
     ctx.log.info({ pid, ports }, 'service started');
     return this.waitReady(s, rec, 'started');
@@ -161,7 +202,10 @@ export class LocalStack {
     for (const [name, wanted] of Object.entries(s.wantedPorts(this.cfg))) {
       if (wanted !== 0) {
         if (!(await isPortFree(wanted))) {
-          throw itradeError('STACK_PORT_IN_USE', `${s.name}: port ${wanted} (stack.${s.name}.${name}) is in use by another process; free it or choose another port`);
+          throw itradeError(
+            'STACK_PORT_IN_USE',
+            `${s.name}: port ${wanted} (stack.${s.name}.${name}) is in use by another process; free it or choose another port`,
+          );
         }
         out[name] = wanted;
         continue;
@@ -183,7 +227,15 @@ export class LocalStack {
       }
       try {
         const detail = await PROBES[s.name](rec.endpoint, 2000);
-        return { name: s.name, mode: 'local', endpoint: rec.endpoint, healthy: true, detail: `${how}; ${detail}`, pid: rec.pid, logFile: rec.logFile };
+        return {
+          name: s.name,
+          mode: 'local',
+          endpoint: rec.endpoint,
+          healthy: true,
+          detail: `${how}; ${detail}`,
+          pid: rec.pid,
+          logFile: rec.logFile,
+        };
       } catch (err) {
         last = err;
         await sleep(250);
@@ -191,7 +243,11 @@ export class LocalStack {
     }
     await stopProcess(rec.pid, s.graceMs);
     removeRecord(this.recordFile(s));
-    throw itradeError('STACK_START', `${s.name} did not answer within ${this.cfg.stack.startTimeoutMs} ms (log: ${rec.logFile})`, { cause: last });
+    throw itradeError(
+      'STACK_START',
+      `${s.name} did not answer within ${this.cfg.stack.startTimeoutMs} ms (log: ${rec.logFile})`,
+      { cause: last },
+    );
   }
 }
 

@@ -9,7 +9,10 @@ import type { Logger } from '../lib/log.ts';
 
 const run = promisify(execFile);
 
-export function which(cmd: string, extraDirs: string[] = ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/sbin']): string | undefined {
+export function which(
+  cmd: string,
+  extraDirs: string[] = ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/sbin'],
+): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extraDirs].filter(Boolean);
   for (const dir of dirs) {
     const p = join(dir, cmd);
@@ -30,7 +33,10 @@ export async function aptInstall(pkg: string, provides: string, log: Logger): Pr
   const apt = which('apt-get');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!apt || !isRoot) {
-    throw itradeError('STACK_TOOL_MISSING', `${provides} not found: install Debian's package ${pkg} (sudo apt-get install -y ${pkg}) or point the configuration at an existing service`);
+    throw itradeError(
+      'STACK_TOOL_MISSING',
+      `${provides} not found: install Debian's package ${pkg} (sudo apt-get install -y ${pkg}) or point the configuration at an existing service`,
+    );
   }
   log.info({ pkg }, 'installing Debian package');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

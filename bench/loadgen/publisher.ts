@@ -13,7 +13,11 @@ function send(msg: ChildMessage): void {
 
 async function run(job: PublisherJob): Promise<PublisherReport> {
   const codec = makeCodec(job.codec);
-  const clients = await Promise.all(job.devices.map((d) => LiteClient.connect({ ...job.endpoint, clientId: d.clientId, username: d.username, password: d.password })));
+  const clients = await Promise.all(
+    job.devices.map((d) =>
+      LiteClient.connect({ ...job.endpoint, clientId: d.clientId, username: d.username, password: d.password }),
+    ),
+  );
   const errors: string[] = [];
   for (const c of clients) c.on('error', (e: Error) => errors.length < 20 && errors.push(e.message));
   // Every device is connected before the schedule starts: connection set-up is measured by the
@@ -64,11 +68,14 @@ async function run(job: PublisherJob): Promise<PublisherReport> {
       setTimeout(tick, 1);
     };
     const wait = Number((startNs - hrtime.bigint()) / 1_000_000n);
-    setTimeout(() => {
-      cpu0 = process.cpuUsage();
-      wall0 = performance.now();
-      tick();
-    }, Math.max(0, wait));
+    setTimeout(
+      () => {
+        cpu0 = process.cpuUsage();
+        wall0 = performance.now();
+        tick();
+      },
+      Math.max(0, wait),
+    );
   });
   const cpu = process.cpuUsage(cpu0);
   const cpuCores = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);

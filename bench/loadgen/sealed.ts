@@ -20,7 +20,9 @@ export function sealedCodec(spec: CodecSpec): PayloadCodec {
       const k = keys.get(s.device);
       if (!k) throw new Error(`no key for device ${s.device}`);
       const value = Math.round((20 + 5 * Math.sin(s.seq / 50)) * 100) / 100;
-      const plaintext = Buffer.from(JSON.stringify({ seq: s.seq, ts: Date.now(), type: 0, value, unit: 'Cel', due: String(s.schedNs) }));
+      const plaintext = Buffer.from(
+        JSON.stringify({ seq: s.seq, ts: Date.now(), type: 0, value, unit: 'Cel', due: String(s.schedNs) }),
+      );
       return sealEnvelope({ key: k.key, keyId: k.keyId, sensor: k.sensor, plaintext });
     },
     decode(topic, payload) {

@@ -27,7 +27,12 @@ async function run(job: SubscriberJob): Promise<void> {
   let duplicates = 0;
   const clients = await Promise.all(
     job.buyers.map(async (b, bi) => {
-      const c = await LiteClient.connect({ ...job.endpoint, clientId: b.clientId, username: b.username, password: b.password });
+      const c = await LiteClient.connect({
+        ...job.endpoint,
+        clientId: b.clientId,
+        username: b.username,
+        password: b.password,
+      });
       c.on('error', (e: Error) => errors.length < 20 && errors.push(e.message));
       c.on('message', (topic: string, payload: Buffer) => {
         const now = hrtime.bigint();
@@ -56,21 +61,34 @@ async function run(job: SubscriberJob): Promise<void> {
     for (const c of clients) c.destroy();
     const cpu = process.cpuUsage(cpu0);
     const cpuCores = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
-    return { cpuCores, received, duplicates, receivedPerBuyer: seen.map((s) => s.size), latencies: lat.values().slice(), recvOffsetsMs: at.values().slice(), errors };
+    return {
+      cpuCores,
+      received,
+      duplicates,
+      receivedPerBuyer: seen.map((s) => s.size),
+      latencies: lat.values().slice(),
+      recvOffsetsMs: at.values().slice(),
+      errors,
+    };
   };
   send({ type: 'ready' });
 }
 
-process.on('message', (msg: SubscriberJob | { type: 'start'; startNs: string } | { type: 'stop' } | { type: 'count' }) => {
-  if ('role' in msg) {
-    run(msg).catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
-  } else if (msg.type === 'start') {
-    startNs = BigInt(msg.startNs);
-    cpu0 = process.cpuUsage();
-    wall0 = performance.now();
-  } else if (msg.type === 'count') {
-    send({ type: 'count', received: count() });
-  } else if (msg.type === 'stop') {
-    send({ type: 'report', report: report() });
-  }
-});
+process.on(
+  'message',
+  (msg: SubscriberJob | { type: 'start'; startNs: string } | { type: 'stop' } | { type: 'count' }) => {
+    if ('role' in msg) {
+      run(msg).catch((err: unknown) =>
+        send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+      );
+    } else if (msg.type === 'start') {
+      startNs = BigInt(msg.startNs);
+      cpu0 = process.cpuUsage();
+      wall0 = performance.now();
+    } else if (msg.type === 'count') {
+      send({ type: 'count', received: count() });
+    } else if (msg.type === 'stop') {
+      send({ type: 'report', report: report() });
+    }
+  },
+);

@@ -15,14 +15,36 @@ export async function baselines(ctx: ScenarioContext): Promise<void> {
     const target: Target = await start();
     try {
       const fleet = syntheticFleet(opts.devices);
-      ctx.say(`${target.name}: paper workload, ${opts.devices} devices x ${opts.rate} msg/s for ${opts.durationMs / 1000} s`);
-      const run = await runStream({ endpoint: target.endpoint, targetPid: target.pid, ...fleet, ratePerDevice: opts.rate, qos: 1, warmupMs: 3000, durationMs: Math.min(opts.durationMs, 30_000), codec: sealed(fleet) });
+      ctx.say(
+        `${target.name}: paper workload, ${opts.devices} devices x ${opts.rate} msg/s for ${opts.durationMs / 1000} s`,
+      );
+      const run = await runStream({
+        endpoint: target.endpoint,
+        targetPid: target.pid,
+        ...fleet,
+        ratePerDevice: opts.rate,
+        qos: 1,
+        warmupMs: 3000,
+        durationMs: Math.min(opts.durationMs, 30_000),
+        codec: sealed(fleet),
+      });
       ctx.result.runs.push({ scenario: 'paper workload', target: target.name, run });
-      ctx.say(`  p50 ${run.e2e.p50.toFixed(2)} ms, p99 ${run.e2e.p99.toFixed(2)} ms, delivered ${run.delivered}/${run.expected}`);
+      ctx.say(
+        `  p50 ${run.e2e.p50.toFixed(2)} ms, p99 ${run.e2e.p99.toFixed(2)} ms, delivered ${run.delivered}/${run.expected}`,
+      );
       ctx.say(`${target.name}: highest sustained rate (P99 <= 100 ms, nothing lost)`);
-      const max = await findMax(target.endpoint, target.pid, fleet, { rates: MAX_RATES, stepMs: opts.stepMs, p99BoundMs: 100 }, ctx.say);
+      const max = await findMax(
+        target.endpoint,
+        target.pid,
+        fleet,
+        { rates: MAX_RATES, stepMs: opts.stepMs, p99BoundMs: 100 },
+        ctx.say,
+      );
       (ctx.maxRates ??= {})[target.name] = max.sustained;
-      ctx.result.figures[`max sustained rate: ${target.name}`] = { 'msg/s sustained': max.sustained, 'lowest failing step': nextFailure(max) };
+      ctx.result.figures[`max sustained rate: ${target.name}`] = {
+        'msg/s sustained': max.sustained,
+        'lowest failing step': nextFailure(max),
+      };
     } finally {
       await target.stop();
     }

@@ -21,30 +21,51 @@ export async function connections(ctx: ScenarioContext): Promise<void> {
   ctx.say(`connections: provisioning ${k} sensors (one device connection each) ...`);
   let last = 0;
   const p = await provision({
-    rpcUrl: env.ep.rpcUrl, marketplace: env.marketplace, apiUrl: gw.apiUrl, dataDir: join(BENCH_DATA, `idle-${k}`),
-    sellers: Math.max(1, Math.ceil(k / 200)), sensorsPerSeller: 0, sensors: k, buyers: 0, concurrency: 32,
+    rpcUrl: env.ep.rpcUrl,
+    marketplace: env.marketplace,
+    apiUrl: gw.apiUrl,
+    dataDir: join(BENCH_DATA, `idle-${k}`),
+    sellers: Math.max(1, Math.ceil(k / 200)),
+    sensorsPerSeller: 0,
+    sensors: k,
+    buyers: 0,
+    concurrency: 32,
     onProgress: (x) => {
-      if (Date.now() - last > 5000) (last = Date.now()), ctx.say(`  ${x.step}: ${x.done}/${x.total}`);
+      if (Date.now() - last > 5000) ((last = Date.now()), ctx.say(`  ${x.step}: ${x.done}/${x.total}`));
     },
   });
   ctx.say(`  provisioned in ${(p.ms / 1000).toFixed(0)} s`);
-  const devices = p.sensors.map((s, i) => ({ index: i, clientId: s.sensor, username: s.sensor, password: s.token, topic: sensorTopic(s.sensor) }));
-  const child = fork(fromRoot('bench', 'loadgen', 'idle.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const devices = p.sensors.map((s, i) => ({
+    index: i,
+    clientId: s.sensor,
+    username: s.sensor,
+    password: s.token,
+    topic: sensorTopic(s.sensor),
+  }));
+  const child = fork(fromRoot('bench', 'loadgen', 'idle.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pid = gw.child.pid!;
   const rss0 = sampleProc(pid)?.rssBytes ?? 0;
   let open = 0;
   let connectMs = 0;
   let refused = '';
   await new Promise<void>((resolve, reject) => {
-    child.on('message', (m: { type: string; open: number; ms: number; refused: string[]; refusedCount: number; message?: string }) => {
-      if (m.type === 'error') return reject(new Error(m.message));
-      if (m.type === 'done') return resolve();
-      open = m.open;
-      connectMs += m.ms;
-      if (m.refusedCount) refused = `${m.refusedCount} refused (${m.refused.join(', ')})`;
-      ctx.say(`  ${open} open, gateway RSS ${((sampleProc(pid)?.rssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, batch of ${BATCH} in ${m.ms.toFixed(0)} ms`);
-      child.send({ type: 'next' });
-    });
+    child.on(
+      'message',
+      (m: { type: string; open: number; ms: number; refused: string[]; refusedCount: number; message?: string }) => {
+        if (m.type === 'error') return reject(new Error(m.message));
+        if (m.type === 'done') return resolve();
+        open = m.open;
+        connectMs += m.ms;
+        if (m.refusedCount) refused = `${m.refusedCount} refused (${m.refused.join(', ')})`;
+        ctx.say(
+          `  ${open} open, gateway RSS ${((sampleProc(pid)?.rssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, batch of ${BATCH} in ${m.ms.toFixed(0)} ms`,
+        );
+        child.send({ type: 'next' });
+      },
+    );
     child.send({ endpoint: gw.mqtt, devices, batch: BATCH });
   });
   await new Promise((r) => setTimeout(r, 3000)); // let the heap settle
@@ -56,7 +77,9 @@ export async function connections(ctx: ScenarioContext): Promise<void> {
     'gateway RSS before, MiB': rss0 / 2 ** 20,
     'gateway RSS with them, MiB': rss1 / 2 ** 20,
     'RSS per connection, KiB': open ? (rss1 - rss0) / open / 1024 : Number.NaN,
-    'CONNECTs per second (JWT check + first chain check of each sensor)': connectMs ? (open / connectMs) * 1000 : Number.NaN,
+    'CONNECTs per second (JWT check + first chain check of each sensor)': connectMs
+      ? (open / connectMs) * 1000
+      : Number.NaN,
     refusals: refused || 'none',
     'provisioning, s': p.ms / 1000,
   };

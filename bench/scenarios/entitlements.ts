@@ -16,10 +16,17 @@ import type { ScenarioContext } from './index.ts';
 // The reads an entitlement check makes: the sensor's state (eth_call) and the buyer's Subscribed events (eth_getLogs).
 const CHECK_METHODS = ['eth_call', 'eth_getLogs'];
 
-async function freshGateway(env: BenchEnv, rpc: RpcCounter, tag: string): Promise<{ gw: GatewayProcess; stop(): Promise<void> }> {
+async function freshGateway(
+  env: BenchEnv,
+  rpc: RpcCounter,
+  tag: string,
+): Promise<{ gw: GatewayProcess; stop(): Promise<void> }> {
   const url = await rpc.start();
   const base = env.gatewayConfig();
-  const cfg = env.gatewayConfig({ redis: { ...base.redis, keyPrefix: `bench-${tag}-${Date.now().toString(36)}:` }, chain: { ...base.chain, rpcUrl: url } });
+  const cfg = env.gatewayConfig({
+    redis: { ...base.redis, keyPrefix: `bench-${tag}-${Date.now().toString(36)}:` },
+    chain: { ...base.chain, rpcUrl: url },
+  });
   const main = env.gateway;
   const gw = await env.startGateway(cfg);
   return {
@@ -33,7 +40,12 @@ async function freshGateway(env: BenchEnv, rpc: RpcCounter, tag: string): Promis
 }
 
 function connect(gw: GatewayProcess, b: ProvisionedBuyer, suffix: string): Promise<LiteClient> {
-  return LiteClient.connect({ ...gw.mqtt, clientId: `${b.principal}:${suffix}`, username: b.principal, password: b.token });
+  return LiteClient.connect({
+    ...gw.mqtt,
+    clientId: `${b.principal}:${suffix}`,
+    username: b.principal,
+    password: b.token,
+  });
 }
 
 async function coldAndWarm(ctx: ScenarioContext, env: BenchEnv, buyers: ProvisionedBuyer[]): Promise<void> {
@@ -61,10 +73,15 @@ async function coldAndWarm(ctx: ScenarioContext, env: BenchEnv, buyers: Provisio
   const calls = diff(rpc.snapshot(), before);
   const c = summarize(cold);
   const w = summarize(warm);
-  ctx.say(`  cold SUBSCRIBE p50 ${c.p50.toFixed(2)} ms p99 ${c.p99.toFixed(2)} ms; cached p50 ${w.p50.toFixed(2)} ms p99 ${w.p99.toFixed(2)} ms`);
+  ctx.say(
+    `  cold SUBSCRIBE p50 ${c.p50.toFixed(2)} ms p99 ${c.p99.toFixed(2)} ms; cached p50 ${w.p50.toFixed(2)} ms p99 ${w.p99.toFixed(2)} ms`,
+  );
   ctx.result.figures['entitlement check: cold vs cached (SUBSCRIBE -> SUBACK)'] = {
     buyers: buyers.length,
-    'cold p50, ms': c.p50, 'cold p99, ms': c.p99, 'cached p50, ms': w.p50, 'cached p99, ms': w.p99,
+    'cold p50, ms': c.p50,
+    'cold p99, ms': c.p99,
+    'cached p50, ms': w.p50,
+    'cached p99, ms': w.p99,
     'eth_call per cold check': (calls.eth_call ?? 0) / buyers.length,
     'eth_getLogs per cold check': (calls.eth_getLogs ?? 0) / buyers.length,
     refused,
@@ -79,13 +96,19 @@ async function storm(ctx: ScenarioContext, env: BenchEnv, buyers: ProvisionedBuy
     const clients = await Promise.all(buyers.map((b) => limit(() => connect(gw, b, 'storm'))));
     const before = rpc.snapshot();
     const t0 = performance.now();
-    const acks = await Promise.all(clients.map((c, i) => c.subscribe([{ topic: sensorTopic(buyers[i]!.sensors[0]!), qos: 1 }])));
+    const acks = await Promise.all(
+      clients.map((c, i) => c.subscribe([{ topic: sensorTopic(buyers[i]!.sensors[0]!), qos: 1 }])),
+    );
     const ms = performance.now() - t0;
     const calls = diff(rpc.snapshot(), before);
     const refused = acks.filter((g) => g[0] === 0x80).length;
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-    const checks = Object.entries(calls).filter(([m]) => CHECK_METHODS.includes(m)).reduce((n, [, v]) => n + v, 0);
-    ctx.say(`  ${buyers.length} buyers subscribed at once: all answered in ${ms.toFixed(0)} ms, ${refused} refused, ${checks} chain reads (${JSON.stringify(calls)})`);
+    const checks = Object.entries(calls)
+      .filter(([m]) => CHECK_METHODS.includes(m))
+      .reduce((n, [, v]) => n + v, 0);
+    ctx.say(
+      `  ${buyers.length} buyers subscribed at once: all answered in ${ms.toFixed(0)} ms, ${refused} refused, ${checks} chain reads (${JSON.stringify(calls)})`,
+    );
     ctx.result.figures['subscribe storm'] = {
       buyers: buyers.length,
       'distinct sensors': new Set(buyers.map((b) => b.sensors[0])).size,
@@ -104,13 +127,22 @@ export async function entitlements(ctx: ScenarioContext): Promise<void> {
   const env = await benchEnv(ctx);
   const fleet = await benchFleet(ctx);
   const n = Math.max(ctx.opts.storm, fleet.provisioned.buyers.length);
-  ctx.say(`entitlements: provisioning ${n} buyers with a subscription each (the fleet's ${fleet.provisioned.buyers.length} included) ...`);
+  ctx.say(
+    `entitlements: provisioning ${n} buyers with a subscription each (the fleet's ${fleet.provisioned.buyers.length} included) ...`,
+  );
   let last = 0;
   const p = await provision({
-    rpcUrl: env.ep.rpcUrl, marketplace: env.marketplace, apiUrl: env.gateway!.apiUrl, dataDir: fleet.provisioned.dataDir,
-    sellers: fleet.provisioned.sellers.length, sensorsPerSeller: 0, sensors: fleet.provisioned.sensors.length, buyers: n, dataEntries: 1000,
+    rpcUrl: env.ep.rpcUrl,
+    marketplace: env.marketplace,
+    apiUrl: env.gateway!.apiUrl,
+    dataDir: fleet.provisioned.dataDir,
+    sellers: fleet.provisioned.sellers.length,
+    sensorsPerSeller: 0,
+    sensors: fleet.provisioned.sensors.length,
+    buyers: n,
+    dataEntries: 1000,
     onProgress: (x) => {
-      if (Date.now() - last > 5000) (last = Date.now()), ctx.say(`  ${x.step}: ${x.done}/${x.total}`);
+      if (Date.now() - last > 5000) ((last = Date.now()), ctx.say(`  ${x.step}: ${x.done}/${x.total}`));
     },
   });
   await coldAndWarm(ctx, env, p.buyers.slice(0, 100));

@@ -30,7 +30,12 @@ export function judge(run: StreamResult, p99BoundMs: number): string {
  * rate and the failed one (rounded to `grain`), so that 2,000 ok / 5,000 failed can still find
  * 3,500. `attempt` runs one step and says why it failed ('' when it held).
  */
-export async function searchMax(rates: number[], refine: number, grain: number, attempt: (rate: number, i: number) => Promise<string>): Promise<number> {
+export async function searchMax(
+  rates: number[],
+  refine: number,
+  grain: number,
+  attempt: (rate: number, i: number) => Promise<string>,
+): Promise<number> {
   let good = 0;
   let i = 0;
   let failed: number | undefined;
@@ -50,15 +55,32 @@ export async function searchMax(rates: number[], refine: number, grain: number, 
   return good;
 }
 
-export async function findMax(endpoint: Endpoint, pid: number, fleet: Fleet, o: MaxOptions, log: (s: string) => void): Promise<MaxOutcome> {
+export async function findMax(
+  endpoint: Endpoint,
+  pid: number,
+  fleet: Fleet,
+  o: MaxOptions,
+  log: (s: string) => void,
+): Promise<MaxOutcome> {
   const steps: MaxOutcome['steps'] = [];
   const sustained = await searchMax(o.rates, o.refine ?? 2, 250, async (rate, i) => {
     // The first step wakes a target that sat idle while others were measured (JIT, Kafka's caches).
     const warmupMs = i === 0 ? 10_000 : 5000;
-    const run = await runStream({ endpoint, targetPid: pid, ...fleet, ratePerDevice: rate / fleet.devices.length, qos: 1, warmupMs, durationMs: o.stepMs, codec: sealed(fleet) });
+    const run = await runStream({
+      endpoint,
+      targetPid: pid,
+      ...fleet,
+      ratePerDevice: rate / fleet.devices.length,
+      qos: 1,
+      warmupMs,
+      durationMs: o.stepMs,
+      codec: sealed(fleet),
+    });
     const why = judge(run, o.p99BoundMs);
     steps.push({ rate, run, ok: why === '', why });
-    log(`  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ${run.generators.totalCores.toFixed(2)} (busiest ${run.generators.maxCores.toFixed(2)})${why ? ` -> failed: ${why}` : ''}`);
+    log(
+      `  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ${run.generators.totalCores.toFixed(2)} (busiest ${run.generators.maxCores.toFixed(2)})${why ? ` -> failed: ${why}` : ''}`,
+    );
     return why;
   });
   return { sustained, steps };

@@ -13,7 +13,13 @@ import type { ScenarioContext } from './index.ts';
 
 const WINDOW = 1000;
 
-async function fill(brokers: string[], topic: string, sensor: string, n: number, encode: (seq: number) => Buffer): Promise<number> {
+async function fill(
+  brokers: string[],
+  topic: string,
+  sensor: string,
+  n: number,
+  encode: (seq: number) => Buffer,
+): Promise<number> {
   const kafka = new Kafka({ brokers, clientId: 'itrade-bench-fill', logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -21,7 +27,10 @@ async function fill(brokers: string[], topic: string, sensor: string, n: number,
   try {
     const batch = 5000;
     for (let i = 0; i < n; i += batch) {
-      const messages = Array.from({ length: Math.min(batch, n - i) }, (_, k) => ({ key: sensor, value: encode(i + k) }));
+      const messages = Array.from({ length: Math.min(batch, n - i) }, (_, k) => ({
+        key: sensor,
+        value: encode(i + k),
+      }));
       await producer.send({ topic, acks: -1, messages });
     }
   } finally {
@@ -40,13 +49,23 @@ export async function replay(ctx: ScenarioContext): Promise<void> {
   const codec = makeCodec(sealed(fleet));
   const n = ctx.opts.replayEntries;
   ctx.say(`replay: storing ${n} sealed entries in the topic of ${sensor} ...`);
-  const fillMs = await fill(env.ep.kafkaBrokers, sensor, sensor, n, (seq) => codec.encode({ schedNs: hrtime.bigint(), device, seq }));
+  const fillMs = await fill(env.ep.kafkaBrokers, sensor, sensor, n, (seq) =>
+    codec.encode({ schedNs: hrtime.bigint(), device, seq }),
+  );
   ctx.say(`  stored in ${(fillMs / 1000).toFixed(1)} s; replaying to one buyer, window ${WINDOW} ...`);
 
-  const c = await LiteClient.connect({ ...gw.mqtt, clientId: `${buyer.principal}:replay`, username: buyer.principal, password: buyer.token });
+  const c = await LiteClient.connect({
+    ...gw.mqtt,
+    clientId: `${buyer.principal}:replay`,
+    username: buyer.principal,
+    password: buyer.token,
+  });
   const id = `bench${Date.now().toString(36)}`;
   const topic = buyerTopic(buyer.principal, 'replay', id);
-  await c.subscribe([{ topic, qos: 1 }, { topic: buyerTopic(buyer.principal, 'replay', 'error'), qos: 1 }]);
+  await c.subscribe([
+    { topic, qos: 1 },
+    { topic: buyerTopic(buyer.principal, 'replay', 'error'), qos: 1 },
+  ]);
   let entries = 0;
   let bad = 0;
   let end: { reason?: string; sent?: number; code?: string } = {};
@@ -72,13 +91,20 @@ export async function replay(ctx: ScenarioContext): Promise<void> {
       } catch {
         bad++;
       }
-      if (f.entry.seq % (WINDOW / 2) === 0) c.publish(`${topic}/ack`, Buffer.from(JSON.stringify({ ack: f.entry.seq })), 1);
+      if (f.entry.seq % (WINDOW / 2) === 0)
+        c.publish(`${topic}/ack`, Buffer.from(JSON.stringify({ ack: f.entry.seq })), 1);
     });
-    c.publish(buyerTopic(buyer.principal, 'replay', 'request'), Buffer.from(JSON.stringify({ id, sensor, from: { offset: 0 }, window: WINDOW })), 1);
+    c.publish(
+      buyerTopic(buyer.principal, 'replay', 'request'),
+      Buffer.from(JSON.stringify({ id, sensor, from: { offset: 0 }, window: WINDOW })),
+      1,
+    );
   });
   const ms = performance.now() - t0;
   await c.end();
-  ctx.say(`  ${entries} entries in ${(ms / 1000).toFixed(1)} s = ${Math.round((entries / ms) * 1000)} entries/s (${end.reason ?? end.code}); ${bad} failed to decrypt`);
+  ctx.say(
+    `  ${entries} entries in ${(ms / 1000).toFixed(1)} s = ${Math.round((entries / ms) * 1000)} entries/s (${end.reason ?? end.code}); ${bad} failed to decrypt`,
+  );
   ctx.result.figures['replay to one buyer'] = {
     'entries stored (bench fill)': n,
     'fill time, s': fillMs / 1000,

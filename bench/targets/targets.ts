@@ -28,7 +28,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export async function startAedesRaw(): Promise<Target> {
-  const child = fork(fromRoot('bench', 'targets', 'aedes-raw-server.ts'), ['0'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fromRoot('bench', 'targets', 'aedes-raw-server.ts'), ['0'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`aedes baseline exited (${code})`)));
@@ -56,7 +59,19 @@ export async function startMosquitto(log: Logger): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'itrade-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
   // Same limits as the gateway where they matter: no queue cap that would drop, no persistence.
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'max_queued_messages 0',
+      'max_inflight_messages 0',
+      'log_dest stderr',
+      'log_type error',
+      '',
+    ].join('\n'),
+  );
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitPort(port, child);
   return { name: 'mosquitto', endpoint: { host: '127.0.0.1', port }, pid: child.pid!, stop: () => stopChild(child) };

@@ -22,9 +22,26 @@ export interface KafkaClients {
 }
 
 export function createKafkaClients(opts: KafkaClientOptions, log: Logger): KafkaClients {
-  const base = { brokers: [...opts.brokers], requestTimeout: opts.requestTimeoutMs, logLevel: logLevel.WARN, logCreator: pinoLogCreator(log) };
-  const writeRetry: RetryOptions = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: opts.retryInitialMs, maxRetryTime: opts.retryMaxMs, factor: 0.2, multiplier: 2 };
-  const readRetry: RetryOptions = { retries: 3, initialRetryTime: opts.retryInitialMs, maxRetryTime: opts.retryMaxMs, factor: 0.2, multiplier: 2 };
+  const base = {
+    brokers: [...opts.brokers],
+    requestTimeout: opts.requestTimeoutMs,
+    logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(log),
+  };
+  const writeRetry: RetryOptions = {
+    retries: Number.MAX_SAFE_INTEGER,
+    initialRetryTime: opts.retryInitialMs,
+    maxRetryTime: opts.retryMaxMs,
+    factor: 0.2,
+    multiplier: 2,
+  };
+  const readRetry: RetryOptions = {
+    retries: 3,
+    initialRetryTime: opts.retryInitialMs,
+    maxRetryTime: opts.retryMaxMs,
+    factor: 0.2,
+    multiplier: 2,
+  };
   return {
     write: new Kafka({ ...base, clientId: `${opts.clientId}-bridge-write`, retry: writeRetry }),
     read: new Kafka({ ...base, clientId: `${opts.clientId}-bridge-read`, retry: readRetry }),

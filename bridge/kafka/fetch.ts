@@ -114,7 +114,12 @@ export class PartitionFetcher {
     await this.cluster.disconnect();
   }
 
-  private async fetchRetrying(topic: string, partition: number, offset: number, maxBytes: number): Promise<FetchedRecord[]> {
+  private async fetchRetrying(
+    topic: string,
+    partition: number,
+    offset: number,
+    maxBytes: number,
+  ): Promise<FetchedRecord[]> {
     let lastError: unknown;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (this.closed) throw Object.assign(new Error('the history reader is closed'), { retriable: false });
@@ -156,12 +161,18 @@ export class PartitionFetcher {
     await opening;
   }
 
-  private async fetchOnce(topic: string, partition: number, offset: number, maxBytes: number): Promise<FetchedRecord[]> {
+  private async fetchOnce(
+    topic: string,
+    partition: number,
+    offset: number,
+    maxBytes: number,
+  ): Promise<FetchedRecord[]> {
     await this.connect();
     await this.cluster.addTargetTopic(topic);
     const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
     const nodeId = Object.keys(leaders)[0];
-    if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { retriable: true });
+    if (nodeId === undefined)
+      throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { retriable: true });
     const broker = await usable(await this.cluster.findBroker({ nodeId }));
     await this.fetchConnection(broker);
     const res = await broker.fetch({
@@ -196,5 +207,11 @@ function toRecord(m: KjsMessage): FetchedRecord {
   for (const [k, v] of Object.entries(m.headers ?? {})) {
     if (v !== undefined) headers[k] = (Array.isArray(v) ? v[0]! : v).toString();
   }
-  return { offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value ?? Buffer.alloc(0), headers };
+  return {
+    offset: Number(m.offset),
+    timestamp: Number(m.timestamp),
+    key: m.key,
+    value: m.value ?? Buffer.alloc(0),
+    headers,
+  };
 }

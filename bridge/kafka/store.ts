@@ -10,7 +10,12 @@ import { PartitionFetcher } from './fetch.ts';
 
 // Errors after which this producer's id/sequence state is no use: a new producer (new id)
 // writes the batch again. Only then can a record be written twice (at-least-once).
-const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+const PRODUCER_STATE_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
 const MAX_PRODUCER_RESTARTS = 3;
 const keyPartitioner = Partitioners.DefaultPartitioner();
 
@@ -30,7 +35,11 @@ export class KafkaLogStore implements LogStore {
   // murmur2 per record was ~9% of the write path's CPU; a sensor topic has one key.
   private readonly keyPartitions = new Map<string, number>();
 
-  constructor(private readonly clients: KafkaClients, private readonly log: Logger, private readonly opts: KafkaStoreOptions) {
+  constructor(
+    private readonly clients: KafkaClients,
+    private readonly log: Logger,
+    private readonly opts: KafkaStoreOptions,
+  ) {
     this.producer = this.newProducer();
     this.admin = clients.read.admin();
     this.fetcher = new PartitionFetcher(clients.read);
@@ -62,7 +71,9 @@ export class KafkaLogStore implements LogStore {
           await sleep(200 * attempt);
           continue;
         }
-        throw isItradeError(err) ? err : itradeError('KAFKA_TOPIC', `topic ${topic}: ${(err as Error).message}`, { cause: err });
+        throw isItradeError(err)
+          ? err
+          : itradeError('KAFKA_TOPIC', `topic ${topic}: ${(err as Error).message}`, { cause: err });
       }
     }
   }
@@ -82,12 +93,20 @@ export class KafkaLogStore implements LogStore {
         await this.connectProducer();
         // acks -1: every in-sync replica has the batch before we acknowledge (PUBACK) anything.
         // No compression: payloads are ciphertext and do not compress.
-        const meta = await this.producer.sendBatch({ acks: -1, timeout: this.opts.requestTimeoutMs, compression: CompressionTypes.None, topicMessages });
+        const meta = await this.producer.sendBatch({
+          acks: -1,
+          timeout: this.opts.requestTimeoutMs,
+          compression: CompressionTypes.None,
+          topicMessages,
+        });
         return offsetsOf(records, partitions, meta);
       } catch (err) {
         const type = errorType(err);
         if (type && PRODUCER_STATE_ERRORS.has(type) && restarts < MAX_PRODUCER_RESTARTS) {
-          this.log.warn({ errorType: type, entries: records.length }, 'kafka producer state lost: new producer, batch written again');
+          this.log.warn(
+            { errorType: type, entries: records.length },
+            'kafka producer state lost: new producer, batch written again',
+          );
           this.opts.onProducerRestart?.(type);
           await this.restartProducer();
           continue;
@@ -100,9 +119,18 @@ export class KafkaLogStore implements LogStore {
   async read(topic: string, partition: number, offset: number, limits: ReadLimits): Promise<StoredRecord[]> {
     try {
       const got = await this.fetchFrom(topic, partition, offset, limits.maxBytes);
-      return got.slice(0, limits.maxRecords).map((r) => ({ partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, value: r.value, headers: r.headers }));
+      return got.slice(0, limits.maxRecords).map((r) => ({
+        partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key?.toString() ?? null,
+        value: r.value,
+        headers: r.headers,
+      }));
     } catch (err) {
-      throw itradeError('KAFKA_READ_FAILED', `${topic}/${partition} at ${offset}: ${(err as Error).message}`, { cause: err });
+      throw itradeError('KAFKA_READ_FAILED', `${topic}/${partition} at ${offset}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -113,7 +141,9 @@ export class KafkaLogStore implements LogStore {
       if (!p) throw new Error(`no partition ${partition}`);
       return { start: Number(p.low), end: Number(p.high) };
     } catch (err) {
-      throw itradeError('KAFKA_READ_FAILED', `offsets of ${topic}/${partition}: ${(err as Error).message}`, { cause: err });
+      throw itradeError('KAFKA_READ_FAILED', `offsets of ${topic}/${partition}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -122,11 +152,15 @@ export class KafkaLogStore implements LogStore {
       await this.connectAdmin();
       // ListOffsets by time: the earliest offset whose timestamp is >= it; kafkajs gives the
       // high watermark when there is none (admin/index.js fetchTopicOffsetsByTimestamp).
-      const p = (await this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).find((o) => o.partition === partition);
+      const p = (await this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).find(
+        (o) => o.partition === partition,
+      );
       if (!p) throw new Error(`no partition ${partition}`);
       return Number(p.offset);
     } catch (err) {
-      throw itradeError('KAFKA_READ_FAILED', `offset by time in ${topic}/${partition}: ${(err as Error).message}`, { cause: err });
+      throw itradeError('KAFKA_READ_FAILED', `offset by time in ${topic}/${partition}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -150,7 +184,12 @@ export class KafkaLogStore implements LogStore {
     // One request in flight: kafkajs holds a lock per broker for an idempotent producer's whole
     // produce round trip anyway (producer/sendMessages.js acquireBrokerLock), and the writer sends
     // one batch at a time so a failed batch can never be overtaken by the next one.
-    return this.clients.write.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    return this.clients.write.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   private connectProducer(): Promise<void> {
@@ -204,23 +243,42 @@ export class KafkaLogStore implements LogStore {
 
 /** kafkajs's own key partitioner (murmur2, as the Java client), so any Kafka tool agrees. */
 function keyPartition(topic: string, key: string, count: number): number {
-  const partitionMetadata = Array.from({ length: count }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+  const partitionMetadata = Array.from({ length: count }, (_, i) => ({
+    partitionId: i,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [],
+    isr: [],
+  }));
   return keyPartitioner({ topic, partitionMetadata, message: { key, value: null } });
 }
 
 function groupByTopic(records: readonly AppendRecord[], partitions: number[]) {
-  const byTopic = new Map<string, { key: string; value: Buffer; partition: number; timestamp: string; headers: Record<string, string> }[]>();
+  const byTopic = new Map<
+    string,
+    { key: string; value: Buffer; partition: number; timestamp: string; headers: Record<string, string> }[]
+  >();
   records.forEach((r, i) => {
     let list = byTopic.get(r.topic);
     if (!list) byTopic.set(r.topic, (list = []));
-    list.push({ key: r.key, value: r.value, partition: partitions[i]!, timestamp: String(r.timestamp), headers: r.headers });
+    list.push({
+      key: r.key,
+      value: r.value,
+      partition: partitions[i]!,
+      timestamp: String(r.timestamp),
+      headers: r.headers,
+    });
   });
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
 // A produce response gives each partition's base offset; records of one partition keep the
 // order they were given in (producer/groupMessagesPerPartition.js).
-function offsetsOf(records: readonly AppendRecord[], partitions: number[], meta: { topicName: string; partition: number; baseOffset?: string }[]): number[] {
+function offsetsOf(
+  records: readonly AppendRecord[],
+  partitions: number[],
+  meta: { topicName: string; partition: number; baseOffset?: string }[],
+): number[] {
   const next = new Map<string, number>();
   for (const m of meta) next.set(`${m.topicName}/${m.partition}`, Number(m.baseOffset));
   return records.map((r, i) => {
@@ -242,7 +300,11 @@ function errorType(err: unknown): string | undefined {
 
 /** The protocol error type of a kafkajs error, looked for through the errors that wrap it. */
 function kafkaErrorType(err: unknown): string | undefined {
-  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+  for (
+    let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
     if (typeof e.type === 'string') return e.type;
     e = (e.originalError ?? e.cause) as typeof e;
   }

@@ -40,26 +40,43 @@ interface Range {
 
 export async function openHistory(deps: HistoryDeps, q: HistoryQuery): Promise<HistoryCursor> {
   const grants = await deps.entitlements.validSubscriptions(q.buyer, q.sensor);
-  if (grants.length === 0) throw itradeError('REPLAY_NOT_SUBSCRIBED', `buyer ${q.buyer} has no valid subscription to sensor ${q.sensor}`);
+  if (grants.length === 0)
+    throw itradeError('REPLAY_NOT_SUBSCRIBED', `buyer ${q.buyer} has no valid subscription to sensor ${q.sensor}`);
   // Subscription start is in unix seconds (contract); Kafka timestamps are ms.
   const startMs = Math.min(...grants.map((g) => g.startTimestamp)) * 1000;
   const topic = deps.topicOf(q.sensor);
   const partition = await deps.store.partitionOf(topic, q.sensor);
-  const [bounds, firstAllowed] = await Promise.all([deps.store.bounds(topic, partition), deps.store.offsetForTime(topic, partition, startMs)]);
+  const [bounds, firstAllowed] = await Promise.all([
+    deps.store.bounds(topic, partition),
+    deps.store.offsetForTime(topic, partition, startMs),
+  ]);
   const from = await startOffset(deps, q.from, { topic, partition, startMs, firstAllowed });
-  if ((await deps.meter.remaining(q.buyer, q.sensor)) <= 0) throw itradeError('REPLAY_PAID_UP', `buyer ${q.buyer}, sensor ${q.sensor}`);
+  if ((await deps.meter.remaining(q.buyer, q.sensor)) <= 0)
+    throw itradeError('REPLAY_PAID_UP', `buyer ${q.buyer}, sensor ${q.sensor}`);
   return new HistoryCursor(deps, q, { topic, partition, from: Math.max(from, bounds.start), end: bounds.end });
 }
 
-async function startOffset(deps: HistoryDeps, from: From | undefined, at: { topic: string; partition: number; startMs: number; firstAllowed: number }): Promise<number> {
+async function startOffset(
+  deps: HistoryDeps,
+  from: From | undefined,
+  at: { topic: string; partition: number; startMs: number; firstAllowed: number },
+): Promise<number> {
   if (from === undefined) return at.firstAllowed;
   // Offsets and timestamps rise together in a sensor topic (the writer keeps timestamps
   // monotonic), so "offset >= first allowed" is "timestamp >= subscription start".
   if ('timestamp' in from) {
-    if (from.timestamp < at.startMs) throw itradeError('REPLAY_BEFORE_START', `from.timestamp ${from.timestamp} is before the subscription start ${at.startMs} (ms); ask from ${at.startMs} or later, or leave "from" out`);
+    if (from.timestamp < at.startMs)
+      throw itradeError(
+        'REPLAY_BEFORE_START',
+        `from.timestamp ${from.timestamp} is before the subscription start ${at.startMs} (ms); ask from ${at.startMs} or later, or leave "from" out`,
+      );
     return deps.store.offsetForTime(at.topic, at.partition, from.timestamp);
   }
-  if (from.offset < at.firstAllowed) throw itradeError('REPLAY_BEFORE_START', `from.offset ${from.offset} is before the subscription start (first allowed offset ${at.firstAllowed})`);
+  if (from.offset < at.firstAllowed)
+    throw itradeError(
+      'REPLAY_BEFORE_START',
+      `from.offset ${from.offset} is before the subscription start (first allowed offset ${at.firstAllowed})`,
+    );
   return from.offset;
 }
 
@@ -69,7 +86,11 @@ export class HistoryCursor {
   private delivered = 0;
   private ended: EndReason | undefined;
 
-  constructor(private readonly deps: HistoryDeps, private readonly q: HistoryQuery, readonly range: Range) {
+  constructor(
+    private readonly deps: HistoryDeps,
+    private readonly q: HistoryQuery,
+    readonly range: Range,
+  ) {
     this.next = range.from;
   }
 
@@ -108,7 +129,10 @@ export class HistoryCursor {
   // One bounded read; whatever lies past the end fixed at opening is not part of this replay.
   private async fill(): Promise<void> {
     const { topic, partition, end } = this.range;
-    const records = await this.deps.store.read(topic, partition, this.next, { maxBytes: this.deps.fetchMaxBytes, maxRecords: end - this.next });
+    const records = await this.deps.store.read(topic, partition, this.next, {
+      maxBytes: this.deps.fetchMaxBytes,
+      maxRecords: end - this.next,
+    });
     this.buffered = records.filter((r) => r.offset < end);
   }
 

@@ -52,34 +52,48 @@ export class ReplayService implements BuyerRequestHandler {
     let reservedHere = false;
     try {
       const req = parseRequest(payload, this.deps);
-      if (this.reserved.has(key)) throw itradeError('REPLAY_DUPLICATE_ID', `replay ${req.id} is running; the new request was ignored`);
+      if (this.reserved.has(key))
+        throw itradeError('REPLAY_DUPLICATE_ID', `replay ${req.id} is running; the new request was ignored`);
       this.reserved.add(key);
       reservedHere = true;
       release = this.deps.slots.acquire(buyer, 'mqtt');
-      const cursor = await openHistory(this.deps.history, { buyer, sensor: req.sensor, from: req.from, limit: req.limit });
+      const cursor = await openHistory(this.deps.history, {
+        buyer,
+        sensor: req.sensor,
+        from: req.from,
+        limit: req.limit,
+      });
       const session = new ReplaySession(this.deps, buyer, req.id, req.sensor, cursor, req.window);
       this.sessions.set(key, session);
-      this.deps.log.info({ buyer, id: req.id, sensor: req.sensor, from: cursor.range.from, end: cursor.range.end }, 'replay started');
+      this.deps.log.info(
+        { buyer, id: req.id, sensor: req.sensor, from: cursor.range.from, end: cursor.range.end },
+        'replay started',
+      );
       this.track(session, key, release);
     } catch (err) {
       release?.();
       if (reservedHere) this.reserved.delete(key);
-      await this.refuse(buyer, id, isItradeError(err) ? err : itradeError('KAFKA_READ_FAILED', (err as Error).message, { cause: err }));
+      await this.refuse(
+        buyer,
+        id,
+        isItradeError(err) ? err : itradeError('KAFKA_READ_FAILED', (err as Error).message, { cause: err }),
+      );
     }
   }
 
   private track(session: ReplaySession, key: string, release: () => void): void {
-    const p = session.run().then(
-      (reason) => {
+    const p = session
+      .run()
+      .then((reason) => {
         this.deps.metrics.replayEnded.inc({ channel: 'mqtt', reason });
         this.deps.log.info({ buyer: session.buyer, id: session.id, reason }, 'replay ended');
-      },
-    ).finally(() => {
-      this.sessions.delete(key);
-      this.reserved.delete(key);
-      release();
-      this.running.delete(p);
-    });
+      })
+      .finally(() => {
+        this.sessions.delete(key);
+        this.reserved.delete(key);
+        release();
+        this.running.delete(p);
+      });
     this.running.add(p);
   }
 

@@ -25,7 +25,14 @@ export class ReplaySession {
   private wake: (() => void) | undefined;
   readonly topic: string;
 
-  constructor(private readonly deps: SessionDeps, readonly buyer: string, readonly id: string, private readonly sensor: string, private readonly cursor: HistoryCursor, private window: number) {
+  constructor(
+    private readonly deps: SessionDeps,
+    readonly buyer: string,
+    readonly id: string,
+    private readonly sensor: string,
+    private readonly cursor: HistoryCursor,
+    private window: number,
+  ) {
     this.topic = buyerTopic(buyer, 'replay', id);
   }
 
@@ -63,7 +70,11 @@ export class ReplaySession {
       const step = await this.cursor.step(credit);
       // Issued in order and awaited together: the channel publishes through one bus connection,
       // which keeps their order, so a step costs one bus round trip instead of one per entry.
-      await Promise.all(step.entries.map((e) => this.deps.channel.send(this.buyer, this.topic, encodeEntry(++this.sent, e.offset, e.timestamp, e.value), 1)));
+      await Promise.all(
+        step.entries.map((e) =>
+          this.deps.channel.send(this.buyer, this.topic, encodeEntry(++this.sent, e.offset, e.timestamp, e.value), 1),
+        ),
+      );
       this.deps.metrics.replayEntries.inc({ channel: 'mqtt' }, step.entries.length);
       if (step.end) return step.end;
     }

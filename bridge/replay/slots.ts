@@ -9,7 +9,10 @@ export class ReplaySlots {
   private readonly perBuyer = new Map<string, number>();
   private readonly active = { mqtt: 0, http: 0 };
 
-  constructor(private readonly maxPerBuyer: number, private readonly maxTotal: number) {}
+  constructor(
+    private readonly maxPerBuyer: number,
+    private readonly maxTotal: number,
+  ) {}
 
   counts(): { mqtt: number; http: number } {
     return { ...this.active };
@@ -18,8 +21,10 @@ export class ReplaySlots {
   /** Takes a slot or throws REPLAY_TOO_MANY; call the returned function once to give it back. */
   acquire(buyer: string, channel: Channel): () => void {
     const mine = this.perBuyer.get(buyer) ?? 0;
-    if (mine >= this.maxPerBuyer) throw itradeError('REPLAY_TOO_MANY', `buyer ${buyer} already runs ${mine} replays (bridge.replay.maxPerBuyer)`);
-    if (this.active.mqtt + this.active.http >= this.maxTotal) throw itradeError('REPLAY_TOO_MANY', 'the gateway runs as many replays as it allows (bridge.replay.maxTotal)');
+    if (mine >= this.maxPerBuyer)
+      throw itradeError('REPLAY_TOO_MANY', `buyer ${buyer} already runs ${mine} replays (bridge.replay.maxPerBuyer)`);
+    if (this.active.mqtt + this.active.http >= this.maxTotal)
+      throw itradeError('REPLAY_TOO_MANY', 'the gateway runs as many replays as it allows (bridge.replay.maxTotal)');
     this.perBuyer.set(buyer, mine + 1);
     this.active[channel] += 1;
     let released = false;

@@ -19,13 +19,20 @@ export const PACKET_OVERHEAD_BYTES = 4096;
 export function guardPacketLength(client: Client, maxBytes: number): void {
   const parser = (client as unknown as { _parser?: Partial<ParserInternals> })._parser;
   if (!parser || typeof parser._parseLength !== 'function' || typeof parser._emitError !== 'function') {
-    throw new Error('aedes/mqtt-packet internals changed: the packet length guard cannot attach (broker/limits/packet-guard.ts)');
+    throw new Error(
+      'aedes/mqtt-packet internals changed: the packet length guard cannot attach (broker/limits/packet-guard.ts)',
+    );
   }
   const parseLength = parser._parseLength;
   parser._parseLength = function guardedParseLength(this: ParserInternals): boolean {
     const done = parseLength.call(this);
     if (done && this.packet.length > maxBytes) {
-      this._emitError(itradeError('LIMIT_PACKET_TOO_LARGE', `${this.packet.cmd ?? 'packet'} of ${this.packet.length} bytes; at most ${maxBytes} are accepted`));
+      this._emitError(
+        itradeError(
+          'LIMIT_PACKET_TOO_LARGE',
+          `${this.packet.cmd ?? 'packet'} of ${this.packet.length} bytes; at most ${maxBytes} are accepted`,
+        ),
+      );
       return false;
     }
     return done;

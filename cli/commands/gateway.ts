@@ -10,7 +10,9 @@ export function registerGateway(program: Command, ctx: () => CliContext, setExit
   program
     .command('gateway')
     .summary('Run the gateway in the foreground until SIGTERM/SIGINT')
-    .description('Run the gateway (MQTT broker, Kafka bridge, HTTP API, operator endpoint) in the foreground; JSON logs on stdout. SIGTERM/SIGINT: graceful shutdown, exit 0; a second signal forces exit 130/143')
+    .description(
+      'Run the gateway (MQTT broker, Kafka bridge, HTTP API, operator endpoint) in the foreground; JSON logs on stdout. SIGTERM/SIGINT: graceful shutdown, exit 0; a second signal forces exit 130/143',
+    )
     .action(async () => {
       const c = ctx();
       const cfg = c.config();
@@ -21,11 +23,18 @@ export function registerGateway(program: Command, ctx: () => CliContext, setExit
   program
     .command('operator-token')
     .summary('Print an operator token')
-    .description('Print an operator token (bearer of POST /v1/admin/revoke, MQTT password for $SYS), valid broker.auth.operatorTokenTtlSec')
-    .argument('[name]', 'operator name (A-Z a-z 0-9 _ . -, at most 64)', (v: string) => {
-      if (!OPERATOR_NAME.test(v)) throw new InvalidArgumentError('use 1 to 64 of A-Z a-z 0-9 _ . -');
-      return v;
-    }, 'operator')
+    .description(
+      'Print an operator token (bearer of POST /v1/admin/revoke, MQTT password for $SYS), valid broker.auth.operatorTokenTtlSec',
+    )
+    .argument(
+      '[name]',
+      'operator name (A-Z a-z 0-9 _ . -, at most 64)',
+      (v: string) => {
+        if (!OPERATOR_NAME.test(v)) throw new InvalidArgumentError('use 1 to 64 of A-Z a-z 0-9 _ . -');
+        return v;
+      },
+      'operator',
+    )
     .action(async (name: string) => {
       const c = ctx();
       const t = await issueOperatorToken(c.config(), name);

@@ -31,8 +31,14 @@ type Sub = (cmd: Command, ctx: () => CliContext, run: Run) => void;
 
 const registerSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('register'))
-    .description("Register a sensor of your principal (it starts inactive) and create its AES key file (key id 1, 0600); prints the sensor address")
-    .requiredOption('--type <id|name>', `sensor type: ${BUILTIN_SENSOR_TYPES.map((t, i) => `${i} ${t}`).join(', ')}`, sensorType)
+    .description(
+      'Register a sensor of your principal (it starts inactive) and create its AES key file (key id 1, 0600); prints the sensor address',
+    )
+    .requiredOption(
+      '--type <id|name>',
+      `sensor type: ${BUILTIN_SENSOR_TYPES.map((t, i) => `${i} ${t}`).join(', ')}`,
+      sensorType,
+    )
     .requiredOption('--lat <degrees>', 'latitude', decimal)
     .requiredOption('--lon <degrees>', 'longitude', decimal)
     .requiredOption('--price <amount>', 'price of one data entry: wei, or "10 gwei"', amount)
@@ -40,8 +46,15 @@ const registerSub: Sub = (cmd, ctx, run) => {
       run(o, async (s) => {
         const p = s.profile();
         ctx().err('registering the sensor on chain ...');
-        const r = await registerSensor(s.ctx, p, { sensorType: o.type, latitudeE6: micro(o.lat), longitudeE6: micro(o.lon), pricePerDataEntry: o.price });
-        ctx().err(`key file ${p.sellerKeys().pathOf(r.sensor)} (copy it to the device); next: itrade sensor activate ${r.sensor}`);
+        const r = await registerSensor(s.ctx, p, {
+          sensorType: o.type,
+          latitudeE6: micro(o.lat),
+          longitudeE6: micro(o.lon),
+          pricePerDataEntry: o.price,
+        });
+        ctx().err(
+          `key file ${p.sellerKeys().pathOf(r.sensor)} (copy it to the device); next: itrade sensor activate ${r.sensor}`,
+        );
         ctx().out(r.sensor);
       }),
     );
@@ -49,7 +62,9 @@ const registerSub: Sub = (cmd, ctx, run) => {
 
 const activateSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('activate'))
-    .description("Activate the sensor on chain and get its device token from the gateway (proof: the registration transaction)")
+    .description(
+      'Activate the sensor on chain and get its device token from the gateway (proof: the registration transaction)',
+    )
     .argument('<sensor>', 'sensor address', address)
     .option('--print-token', "print the device's JWT (its MQTT password) instead of the status")
     .action((sensor: string, o: MarketOptions & { printToken?: boolean }) =>
@@ -58,7 +73,11 @@ const activateSub: Sub = (cmd, ctx, run) => {
         ctx().err(`activating ${sensor} on chain ...`);
         const changed = await setSensorActive(s.ctx, p, sensor, true);
         const token = await sensorToken(s.ctx, p, sensor);
-        ctx().out(o.printToken ? token : `${sensor} is active${changed ? '' : ' (it already was)'}; device token saved in ${p.dir}/profile.json`);
+        ctx().out(
+          o.printToken
+            ? token
+            : `${sensor} is active${changed ? '' : ' (it already was)'}; device token saved in ${p.dir}/profile.json`,
+        );
       }),
     );
 };
@@ -80,22 +99,33 @@ const statusSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('status'))
     .description('What the chain says about a sensor (any sensor), and its key ids when it is yours')
     .argument('<sensor>', 'sensor address', address)
-    .option('--seller-key', "print only the seller's RSA public key (PEM) from chain: what a buyer checks wrapped keys' signatures with")
+    .option(
+      '--seller-key',
+      "print only the seller's RSA public key (PEM) from chain: what a buyer checks wrapped keys' signatures with",
+    )
     .action((sensor: string, o: MarketOptions & { sellerKey?: boolean }) =>
       run(o, async (s) => {
         if (o.sellerKey) {
           const pem = await sellerPublicKey(s.ctx, sensor);
-          if (!pem) throw itradeError('CRYPTO_RSA_KEY_INVALID', `the seller of ${sensor} has no RSA public key on chain`);
+          if (!pem)
+            throw itradeError('CRYPTO_RSA_KEY_INVALID', `the seller of ${sensor} has no RSA public key on chain`);
           return ctx().out(pem.trim());
         }
         const d = await describeSensor(s.ctx.provider, s.ctx.marketplace, sensor);
         const lines = [
-          `sensor        ${d.sensor}`, `status        ${d.status}`, `type          ${d.sensorType} (${d.typeName})`,
-          `location      ${d.latitude}, ${d.longitude}`, `price         ${d.price} wei per entry`, `seller        ${d.principal} (account ${d.owner})`,
+          `sensor        ${d.sensor}`,
+          `status        ${d.status}`,
+          `type          ${d.sensorType} (${d.typeName})`,
+          `location      ${d.latitude}, ${d.longitude}`,
+          `price         ${d.price} wei per entry`,
+          `seller        ${d.principal} (account ${d.owner})`,
           `subscriptions ${d.subscriptions}`,
         ];
         const keys = s.maybeProfile()?.sellerKeys();
-        if (keys?.has(sensor)) lines.push(`keys          ${keys.get(sensor).keyIds().join(', ')} (current ${keys.get(sensor).current().keyId})`);
+        if (keys?.has(sensor))
+          lines.push(
+            `keys          ${keys.get(sensor).keyIds().join(', ')} (current ${keys.get(sensor).current().keyId})`,
+          );
         for (const l of lines) ctx().out(l);
       }),
     );
@@ -103,7 +133,9 @@ const statusSub: Sub = (cmd, ctx, run) => {
 
 const rotateSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('rotate-key'))
-    .description("Make a new AES key current for your sensor (key id + 1); old keys stay for history. Copy the key file to the device; the key agent serves the new key at once")
+    .description(
+      'Make a new AES key current for your sensor (key id + 1); old keys stay for history. Copy the key file to the device; the key agent serves the new key at once',
+    )
     .argument('<sensor>', 'sensor address', address)
     .action((sensor: string, o: MarketOptions) =>
       run(o, async (s) => {
@@ -117,7 +149,9 @@ const rotateSub: Sub = (cmd, ctx, run) => {
 };
 
 export function registerSensorCommand(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
-  const cmd = program.command('sensor').description('Your sensors, as a seller: register, activate, inspect, rotate their key');
+  const cmd = program
+    .command('sensor')
+    .description('Your sensors, as a seller: register, activate, inspect, rotate their key');
   const run: Run = (o, fn) => withMarket(ctx(), o, fn).then(() => setExit(EXIT.ok));
   for (const sub of [registerSub, activateSub, deactivateSub, statusSub, rotateSub]) sub(cmd, ctx, run);
 }

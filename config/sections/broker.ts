@@ -4,14 +4,19 @@ import { Type } from '@sinclair/typebox';
 import { StringEnum } from '../types.ts';
 import { AbuseLimitFields } from './limits.ts';
 
-const Host = (def: string) => Type.String({ default: def, minLength: 1, description: 'Interface to bind (0.0.0.0: all).' });
+const Host = (def: string) =>
+  Type.String({ default: def, minLength: 1, description: 'Interface to bind (0.0.0.0: all).' });
 const Port = (def: number, what: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description: `${what} (0: pick a free port).` });
 
 const Listeners = Type.Object(
   {
     tcp: Type.Object(
-      { enabled: Type.Boolean({ default: true, description: 'Serve MQTT over plain TCP.' }), host: Host('0.0.0.0'), port: Port(11883, 'MQTT TCP port') },
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve MQTT over plain TCP.' }),
+        host: Host('0.0.0.0'),
+        port: Port(11883, 'MQTT TCP port'),
+      },
       { additionalProperties: false, default: {}, description: 'MQTT over TCP.' },
     ),
     tls: Type.Object(
@@ -39,24 +44,65 @@ const Listeners = Type.Object(
 
 const Limits = Type.Object(
   {
-    maxTopicLevels: Type.Integer({ minimum: 3, maximum: 100, default: 8, description: 'Deepest topic accepted (Aedes maxTopicLevels); deeper topics close the connection.' }),
-    maxClientIdLength: Type.Integer({ minimum: 42, maximum: 65535, default: 128, description: 'Longest client id (must hold a 42-character address).' }),
+    maxTopicLevels: Type.Integer({
+      minimum: 3,
+      maximum: 100,
+      default: 8,
+      description: 'Deepest topic accepted (Aedes maxTopicLevels); deeper topics close the connection.',
+    }),
+    maxClientIdLength: Type.Integer({
+      minimum: 42,
+      maximum: 65535,
+      default: 128,
+      description: 'Longest client id (must hold a 42-character address).',
+    }),
     connectTimeoutMs: Type.Integer({ minimum: 100, default: 30000, description: 'Time a socket has to send CONNECT.' }),
-    drainTimeoutMs: Type.Integer({ minimum: 0, default: 60000, description: 'A subscriber whose socket does not drain in this time is disconnected (0: wait forever).' }),
-    heartbeatIntervalMs: Type.Integer({ minimum: 1000, default: 60000, description: 'Aedes heartbeat between clustered instances.' }),
-    queueLimit: Type.Integer({ minimum: 1, default: 42, description: 'Packets a client may send before its CONNECT is handled.' }),
+    drainTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 60000,
+      description: 'A subscriber whose socket does not drain in this time is disconnected (0: wait forever).',
+    }),
+    heartbeatIntervalMs: Type.Integer({
+      minimum: 1000,
+      default: 60000,
+      description: 'Aedes heartbeat between clustered instances.',
+    }),
+    queueLimit: Type.Integer({
+      minimum: 1,
+      default: 42,
+      description: 'Packets a client may send before its CONNECT is handled.',
+    }),
     concurrency: Type.Integer({ minimum: 1, default: 100, description: 'Aedes/mqemitter delivery concurrency.' }),
-    maxInflightInbound: Type.Integer({ minimum: 0, default: 1000, description: 'Inbound QoS 2 messages awaiting PUBREL per client.' }),
-    keepaliveLimitSec: Type.Integer({ minimum: 0, default: 0, description: 'Largest keep-alive a client may ask for (0: any).' }),
+    maxInflightInbound: Type.Integer({
+      minimum: 0,
+      default: 1000,
+      description: 'Inbound QoS 2 messages awaiting PUBREL per client.',
+    }),
+    keepaliveLimitSec: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Largest keep-alive a client may ask for (0: any).',
+    }),
     ...AbuseLimitFields,
   },
-  { additionalProperties: false, default: {}, description: 'Limits that protect the broker: Aedes\' own and the abuse limits (config/sections/limits.ts).' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: "Limits that protect the broker: Aedes' own and the abuse limits (config/sections/limits.ts).",
+  },
 );
 
 const Jwt = Type.Object(
   {
-    alg: StringEnum(['HS256', 'ES256'] as const, { default: 'HS256', description: 'Signing algorithm; tokens with any other alg are refused.' }),
-    secret: Type.String({ default: '', description: 'HS256 secret (at least 32 bytes); the shipped YAML reads it from ITRADE_JWT_SECRET. Empty: see devSecret.' }),
+    alg: StringEnum(['HS256', 'ES256'] as const, {
+      default: 'HS256',
+      description: 'Signing algorithm; tokens with any other alg are refused.',
+    }),
+    secret: Type.String({
+      default: '',
+      description:
+        'HS256 secret (at least 32 bytes); the shipped YAML reads it from ITRADE_JWT_SECRET. Empty: see devSecret.',
+    }),
     privateKeyFile: Type.String({ default: '', description: 'ES256: PKCS#8 PEM private key file.' }),
     publicKeyFile: Type.String({ default: '', description: 'ES256: SPKI PEM public key file.' }),
     issuer: Type.String({ default: 'itrade-gateway', minLength: 1, description: 'iss claim written and required.' }),
@@ -70,40 +116,97 @@ const Auth = Type.Object(
     jwt: Jwt,
     devSecret: Type.Boolean({
       default: true,
-      description: 'With HS256 and an empty secret: share a random secret through Redis (local development only). Set false in production so an empty secret refuses to start.',
+      description:
+        'With HS256 and an empty secret: share a random secret through Redis (local development only). Set false in production so an empty secret refuses to start.',
     }),
     principalTokenTtlSec: Type.Integer({ minimum: 60, default: 3600, description: 'Lifetime of a principal JWT.' }),
-    sensorTokenTtlSec: Type.Integer({ minimum: 60, default: 2592000, description: 'Lifetime of a sensor JWT (re-activate to renew).' }),
+    sensorTokenTtlSec: Type.Integer({
+      minimum: 60,
+      default: 2592000,
+      description: 'Lifetime of a sensor JWT (re-activate to renew).',
+    }),
     operatorTokenTtlSec: Type.Integer({ minimum: 60, default: 3600, description: 'Lifetime of an operator JWT.' }),
-    challengeTtlSec: Type.Integer({ minimum: 10, maximum: 3600, default: 300, description: 'How long a login challenge may be signed.' }),
-    siweDomain: Type.String({ default: 'localhost', minLength: 1, description: 'EIP-4361 domain in the login message.' }),
-    siweUri: Type.String({ default: 'http://localhost', minLength: 1, description: 'EIP-4361 URI in the login message.' }),
+    challengeTtlSec: Type.Integer({
+      minimum: 10,
+      maximum: 3600,
+      default: 300,
+      description: 'How long a login challenge may be signed.',
+    }),
+    siweDomain: Type.String({
+      default: 'localhost',
+      minLength: 1,
+      description: 'EIP-4361 domain in the login message.',
+    }),
+    siweUri: Type.String({
+      default: 'http://localhost',
+      minLength: 1,
+      description: 'EIP-4361 URI in the login message.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Identities and tokens.' },
 );
 
 const Entitlements = Type.Object(
   {
-    chainId: Type.Integer({ minimum: 1, default: 31337, description: 'Chain id of the RPC node (written into login messages).' }),
-    cacheTtlSec: Type.Integer({ minimum: 1, default: 60, description: 'How long a chain answer is served from the Redis cache.' }),
-    rpcTimeoutMs: Type.Integer({ minimum: 100, default: 5000, description: 'A chain call slower than this counts as unreachable.' }),
-    pollIntervalMs: Type.Integer({ minimum: 100, default: 1000, description: 'How often marketplace events are read.' }),
+    chainId: Type.Integer({
+      minimum: 1,
+      default: 31337,
+      description: 'Chain id of the RPC node (written into login messages).',
+    }),
+    cacheTtlSec: Type.Integer({
+      minimum: 1,
+      default: 60,
+      description: 'How long a chain answer is served from the Redis cache.',
+    }),
+    rpcTimeoutMs: Type.Integer({
+      minimum: 100,
+      default: 5000,
+      description: 'A chain call slower than this counts as unreachable.',
+    }),
+    pollIntervalMs: Type.Integer({
+      minimum: 100,
+      default: 1000,
+      description: 'How often marketplace events are read.',
+    }),
     maxConcurrentLoads: Type.Integer({
       minimum: 1,
       maximum: 1000,
       default: 8,
-      description: 'Chain look-ups (cache misses) under way at once; the others wait their turn, and the wait does not count against rpcTimeoutMs, so a storm of new buyers queues instead of overloading the node into timeouts.',
+      description:
+        'Chain look-ups (cache misses) under way at once; the others wait their turn, and the wait does not count against rpcTimeoutMs, so a storm of new buyers queues instead of overloading the node into timeouts.',
     }),
-    maxLoadWaitMs: Type.Integer({ minimum: 100, default: 30000, description: 'A look-up that waited this long for its turn fails closed (a node that stopped answering cannot build an endless queue).' }),
+    maxLoadWaitMs: Type.Integer({
+      minimum: 100,
+      default: 30000,
+      description:
+        'A look-up that waited this long for its turn fails closed (a node that stopped answering cannot build an endless queue).',
+    }),
   },
-  { additionalProperties: false, default: {}, description: 'On-chain entitlements behind a Redis cache (the marketplace is chain.marketplace or chain.deploymentFile).' },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'On-chain entitlements behind a Redis cache (the marketplace is chain.marketplace or chain.deploymentFile).',
+  },
 );
 
 const Metering = Type.Object(
   {
-    leaseSize: Type.Integer({ minimum: 1, default: 32, description: 'Entries taken from the shared counter at once per buyer, sensor and connection.' }),
-    lowWater: Type.Integer({ minimum: 0, default: 8, description: 'Local credit at which the next lease is taken ahead of need.' }),
-    maxHeld: Type.Integer({ minimum: 1, default: 10000, description: 'Entries held back per buyer and sensor while a lease is taken; beyond, the oldest is dropped.' }),
+    leaseSize: Type.Integer({
+      minimum: 1,
+      default: 32,
+      description: 'Entries taken from the shared counter at once per buyer, sensor and connection.',
+    }),
+    lowWater: Type.Integer({
+      minimum: 0,
+      default: 8,
+      description: 'Local credit at which the next lease is taken ahead of need.',
+    }),
+    maxHeld: Type.Integer({
+      minimum: 1,
+      default: 10000,
+      description: 'Entries held back per buyer and sensor while a lease is taken; beyond, the oldest is dropped.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Counting delivered entries against what each buyer paid.' },
 );
@@ -124,6 +227,14 @@ const Bus = StringEnum(['redis', 'memory'] as const, {
 });
 
 export const BrokerSection = Type.Object(
-  { bus: Bus, listeners: Listeners, limits: Limits, auth: Auth, entitlements: Entitlements, metering: Metering, http: Http },
+  {
+    bus: Bus,
+    listeners: Listeners,
+    limits: Limits,
+    auth: Auth,
+    entitlements: Entitlements,
+    metering: Metering,
+    http: Http,
+  },
   { additionalProperties: false, default: {}, description: 'The MQTT broker and its HTTP API.' },
 );

@@ -8,12 +8,14 @@ export const KeyExchangeSection = Type.Object(
       minimum: 100,
       maximum: 120000,
       default: 5000,
-      description: "How long the gateway waits for a seller's key agent before the buyer gets ITRADE_ERR_CRYPTO_KEY_AGENT_UNAVAILABLE.",
+      description:
+        "How long the gateway waits for a seller's key agent before the buyer gets ITRADE_ERR_CRYPTO_KEY_AGENT_UNAVAILABLE.",
     }),
     cacheTtlSec: Type.Integer({
       minimum: 60,
       default: 604800,
-      description: 'How long a wrapped key stays in the Redis cache (it is only usable by the buyer it was wrapped for).',
+      description:
+        'How long a wrapped key stays in the Redis cache (it is only usable by the buyer it was wrapped for).',
     }),
     maxPendingPerBuyer: Type.Integer({
       minimum: 1,
@@ -22,5 +24,9 @@ export const KeyExchangeSection = Type.Object(
       description: 'Key requests of one buyer that may wait for agents at once; more get ITRADE_ERR_CRYPTO_KEY_BUSY.',
     }),
   },
-  { additionalProperties: false, default: {}, description: 'Key exchange between buyers and sellers\' key agents (wrapped AES keys only).' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: "Key exchange between buyers and sellers' key agents (wrapped AES keys only).",
+  },
 );

@@ -6,8 +6,18 @@ import { Type } from '@sinclair/typebox';
 const Rate = (perSec: number, burst: number, what: string) =>
   Type.Object(
     {
-      perSec: Type.Number({ minimum: 0, maximum: 1000000, default: perSec, description: `Sustained rate: ${what} per second (0: no limit).` }),
-      burst: Type.Integer({ minimum: 1, maximum: 10000000, default: burst, description: `Largest burst of ${what} above the sustained rate (the token bucket's size).` }),
+      perSec: Type.Number({
+        minimum: 0,
+        maximum: 1000000,
+        default: perSec,
+        description: `Sustained rate: ${what} per second (0: no limit).`,
+      }),
+      burst: Type.Integer({
+        minimum: 1,
+        maximum: 10000000,
+        default: burst,
+        description: `Largest burst of ${what} above the sustained rate (the token bucket's size).`,
+      }),
     },
     { additionalProperties: false, default: {}, description: `Token bucket for ${what}.` },
   );

@@ -16,7 +16,8 @@ export const SovereigntySection = Type.Object(
     region: Type.String({
       default: '',
       maxLength: 64,
-      description: 'Name of the region this gateway serves (for example "eu-central"), shown by GET /v1/info. Informational: keeping data in region is a deployment duty (docs/sovereignty.md).',
+      description:
+        'Name of the region this gateway serves (for example "eu-central"), shown by GET /v1/info. Informational: keeping data in region is a deployment duty (docs/sovereignty.md).',
     }),
     allow: Type.Array(Cidr, {
       default: [],
@@ -24,7 +25,8 @@ export const SovereigntySection = Type.Object(
     }),
     deny: Type.Array(Cidr, {
       default: [],
-      description: 'Client networks refused (CONNACK 5, HTTP 403, ITRADE_ERR_SOVEREIGNTY_DENIED). Deny wins over allow.',
+      description:
+        'Client networks refused (CONNACK 5, HTTP 403, ITRADE_ERR_SOVEREIGNTY_DENIED). Deny wins over allow.',
     }),
     trustedProxies: Type.Array(Cidr, {
       default: [],
@@ -32,5 +34,10 @@ export const SovereigntySection = Type.Object(
         'Reverse proxies / load balancers whose X-Forwarded-For header is believed (WebSocket listener and HTTP API). The client address is the right-most X-Forwarded-For entry not in this list. Empty: the header is ignored and the peer address counts.',
     }),
   },
-  { additionalProperties: false, default: {}, description: 'Data sovereignty: the served region and the client networks allowed and denied (docs/sovereignty.md).' },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'Data sovereignty: the served region and the client networks allowed and denied (docs/sovereignty.md).',
+  },
 );

@@ -29,17 +29,38 @@ export const StackSection = Type.Object(
       {
         port: Port(19092, 'TCP port of the local Kafka broker listener'),
         controllerPort: Port(19093, 'TCP port of the local KRaft controller listener'),
-        heapMb: Type.Integer({ minimum: 128, maximum: 65536, default: 512, description: 'JVM heap (-Xmx) of the local Kafka, in MiB.' }),
+        heapMb: Type.Integer({
+          minimum: 128,
+          maximum: 65536,
+          default: 512,
+          description: 'JVM heap (-Xmx) of the local Kafka, in MiB.',
+        }),
       },
-      { additionalProperties: false, default: {}, description: 'Local Apache Kafka, single KRaft node (jars from Maven Central).' },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'Local Apache Kafka, single KRaft node (jars from Maven Central).',
+      },
     ),
     chain: Type.Object(
       {
         port: Port(18545, 'TCP port of the local anvil JSON-RPC'),
-        accounts: Type.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'Number of funded deterministic dev accounts.' }),
+        accounts: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 20,
+          description: 'Number of funded deterministic dev accounts.',
+        }),
         chainId: Type.Integer({ minimum: 1, default: 31337, description: 'Chain id of the local node.' }),
-        blockTimeSec: Type.Integer({ minimum: 0, default: 0, description: 'Seconds between blocks; 0 mines each transaction at once.' }),
-        persistState: Type.Boolean({ default: true, description: 'Keep the local chain state (deployed contracts) across stack restarts.' }),
+        blockTimeSec: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description: 'Seconds between blocks; 0 mines each transaction at once.',
+        }),
+        persistState: Type.Boolean({
+          default: true,
+          description: 'Keep the local chain state (deployed contracts) across stack restarts.',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Local Ethereum node (anvil from @foundry-rs/anvil).' },
     ),

@@ -42,7 +42,8 @@ export interface SealInput {
 /** The 20 bytes of a 0x-hex address (any case). */
 export function addressBytes(address: string): Buffer {
   const a = address.toLowerCase();
-  if (!isAddress(a)) throw itradeError('CRYPTO_ADDRESS_INVALID', `"${address}" is not a 0x-prefixed 20-byte hex address`);
+  if (!isAddress(a))
+    throw itradeError('CRYPTO_ADDRESS_INVALID', `"${address}" is not a 0x-prefixed 20-byte hex address`);
   return Buffer.from(a.slice(2), 'hex');
 }
 
@@ -56,7 +57,8 @@ export function envelopeAad(version: number, keyId: number, sensor: string): Buf
 }
 
 function checkKey(key: Buffer): void {
-  if (key.length !== KEY_LENGTH) throw itradeError('CRYPTO_KEYFILE_INVALID', `a sensor key has ${KEY_LENGTH} bytes, got ${key.length}`);
+  if (key.length !== KEY_LENGTH)
+    throw itradeError('CRYPTO_KEYFILE_INVALID', `a sensor key has ${KEY_LENGTH} bytes, got ${key.length}`);
 }
 
 function checkKeyId(keyId: number): void {
@@ -84,7 +86,8 @@ export function sealEnvelope(input: SealInput): Buffer {
   checkKey(input.key);
   checkKeyId(input.keyId);
   const nonce = input.nonce ?? freshNonce();
-  if (nonce.length !== NONCE_LENGTH) throw itradeError('CRYPTO_ENVELOPE_MALFORMED', `a nonce has ${NONCE_LENGTH} bytes, got ${nonce.length}`);
+  if (nonce.length !== NONCE_LENGTH)
+    throw itradeError('CRYPTO_ENVELOPE_MALFORMED', `a nonce has ${NONCE_LENGTH} bytes, got ${nonce.length}`);
   const cipher = createCipheriv('aes-256-gcm', input.key, nonce, { authTagLength: TAG_LENGTH });
   cipher.setAAD(envelopeAad(ENVELOPE_VERSION, input.keyId, input.sensor));
   const ciphertext = Buffer.concat([cipher.update(input.plaintext), cipher.final()]);
@@ -99,11 +102,17 @@ export function sealEnvelope(input: SealInput): Buffer {
 export function parseEnvelope(envelope: Uint8Array): ParsedEnvelope {
   const buf = Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength);
   if (buf.length < ENVELOPE_OVERHEAD) {
-    throw itradeError('CRYPTO_ENVELOPE_MALFORMED', `envelope has ${buf.length} bytes; the minimum is ${ENVELOPE_OVERHEAD} (17-byte header + 16-byte tag)`);
+    throw itradeError(
+      'CRYPTO_ENVELOPE_MALFORMED',
+      `envelope has ${buf.length} bytes; the minimum is ${ENVELOPE_OVERHEAD} (17-byte header + 16-byte tag)`,
+    );
   }
   const version = buf.readUInt8(0);
   if (version !== ENVELOPE_VERSION) {
-    throw itradeError('CRYPTO_ENVELOPE_MALFORMED', `envelope version ${version} is not supported (this build reads version ${ENVELOPE_VERSION})`);
+    throw itradeError(
+      'CRYPTO_ENVELOPE_MALFORMED',
+      `envelope version ${version} is not supported (this build reads version ${ENVELOPE_VERSION})`,
+    );
   }
   return {
     version,
@@ -124,11 +133,16 @@ export function envelopeKeyId(envelope: Uint8Array): number {
  * undefined when it holds none. Errors: CRYPTO_ENVELOPE_MALFORMED, CRYPTO_UNKNOWN_KEY_ID,
  * CRYPTO_DECRYPT_FAILED (no byte of unauthenticated plaintext ever leaves this function).
  */
-export function openEnvelope(envelope: Uint8Array, sensor: string, keyFor: (keyId: number) => Buffer | undefined): Buffer {
+export function openEnvelope(
+  envelope: Uint8Array,
+  sensor: string,
+  keyFor: (keyId: number) => Buffer | undefined,
+): Buffer {
   const env = parseEnvelope(envelope);
   const aad = envelopeAad(env.version, env.keyId, sensor);
   const key = keyFor(env.keyId);
-  if (!key) throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `no key with id ${env.keyId} for sensor ${sensor.toLowerCase()}`);
+  if (!key)
+    throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `no key with id ${env.keyId} for sensor ${sensor.toLowerCase()}`);
   checkKey(key);
   const decipher = createDecipheriv('aes-256-gcm', key, env.nonce, { authTagLength: TAG_LENGTH });
   decipher.setAAD(aad);
@@ -136,6 +150,10 @@ export function openEnvelope(envelope: Uint8Array, sensor: string, keyFor: (keyI
   try {
     return Buffer.concat([decipher.update(env.ciphertext), decipher.final()]);
   } catch (cause) {
-    throw itradeError('CRYPTO_DECRYPT_FAILED', `envelope with key id ${env.keyId} does not authenticate for sensor ${sensor.toLowerCase()}`, { cause });
+    throw itradeError(
+      'CRYPTO_DECRYPT_FAILED',
+      `envelope with key id ${env.keyId} does not authenticate for sensor ${sensor.toLowerCase()}`,
+      { cause },
+    );
   }
 }

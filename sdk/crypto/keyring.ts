@@ -44,8 +44,10 @@ function invalid(path: string, why: string): never {
 function parseEntry(path: string, e: unknown): KeyEntry {
   const o = (e ?? {}) as Record<string, unknown>;
   const { keyId, sinceMs, key } = o;
-  if (typeof keyId !== 'number' || !Number.isInteger(keyId) || keyId < 1 || keyId > MAX_KEY_ID) invalid(path, `bad keyId ${String(keyId)}`);
-  if (typeof sinceMs !== 'number' || !Number.isSafeInteger(sinceMs) || sinceMs < 0) invalid(path, `key ${keyId}: bad sinceMs`);
+  if (typeof keyId !== 'number' || !Number.isInteger(keyId) || keyId < 1 || keyId > MAX_KEY_ID)
+    invalid(path, `bad keyId ${String(keyId)}`);
+  if (typeof sinceMs !== 'number' || !Number.isSafeInteger(sinceMs) || sinceMs < 0)
+    invalid(path, `key ${keyId}: bad sinceMs`);
   const bytes = typeof key === 'string' ? Buffer.from(key, 'base64') : Buffer.alloc(0);
   if (bytes.length !== KEY_LENGTH) invalid(path, `key ${keyId}: not ${KEY_LENGTH} base64 bytes`);
   return { keyId, sinceMs, key: bytes };
@@ -95,7 +97,8 @@ export class Keyring {
     if (!Array.isArray(json.keys)) invalid(path, 'no keys array');
     const entries = json.keys.map((e) => parseEntry(path, e));
     if (new Set(entries.map((e) => e.keyId)).size !== entries.length) invalid(path, 'a key id appears twice');
-    if (json.current !== undefined && !entries.some((e) => e.keyId === json.current)) invalid(path, `current key ${json.current} is not in the file`);
+    if (json.current !== undefined && !entries.some((e) => e.keyId === json.current))
+      invalid(path, `current key ${json.current} is not in the file`);
     return new Keyring(path, json.sensor.toLowerCase(), entries, json.current);
   }
 
@@ -110,7 +113,11 @@ export class Keyring {
   /** The key new envelopes are sealed with (a seller's keyring only). */
   current(): KeyEntry {
     const e = this.currentId === undefined ? undefined : this.keys.get(this.currentId);
-    if (!e) throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `keyring ${this.path} has no current key (a buyer's keyring only decrypts)`);
+    if (!e)
+      throw itradeError(
+        'CRYPTO_UNKNOWN_KEY_ID',
+        `keyring ${this.path} has no current key (a buyer's keyring only decrypts)`,
+      );
     return e;
   }
 
@@ -139,8 +146,10 @@ export class Keyring {
   add(entry: KeyEntry): void {
     const had = this.keys.get(entry.keyId);
     if (had?.key.equals(entry.key)) return;
-    if (had) throw itradeError('CRYPTO_KEYFILE_INVALID', `key file ${this.path} already holds a different key ${entry.keyId}`);
-    if (entry.key.length !== KEY_LENGTH) throw itradeError('CRYPTO_KEYFILE_INVALID', `a sensor key has ${KEY_LENGTH} bytes`);
+    if (had)
+      throw itradeError('CRYPTO_KEYFILE_INVALID', `key file ${this.path} already holds a different key ${entry.keyId}`);
+    if (entry.key.length !== KEY_LENGTH)
+      throw itradeError('CRYPTO_KEYFILE_INVALID', `a sensor key has ${KEY_LENGTH} bytes`);
     this.keys.set(entry.keyId, { keyId: entry.keyId, key: Buffer.from(entry.key), sinceMs: entry.sinceMs });
     this.save();
   }
@@ -161,7 +170,12 @@ export class Keyring {
       const e = this.keys.get(id)!;
       return { keyId: e.keyId, sinceMs: e.sinceMs, key: e.key.toString('base64') };
     });
-    const json: KeyringJson = { format: KEYRING_FORMAT, sensor: this.sensor, ...(this.currentId === undefined ? {} : { current: this.currentId }), keys };
+    const json: KeyringJson = {
+      format: KEYRING_FORMAT,
+      sensor: this.sensor,
+      ...(this.currentId === undefined ? {} : { current: this.currentId }),
+      keys,
+    };
     return `${JSON.stringify(json, null, 2)}\n`;
   }
 
@@ -212,7 +226,9 @@ export class KeyringStore {
     try {
       v = version(path);
     } catch (cause) {
-      throw itradeError('CRYPTO_KEYFILE_INVALID', `no keyring for sensor ${sensor.toLowerCase()} in ${this.dir}`, { cause });
+      throw itradeError('CRYPTO_KEYFILE_INVALID', `no keyring for sensor ${sensor.toLowerCase()} in ${this.dir}`, {
+        cause,
+      });
     }
     const hit = this.loaded.get(path);
     if (hit && hit.version === v) return hit.ring;

@@ -33,7 +33,8 @@ function fail(field: string, why: string): never {
 
 function checkInt(r: Record<string, unknown>, field: string, max: number): number {
   const v = r[field];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) fail(field, `must be an integer in 0..${max}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max)
+    fail(field, `must be an integer in 0..${max}`);
   return v;
 }
 

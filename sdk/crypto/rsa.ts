@@ -34,7 +34,10 @@ function rsaFrom(pem: string, what: string): NodeRSA {
     throw itradeError('CRYPTO_RSA_KEY_INVALID', `${what} is not a PEM RSA key`, { cause });
   }
   if (rsa.getKeySize() < MIN_RSA_BITS) {
-    throw itradeError('CRYPTO_RSA_KEY_INVALID', `${what} has ${rsa.getKeySize()} bits; at least ${MIN_RSA_BITS} are required`);
+    throw itradeError(
+      'CRYPTO_RSA_KEY_INVALID',
+      `${what} has ${rsa.getKeySize()} bits; at least ${MIN_RSA_BITS} are required`,
+    );
   }
   return rsa;
 }
@@ -53,7 +56,8 @@ export class PrincipalKey {
   }
 
   static generate(bits = MIN_RSA_BITS): PrincipalKey {
-    if (bits < MIN_RSA_BITS) throw itradeError('CRYPTO_RSA_KEY_INVALID', `refusing to generate a ${bits}-bit key; at least ${MIN_RSA_BITS}`);
+    if (bits < MIN_RSA_BITS)
+      throw itradeError('CRYPTO_RSA_KEY_INVALID', `refusing to generate a ${bits}-bit key; at least ${MIN_RSA_BITS}`);
     const rsa = new NodeRSA({ b: bits });
     rsa.setOptions(OPTIONS);
     return new PrincipalKey(rsa);
@@ -64,7 +68,8 @@ export class PrincipalKey {
    * hundred principals makes their keys in parallel instead of one after another.
    */
   static async generateAsync(bits = MIN_RSA_BITS): Promise<PrincipalKey> {
-    if (bits < MIN_RSA_BITS) throw itradeError('CRYPTO_RSA_KEY_INVALID', `refusing to generate a ${bits}-bit key; at least ${MIN_RSA_BITS}`);
+    if (bits < MIN_RSA_BITS)
+      throw itradeError('CRYPTO_RSA_KEY_INVALID', `refusing to generate a ${bits}-bit key; at least ${MIN_RSA_BITS}`);
     const { privateKey } = await promisify(generateKeyPair)('rsa', {
       modulusLength: bits,
       publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -101,7 +106,8 @@ export class PrincipalKey {
 
 function encodeBlob(k: SensorKey): Buffer {
   if (k.key.length !== KEY_LENGTH) throw itradeError('CRYPTO_KEYFILE_INVALID', `a sensor key has ${KEY_LENGTH} bytes`);
-  if (!Number.isInteger(k.keyId) || k.keyId < 1 || k.keyId > MAX_KEY_ID) throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `bad key id ${k.keyId}`);
+  if (!Number.isInteger(k.keyId) || k.keyId < 1 || k.keyId > MAX_KEY_ID)
+    throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `bad key id ${k.keyId}`);
   const blob = Buffer.alloc(BLOB_LENGTH);
   blob.writeUInt8(BLOB_VERSION, 0);
   addressBytes(k.sensor).copy(blob, 1);
@@ -124,7 +130,12 @@ export interface WrappedKey {
  * the seller's principal key. The sensor and key id inside stop a gateway from passing one
  * sensor's key off as another's.
  */
-export function wrapSensorKey(buyerPublicKeyPem: string, buyer: string, k: SensorKey, seller: PrincipalKey): WrappedKey {
+export function wrapSensorKey(
+  buyerPublicKeyPem: string,
+  buyer: string,
+  k: SensorKey,
+  seller: PrincipalKey,
+): WrappedKey {
   const pub = parsePublicKey(buyerPublicKeyPem, `public key of buyer ${buyer}`);
   const wrapped = Buffer.from(pub.encrypt(encodeBlob(k)));
   return { wrapped, signature: seller.sign(signedData(buyer, wrapped)) };
@@ -147,7 +158,8 @@ function unwrapFail(why: string, cause?: unknown): never {
 export function unwrapSensorKey(own: PrincipalKey, w: WrappedKey, expect: UnwrapExpect): SensorKey {
   if (expect.sellerPublicKeyPem !== undefined) {
     const seller = parsePublicKey(expect.sellerPublicKeyPem, 'seller public key');
-    if (!seller.verify(signedData(expect.buyer, w.wrapped), w.signature)) unwrapFail('the seller signature over the wrapped key does not verify');
+    if (!seller.verify(signedData(expect.buyer, w.wrapped), w.signature))
+      unwrapFail('the seller signature over the wrapped key does not verify');
   }
   let blob: Buffer;
   try {
@@ -155,10 +167,13 @@ export function unwrapSensorKey(own: PrincipalKey, w: WrappedKey, expect: Unwrap
   } catch (cause) {
     unwrapFail('the wrapped key does not decrypt with this private key', cause);
   }
-  if (blob.length !== BLOB_LENGTH || blob.readUInt8(0) !== BLOB_VERSION) unwrapFail('the unwrapped blob has an unknown layout');
+  if (blob.length !== BLOB_LENGTH || blob.readUInt8(0) !== BLOB_VERSION)
+    unwrapFail('the unwrapped blob has an unknown layout');
   const sensor = `0x${blob.subarray(1, 21).toString('hex')}`;
   const keyId = blob.readUInt32BE(21);
-  if (sensor !== expect.sensor.toLowerCase()) unwrapFail(`the wrapped key belongs to sensor ${sensor}, not ${expect.sensor.toLowerCase()}`);
-  if (expect.keyId !== undefined && keyId !== expect.keyId) unwrapFail(`the wrapped key has key id ${keyId}, not ${expect.keyId}`);
+  if (sensor !== expect.sensor.toLowerCase())
+    unwrapFail(`the wrapped key belongs to sensor ${sensor}, not ${expect.sensor.toLowerCase()}`);
+  if (expect.keyId !== undefined && keyId !== expect.keyId)
+    unwrapFail(`the wrapped key has key id ${keyId}, not ${expect.keyId}`);
   return { sensor, keyId, key: Buffer.from(blob.subarray(25)) };
 }

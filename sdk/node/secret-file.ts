@@ -1,7 +1,19 @@
 // Files that hold secrets (sensor keyrings, RSA private keys): written owner-only (0600) and
 // atomically (temp file + rename, so a crash never leaves half a key file), and refused on read
 // when group or others can access them, the way ssh refuses an unprotected private key.
-import { chmodSync, closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { itradeError } from '../../protocol/errors.ts';
@@ -59,7 +71,11 @@ export function writeSecretFile(path: string, data: string | Buffer, opts: { exc
     else renameSync(tmp, path);
   } catch (cause) {
     const exists = (cause as NodeJS.ErrnoException).code === 'EEXIST';
-    throw itradeError('CRYPTO_KEYFILE_INVALID', exists ? `key file ${path} already exists; refusing to overwrite a key` : `cannot write key file ${path}`, { cause });
+    throw itradeError(
+      'CRYPTO_KEYFILE_INVALID',
+      exists ? `key file ${path} already exists; refusing to overwrite a key` : `cannot write key file ${path}`,
+      { cause },
+    );
   } finally {
     rmSync(tmp, { force: true }); // gone already after a rename
   }

@@ -18,7 +18,11 @@ export function anvilBinary(): string {
   }
   candidates.push(fromRoot('node_modules', '.bin', 'anvil'));
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw itradeError('STACK_TOOL_MISSING', `anvil not found: run npm ci (it comes from the npm package @foundry-rs/anvil, binary ${pkg})`);
+  if (!found)
+    throw itradeError(
+      'STACK_TOOL_MISSING',
+      `anvil not found: run npm ci (it comes from the npm package @foundry-rs/anvil, binary ${pkg})`,
+    );
   return found;
 }
 
@@ -35,7 +39,18 @@ export const chainService: LocalService = {
   async prepare(ctx, ports) {
     mkdirSync(ctx.dir, { recursive: true });
     const c = ctx.cfg.stack.chain;
-    const args = ['--host', '127.0.0.1', '--port', String(ports.port), '--accounts', String(c.accounts), '--chain-id', String(c.chainId), '--balance', '1000000'];
+    const args = [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(ports.port),
+      '--accounts',
+      String(c.accounts),
+      '--chain-id',
+      String(c.chainId),
+      '--balance',
+      '1000000',
+    ];
     if (c.blockTimeSec > 0) args.push('--block-time', String(c.blockTimeSec));
     if (c.persistState) args.push('--state', join(ctx.dir, 'state.json'), '--state-interval', '5');
     return { cmd: anvilBinary(), args };

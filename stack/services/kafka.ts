@@ -24,7 +24,10 @@ export function kafkaLibs(): string {
 function javaBinary(): string {
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : which('java');
   if (!java || !existsSync(java)) {
-    throw itradeError('STACK_TOOL_MISSING', 'java not found: Kafka needs Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless), or set kafka.brokers to an existing Kafka');
+    throw itradeError(
+      'STACK_TOOL_MISSING',
+      'java not found: Kafka needs Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless), or set kafka.brokers to an existing Kafka',
+    );
   }
   return java;
 }
@@ -33,15 +36,25 @@ async function fetchJars(ctx: ServiceContext): Promise<void> {
   const libs = kafkaLibs();
   if (existsSync(join(libs, `kafka_2.13-${kafkaVersion()}.jar`))) return;
   const mvn = which('mvn');
-  if (!mvn) throw itradeError('STACK_TOOL_MISSING', 'mvn not found: the Kafka jars come from Maven Central through Maven (Debian: apt-get install -y maven), or set kafka.brokers to an existing Kafka');
+  if (!mvn)
+    throw itradeError(
+      'STACK_TOOL_MISSING',
+      'mvn not found: the Kafka jars come from Maven Central through Maven (Debian: apt-get install -y maven), or set kafka.brokers to an existing Kafka',
+    );
   const tmp = `${libs}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   ctx.log.info({ version: kafkaVersion() }, 'fetching Kafka jars from Maven Central');
   try {
-    await execFileAsync(mvn, ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime'], { maxBuffer: 64 << 20 });
+    await execFileAsync(
+      mvn,
+      ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime'],
+      { maxBuffer: 64 << 20 },
+    );
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
-    throw itradeError('STACK_INSTALL', `mvn could not fetch the Kafka ${kafkaVersion()} jars (see ${POM})`, { cause: err });
+    throw itradeError('STACK_INSTALL', `mvn could not fetch the Kafka ${kafkaVersion()} jars (see ${POM})`, {
+      cause: err,
+    });
   }
   // Publish the folder whole, so an interrupted download never looks complete.
   rmSync(libs, { recursive: true, force: true });
@@ -85,7 +98,11 @@ export const kafkaService: LocalService = {
   async install(ctx) {
     const java = javaBinary();
     const major = await javaMajorVersion(java);
-    if (major < 17) throw itradeError('STACK_TOOL_MISSING', `${java} is Java ${major}: Kafka ${kafkaVersion()} needs Java 17 or newer (set JAVA_HOME)`);
+    if (major < 17)
+      throw itradeError(
+        'STACK_TOOL_MISSING',
+        `${java} is Java ${major}: Kafka ${kafkaVersion()} needs Java 17 or newer (set JAVA_HOME)`,
+      );
     await fetchJars(ctx);
   },
 
@@ -102,12 +119,34 @@ export const kafkaService: LocalService = {
       let clusterId: string;
       do clusterId = randomBytes(16).toString('base64url');
       while (clusterId.startsWith('-'));
-      await execFileAsync(java, ['-Xmx256m', `-Dlog4j2.configurationFile=${LOG4J}`, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { maxBuffer: 16 << 20 }).catch((err: unknown) => {
+      await execFileAsync(
+        java,
+        [
+          '-Xmx256m',
+          `-Dlog4j2.configurationFile=${LOG4J}`,
+          '-cp',
+          cp,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          clusterId,
+          '-c',
+          props,
+        ],
+        { maxBuffer: 16 << 20 },
+      ).catch((err: unknown) => {
         throw itradeError('STACK_START', `kafka storage format failed in ${dataDir}`, { cause: err });
       });
     }
     const heap = ctx.cfg.stack.kafka.heapMb;
-    const jvm = [`-Xms${Math.min(heap, 256)}m`, `-Xmx${heap}m`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
+    const jvm = [
+      `-Xms${Math.min(heap, 256)}m`,
+      `-Xmx${heap}m`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-Djava.awt.headless=true',
+    ];
     return { cmd: java, args: [...jvm, `-Dlog4j2.configurationFile=${LOG4J}`, '-cp', cp, 'kafka.Kafka', props] };
   },
 

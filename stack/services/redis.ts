@@ -18,15 +18,23 @@ export const redisService: LocalService = {
     const data = join(ctx.dir, 'data');
     mkdirSync(data, { recursive: true });
     const args = [
-      '--port', String(ports.port),
-      '--bind', '127.0.0.1',
-      '--protected-mode', 'yes',
-      '--daemonize', 'no',
-      '--dir', data,
-      '--save', '',
-      '--appendonly', ctx.cfg.stack.redis.appendOnly ? 'yes' : 'no',
+      '--port',
+      String(ports.port),
+      '--bind',
+      '127.0.0.1',
+      '--protected-mode',
+      'yes',
+      '--daemonize',
+      'no',
+      '--dir',
+      data,
+      '--save',
+      '',
+      '--appendonly',
+      ctx.cfg.stack.redis.appendOnly ? 'yes' : 'no',
       // Metering counters and sessions must never be evicted to make room.
-      '--maxmemory-policy', 'noeviction',
+      '--maxmemory-policy',
+      'noeviction',
     ];
     return { cmd: which('redis-server')!, args };
   },

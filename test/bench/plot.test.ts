@@ -4,8 +4,20 @@ import { lineChartSvg } from '../../bench/plot.ts';
 
 test('a chart names every series and draws one line per non-empty series', () => {
   const svg = lineChartSvg('t', 's', 'ms', [
-    { label: 'gateway p99', points: [{ x: 0, y: 3 }, { x: 1, y: 2500 }] },
-    { label: 'aedes <raw> p99', points: [{ x: 0, y: 1 }, { x: 1, y: 1.5 }] },
+    {
+      label: 'gateway p99',
+      points: [
+        { x: 0, y: 3 },
+        { x: 1, y: 2500 },
+      ],
+    },
+    {
+      label: 'aedes <raw> p99',
+      points: [
+        { x: 0, y: 1 },
+        { x: 1, y: 1.5 },
+      ],
+    },
     { label: 'empty', points: [] },
   ]);
   assert.match(svg, /^<svg /);

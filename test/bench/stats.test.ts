@@ -36,7 +36,14 @@ test('samples grow past their initial capacity', () => {
 
 test('per-second buckets', () => {
   const series = perSecond([0, 500, 1000, 1999, 2500], [1, 3, 10, 20, 7], 0);
-  assert.equal(series.map((x) => [x.second, x.summary.count, x.summary.max]), [[0, 2, 3], [1, 2, 20], [2, 1, 7]]);
+  assert.equal(
+    series.map((x) => [x.second, x.summary.count, x.summary.max]),
+    [
+      [0, 2, 3],
+      [1, 2, 20],
+      [2, 1, 7],
+    ],
+  );
 });
 
 test.run();

@@ -13,15 +13,32 @@ import { FakeChannel, FakeEntitlements, FakeMeter, address, publish } from '../h
 
 const T0 = 1_750_000_000_000;
 
-async function setup(entries: number, size: number, http: Record<string, number> = {}, replay: Record<string, number> = {}) {
+async function setup(
+  entries: number,
+  size: number,
+  http: Record<string, number> = {},
+  replay: Record<string, number> = {},
+) {
   const config = validateConfig({ bridge: { http, replay, producer: { maxPayloadBytes: 1 << 16 } } }, 'test').bridge;
   const entitlements = new FakeEntitlements();
   const meter = new FakeMeter();
-  const bridge = new Bridge({ config, store: new MemoryLogStore(), entitlements, meter, channel: new FakeChannel(), registry: new Registry(), log: createLogger({ level: 'silent' }) });
+  const bridge = new Bridge({
+    config,
+    store: new MemoryLogStore(),
+    entitlements,
+    meter,
+    channel: new FakeChannel(),
+    registry: new Registry(),
+    log: createLogger({ level: 'silent' }),
+  });
   const sensor = address();
   const buyer = address();
   await bridge.onSensorActivated(sensor);
-  await Promise.all(Array.from({ length: entries }, (_, i) => bridge.onPublish(publish(sensor, Buffer.alloc(size, i % 256), 1, T0 + i * 1000))));
+  await Promise.all(
+    Array.from({ length: entries }, (_, i) =>
+      bridge.onPublish(publish(sensor, Buffer.alloc(size, i % 256), 1, T0 + i * 1000)),
+    ),
+  );
   const app = Fastify();
   // The buyer's principal JWT is checked by the broker's verifier; here a header names the buyer.
   await app.register(bridge.httpRoutes(async (req) => String(req.headers['x-buyer'])));
@@ -29,7 +46,10 @@ async function setup(entries: number, size: number, http: Record<string, number>
 }
 
 function parse(body: string): Record<string, unknown>[] {
-  return body.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return body
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test('streams one JSON line per entry from the subscription start, then an end line; metered', async () => {
@@ -40,7 +60,14 @@ test('streams one JSON line per entry from the subscription start, then an end l
   assert.is(res.statusCode, 200);
   assert.match(res.headers['content-type'] as string, /^application\/x-ndjson/);
   const lines = parse(res.body);
-  assert.equal(lines.slice(0, -1), Array.from({ length: 6 }, (_, i) => ({ offset: i + 4, timestamp: T0 + (i + 4) * 1000, payload: Buffer.alloc(3, i + 4).toString('base64') })));
+  assert.equal(
+    lines.slice(0, -1),
+    Array.from({ length: 6 }, (_, i) => ({
+      offset: i + 4,
+      timestamp: T0 + (i + 4) * 1000,
+      payload: Buffer.alloc(3, i + 4).toString('base64'),
+    })),
+  );
   assert.equal(lines.at(-1), { end: { reason: 'caught-up', sent: 6, next: 10 } });
   assert.is(await s.meter.remaining(s.buyer, s.sensor), 94);
   await s.app.close();
@@ -51,11 +78,23 @@ test('stops at the paid limit; from/offset/limit parameters', async () => {
   const s = await setup(10, 3);
   s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, 100);
   s.meter.pay(s.buyer, s.sensor, 3);
-  const paid = parse((await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?from=${T0 + 2000}`, headers: { 'x-buyer': s.buyer } })).body);
-  assert.equal(paid.map((l) => l.offset ?? l.end), [2, 3, 4, { reason: 'paid-limit', sent: 3, next: 5 }]);
+  const paid = parse(
+    (await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?from=${T0 + 2000}`, headers: { 'x-buyer': s.buyer } }))
+      .body,
+  );
+  assert.equal(
+    paid.map((l) => l.offset ?? l.end),
+    [2, 3, 4, { reason: 'paid-limit', sent: 3, next: 5 }],
+  );
   s.meter.pay(s.buyer, s.sensor, 10);
-  const lim = parse((await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?offset=8&limit=1`, headers: { 'x-buyer': s.buyer } })).body);
-  assert.equal(lim.map((l) => l.offset ?? l.end), [8, { reason: 'limit', sent: 1, next: 9 }]);
+  const lim = parse(
+    (await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?offset=8&limit=1`, headers: { 'x-buyer': s.buyer } }))
+      .body,
+  );
+  assert.equal(
+    lim.map((l) => l.offset ?? l.end),
+    [8, { reason: 'limit', sent: 1, next: 9 }],
+  );
   await s.app.close();
   await s.bridge.close();
 });
@@ -85,7 +124,9 @@ test('a client that does not read holds back the stream: entries are read and me
   s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, total);
   s.meter.pay(s.buyer, s.sensor, total);
   const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
-  const res = await new Promise<IncomingMessage>((resolve) => get(`${url}/v1/sensors/${s.sensor}/history`, { headers: { 'x-buyer': s.buyer } }, resolve));
+  const res = await new Promise<IncomingMessage>((resolve) =>
+    get(`${url}/v1/sensors/${s.sensor}/history`, { headers: { 'x-buyer': s.buyer } }, resolve),
+  );
   res.pause();
   const metered = async () => total - (await s.meter.remaining(s.buyer, s.sensor));
   await new Promise((r) => setTimeout(r, 300));
@@ -111,7 +152,9 @@ test('a client that goes away frees its replay slot (maxPerBuyer 1)', async () =
   s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, 10_000);
   s.meter.pay(s.buyer, s.sensor, 10_000);
   const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
-  const res = await new Promise<IncomingMessage>((resolve) => get(`${url}/v1/sensors/${s.sensor}/history`, { headers: { 'x-buyer': s.buyer } }, resolve));
+  const res = await new Promise<IncomingMessage>((resolve) =>
+    get(`${url}/v1/sensors/${s.sensor}/history`, { headers: { 'x-buyer': s.buyer } }, resolve),
+  );
   res.pause();
   const busy = await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?limit=1`, headers: { 'x-buyer': s.buyer } });
   assert.is(busy.statusCode, 429);

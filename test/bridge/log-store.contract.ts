@@ -31,11 +31,20 @@ export function logStoreContract(suite: Test<ContractContext>): void {
   suite('append returns consecutive offsets; read gives back bytes, timestamps, key and headers', async (ctx) => {
     const topic = ctx.topic();
     await ctx.store.ensureTopic(topic, SPEC);
-    const values = [Buffer.alloc(0), randomBytes(1), randomBytes(100), Buffer.from([0, 255, 0x7b, 0x01]), randomBytes(70_000)];
+    const values = [
+      Buffer.alloc(0),
+      randomBytes(1),
+      randomBytes(100),
+      Buffer.from([0, 255, 0x7b, 0x01]),
+      randomBytes(70_000),
+    ];
     const records = values.map((v, i) => rec(topic, 'k', i, v));
     assert.equal(await ctx.store.append(records), [0, 1, 2, 3, 4]);
     const got = await ctx.store.read(topic, 0, 0, { maxBytes: 1 << 20, maxRecords: 100 });
-    assert.equal(got.map((r) => r.offset), [0, 1, 2, 3, 4]);
+    assert.equal(
+      got.map((r) => r.offset),
+      [0, 1, 2, 3, 4],
+    );
     got.forEach((r, i) => {
       assert.ok(r.value.equals(values[i]!), `value ${i} differs`);
       assert.is(r.timestamp, records[i]!.timestamp);
@@ -59,7 +68,11 @@ export function logStoreContract(suite: Test<ContractContext>): void {
       assert.is(got.length, 50);
       for (const key of ['x', 'y']) {
         const ns = got.filter((r) => r.key === key).map((r) => Number(r.headers.n));
-        assert.equal(ns, [...ns].sort((p, q) => p - q), `${topic}/${key} out of order`);
+        assert.equal(
+          ns,
+          [...ns].sort((p, q) => p - q),
+          `${topic}/${key} out of order`,
+        );
       }
     }
   });
@@ -68,7 +81,10 @@ export function logStoreContract(suite: Test<ContractContext>): void {
     const topic = ctx.topic();
     await ctx.store.ensureTopic(topic, SPEC);
     await ctx.store.append(Array.from({ length: 10 }, (_, i) => rec(topic, 'k', i, randomBytes(1000))));
-    assert.equal((await ctx.store.read(topic, 0, 3, { maxBytes: 1 << 20, maxRecords: 4 })).map((r) => r.offset), [3, 4, 5, 6]);
+    assert.equal(
+      (await ctx.store.read(topic, 0, 3, { maxBytes: 1 << 20, maxRecords: 4 })).map((r) => r.offset),
+      [3, 4, 5, 6],
+    );
     const small = await ctx.store.read(topic, 0, 0, { maxBytes: 1, maxRecords: 100 });
     assert.ok(small.length >= 1 && small[0]!.offset === 0, 'a read always makes progress');
     assert.equal(await ctx.store.read(topic, 0, 10, { maxBytes: 1 << 20, maxRecords: 100 }), []);
@@ -86,7 +102,7 @@ export function logStoreContract(suite: Test<ContractContext>): void {
     assert.is(await ctx.store.offsetForTime(topic, 0, T0 + 9001), 10);
   });
 
-  suite('with several partitions, a key\'s records are all in partitionOf(key)', async (ctx) => {
+  suite("with several partitions, a key's records are all in partitionOf(key)", async (ctx) => {
     const topic = ctx.topic();
     await ctx.store.ensureTopic(topic, { ...SPEC, partitions: 3 });
     const keys = ['0xaa', '0xbb', '0xcc', '0xdd'];
@@ -94,8 +110,13 @@ export function logStoreContract(suite: Test<ContractContext>): void {
     for (const key of keys) {
       const p = await ctx.store.partitionOf(topic, key);
       assert.is(await ctx.store.partitionOf(topic, key), p, 'stable');
-      const got = (await ctx.store.read(topic, p, 0, { maxBytes: 1 << 20, maxRecords: 1000 })).filter((r) => r.key === key);
-      assert.equal(got.map((r) => Number(r.headers.n)), Array.from({ length: 10 }, (_, j) => j * 4 + keys.indexOf(key)));
+      const got = (await ctx.store.read(topic, p, 0, { maxBytes: 1 << 20, maxRecords: 1000 })).filter(
+        (r) => r.key === key,
+      );
+      assert.equal(
+        got.map((r) => Number(r.headers.n)),
+        Array.from({ length: 10 }, (_, j) => j * 4 + keys.indexOf(key)),
+      );
       assert.ok(got.every((r) => r.partition === p));
     }
   });

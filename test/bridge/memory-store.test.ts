@@ -6,7 +6,10 @@ import { MemoryLogStore } from '../../bridge/memory-store.ts';
 import { SPEC, logStoreContract, type ContractContext } from './log-store.contract.ts';
 
 let n = 0;
-const contract = suite<ContractContext>('memory store contract', { store: new MemoryLogStore(), topic: () => `t${n++}` });
+const contract = suite<ContractContext>('memory store contract', {
+  store: new MemoryLogStore(),
+  topic: () => `t${n++}`,
+});
 logStoreContract(contract);
 contract.run();
 
@@ -17,7 +20,11 @@ extra('appends wait while unavailable and complete in call order when it returns
   await store.ensureTopic('t', SPEC);
   store.setAvailable(false);
   const done: number[] = [];
-  const pending = [0, 1, 2].map((i) => store.append([{ topic: 't', key: 'k', value: Buffer.from([i]), timestamp: i, headers: {} }]).then(([o]) => done.push(o!)));
+  const pending = [0, 1, 2].map((i) =>
+    store
+      .append([{ topic: 't', key: 'k', value: Buffer.from([i]), timestamp: i, headers: {} }])
+      .then(([o]) => done.push(o!)),
+  );
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(done, []);
   store.setAvailable(true);

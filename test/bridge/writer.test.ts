@@ -29,14 +29,27 @@ function options(over: Partial<WriterOptions> = {}): WriterOptions {
   };
 }
 
-function setup(over: Partial<WriterOptions> = {}, store = new MemoryLogStore(), log: Logger = createLogger({ level: 'silent' })) {
+function setup(
+  over: Partial<WriterOptions> = {},
+  store = new MemoryLogStore(),
+  log: Logger = createLogger({ level: 'silent' }),
+) {
   const registry = new Registry();
   let writer: WriteThrough | undefined;
-  const metrics = createBridgeMetrics(registry, () => writer!.state(), () => ({ mqtt: 0, http: 0 }));
+  const metrics = createBridgeMetrics(
+    registry,
+    () => writer!.state(),
+    () => ({ mqtt: 0, http: 0 }),
+  );
   writer = new WriteThrough(store, options(over), metrics, log);
   const metric = async (name: string, labels: Record<string, string> = {}) => {
-    const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name) as { values: { value: number; labels: Record<string, string> }[] } | undefined;
-    return m?.values.filter((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l)).reduce((n, v) => n + v.value, 0) ?? 0;
+    const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name) as
+      { values: { value: number; labels: Record<string, string> }[] } | undefined;
+    return (
+      m?.values
+        .filter((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))
+        .reduce((n, v) => n + v.value, 0) ?? 0
+    );
   };
   return { store, writer, metric };
 }
@@ -70,12 +83,17 @@ test('a publish resolves once stored: exact bytes, keyed by sensor, receive time
 test('concurrent publishes share batches, keep per-sensor order, and each resolves', async () => {
   const { store, writer, metric } = setup();
   const sensors = [address(), address(), address()];
-  const all = Array.from({ length: 600 }, (_, i) => writer.submit(publish(sensors[i % 3]!, Buffer.from(String(i)), i % 2 ? 1 : 0)));
+  const all = Array.from({ length: 600 }, (_, i) =>
+    writer.submit(publish(sensors[i % 3]!, Buffer.from(String(i)), i % 2 ? 1 : 0)),
+  );
   await Promise.all(all);
   assert.ok(store.appendSizes.length <= 4, `600 publishes took ${store.appendSizes.length} appends`);
   for (const [k, s] of sensors.entries()) {
     const got = (await stored(store, `p.${s}`)).map((r) => Number(r.value.toString()));
-    assert.equal(got, Array.from({ length: 200 }, (_, j) => j * 3 + k));
+    assert.equal(
+      got,
+      Array.from({ length: 200 }, (_, j) => j * 3 + k),
+    );
   }
   assert.is(await metric('itrade_bridge_written_entries_total'), 600);
   assert.is(await metric('itrade_bridge_buffer_entries'), 0);
@@ -84,7 +102,11 @@ test('concurrent publishes share batches, keep per-sensor order, and each resolv
 
 test('store down: QoS 1 waits, QoS 0 is shed above the high-water mark, all is refused at the limit; then it drains in order', async () => {
   const cap = captureLog();
-  const { store, writer, metric } = setup({ buffer: { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50 } }, new MemoryLogStore(), cap.log);
+  const { store, writer, metric } = setup(
+    { buffer: { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50 } },
+    new MemoryLogStore(),
+    cap.log,
+  );
   const sensor = address();
   await writer.ensureTopic(sensor);
   store.setAvailable(false);
@@ -102,7 +124,10 @@ test('store down: QoS 1 waits, QoS 0 is shed above the high-water mark, all is r
 
   store.setAvailable(true);
   await Promise.all(accepted);
-  assert.equal((await stored(store, `p.${sensor}`)).map((r) => r.value[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(
+    (await stored(store, `p.${sensor}`)).map((r) => r.value[0]),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
   assert.is(await metric('itrade_bridge_kafka_available'), 1);
   assert.ok(cap.lines.some((l) => l.msg === 'kafka available again: draining the backlog in order'));
   await writer.submit(publish(sensor, Buffer.from([10]), 0));
@@ -138,7 +163,10 @@ test('timestamps never go back within a topic; the real receive time is kept in 
   const sensor = address();
   await Promise.all([5000, 4000, 6000].map((t) => writer.submit(publish(sensor, Buffer.from(String(t)), 1, t))));
   const got = await stored(store, `p.${sensor}`);
-  assert.equal(got.map((r) => r.timestamp), [5000, 5000, 6000]);
+  assert.equal(
+    got.map((r) => r.timestamp),
+    [5000, 5000, 6000],
+  );
   assert.is(got[1]!.headers[RECEIVED_AT_HEADER], '4000');
   assert.is(got[2]!.headers[RECEIVED_AT_HEADER], undefined);
   await writer.close(100);
@@ -150,17 +178,23 @@ class RefusingStore extends MemoryLogStore {
     super();
   }
   override async append(records: readonly AppendRecord[]): Promise<number[]> {
-    if (records.some((r) => r.topic === this.badTopic)) throw itradeError('KAFKA_WRITE_FAILED', 'TOPIC_AUTHORIZATION_FAILED');
+    if (records.some((r) => r.topic === this.badTopic))
+      throw itradeError('KAFKA_WRITE_FAILED', 'TOPIC_AUTHORIZATION_FAILED');
     return super.append(records);
   }
 }
 
-test('a permanent refusal rejects only the refused topic\'s publishes, the rest of the batch is written', async () => {
+test("a permanent refusal rejects only the refused topic's publishes, the rest of the batch is written", async () => {
   const [good, bad] = [address(), address()];
   const { store, writer, metric } = setup({}, new RefusingStore(`p.${bad}`));
-  const results = await Promise.all([good, bad, good, bad].map((s, i) => code(writer.submit(publish(s, Buffer.from([i]), 1)))));
+  const results = await Promise.all(
+    [good, bad, good, bad].map((s, i) => code(writer.submit(publish(s, Buffer.from([i]), 1)))),
+  );
   assert.equal(results, ['resolved', 'ITRADE_ERR_KAFKA_WRITE_FAILED', 'resolved', 'ITRADE_ERR_KAFKA_WRITE_FAILED']);
-  assert.equal((await stored(store, `p.${good}`)).map((r) => r.value[0]), [0, 2]);
+  assert.equal(
+    (await stored(store, `p.${good}`)).map((r) => r.value[0]),
+    [0, 2],
+  );
   assert.is(await metric('itrade_bridge_write_failed_entries_total'), 2);
   await writer.close(100);
 });
@@ -170,7 +204,10 @@ test('close waits for the store, then refuses what it could not write (never ack
   const sensor = address();
   await writer.ensureTopic(sensor);
   store.setAvailable(false);
-  const pending = [writer.submit(publish(sensor, Buffer.from('a'), 1)), writer.submit(publish(sensor, Buffer.from('b'), 0))];
+  const pending = [
+    writer.submit(publish(sensor, Buffer.from('a'), 1)),
+    writer.submit(publish(sensor, Buffer.from('b'), 0)),
+  ];
   await writer.close(30);
   assert.equal(await Promise.all(pending.map(code)), ['ITRADE_ERR_BRIDGE_CLOSED', 'ITRADE_ERR_BRIDGE_CLOSED']);
   assert.is(await metric('itrade_bridge_refused_total', { reason: 'closed' }), 2);

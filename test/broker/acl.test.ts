@@ -12,7 +12,17 @@ const operator: Identity = { kind: 'operator', sub: 'operator:ops', jti: 'j', ia
 
 test('publish: a sensor only to its own topic; a principal under its own trees, never what the gateway writes', () => {
   const kinds = (id: Identity, topics: string[]) => topics.map((t) => publishRoute(id, t).kind);
-  assert.equal(kinds(device, [`sensors/${sensor}`, `sensors/${other}`, `sensors/${sensor}/x`, `buyers/${me}/replay`, `sellers/${me}/keys/replies`, '$SYS/x']), ['sensor-data', 'deny', 'deny', 'deny', 'deny', 'deny']);
+  assert.equal(
+    kinds(device, [
+      `sensors/${sensor}`,
+      `sensors/${other}`,
+      `sensors/${sensor}/x`,
+      `buyers/${me}/replay`,
+      `sellers/${me}/keys/replies`,
+      '$SYS/x',
+    ]),
+    ['sensor-data', 'deny', 'deny', 'deny', 'deny', 'deny'],
+  );
   assert.equal(
     kinds(principal, [
       `buyers/${me}/replay/req`,
@@ -34,11 +44,48 @@ test('publish: a sensor only to its own topic; a principal under its own trees, 
 test('subscribe: exact sensor topics, own trees, $SYS for operators; every other wildcard refused', () => {
   const kinds = (id: Identity, filters: string[]) => filters.map((f) => subscribeRoute(id, f).kind);
   assert.equal(
-    kinds(principal, [`sensors/${sensor}`, 'sensors/+', 'sensors/#', '#', '+/+', `+/${me}/#`, `buyers/${me}/#`, `buyers/${me}/keys/+`, `buyers/${other}/#`, 'buyers/+/notices', `sellers/${me}/keys/requests`, `sellers/${me}/keys/replies`, `sellers/${me}/#`, '$SYS/#', `sensors/${sensor.toUpperCase()}`]),
-    ['sensor', 'deny', 'deny', 'deny', 'deny', 'deny', 'own', 'own', 'deny', 'deny', 'own', 'deny', 'deny', 'deny', 'deny'],
+    kinds(principal, [
+      `sensors/${sensor}`,
+      'sensors/+',
+      'sensors/#',
+      '#',
+      '+/+',
+      `+/${me}/#`,
+      `buyers/${me}/#`,
+      `buyers/${me}/keys/+`,
+      `buyers/${other}/#`,
+      'buyers/+/notices',
+      `sellers/${me}/keys/requests`,
+      `sellers/${me}/keys/replies`,
+      `sellers/${me}/#`,
+      '$SYS/#',
+      `sensors/${sensor.toUpperCase()}`,
+    ]),
+    [
+      'sensor',
+      'deny',
+      'deny',
+      'deny',
+      'deny',
+      'deny',
+      'own',
+      'own',
+      'deny',
+      'deny',
+      'own',
+      'deny',
+      'deny',
+      'deny',
+      'deny',
+    ],
   );
   assert.equal(kinds(device, [`sensors/${sensor}`, '#']), ['deny', 'deny']);
-  assert.equal(kinds(operator, ['$SYS/#', '$SYS/+/new/clients', '#', `sensors/${sensor}`]), ['sys', 'sys', 'deny', 'deny']);
+  assert.equal(kinds(operator, ['$SYS/#', '$SYS/+/new/clients', '#', `sensors/${sensor}`]), [
+    'sys',
+    'sys',
+    'deny',
+    'deny',
+  ]);
 });
 
 test('forward: $SYS to operators, own trees to their principal, sensor data through metering', () => {

@@ -18,7 +18,9 @@ const buyerDir = join(dir, 'buyer-keys');
 
 function tool(args: string[], input?: Buffer | string) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', fromRoot('cli', 'crypto-tool.ts'), ...args], {
-    cwd: fromRoot(), input, maxBuffer: 1 << 20,
+    cwd: fromRoot(),
+    input,
+    maxBuffer: 1 << 20,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
@@ -40,8 +42,10 @@ test('keygen, seal with flags, decrypt a mosquitto_sub line: the reading comes b
   const d = tool(['decrypt', '--dir', sellerDir], line);
   assert.is(d.code, 0, d.stderr);
   const out = JSON.parse(d.stdout.toString());
-  assert.equal({ sensor: out.sensor, keyId: out.keyId, seq: out.seq, type: out.type, value: out.value, unit: out.unit },
-    { sensor: SENSOR, keyId: 1, seq: 9, type: 1, value: 48.5, unit: '%RH' });
+  assert.equal(
+    { sensor: out.sensor, keyId: out.keyId, seq: out.seq, type: out.type, value: out.value, unit: out.unit },
+    { sensor: SENSOR, keyId: 1, seq: 9, type: 1, value: 48.5, unit: '%RH' },
+  );
   assert.type(out.latencyMs, 'number');
 });
 
@@ -60,7 +64,12 @@ test('decrypt reports a tampered or foreign line with its code and goes on with 
   const bad = Buffer.from(env);
   bad[20]! ^= 1;
   const other = `0x${'ef'.repeat(20)}`;
-  const lines = [`sensors/${SENSOR} ${bad.toString('hex')}`, `sensors/${other} ${env.toString('hex')}`, `sensors/${SENSOR} zz`, `sensors/${SENSOR} ${env.toString('hex')}`].join('\n');
+  const lines = [
+    `sensors/${SENSOR} ${bad.toString('hex')}`,
+    `sensors/${other} ${env.toString('hex')}`,
+    `sensors/${SENSOR} zz`,
+    `sensors/${SENSOR} ${env.toString('hex')}`,
+  ].join('\n');
   const d = tool(['decrypt', '--dir', sellerDir], lines);
   assert.is(d.code, 1, 'non-zero exit when a line failed');
   assert.match(d.stderr, 'ITRADE_ERR_CRYPTO_DECRYPT_FAILED');
@@ -79,21 +88,35 @@ test('rsa-keygen, then unwrap a key answer into the buyer keys folder, then decr
   const seller = PrincipalKey.generate();
   const ring = new KeyringStore(sellerDir).get(SENSOR);
   const w = wrapSensorKey(g.stdout.toString(), BUYER, { sensor: SENSOR, keyId: 1, key: ring.get(1)!.key }, seller);
-  const answer = encodeKeyMessage({ id: 'r1', sensor: SENSOR, keyId: 1, sinceMs: 5, untilMs: null, wrapped: w.wrapped.toString('base64'), signature: w.signature.toString('base64') });
+  const answer = encodeKeyMessage({
+    id: 'r1',
+    sensor: SENSOR,
+    keyId: 1,
+    sinceMs: 5,
+    untilMs: null,
+    wrapped: w.wrapped.toString('base64'),
+    signature: w.signature.toString('base64'),
+  });
   const sellerPem = join(dir, 'seller-public.pem');
   writeFileSync(sellerPem, seller.publicKeyPem());
   const u = tool(['unwrap', '--buyer', BUYER, '--key', keyFile, '--dir', buyerDir, '--seller-key', sellerPem], answer);
   assert.is(u.code, 0, u.stderr);
   assert.equal(JSON.parse(u.stdout.toString()), { sensor: SENSOR, keyId: 1 });
   assert.is(statSync(join(buyerDir, `${SENSOR}.json`)).mode & 0o777, 0o600);
-  assert.not.ok(readFileSync(join(buyerDir, `${SENSOR}.json`), 'utf8').includes('current'), 'a buyer keyring cannot seal');
+  assert.not.ok(
+    readFileSync(join(buyerDir, `${SENSOR}.json`), 'utf8').includes('current'),
+    'a buyer keyring cannot seal',
+  );
 
   const env = tool(['seal', '--sensor', SENSOR, '--dir', sellerDir, '--value', '19.5']).stdout;
   const d = tool(['decrypt', '--dir', buyerDir, '--sensor', SENSOR], env.toString('hex'));
   assert.is(d.code, 0, d.stderr);
   assert.is(JSON.parse(d.stdout.toString()).value, 19.5);
 
-  const refused = tool(['unwrap', '--buyer', BUYER, '--key', keyFile, '--dir', buyerDir], JSON.stringify({ id: 'r2', error: { code: 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED', message: 'no subscription' } }));
+  const refused = tool(
+    ['unwrap', '--buyer', BUYER, '--key', keyFile, '--dir', buyerDir],
+    JSON.stringify({ id: 'r2', error: { code: 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED', message: 'no subscription' } }),
+  );
   assert.is(refused.code, 1);
   assert.match(refused.stderr, 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED');
 });

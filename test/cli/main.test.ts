@@ -42,7 +42,14 @@ test('operator-token prints a token the gateway accepts, for the given name', as
   const r = await run('--config', withSecret, 'operator-token', 'alice');
   assert.is(r.code, 0);
   assert.is(r.out.length, 1);
-  const tokens = await TokenService.create({ alg: 'HS256', secret: SECRET, privateKeyFile: '', publicKeyFile: '', issuer: 'itrade-gateway', audience: 'itrade' });
+  const tokens = await TokenService.create({
+    alg: 'HS256',
+    secret: SECRET,
+    privateKeyFile: '',
+    publicKeyFile: '',
+    issuer: 'itrade-gateway',
+    audience: 'itrade',
+  });
   const id = await tokens.verify(r.out[0]!);
   assert.equal([id.kind, id.sub], ['operator', 'operator:alice']);
   assert.ok(id.exp - id.iat === 600);
@@ -59,7 +66,9 @@ test('gateway: a bad configuration exits 3 in one line before anything is starte
   writeFileSync(file, 'sovereignty:\n  deny: ["10.0.0.0/40"]\n');
   const r = await run('gateway', '--config', file);
   assert.is(r.code, 3);
-  assert.equal(r.err, [`itrade: sovereignty.deny[0]: must be an IPv4 or IPv6 network in CIDR notation (got "10.0.0.0/40") [ITRADE_ERR_CONFIG_INVALID]`]);
+  assert.equal(r.err, [
+    `itrade: sovereignty.deny[0]: must be an IPv4 or IPv6 network in CIDR notation (got "10.0.0.0/40") [ITRADE_ERR_CONFIG_INVALID]`,
+  ]);
   const missing = await run('gateway', '--config', join(dir, 'nope.yaml'));
   assert.is(missing.code, 3);
   assert.match(missing.err[0]!, /nope\.yaml: cannot read configuration file \[ITRADE_ERR_CONFIG_FILE\]/);
@@ -84,7 +93,10 @@ test('config check: a bad file exits 3 with one line naming the key', async () =
   assert.is(r.code, 3);
   assert.equal(r.out, []);
   assert.is(r.err.length, 1);
-  assert.match(r.err[0]!, /^itrade: .*bad\.yaml: kafka\.brokers\[0\]: must be host:port \(got "nohost"\) \[ITRADE_ERR_CONFIG_INVALID\]$/);
+  assert.match(
+    r.err[0]!,
+    /^itrade: .*bad\.yaml: kafka\.brokers\[0\]: must be host:port \(got "nohost"\) \[ITRADE_ERR_CONFIG_INVALID\]$/,
+  );
 });
 
 test('--verbose adds the stack trace', async () => {
@@ -104,7 +116,21 @@ test('unknown command and bad stack action are usage errors (exit 2)', async () 
 });
 
 test('every market command has --help, exit 0', async () => {
-  const commands = [['principal', 'register'], ['principal', 'token'], ['sensor', 'register'], ['sensor', 'activate'], ['sensor', 'deactivate'], ['sensor', 'status'], ['sensor', 'rotate-key'], ['market', 'list'], ['subscribe'], ['stream'], ['replay'], ['agent'], ['sim']];
+  const commands = [
+    ['principal', 'register'],
+    ['principal', 'token'],
+    ['sensor', 'register'],
+    ['sensor', 'activate'],
+    ['sensor', 'deactivate'],
+    ['sensor', 'status'],
+    ['sensor', 'rotate-key'],
+    ['market', 'list'],
+    ['subscribe'],
+    ['stream'],
+    ['replay'],
+    ['agent'],
+    ['sim'],
+  ];
   for (const c of commands) {
     const r = await run(...c, '--help');
     assert.is(r.code, 0, c.join(' '));
@@ -114,7 +140,13 @@ test('every market command has --help, exit 0', async () => {
 });
 
 test('market commands check their arguments before touching the network (exit 2)', async () => {
-  for (const argv of [['subscribe', 'not-an-address', '--entries', '5'], ['subscribe', `0x${'1'.repeat(40)}`], ['market', 'list', '--near', '91,0'], ['sim', '--rate', '0'], ['replay', `0x${'1'.repeat(40)}`, '--from', '1', '--offset', '2']]) {
+  for (const argv of [
+    ['subscribe', 'not-an-address', '--entries', '5'],
+    ['subscribe', `0x${'1'.repeat(40)}`],
+    ['market', 'list', '--near', '91,0'],
+    ['sim', '--rate', '0'],
+    ['replay', `0x${'1'.repeat(40)}`, '--from', '1', '--offset', '2'],
+  ]) {
     const r = await run(...argv);
     assert.is(r.code, 2, argv.join(' '));
     assert.ok(r.err.length > 0, 'says why');

@@ -13,12 +13,21 @@ const cfg = validateConfig({ operator: { shutdown: { timeoutMs: 1000 } } }, 'tes
 
 function logs() {
   const lines: { msg: string }[] = [];
-  const log = createLogger({ level: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(JSON.parse(String(c))), cb()) }) as never);
+  const log = createLogger(
+    { level: 'info' },
+    new Writable({ write: (c, _e, cb) => (lines.push(JSON.parse(String(c))), cb()) }) as never,
+  );
   return { lines, log };
 }
 
 function stand(closeMs: number | 'never') {
-  const g = { closes: 0, close: () => (g.closes++, closeMs === 'never' ? new Promise<void>(() => undefined) : new Promise<void>((r) => setTimeout(r, closeMs))) };
+  const g = {
+    closes: 0,
+    close: () => (
+      g.closes++,
+      closeMs === 'never' ? new Promise<void>(() => undefined) : new Promise<void>((r) => setTimeout(r, closeMs))
+    ),
+  };
   return g;
 }
 
@@ -27,7 +36,12 @@ test('one SIGTERM: graceful close, exit code 0, the listeners are gone afterward
   const gw = stand(20);
   const before = process.listenerCount('SIGTERM');
   const exits: number[] = [];
-  const run = runGateway(cfg, { log, exit: (c) => exits.push(c), start: async () => gw, started: () => process.emit('SIGTERM') });
+  const run = runGateway(cfg, {
+    log,
+    exit: (c) => exits.push(c),
+    start: async () => gw,
+    started: () => process.emit('SIGTERM'),
+  });
   assert.is(await run, 0);
   assert.is(gw.closes, 1);
   assert.equal(exits, []);
@@ -36,11 +50,19 @@ test('one SIGTERM: graceful close, exit code 0, the listeners are gone afterward
 });
 
 test('a second signal forces the exit: 130 for SIGINT, 143 for SIGTERM', async () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     const { lines, log } = logs();
     const gw = stand('never');
     const exits: number[] = [];
-    void runGateway(cfg, { log, exit: (c) => exits.push(c), start: async () => gw, started: () => process.emit(signal) });
+    void runGateway(cfg, {
+      log,
+      exit: (c) => exits.push(c),
+      start: async () => gw,
+      started: () => process.emit(signal),
+    });
     await new Promise((r) => setTimeout(r, 20));
     process.emit(signal);
     assert.equal(exits, [code]);
@@ -53,7 +75,12 @@ test('a second signal forces the exit: 130 for SIGINT, 143 for SIGTERM', async (
 test('a shutdown longer than operator.shutdown.timeoutMs exits 1', async () => {
   const { lines, log } = logs();
   const exits: number[] = [];
-  void runGateway(cfg, { log, exit: (c) => exits.push(c), start: async () => stand('never'), started: () => process.emit('SIGTERM') });
+  void runGateway(cfg, {
+    log,
+    exit: (c) => exits.push(c),
+    start: async () => stand('never'),
+    started: () => process.emit('SIGTERM'),
+  });
   await new Promise((r) => setTimeout(r, 1300));
   assert.equal(exits, [1]);
   assert.ok(lines.some((l) => l.msg === 'shutdown did not finish in time: exiting'));

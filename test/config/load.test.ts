@@ -31,7 +31,7 @@ test('the result is deep-frozen', () => {
   assert.ok(Object.isFrozen(cfg));
   assert.ok(Object.isFrozen(cfg.stack.kafka));
   assert.ok(Object.isFrozen(cfg.kafka.brokers));
-  assert.throws(() => ((cfg.kafka.brokers as string[]).push('b:2')));
+  assert.throws(() => (cfg.kafka.brokers as string[]).push('b:2'));
 });
 
 test('unknown key: names the path and what is allowed', () => {
@@ -57,7 +57,10 @@ test('bad array item: path has the index', () => {
 
 test('out of range and enum', () => {
   assert.match(failure('stack:\n  kafka:\n    port: 70000').message, /stack\.kafka\.port: must be <= 65535/);
-  assert.match(failure('log:\n  level: loud').message, /log\.level: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)/);
+  assert.match(
+    failure('log:\n  level: loud').message,
+    /log\.level: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)/,
+  );
 });
 
 test('missing secret: names the variable and the path', () => {
@@ -67,7 +70,17 @@ test('missing secret: names the variable and the path', () => {
 });
 
 test('env interpolation: value, default, typing by schema, escape', () => {
-  const yaml = ['redis:', '  url: redis://:${PW}@h:1/0', '  keyPrefix: "$${literal}"', 'kafka:', '  brokers: ${BROKERS}', 'stack:', '  redis:', '    port: ${PORT:-6000}', '    appendOnly: ${AOF}'].join('\n');
+  const yaml = [
+    'redis:',
+    '  url: redis://:${PW}@h:1/0',
+    '  keyPrefix: "$${literal}"',
+    'kafka:',
+    '  brokers: ${BROKERS}',
+    'stack:',
+    '  redis:',
+    '    port: ${PORT:-6000}',
+    '    appendOnly: ${AOF}',
+  ].join('\n');
   const cfg = parseConfig(yaml, 't', { env: { PW: 's3cret', BROKERS: 'a:1, b:2', AOF: 'false' } });
   assert.is(cfg.redis.url, 'redis://:s3cret@h:1/0');
   assert.is(cfg.redis.keyPrefix, '${literal}');
@@ -103,7 +116,13 @@ test('a missing file says so', () => {
   }
 });
 
-type SchemaNode = { type?: string; description?: string; default?: unknown; properties?: Record<string, SchemaNode>; additionalProperties?: boolean };
+type SchemaNode = {
+  type?: string;
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean;
+};
 
 test('every field has a description and a default; every object rejects unknown keys', () => {
   const missing: string[] = [];

@@ -4,7 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DataMarketplaceAbi, DataStreamPrincipalAbi, DataStreamSubscriptionAbi, SensorAbi } from '../../contracts/generated/index.ts';
+import {
+  DataMarketplaceAbi,
+  DataStreamPrincipalAbi,
+  DataStreamSubscriptionAbi,
+  SensorAbi,
+} from '../../contracts/generated/index.ts';
 import { fromRoot } from '../../lib/paths.ts';
 
 interface Item {
@@ -22,8 +27,19 @@ const ABIS: Record<string, readonly Item[]> = {
   Events: DataMarketplaceAbi,
 };
 
-interface Param { type: string; name?: string; indexed: boolean }
-interface Signature { section: string; text: string; name: string; params: Param[]; returns?: string; payable: boolean }
+interface Param {
+  type: string;
+  name?: string;
+  indexed: boolean;
+}
+interface Signature {
+  section: string;
+  text: string;
+  name: string;
+  params: Param[];
+  returns?: string;
+  payable: boolean;
+}
 
 function parseParam(p: string): Param {
   const words = p.trim().split(/\s+/);
@@ -67,10 +83,17 @@ test('every documented function exists with the documented parameters, return ty
     }
     const types = fn.inputs!.map((i) => i.type).join(',');
     if (types !== sig.params.map((p) => p.type).join(',')) problems.push(`${sig.text}: ABI has (${types})`);
-    sig.params.forEach((p, i) => p.name && p.name !== fn.inputs![i]?.name && problems.push(`${sig.text}: parameter ${i} is named ${fn.inputs![i]?.name}`));
-    if (sig.returns && fn.outputs![0]?.type !== sig.returns) problems.push(`${sig.text}: ABI returns ${fn.outputs![0]?.type}`);
+    sig.params.forEach(
+      (p, i) =>
+        p.name &&
+        p.name !== fn.inputs![i]?.name &&
+        problems.push(`${sig.text}: parameter ${i} is named ${fn.inputs![i]?.name}`),
+    );
+    if (sig.returns && fn.outputs![0]?.type !== sig.returns)
+      problems.push(`${sig.text}: ABI returns ${fn.outputs![0]?.type}`);
     if (sig.payable !== (fn.stateMutability === 'payable')) problems.push(`${sig.text}: ABI is ${fn.stateMutability}`);
-    if (sig.returns && !sig.payable && fn.stateMutability !== 'view') problems.push(`${sig.text}: a getter, but ABI is ${fn.stateMutability}`);
+    if (sig.returns && !sig.payable && fn.stateMutability !== 'view')
+      problems.push(`${sig.text}: a getter, but ABI is ${fn.stateMutability}`);
   }
   assert.equal(problems, []);
 });
@@ -90,10 +113,12 @@ test('every documented event exists with the documented parameters and indexed f
   assert.equal(problems, []);
 });
 
-test('the Errors section lists exactly the ABI\'s custom errors, with their parameters', () => {
+test("the Errors section lists exactly the ABI's custom errors, with their parameters", () => {
   const doc = readFileSync(fromRoot('docs', 'contracts-api.md'), 'utf8');
   const section = doc.split(/^## /m).find((p) => p.startsWith('Errors'))!;
-  const documented = [...section.matchAll(/`(\w+)\(([^)]*)\)`/g)].map(([, name, params]) => `${name}(${params})`).sort();
+  const documented = [...section.matchAll(/`(\w+)\(([^)]*)\)`/g)]
+    .map(([, name, params]) => `${name}(${params})`)
+    .sort();
   const abi = ABIS.DataMarketplace!.filter((i) => i.type === 'error')
     .map((e) => `${e.name}(${e.inputs!.map((p) => `${p.type} ${p.name}`).join(', ')})`)
     .sort();
@@ -102,7 +127,10 @@ test('the Errors section lists exactly the ABI\'s custom errors, with their para
 
 test('entities emit no events of their own: the marketplace emits them all', () => {
   for (const abi of [ABIS.DataStreamPrincipal!, ABIS.Sensor!, ABIS.DataStreamSubscription!]) {
-    assert.equal(abi.filter((i) => i.type === 'event').map((i) => i.name), []);
+    assert.equal(
+      abi.filter((i) => i.type === 'event').map((i) => i.name),
+      [],
+    );
   }
 });
 

@@ -10,7 +10,11 @@ import { isItradeError } from '../../protocol/errors.ts';
 const result = compileSolidity(marketplaceSources());
 
 test('the committed generated files match a fresh compilation of the sources', () => {
-  assert.equal(staleArtifacts(renderArtifacts(result)), [], 'stale: run npm run build:contracts and commit contracts/generated/');
+  assert.equal(
+    staleArtifacts(renderArtifacts(result)),
+    [],
+    'stale: run npm run build:contracts and commit contracts/generated/',
+  );
   assert.is(DataMarketplaceBytecode, pick(result, 'DataMarketplace').bytecode);
 });
 
@@ -19,7 +23,11 @@ test('the sources compile without warnings', () => {
 });
 
 test('every ABI decodes every marketplace error, wherever in a call chain it was raised', () => {
-  const errorsOf = (name: string) => pick(result, name).abi.filter((i) => i.type === 'error').map((i) => i.name).sort();
+  const errorsOf = (name: string) =>
+    pick(result, name)
+      .abi.filter((i) => i.type === 'error')
+      .map((i) => i.name)
+      .sort();
   const all = errorsOf('DataMarketplace');
   assert.ok(all.includes('ReentrantCall') && all.includes('NotPrincipalOwner'));
   for (const a of ARTIFACTS) assert.equal(errorsOf(a.name), all, a.name);
@@ -29,7 +37,10 @@ test('sizes: creation code within EIP-3860 (49152 bytes), runtime code within EI
   for (const name of ['DataMarketplace', 'DataStreamPrincipal', 'Sensor', 'DataStreamSubscription']) {
     const c = pick(result, name);
     assert.ok((c.bytecode.length - 2) / 2 <= 49152, `${name} creation code ${(c.bytecode.length - 2) / 2} bytes`);
-    assert.ok((c.deployedBytecode.length - 2) / 2 <= 24576, `${name} runtime ${(c.deployedBytecode.length - 2) / 2} bytes`);
+    assert.ok(
+      (c.deployedBytecode.length - 2) / 2 <= 24576,
+      `${name} runtime ${(c.deployedBytecode.length - 2) / 2} bytes`,
+    );
   }
 });
 

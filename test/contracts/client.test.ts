@@ -20,7 +20,10 @@ const address = Wallet.createRandom().address;
 
 test('attached contracts expose the ABI functions with their full signatures', () => {
   const m = attachMarketplace(address, null);
-  assert.is(m.registerDataStreamPrincipal.fragment.format(), 'registerDataStreamPrincipal(string,string,string,string)');
+  assert.is(
+    m.registerDataStreamPrincipal.fragment.format(),
+    'registerDataStreamPrincipal(string,string,string,string)',
+  );
   assert.is(m.registerDataStreamPrincipal.fragment.payable, true);
   const s = attachSensor(address, null);
   assert.is(s.subscribe.fragment.format(), 'subscribe(address,uint64,uint64)');
@@ -29,28 +32,55 @@ test('attached contracts expose the ABI functions with their full signatures', (
 
 function log(name: string, args: unknown[], from = address): Log {
   const { data, topics } = marketplaceInterface.encodeEventLog(name, args);
-  return { address: from, data, topics, blockNumber: 7, transactionHash: '0x' + '11'.repeat(32), index: 3 } as unknown as Log;
+  return {
+    address: from,
+    data,
+    topics,
+    blockNumber: 7,
+    transactionHash: '0x' + '11'.repeat(32),
+    index: 3,
+  } as unknown as Log;
 }
 
-test('parseMarketplaceLogs: named, typed arguments and log position; other contracts\' logs skipped', () => {
-  const [sub, sensor, buyer] = [Wallet.createRandom().address, Wallet.createRandom().address, Wallet.createRandom().address];
-  const logs = [log('Subscribed', [sub, sensor, buyer, 1_700_000_000n, 10n, 12345n]), log('CommissionChanged', [250], Wallet.createRandom().address)];
+test("parseMarketplaceLogs: named, typed arguments and log position; other contracts' logs skipped", () => {
+  const [sub, sensor, buyer] = [
+    Wallet.createRandom().address,
+    Wallet.createRandom().address,
+    Wallet.createRandom().address,
+  ];
+  const logs = [
+    log('Subscribed', [sub, sensor, buyer, 1_700_000_000n, 10n, 12345n]),
+    log('CommissionChanged', [250], Wallet.createRandom().address),
+  ];
   const events = parseMarketplaceLogs(logs, address.toLowerCase());
   assert.is(events.length, 1);
   const e = events[0]!;
   assert.is(e.name, 'Subscribed');
   if (e.name !== 'Subscribed') return;
-  assert.equal(e.args, { subscription: sub, sensor, buyer, startTimestamp: 1_700_000_000n, dataEntries: 10n, paid: 12345n });
+  assert.equal(e.args, {
+    subscription: sub,
+    sensor,
+    buyer,
+    startTimestamp: 1_700_000_000n,
+    dataEntries: 10n,
+    paid: 12345n,
+  });
   assert.equal([e.address, e.blockNumber, e.logIndex], [address, 7, 3]);
   // Without a marketplace address every decodable log is taken.
-  assert.equal(parseMarketplaceLogs(logs).map((x) => x.name), ['Subscribed', 'CommissionChanged']);
+  assert.equal(
+    parseMarketplaceLogs(logs).map((x) => x.name),
+    ['Subscribed', 'CommissionChanged'],
+  );
 });
 
-test('decodeMarketplaceError: from ethers\' revert, from raw revert data, or undefined', () => {
+test("decodeMarketplaceError: from ethers' revert, from raw revert data, or undefined", () => {
   const data = marketplaceInterface.encodeErrorResult('WrongFee', [10n, 9n]);
   assert.equal(decodeMarketplaceError({ data }), { name: 'WrongFee', args: [10n, 9n] });
   assert.equal(decodeMarketplaceError({ info: { error: { data } } }), { name: 'WrongFee', args: [10n, 9n] });
-  assert.equal(decodeMarketplaceError({ revert: { name: 'ZeroDataEntries', args: [] } }), { name: 'ZeroDataEntries', args: [] });
+  assert.equal(decodeMarketplaceError({ revert: { name: 'ZeroDataEntries', args: [] } }), {
+    name: 'ZeroDataEntries',
+    args: [],
+  });
   assert.is(decodeMarketplaceError({ data: '0xdeadbeef' }), undefined);
   assert.is(decodeMarketplaceError(new Error('network down')), undefined);
   assert.is(decodeMarketplaceError(undefined), undefined);

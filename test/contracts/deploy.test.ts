@@ -28,7 +28,7 @@ function failure(f: () => unknown): Error {
   throw new Error('expected a failure');
 }
 
-test('by default: the local stack anvil on its configured port, with anvil\'s first dev key', () => {
+test("by default: the local stack anvil on its configured port, with anvil's first dev key", () => {
   const t = deployTarget({ config: local, env: {} });
   assert.equal([t.rpcUrl, t.local, t.key], ['http://127.0.0.1:18999', true, ANVIL_DEV_KEY]);
   assert.is(new Wallet(ANVIL_DEV_KEY).address, '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
@@ -36,7 +36,14 @@ test('by default: the local stack anvil on its configured port, with anvil\'s fi
 
 test('the local stack on a port it picked at start-up: the endpoint in its process record', () => {
   mkdirSync(join(dir, 'stack', 'chain'), { recursive: true });
-  const record = { pid: 0, marker: 'anvil', ports: { port: 23456 }, endpoint: 'http://127.0.0.1:23456', logFile: '', startedAt: '' };
+  const record = {
+    pid: 0,
+    marker: 'anvil',
+    ports: { port: 23456 },
+    endpoint: 'http://127.0.0.1:23456',
+    logFile: '',
+    startedAt: '',
+  };
   writeFileSync(join(dir, 'stack', 'chain', 'process.json'), JSON.stringify(record));
   assert.is(deployTarget({ config: local, env: {} }).rpcUrl, 'http://127.0.0.1:23456');
 });

@@ -7,7 +7,13 @@ import { parseEther, parseUnits } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../config/load.ts';
-import { marketplaceParams, parseAmount, readDeployment, writeDeployment, type DeploymentRecord } from '../../contracts/deployment.ts';
+import {
+  marketplaceParams,
+  parseAmount,
+  readDeployment,
+  writeDeployment,
+  type DeploymentRecord,
+} from '../../contracts/deployment.ts';
 import { isItradeError } from '../../protocol/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'itrade-deployment-'));
@@ -20,9 +26,21 @@ test('amounts: ether, gwei and wei to wei, exactly', () => {
 });
 
 test('marketplaceParams: the defaults, and values from YAML', () => {
-  assert.equal(marketplaceParams(parseConfig('', 'd', { env: {} })), { dspRegistrationPrice: parseEther('0.01'), sensorRegistrationPrice: parseEther('0.001'), commissionBps: 500 });
-  const cfg = parseConfig('chain:\n  deploy:\n    dspRegistrationPrice: 1 gwei\n    sensorRegistrationPrice: 0 wei\n    commissionBps: 0', 'y', { env: {} });
-  assert.equal(marketplaceParams(cfg), { dspRegistrationPrice: 10n ** 9n, sensorRegistrationPrice: 0n, commissionBps: 0 });
+  assert.equal(marketplaceParams(parseConfig('', 'd', { env: {} })), {
+    dspRegistrationPrice: parseEther('0.01'),
+    sensorRegistrationPrice: parseEther('0.001'),
+    commissionBps: 500,
+  });
+  const cfg = parseConfig(
+    'chain:\n  deploy:\n    dspRegistrationPrice: 1 gwei\n    sensorRegistrationPrice: 0 wei\n    commissionBps: 0',
+    'y',
+    { env: {} },
+  );
+  assert.equal(marketplaceParams(cfg), {
+    dspRegistrationPrice: 10n ** 9n,
+    sensorRegistrationPrice: 0n,
+    commissionBps: 0,
+  });
 });
 
 test('config rejects an amount without unit, a commission above 10000 bps, a malformed marketplace address', () => {
@@ -49,7 +67,11 @@ const record: DeploymentRecord = {
   deployer: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
   deployedAt: '2026-11-24T00:00:00.000Z',
   params: { dspRegistrationPrice: '1', sensorRegistrationPrice: '2', commissionBps: 3 },
-  implementations: { principal: '0x' + '01'.repeat(20), sensor: '0x' + '02'.repeat(20), subscription: '0x' + '03'.repeat(20) },
+  implementations: {
+    principal: '0x' + '01'.repeat(20),
+    sensor: '0x' + '02'.repeat(20),
+    subscription: '0x' + '03'.repeat(20),
+  },
 };
 
 test('writeDeployment creates the folder; readDeployment reads the same record back', () => {

@@ -7,7 +7,10 @@ const r = (seq: number, ts = 1000 + seq, type = 0): Reading => ({ seq, ts, type,
 
 test('consecutive readings are ok; a jump counts the missing ones', () => {
   const c = new StreamCheck(0, true);
-  assert.equal([r(0), r(1), r(2), r(5), r(6)].map((x) => c.accept(x, 1)), ['ok', 'ok', 'ok', 'gap', 'ok']);
+  assert.equal(
+    [r(0), r(1), r(2), r(5), r(6)].map((x) => c.accept(x, 1)),
+    ['ok', 'ok', 'ok', 'gap', 'ok'],
+  );
   assert.is(c.totals.gaps, 2);
   assert.is(c.totals.decrypted, 5);
   assert.equal(c.seqs, [0, 1, 2, 5, 6]);

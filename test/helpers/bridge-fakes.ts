@@ -3,7 +3,15 @@
 // engineer's services, not Redis/Kafka/anvil: integration tests still use the real Kafka.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { AcceptedPublish, BuyerChannel, EntitlementEvent, Entitlements, Meter, SensorInfo, SubscriptionGrant } from '../../interfaces/layers.ts';
+import type {
+  AcceptedPublish,
+  BuyerChannel,
+  EntitlementEvent,
+  Entitlements,
+  Meter,
+  SensorInfo,
+  SubscriptionGrant,
+} from '../../interfaces/layers.ts';
 import { buyerTopic } from '../../protocol/topics.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { decodeFrame, type Control, type Entry } from '../../protocol/replay.ts';
@@ -99,7 +107,13 @@ export interface ReplayOutcome {
  * A buyer on the replay protocol: collects one replay's frames and acks every `ackEvery`
  * entries through `handler` (the bridge), as a plain MQTT client would. Resolves at end/error.
  */
-export function replayBuyer(channel: FakeChannel, handler: { onBuyerMessage(b: string, t: string, p: Buffer): Promise<void> }, buyer: string, id: string, ackEvery = 1): Promise<ReplayOutcome> {
+export function replayBuyer(
+  channel: FakeChannel,
+  handler: { onBuyerMessage(b: string, t: string, p: Buffer): Promise<void> },
+  buyer: string,
+  id: string,
+  ackEvery = 1,
+): Promise<ReplayOutcome> {
   const out: ReplayOutcome = { entries: [], controls: [] };
   const topic = buyerTopic(buyer, 'replay', id);
   return new Promise((resolve) => {
@@ -113,7 +127,8 @@ export function replayBuyer(channel: FakeChannel, handler: { onBuyerMessage(b: s
         return;
       }
       out.entries.push(f.entry);
-      if (f.entry.seq % ackEvery === 0) void handler.onBuyerMessage(buyer, `${topic}/ack`, Buffer.from(JSON.stringify({ ack: f.entry.seq })));
+      if (f.entry.seq % ackEvery === 0)
+        void handler.onBuyerMessage(buyer, `${topic}/ack`, Buffer.from(JSON.stringify({ ack: f.entry.seq })));
     });
   });
 }

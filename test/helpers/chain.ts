@@ -3,7 +3,12 @@
 // the test's own, and revert assertions by custom error.
 import { JsonRpcProvider, Wallet, parseEther, type Provider, type TransactionReceipt } from 'ethers';
 import * as assert from 'uvu/assert';
-import { decodeMarketplaceError, deployMarketplace, type MarketplaceContract, type MarketplaceParams } from '../../contracts/client.ts';
+import {
+  decodeMarketplaceError,
+  deployMarketplace,
+  type MarketplaceContract,
+  type MarketplaceParams,
+} from '../../contracts/client.ts';
 import { services } from './services.ts';
 
 export function chainProvider(): JsonRpcProvider {
@@ -24,7 +29,10 @@ export const DEFAULT_PARAMS: MarketplaceParams = {
   commissionBps: 500,
 };
 
-export async function newMarketplace(provider: JsonRpcProvider, params: MarketplaceParams = DEFAULT_PARAMS): Promise<{ owner: Wallet; marketplace: MarketplaceContract; address: string; blockNumber: number }> {
+export async function newMarketplace(
+  provider: JsonRpcProvider,
+  params: MarketplaceParams = DEFAULT_PARAMS,
+): Promise<{ owner: Wallet; marketplace: MarketplaceContract; address: string; blockNumber: number }> {
   const owner = await fundedWallet(provider);
   const d = await deployMarketplace(owner, params);
   return { owner, marketplace: d.marketplace, address: d.address, blockNumber: d.blockNumber };

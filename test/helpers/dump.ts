@@ -19,7 +19,11 @@ export async function kafkaRecords(brokers: string[], topics: string[]): Promise
   const admin = kafka.admin();
   await admin.connect();
   const want = new Map<string, number>();
-  for (const t of topics) want.set(t, (await admin.fetchTopicOffsets(t)).reduce((n, p) => n + Number(p.high), 0));
+  for (const t of topics)
+    want.set(
+      t,
+      (await admin.fetchTopicOffsets(t)).reduce((n, p) => n + Number(p.high), 0),
+    );
   await admin.disconnect();
   const total = [...want.values()].reduce((a, b) => a + b, 0);
   const out: StoredRecord[] = [];
@@ -30,8 +34,16 @@ export async function kafkaRecords(brokers: string[], topics: string[]): Promise
   await new Promise<void>((resolve) => {
     void consumer.run({
       eachMessage: async ({ topic, message }) => {
-        const headers = Object.entries(message.headers ?? {}).flatMap(([k, v]) => [Buffer.from(k), ...(Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x ?? ''))]);
-        out.push({ topic, offset: Number(message.offset), value: message.value ?? Buffer.alloc(0), meta: Buffer.concat([message.key ?? Buffer.alloc(0), ...headers]) });
+        const headers = Object.entries(message.headers ?? {}).flatMap(([k, v]) => [
+          Buffer.from(k),
+          ...(Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x ?? '')),
+        ]);
+        out.push({
+          topic,
+          offset: Number(message.offset),
+          value: message.value ?? Buffer.alloc(0),
+          meta: Buffer.concat([message.key ?? Buffer.alloc(0), ...headers]),
+        });
         if (out.length === total) resolve();
       },
     });

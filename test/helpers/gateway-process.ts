@@ -9,6 +9,7 @@ const cfg = validateConfig(JSON.parse(process.env.ITRADE_TEST_GATEWAY_CONFIG!), 
 const code = await runGateway(cfg, {
   log: createLogger({ level: cfg.log.level }),
   exit: (c) => process.exit(c),
-  started: (gw) => console.log(`READY ${JSON.stringify({ tcp: gw.mqtt.tcp, http: gw.httpPort, operator: gw.operatorPort })}`),
+  started: (gw) =>
+    console.log(`READY ${JSON.stringify({ tcp: gw.mqtt.tcp, http: gw.httpPort, operator: gw.operatorPort })}`),
 });
 process.exit(code);

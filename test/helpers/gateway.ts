@@ -35,10 +35,19 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
       bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
       sovereignty: o.sovereignty ?? {},
       operator: { ...o.operator, http: { port: 0, ...(o.operator?.http as object) } },
-      chain: { rpcUrl: o.rpcUrl ?? svc.rpcUrl, marketplace: o.marketplace ?? '', marketplaceBlock: o.fromBlock ?? 0, deploymentFile: '.cache/test-no-deployment.json' },
+      chain: {
+        rpcUrl: o.rpcUrl ?? svc.rpcUrl,
+        marketplace: o.marketplace ?? '',
+        marketplaceBlock: o.fromBlock ?? 0,
+        deploymentFile: '.cache/test-no-deployment.json',
+      },
       broker: {
         ...b,
-        listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0 }, ...(b.listeners as object) },
+        listeners: {
+          tcp: { host: '127.0.0.1', port: 0 },
+          ws: { host: '127.0.0.1', port: 0 },
+          ...(b.listeners as object),
+        },
         http: { port: 0 },
         auth: { jwt: { secret: TEST_SECRET }, devSecret: false, ...(b.auth as object) },
         entitlements: { pollIntervalMs: 200, ...(b.entitlements as object) },
@@ -69,7 +78,12 @@ export function connectMqtt(url: string, opts: IClientOptions): Promise<Connecte
  * loopback, so 127.0.0.2 is a client from another network than 127.0.0.1.
  */
 export function connectMqttFrom(localAddress: string, port: number, opts: IClientOptions): Promise<Connected> {
-  const client = new MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress }), { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
+  const client = new MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress }), {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    ...opts,
+  });
   return connackOf(client);
 }
 
@@ -101,7 +115,12 @@ export function subscribeAck(client: MqttClient, filters: string[], qos: 0 | 1 =
 }
 
 /** Resolves 'acked' on PUBACK, 'closed' when the broker drops the connection first. */
-export function publishAck(client: MqttClient, topic: string, payload: Buffer | string, qos: 0 | 1 = 1): Promise<'acked' | 'closed'> {
+export function publishAck(
+  client: MqttClient,
+  topic: string,
+  payload: Buffer | string,
+  qos: 0 | 1 = 1,
+): Promise<'acked' | 'closed'> {
   return new Promise((resolve) => {
     const onClose = () => resolve('closed');
     client.once('close', onClose);

@@ -1,7 +1,13 @@
 // In-memory stand-ins for the interfaces the KeyService depends on (the chain adapter and the
 // meter are built elsewhere): honest by default, so each test states the one thing it changes.
 import type {
-  BuyerChannel, Entitlements, EntitlementEvent, Meter, PrincipalDirectory, SensorInfo, SubscriptionGrant,
+  BuyerChannel,
+  Entitlements,
+  EntitlementEvent,
+  Meter,
+  PrincipalDirectory,
+  SensorInfo,
+  SubscriptionGrant,
 } from '../../interfaces/layers.ts';
 import type { CachedGrant, WrappedKeyCache } from '../../keys/key-cache.ts';
 
@@ -18,7 +24,13 @@ export class FakeEntitlements implements Entitlements {
   }
 
   grant(buyer: string, sensor: string, startTimestamp: number, dataEntries = 100): void {
-    this.grants.push({ subscription: `0x${'5'.repeat(39)}${this.grants.length}`, buyer, sensor, startTimestamp, dataEntries });
+    this.grants.push({
+      subscription: `0x${'5'.repeat(39)}${this.grants.length}`,
+      buyer,
+      sensor,
+      startTimestamp,
+      dataEntries,
+    });
   }
 
   async principalOfAccount(): Promise<string | undefined> {

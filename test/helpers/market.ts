@@ -28,14 +28,23 @@ export class Market {
   static async deploy(rpcUrl: string): Promise<Market> {
     const provider = new JsonRpcProvider(rpcUrl, undefined, { batchMaxCount: 1, cacheTimeout: -1 });
     const owner = await fundedWallet(provider);
-    const d = await deployMarketplace(owner, { dspRegistrationPrice: 1000n, sensorRegistrationPrice: 100n, commissionBps: 500 });
+    const d = await deployMarketplace(owner, {
+      dspRegistrationPrice: 1000n,
+      sensorRegistrationPrice: 100n,
+      commissionBps: 500,
+    });
     return new Market(provider, owner, d.marketplace, d.address.toLowerCase(), d.blockNumber);
   }
 
   async principal(name: string): Promise<Account> {
     const wallet = await fundedWallet(this.provider);
     const m = this.marketplace.connect(wallet) as MarketplaceContract;
-    const { address } = await registerPrincipal(m, { name, url: 'https://example.org', email: `${name}@example.org`, rsaPublicKey: 'rsa' });
+    const { address } = await registerPrincipal(m, {
+      name,
+      url: 'https://example.org',
+      email: `${name}@example.org`,
+      rsaPublicKey: 'rsa',
+    });
     return { wallet, principal: address.toLowerCase() };
   }
 
@@ -43,7 +52,12 @@ export class Market {
   async sensor(seller: Account, activate = true): Promise<{ sensor: string; txHash: string }> {
     const { attachPrincipal } = await import('../../contracts/client.ts');
     const p = attachPrincipal(seller.principal, seller.wallet);
-    const { address, receipt } = await registerSensor(p, { sensorType: 0, latitudeE6: 47_000_000, longitudeE6: 8_000_000, pricePerDataEntry: 10n });
+    const { address, receipt } = await registerSensor(p, {
+      sensorType: 0,
+      latitudeE6: 47_000_000,
+      longitudeE6: 8_000_000,
+      pricePerDataEntry: 10n,
+    });
     if (activate) await mined(attachSensor(address, seller.wallet).activate());
     return { sensor: address.toLowerCase(), txHash: receipt.hash };
   }

@@ -3,7 +3,13 @@
 // records and MQTT payloads.
 
 export function encodings(secret: Buffer): Buffer[] {
-  return [secret, Buffer.from(secret.toString('hex')), Buffer.from(secret.toString('hex').toUpperCase()), Buffer.from(secret.toString('base64')), Buffer.from(secret.toString('base64url'))];
+  return [
+    secret,
+    Buffer.from(secret.toString('hex')),
+    Buffer.from(secret.toString('hex').toUpperCase()),
+    Buffer.from(secret.toString('base64')),
+    Buffer.from(secret.toString('base64url')),
+  ];
 }
 
 /** The first secret (by index) found in `haystack` in any encoding, or -1. */

@@ -11,7 +11,9 @@ export interface TestServices {
 export function services(): TestServices {
   const { ITRADE_REDIS_URL, ITRADE_KAFKA_BROKERS, ITRADE_RPC_URL } = process.env;
   if (!ITRADE_REDIS_URL || !ITRADE_KAFKA_BROKERS || !ITRADE_RPC_URL) {
-    throw new Error('integration tests need ITRADE_REDIS_URL, ITRADE_KAFKA_BROKERS and ITRADE_RPC_URL: run them with `npm test`');
+    throw new Error(
+      'integration tests need ITRADE_REDIS_URL, ITRADE_KAFKA_BROKERS and ITRADE_RPC_URL: run them with `npm test`',
+    );
   }
   return { redisUrl: ITRADE_REDIS_URL, kafkaBrokers: ITRADE_KAFKA_BROKERS.split(','), rpcUrl: ITRADE_RPC_URL };
 }

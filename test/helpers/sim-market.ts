@@ -8,7 +8,16 @@ import { KeyringStore } from '../../sdk/crypto/keyring.ts';
 import type { BuiltInSensorType } from '../../sdk/crypto/reading.ts';
 import { KeyAgent } from '../../sdk/key-agent.ts';
 import {
-  closeMarket, login, openMarket, openProfile, registerPrincipal, registerSensor, sensorToken, setSensorActive, subscribeTo, type MarketContext,
+  closeMarket,
+  login,
+  openMarket,
+  openProfile,
+  registerPrincipal,
+  registerSensor,
+  sensorToken,
+  setSensorActive,
+  subscribeTo,
+  type MarketContext,
 } from '../../participant/market-ops.ts';
 import type { Profile } from '../../participant/profile.ts';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
@@ -38,7 +47,14 @@ export async function startMarket(): Promise<SimMarket> {
   const ctx = await openMarket({ rpcUrl: svc.rpcUrl, marketplace: market.address, apiUrl });
   const dir = mkdtempSync(join(tmpdir(), 'itrade-e2e-'));
   return {
-    market, gw, ctx, dir, apiUrl, keyPrefix, topicPrefix, mqttUrl: `mqtt://127.0.0.1:${gw.mqtt.tcp}`,
+    market,
+    gw,
+    ctx,
+    dir,
+    apiUrl,
+    keyPrefix,
+    topicPrefix,
+    mqttUrl: `mqtt://127.0.0.1:${gw.mqtt.tcp}`,
     async close() {
       closeMarket(ctx);
       await gw.close();
@@ -58,10 +74,19 @@ export interface SellerSetup {
 /** A seller with one active sensor per type given, each with its device token. */
 export async function seller(m: SimMarket, name: string, types: BuiltInSensorType[]): Promise<SellerSetup> {
   const profile = openProfile(m.ctx, join(m.dir, name), name);
-  const { principal } = await registerPrincipal(m.ctx, profile, { name, url: 'https://example.org', email: `${name}@example.org` });
+  const { principal } = await registerPrincipal(m.ctx, profile, {
+    name,
+    url: 'https://example.org',
+    email: `${name}@example.org`,
+  });
   const sensors = [];
   for (const [i, sensorType] of types.entries()) {
-    const r = await registerSensor(m.ctx, profile, { sensorType, latitudeE6: 47_370_000 + i * 1000, longitudeE6: 8_540_000, pricePerDataEntry: 1000n });
+    const r = await registerSensor(m.ctx, profile, {
+      sensorType,
+      latitudeE6: 47_370_000 + i * 1000,
+      longitudeE6: 8_540_000,
+      pricePerDataEntry: 1000n,
+    });
     await setSensorActive(m.ctx, profile, r.sensor, true);
     sensors.push({ sensor: r.sensor, sensorType, token: await sensorToken(m.ctx, profile, r.sensor) });
   }

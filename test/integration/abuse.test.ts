@@ -36,7 +36,14 @@ test.before(async () => {
   gw = await testGateway({
     marketplace: market.address,
     fromBlock: market.deployBlock,
-    broker: { limits: { maxPayloadBytes: MAX_PAYLOAD, maxTopicLevels: 8, connectRate: { perSec: 2, burst: 5 }, publishRate: { perSec: 50, burst: 20 } } },
+    broker: {
+      limits: {
+        maxPayloadBytes: MAX_PAYLOAD,
+        maxTopicLevels: 8,
+        connectRate: { perSec: 2, burst: 5 },
+        publishRate: { perSec: 50, burst: 20 },
+      },
+    },
   });
 });
 
@@ -46,7 +53,11 @@ test.after(async () => {
 });
 
 async function device(sensor: string, from: string): Promise<MqttClient> {
-  const c = await connectMqttFrom(from, gw.mqtt.tcp!, { clientId: sensor, username: sensor, password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token });
+  const c = await connectMqttFrom(from, gw.mqtt.tcp!, {
+    clientId: sensor,
+    username: sensor,
+    password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token,
+  });
   assert.is(c.returnCode, 0, `device from ${from}`);
   c.client.setMaxListeners(0);
   return c.client;
@@ -54,7 +65,11 @@ async function device(sensor: string, from: string): Promise<MqttClient> {
 
 async function principal(from: string, suffix: string): Promise<MqttClient> {
   const token = (await gw.tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token;
-  const c = await connectMqttFrom(from, gw.mqtt.tcp!, { clientId: `${buyer.principal}:${suffix}`, username: buyer.principal, password: token });
+  const c = await connectMqttFrom(from, gw.mqtt.tcp!, {
+    clientId: `${buyer.principal}:${suffix}`,
+    username: buyer.principal,
+    password: token,
+  });
   assert.is(c.returnCode, 0);
   return c.client;
 }
@@ -65,7 +80,10 @@ function closed(sock: Socket): Promise<void> {
 
 async function oversizedPayloads(n: number): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(await publishAck(await device(noisy, `127.0.1.${i + 1}`), sensorTopic(noisy), Buffer.alloc(2 * MAX_PAYLOAD, 1)));
+  for (let i = 0; i < n; i++)
+    out.push(
+      await publishAck(await device(noisy, `127.0.1.${i + 1}`), sensorTopic(noisy), Buffer.alloc(2 * MAX_PAYLOAD, 1)),
+    );
   return out;
 }
 
@@ -94,7 +112,11 @@ async function deepTopics(n: number): Promise<string[]> {
 }
 
 async function connectFlood(n: number): Promise<number[]> {
-  const codes = await Promise.all(Array.from({ length: n }, (_, i) => connectMqttFrom('127.0.5.1', gw.mqtt.tcp!, { clientId: `flood-${i}`, username: 'x', password: 'y' })));
+  const codes = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      connectMqttFrom('127.0.5.1', gw.mqtt.tcp!, { clientId: `flood-${i}`, username: 'x', password: 'y' }),
+    ),
+  );
   await end(...codes.map((c) => c.client));
   return codes.map((c) => c.returnCode);
 }
@@ -124,7 +146,8 @@ test('every abuse is refused and counted while a well-behaved device keeps being
     }
   })();
 
-  const step = <T>(name: string, p: Promise<T>) => p.catch((err: unknown) => Promise.reject(new Error(`${name}: ${(err as Error).message}`)));
+  const step = <T>(name: string, p: Promise<T>) =>
+    p.catch((err: unknown) => Promise.reject(new Error(`${name}: ${(err as Error).message}`)));
   const [payloads, , deepOnes, flood, rate] = await Promise.all([
     step('oversized payloads', oversizedPayloads(10)),
     step('huge packets', hugePackets(20)),
@@ -139,7 +162,10 @@ test('every abuse is refused and counted while a well-behaved device keeps being
   assert.equal(payloads, Array(10).fill('closed'), 'oversized payload: no PUBACK, connection closed');
   assert.equal(deepOnes, Array(20).fill('closed'), 'deep topic: connection closed');
   assert.ok(flood.filter((c) => c === 3).length >= 30, `CONNACK 3 for the flood beyond the burst: ${flood.join(',')}`);
-  assert.ok(flood.every((c) => c === 3 || c === 4), 'the rest reached the token check (4: bad token)');
+  assert.ok(
+    flood.every((c) => c === 3 || c === 4),
+    'the rest reached the token check (4: bad token)',
+  );
   const acked = rate.filter((r) => r === 'acked').length;
   assert.ok(acked >= 20 && acked < 100, `over the publish rate: ${acked} of 100 acknowledged`);
   assert.is(rate.lastIndexOf('acked'), acked - 1, 'acknowledged ones are a prefix: nothing after a refusal');
@@ -147,13 +173,19 @@ test('every abuse is refused and counted while a well-behaved device keeps being
   assert.not.ok(goodClosed, 'the good device stayed connected');
   assert.equal(received, sent, 'the buyer got every good entry, in order');
 
-  console.log(`good: ${sent.length} published and received; flood: ${flood.filter((c) => c === 3).length} of 40 got CONNACK 3; publish rate: ${acked} of 100 acknowledged`);
+  console.log(
+    `good: ${sent.length} published and received; flood: ${flood.filter((c) => c === 3).length} of 40 got CONNACK 3; publish rate: ${acked} of 100 acknowledged`,
+  );
   const after = await scrape(gw.operatorPort!);
-  const delta = (name: string, labels: Record<string, string | number>) => sample(after, name, labels) - sample(before, name, labels);
+  const delta = (name: string, labels: Record<string, string | number>) =>
+    sample(after, name, labels) - sample(before, name, labels);
   assert.is(delta('itrade_broker_publish_refused_total', { reason: 'payload_too_large' }), 10);
   assert.is(delta('itrade_broker_connection_errors_total', { reason: 'packet_too_large' }), 20);
   assert.is(delta('itrade_broker_connection_errors_total', { reason: 'topic_too_deep' }), 20);
-  assert.is(delta('itrade_broker_connect_refused_total', { reason: 'limit_connect_rate', connack: 3 }), flood.filter((c) => c === 3).length);
+  assert.is(
+    delta('itrade_broker_connect_refused_total', { reason: 'limit_connect_rate', connack: 3 }),
+    flood.filter((c) => c === 3).length,
+  );
   assert.ok(delta('itrade_broker_publish_refused_total', { reason: 'publish_rate' }) >= 1);
   await end(dev, buy);
 });

@@ -12,7 +12,20 @@ import { services, unique } from '../helpers/services.ts';
 const svc = services();
 const log = createLogger({ level: 'silent' });
 const newStore = (name: string) =>
-  new KafkaLogStore(createKafkaClients({ brokers: svc.kafkaBrokers, clientId: unique(name), retryInitialMs: 100, retryMaxMs: 1000, requestTimeoutMs: 30_000 }, log), log, { requestTimeoutMs: 30_000 });
+  new KafkaLogStore(
+    createKafkaClients(
+      {
+        brokers: svc.kafkaBrokers,
+        clientId: unique(name),
+        retryInitialMs: 100,
+        retryMaxMs: 1000,
+        requestTimeoutMs: 30_000,
+      },
+      log,
+    ),
+    log,
+    { requestTimeoutMs: 30_000 },
+  );
 const store = newStore('contract');
 
 const contract = suite<ContractContext>('kafka store contract', { store, topic: () => unique('contract') });
@@ -27,11 +40,16 @@ fresh('20 reads of 4 topics, issued a millisecond apart on a new store, all succ
   const topics = [0, 1, 2, 3].map(() => unique('concurrent'));
   for (const topic of topics) {
     await store.ensureTopic(topic, SPEC);
-    await store.append([0, 1, 2].map((i) => ({ topic, key: 'k', value: Buffer.from(`v${i}`), timestamp: Date.now(), headers: {} })));
+    await store.append(
+      [0, 1, 2].map((i) => ({ topic, key: 'k', value: Buffer.from(`v${i}`), timestamp: Date.now(), headers: {} })),
+    );
   }
   const kafkaPorts = new Set(svc.kafkaBrokers.map((b) => Number(b.split(':').pop())));
   // The sockets to Kafka this process holds (the contract's store keeps its own, idle here).
-  const kafkaSockets = () => (process as unknown as { _getActiveHandles(): { remotePort?: number }[] })._getActiveHandles().filter((h) => kafkaPorts.has(h.remotePort ?? -1)).length;
+  const kafkaSockets = () =>
+    (process as unknown as { _getActiveHandles(): { remotePort?: number }[] })
+      ._getActiveHandles()
+      .filter((h) => kafkaPorts.has(h.remotePort ?? -1)).length;
   const before = kafkaSockets();
   for (let round = 0; round < 3; round++) {
     const reader = newStore('fresh');
@@ -42,7 +60,12 @@ fresh('20 reads of 4 topics, issued a millisecond apart on a new store, all succ
         return reader.read(topics[i % 4]!, 0, i % 3, { maxBytes: 1 << 20, maxRecords: 10 });
       });
       const got = await Promise.all(reads);
-      got.forEach((records, i) => assert.equal(records.map((r) => r.value.toString()), ['v0', 'v1', 'v2'].slice(i % 3)));
+      got.forEach((records, i) =>
+        assert.equal(
+          records.map((r) => r.value.toString()),
+          ['v0', 'v1', 'v2'].slice(i % 3),
+        ),
+      );
     } finally {
       await reader.close();
     }

@@ -30,7 +30,10 @@ class Device {
   readonly acked = new Set<number>();
   refusals = 0;
 
-  constructor(readonly sensor: string, private readonly send: (sensor: string, payload: Buffer) => Promise<void>) {}
+  constructor(
+    readonly sensor: string,
+    private readonly send: (sensor: string, payload: Buffer) => Promise<void>,
+  ) {}
 
   static payload(seq: number): Buffer {
     const b = Buffer.alloc(40, seq & 255);
@@ -58,7 +61,10 @@ class Device {
           if (this.acked.has(seq)) continue;
           inflight++;
           this.send(this.sensor, Device.payload(seq))
-            .then(() => void this.acked.add(seq), () => ((refused = true), this.refusals++))
+            .then(
+              () => void this.acked.add(seq),
+              () => ((refused = true), this.refusals++),
+            )
             .finally(() => {
               inflight--;
               if (inflight === 0 && (refused || next >= COUNT)) resolve(refused ? 'refused' : 'done');
@@ -74,20 +80,49 @@ class Device {
 
 test('kill Kafka while devices publish QoS 1, start it again: every acknowledged message is in Kafka exactly once, in order', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'itrade-outage-'));
-  const stackCfg = validateConfig({ redis: { url: svc.redisUrl }, chain: { rpcUrl: svc.rpcUrl }, stack: { dir, startTimeoutMs: 120_000, kafka: { port: 0, controllerPort: 0 } } }, 'outage stack');
+  const stackCfg = validateConfig(
+    {
+      redis: { url: svc.redisUrl },
+      chain: { rpcUrl: svc.rpcUrl },
+      stack: { dir, startTimeoutMs: 120_000, kafka: { port: 0, controllerPort: 0 } },
+    },
+    'outage stack',
+  );
   const stack = new LocalStack(stackCfg, createLogger({ level: 'silent' }));
   const cap = captureLog();
   const registry = new Registry();
   try {
     const up = await stack.up();
-    assert.ok(up.every((s) => s.healthy), JSON.stringify(up));
+    assert.ok(
+      up.every((s) => s.healthy),
+      JSON.stringify(up),
+    );
     const brokers = stack.endpoints().kafkaBrokers;
-    const cfg = validateConfig({ bridge: { topicPrefix: `${unique('out')}.`, buffer: { maxEntries: MAX_ENTRIES, highWaterPercent: 50 }, producer: { stallWarnMs: 500, retryMaxMs: 500 } } }, 'outage');
-    const bridge = createKafkaBridge(cfg, brokers, { entitlements: new FakeEntitlements(), meter: new FakeMeter(), channel: new FakeChannel(), registry, log: cap.log });
-    const devices = Array.from({ length: SENSORS }, () => new Device(address(), (sensor, payload) => bridge.onPublish(publish(sensor, payload, 1))));
+    const cfg = validateConfig(
+      {
+        bridge: {
+          topicPrefix: `${unique('out')}.`,
+          buffer: { maxEntries: MAX_ENTRIES, highWaterPercent: 50 },
+          producer: { stallWarnMs: 500, retryMaxMs: 500 },
+        },
+      },
+      'outage',
+    );
+    const bridge = createKafkaBridge(cfg, brokers, {
+      entitlements: new FakeEntitlements(),
+      meter: new FakeMeter(),
+      channel: new FakeChannel(),
+      registry,
+      log: cap.log,
+    });
+    const devices = Array.from(
+      { length: SENSORS },
+      () => new Device(address(), (sensor, payload) => bridge.onPublish(publish(sensor, payload, 1))),
+    );
     for (const d of devices) await bridge.onSensorActivated(d.sensor);
     const acked = () => devices.reduce((n, d) => n + d.acked.size, 0);
-    const buffered = async () => (await registry.getSingleMetric('itrade_bridge_buffer_entries')!.get()).values[0]!.value;
+    const buffered = async () =>
+      (await registry.getSingleMetric('itrade_bridge_buffer_entries')!.get()).values[0]!.value;
 
     const running = Promise.all(devices.map((d) => d.run()));
     while (acked() < 600) await sleep(10);
@@ -99,18 +134,29 @@ test('kill Kafka while devices publish QoS 1, start it again: every acknowledged
     assert.is(acked(), ackedWhileDown, 'nothing is acknowledged while Kafka is down');
     await stack.up();
     // An unref'd deadline: it must not keep the process alive once the devices are done.
-    await Promise.race([running, sleep(120_000, undefined, { ref: false }).then(() => assert.unreachable(`only ${acked()} acknowledged 2 min after Kafka returned`))]);
+    await Promise.race([
+      running,
+      sleep(120_000, undefined, { ref: false }).then(() =>
+        assert.unreachable(`only ${acked()} acknowledged 2 min after Kafka returned`),
+      ),
+    ]);
     clearInterval(sampler);
     await bridge.close();
 
     // Every device got every message acknowledged; Kafka has each exactly once, in order.
-    const clients = createKafkaClients({ brokers, clientId: unique('out-check'), retryInitialMs: 100, retryMaxMs: 1000, requestTimeoutMs: 30_000 }, createLogger({ level: 'silent' }));
+    const clients = createKafkaClients(
+      { brokers, clientId: unique('out-check'), retryInitialMs: 100, retryMaxMs: 1000, requestTimeoutMs: 30_000 },
+      createLogger({ level: 'silent' }),
+    );
     const store = new KafkaLogStore(clients, createLogger({ level: 'silent' }), { requestTimeoutMs: 30_000 });
     let total = 0;
     for (const d of devices) {
       const seqs: number[] = [];
-      for (let off = 0; ; ) {
-        const got = await store.read(`${cfg.bridge.topicPrefix}${d.sensor}`, 0, off, { maxBytes: 1 << 20, maxRecords: 10_000 });
+      for (let off = 0; ;) {
+        const got = await store.read(`${cfg.bridge.topicPrefix}${d.sensor}`, 0, off, {
+          maxBytes: 1 << 20,
+          maxRecords: 10_000,
+        });
         if (got.length === 0) break;
         for (const r of got) {
           assert.ok(r.value.equals(Device.payload(r.value.readUInt32BE(0))), 'bytes changed');
@@ -118,19 +164,29 @@ test('kill Kafka while devices publish QoS 1, start it again: every acknowledged
         }
         off = got.at(-1)!.offset + 1;
       }
-      assert.equal(seqs, Array.from({ length: COUNT }, (_, i) => i), `sensor ${d.sensor}: ${seqs.length} entries, not 0..${COUNT - 1} once each in order`);
+      assert.equal(
+        seqs,
+        Array.from({ length: COUNT }, (_, i) => i),
+        `sensor ${d.sensor}: ${seqs.length} entries, not 0..${COUNT - 1} once each in order`,
+      );
       total += seqs.length;
     }
     await store.close();
     const refused = devices.reduce((n, d) => n + d.refusals, 0);
-    const metric = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
-    console.log(`outage: ${acked()} acknowledged, ${total} in Kafka (exactly once), ${ackedWhileDown} before the stop, ${refused} refusals resent, buffer peak ${maxBuffered}/${MAX_ENTRIES}, producer restarts ${await metric('itrade_bridge_producer_restarts_total')}`);
+    const metric = async (name: string) =>
+      (await registry.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
+    console.log(
+      `outage: ${acked()} acknowledged, ${total} in Kafka (exactly once), ${ackedWhileDown} before the stop, ${refused} refusals resent, buffer peak ${maxBuffered}/${MAX_ENTRIES}, producer restarts ${await metric('itrade_bridge_producer_restarts_total')}`,
+    );
     assert.is(total, SENSORS * COUNT);
     assert.is(acked(), SENSORS * COUNT);
     assert.ok(refused > 0, 'the outage never reached the buffer limit');
     assert.ok(maxBuffered <= MAX_ENTRIES, `buffer reached ${maxBuffered}`);
     assert.is(await metric('itrade_bridge_refused_total'), refused);
-    assert.ok(cap.lines.some((l) => l.msg === 'kafka unavailable: buffering, then refusing'), 'no outage warning logged');
+    assert.ok(
+      cap.lines.some((l) => l.msg === 'kafka unavailable: buffering, then refusing'),
+      'no outage warning logged',
+    );
     assert.ok(cap.lines.some((l) => l.msg === 'kafka available again: draining the backlog in order'));
   } finally {
     await stack.down();

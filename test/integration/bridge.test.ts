@@ -20,11 +20,23 @@ import { services, unique } from '../helpers/services.ts';
 const { ConfigResourceTypes } = kafkajs;
 const svc = services();
 const prefix = `${unique('itb')}.`;
-const cfg = validateConfig({ kafka: { brokers: svc.kafkaBrokers }, bridge: { topicPrefix: prefix, topic: { retentionMs: 7 * 24 * 3600 * 1000 } } }, 'test');
+const cfg = validateConfig(
+  {
+    kafka: { brokers: svc.kafkaBrokers },
+    bridge: { topicPrefix: prefix, topic: { retentionMs: 7 * 24 * 3600 * 1000 } },
+  },
+  'test',
+);
 const entitlements = new FakeEntitlements();
 const meter = new FakeMeter();
 const channel = new FakeChannel();
-const bridge: Bridge = createKafkaBridge(cfg, svc.kafkaBrokers, { entitlements, meter, channel, registry: new Registry(), log: createLogger({ level: 'silent' }) });
+const bridge: Bridge = createKafkaBridge(cfg, svc.kafkaBrokers, {
+  entitlements,
+  meter,
+  channel,
+  registry: new Registry(),
+  log: createLogger({ level: 'silent' }),
+});
 const kafka = new Kafka({ brokers: svc.kafkaBrokers, clientId: unique('itb-check'), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 
@@ -42,12 +54,17 @@ test('activation creates the sensor topic named by its address, with the configu
   await bridge.onSensorActivated(sensor); // again: harmless
   const md = await admin.fetchTopicMetadata({ topics: [prefix + sensor] });
   assert.is(md.topics[0]!.partitions.length, 1);
-  const conf = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: prefix + sensor, configNames: ['retention.ms', 'min.insync.replicas'] }] });
+  const conf = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [
+      { type: ConfigResourceTypes.TOPIC, name: prefix + sensor, configNames: ['retention.ms', 'min.insync.replicas'] },
+    ],
+  });
   const entries = Object.fromEntries(conf.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
   assert.equal(entries, { 'retention.ms': String(7 * 24 * 3600 * 1000), 'min.insync.replicas': '1' });
 });
 
-test('concurrent publishes of many sensors: each sensor\'s order and exact bytes are in its topic', async () => {
+test("concurrent publishes of many sensors: each sensor's order and exact bytes are in its topic", async () => {
   const sensors = Array.from({ length: 6 }, address);
   for (const s of sensors) await bridge.onSensorActivated(s);
   const sent = new Map(sensors.map((s) => [s, [] as Buffer[]]));
@@ -98,18 +115,35 @@ test('replay from a timestamp: exactly the entries at and after it, bytes untouc
   meter.pay(buyer, sensor, 20);
 
   const a = replayBuyer(channel, bridge, buyer, 'a', 4);
-  await bridge.onBuyerMessage(buyer, buyerTopic(buyer, 'replay', 'request'), Buffer.from(JSON.stringify({ id: 'a', sensor, from: { timestamp: t0 + 21_000 }, window: 8 })));
+  await bridge.onBuyerMessage(
+    buyer,
+    buyerTopic(buyer, 'replay', 'request'),
+    Buffer.from(JSON.stringify({ id: 'a', sensor, from: { timestamp: t0 + 21_000 }, window: 8 })),
+  );
   const first = await a;
-  assert.equal(first.entries.map((e) => e.offset), [21, 22, 23, 24, 25, 26, 27, 28, 29]);
-  assert.equal(first.entries.map((e) => e.timestamp), Array.from({ length: 9 }, (_, i) => t0 + (21 + i) * 1000));
+  assert.equal(
+    first.entries.map((e) => e.offset),
+    [21, 22, 23, 24, 25, 26, 27, 28, 29],
+  );
+  assert.equal(
+    first.entries.map((e) => e.timestamp),
+    Array.from({ length: 9 }, (_, i) => t0 + (21 + i) * 1000),
+  );
   first.entries.forEach((e, i) => assert.ok(e.payload.equals(payloads[21 + i]!), `entry ${21 + i} bytes differ`));
   assert.equal(first.controls.at(-1), { type: 'end', id: 'a', reason: 'caught-up', sent: 9, next: 30 });
 
   // 11 paid entries left; from the subscription start (offset 5) there are 25.
   const b = replayBuyer(channel, bridge, buyer, 'b', 5);
-  await bridge.onBuyerMessage(buyer, buyerTopic(buyer, 'replay', 'request'), Buffer.from(JSON.stringify({ id: 'b', sensor, window: 5 })));
+  await bridge.onBuyerMessage(
+    buyer,
+    buyerTopic(buyer, 'replay', 'request'),
+    Buffer.from(JSON.stringify({ id: 'b', sensor, window: 5 })),
+  );
   const second = await b;
-  assert.equal(second.entries.map((e) => e.offset), Array.from({ length: 11 }, (_, i) => 5 + i));
+  assert.equal(
+    second.entries.map((e) => e.offset),
+    Array.from({ length: 11 }, (_, i) => 5 + i),
+  );
   assert.equal(second.controls.at(-1), { type: 'end', id: 'b', reason: 'paid-limit', sent: 11, next: 16 });
   assert.is(await meter.remaining(buyer, sensor), 0);
 });
@@ -121,10 +155,17 @@ test('a replay request without a subscription is refused and sends nothing from 
   await bridge.onPublish(publish(sensor, Buffer.from('secret'), 1));
   meter.pay(buyer, sensor, 100);
   const r = replayBuyer(channel, bridge, buyer, 'x');
-  await bridge.onBuyerMessage(buyer, buyerTopic(buyer, 'replay', 'request'), Buffer.from(JSON.stringify({ id: 'x', sensor })));
+  await bridge.onBuyerMessage(
+    buyer,
+    buyerTopic(buyer, 'replay', 'request'),
+    Buffer.from(JSON.stringify({ id: 'x', sensor })),
+  );
   const out = await r;
   assert.equal(out.entries, []);
-  assert.equal(out.controls.map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_NOT_SUBSCRIBED']);
+  assert.equal(
+    out.controls.map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_NOT_SUBSCRIBED'],
+  );
   assert.is(await meter.remaining(buyer, sensor), 100);
 });
 
@@ -139,9 +180,18 @@ test('HTTP NDJSON history from Kafka: same bytes, same entitlement', async () =>
   meter.pay(buyer, sensor, 100);
   const app = Fastify();
   await app.register(bridge.httpRoutes(async (req) => String(req.headers['x-buyer'])));
-  const res = await app.inject({ url: `/v1/sensors/${sensor}/history?from=${t0 + 6000}`, headers: { 'x-buyer': buyer } });
-  const lines = res.body.trim().split('\n').map((l) => JSON.parse(l) as { offset?: number; payload?: string; end?: unknown });
-  assert.equal(lines.map((l) => l.offset ?? 'end'), [6, 7, 8, 9, 10, 11, 'end']);
+  const res = await app.inject({
+    url: `/v1/sensors/${sensor}/history?from=${t0 + 6000}`,
+    headers: { 'x-buyer': buyer },
+  });
+  const lines = res.body
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { offset?: number; payload?: string; end?: unknown });
+  assert.equal(
+    lines.map((l) => l.offset ?? 'end'),
+    [6, 7, 8, 9, 10, 11, 'end'],
+  );
   lines.slice(0, -1).forEach((l) => assert.ok(Buffer.from(l.payload!, 'base64').equals(payloads[l.offset!]!)));
   const refused = await app.inject({ url: `/v1/sensors/${sensor}/history`, headers: { 'x-buyer': address() } });
   assert.is(refused.statusCode, 403);

@@ -58,14 +58,26 @@ async function principalClient(a: Account, suffix = ''): Promise<MqttClient> {
 test.before(async () => {
   market = await Market.deploy(svc.rpcUrl);
   keyPrefix = `${unique('acl')}:`;
-  const sellerHandler = { onSellerMessage: async (s: string, _t: string, p: Buffer) => void replies.push({ seller: s, payload: p.toString() }) };
+  const sellerHandler = {
+    onSellerMessage: async (s: string, _t: string, p: Buffer) =>
+      void replies.push({ seller: s, payload: p.toString() }),
+  };
   gw = await testGateway(
     { marketplace: market.address, fromBlock: market.deployBlock, keyPrefix },
-    { publishListener: listener, sellerHandler, buyerHandler: { onBuyerMessage: async (b, topic, p) => void requests.push({ buyer: b, topic, payload: p.toString() }) } },
+    {
+      publishListener: listener,
+      sellerHandler,
+      buyerHandler: {
+        onBuyerMessage: async (b, topic, p) => void requests.push({ buyer: b, topic, payload: p.toString() }),
+      },
+    },
   );
   url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
   // A second instance on the same Redis, to prove seller replies reach every instance.
-  second = await testGateway({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix }, { sellerHandler });
+  second = await testGateway(
+    { marketplace: market.address, fromBlock: market.deployBlock, keyPrefix },
+    { sellerHandler },
+  );
   seller = await market.principal('seller');
   buyer = await market.principal('buyer');
   paid = (await market.sensor(seller)).sensor;
@@ -88,13 +100,35 @@ test.after(async () => {
 test('SUBACK: paid sensor granted; unpaid, not yet started, wildcards, foreign trees and $SYS refused', async () => {
   assert.equal(await subscribeAck(buyerClient, [`buyers/${buyer.principal}/notices`]), [1]);
   const other = await market.principal('other');
-  const filters = [`sensors/${paid}`, `sensors/${unpaid}`, `sensors/${later}`, 'sensors/+', 'sensors/#', '#', '+/+', `buyers/${buyer.principal}/#`, `buyers/${other.principal}/#`, 'buyers/+/notices', `sellers/${buyer.principal}/keys/requests`, `sellers/${buyer.principal}/keys/replies`, '$SYS/#'];
+  const filters = [
+    `sensors/${paid}`,
+    `sensors/${unpaid}`,
+    `sensors/${later}`,
+    'sensors/+',
+    'sensors/#',
+    '#',
+    '+/+',
+    `buyers/${buyer.principal}/#`,
+    `buyers/${other.principal}/#`,
+    'buyers/+/notices',
+    `sellers/${buyer.principal}/keys/requests`,
+    `sellers/${buyer.principal}/keys/replies`,
+    '$SYS/#',
+  ];
   assert.equal(await subscribeAck(buyerClient, filters), [1, 128, 128, 128, 128, 128, 128, 1, 128, 128, 1, 128, 128]);
   const notices = await waitFor('two refusal notices', () => {
-    const n = received.filter((r) => r.topic.endsWith('/notices')).map((r) => JSON.parse(r.payload) as { type: string; sensor: string });
+    const n = received
+      .filter((r) => r.topic.endsWith('/notices'))
+      .map((r) => JSON.parse(r.payload) as { type: string; sensor: string });
     return n.length >= 2 ? n : undefined;
   });
-  assert.equal(notices.map((n) => [n.type, n.sensor]).sort(), [['subscribe-refused', later], ['subscribe-refused', unpaid]].sort());
+  assert.equal(
+    notices.map((n) => [n.type, n.sensor]).sort(),
+    [
+      ['subscribe-refused', later],
+      ['subscribe-refused', unpaid],
+    ].sort(),
+  );
 });
 
 test('SUBACK: a sensor subscribes to nothing; an operator reads $SYS only', async () => {
@@ -115,7 +149,10 @@ test('a sensor publish is acknowledged only after the history store took it, the
   await waitFor('listener saw the publish', () => listener.accepted.length > before && listener.hold !== undefined);
   await new Promise((r) => setTimeout(r, 200));
   assert.is(state, 'pending', 'no PUBACK while the store has not acknowledged');
-  assert.not.ok(received.some((r) => r.payload === 'reading-1'), 'not delivered before the store acknowledged');
+  assert.not.ok(
+    received.some((r) => r.payload === 'reading-1'),
+    'not delivered before the store acknowledged',
+  );
   listener.holding = false;
   listener.hold!.release();
   listener.hold = undefined;
@@ -124,7 +161,9 @@ test('a sensor publish is acknowledged only after the history store took it, the
   assert.is(a.sensor, paid);
   assert.is(a.payload.toString(), 'reading-1');
   assert.is(a.clientId, paid);
-  await waitFor('buyer got reading-1', () => received.some((r) => r.topic === `sensors/${paid}` && r.payload === 'reading-1'));
+  await waitFor('buyer got reading-1', () =>
+    received.some((r) => r.topic === `sensors/${paid}` && r.payload === 'reading-1'),
+  );
 });
 
 test('a publish the history store refuses gets no PUBACK: the device is disconnected and nothing is delivered', async () => {
@@ -153,7 +192,9 @@ test('a sensor publishing anywhere but its own topic is disconnected without PUB
 
 test('buyer requests under its own tree reach the handler; notices, key answers and foreign trees are refused', async () => {
   assert.is(await publishAck(buyerClient, `buyers/${buyer.principal}/keys/request`, '{"sensor":"x"}'), 'acked');
-  await waitFor('handler got the request', () => requests.find((r) => r.topic === `buyers/${buyer.principal}/keys/request`));
+  await waitFor('handler got the request', () =>
+    requests.find((r) => r.topic === `buyers/${buyer.principal}/keys/request`),
+  );
   assert.is(requests[0]!.buyer, buyer.principal);
   for (const [suffix, topic] of [
     [':second', `buyers/${buyer.principal}/notices`],
@@ -176,7 +217,13 @@ test("a key agent's reply reaches the seller handler of every instance, named by
   await waitFor('the agent got the request', () => asked.length === 1);
   assert.is(await publishAck(agent, `sellers/${seller.principal}/keys/replies`, 'reply-1'), 'acked');
   await waitFor('both instances heard the reply', () => replies.length === 2);
-  assert.equal(replies.map((r) => [r.seller, r.payload]), [[seller.principal, 'reply-1'], [seller.principal, 'reply-1']]);
+  assert.equal(
+    replies.map((r) => [r.seller, r.payload]),
+    [
+      [seller.principal, 'reply-1'],
+      [seller.principal, 'reply-1'],
+    ],
+  );
   await end(agent);
 });
 
@@ -187,7 +234,9 @@ test('a gateway notice reaches only its buyer, on whichever connection', async (
   spy.on('message', (t) => spied.push(t));
   assert.equal(await subscribeAck(spy, [`buyers/${other.principal}/#`]), [1]);
   await gw.buyers.send(buyer.principal, `buyers/${buyer.principal}/keys/${paid}`, Buffer.from('wrapped-key'), 1);
-  await waitFor('buyer got its key message', () => received.find((r) => r.topic === `buyers/${buyer.principal}/keys/${paid}`));
+  await waitFor('buyer got its key message', () =>
+    received.find((r) => r.topic === `buyers/${buyer.principal}/keys/${paid}`),
+  );
   assert.equal(spied, []);
   await end(spy);
 });
@@ -198,7 +247,13 @@ test('a blocked sensor ends its subscriptions: the buyer is unsubscribed and tol
   assert.equal(await subscribeAck(buyerClient, [`sensors/${doomed}`]), [1]);
   await market.block(doomed);
   const n = await waitFor('subscription-ended notice', () =>
-    received.map((r) => (r.topic.endsWith('/notices') ? (JSON.parse(r.payload) as { type: string; sensor: string; reason: string }) : undefined)).find((x) => x?.type === 'subscription-ended' && x.sensor === doomed),
+    received
+      .map((r) =>
+        r.topic.endsWith('/notices')
+          ? (JSON.parse(r.payload) as { type: string; sensor: string; reason: string })
+          : undefined,
+      )
+      .find((x) => x?.type === 'subscription-ended' && x.sensor === doomed),
   );
   assert.match(n.reason, /blocked/);
   assert.equal(await subscribeAck(buyerClient, [`sensors/${doomed}`]), [128]);

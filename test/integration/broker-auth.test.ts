@@ -22,7 +22,11 @@ let sensorToken: string;
 let url: string;
 let api: string;
 
-async function post(path: string, body: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${api}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -31,7 +35,9 @@ async function post(path: string, body: unknown, token?: string): Promise<{ stat
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-async function login(a: { wallet: { address: string; signMessage(m: string): Promise<string> } }): Promise<{ status: number; json: Record<string, unknown> }> {
+async function login(a: {
+  wallet: { address: string; signMessage(m: string): Promise<string> };
+}): Promise<{ status: number; json: Record<string, unknown> }> {
   const ch = await post('/v1/auth/challenge', { address: a.wallet.address });
   assert.is(ch.status, 200);
   const signature = await a.wallet.signMessage(ch.json.message as string);
@@ -43,9 +49,33 @@ test.before(async () => {
   // A self-signed certificate for the TLS listener.
   const dir = mkdtempSync(join(tmpdir(), 'itrade-tls-'));
   const [certFile, keyFile] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const tls = { enabled: true, host: '127.0.0.1', port: 0, certFile, keyFile };
-  gw = await testGateway({ marketplace: market.address, fromBlock: market.deployBlock, broker: { listeners: { tls } } });
+  gw = await testGateway({
+    marketplace: market.address,
+    fromBlock: market.deployBlock,
+    broker: { listeners: { tls } },
+  });
   url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
   api = `http://127.0.0.1:${gw.httpPort}`;
   seller = await market.principal('seller');
@@ -72,7 +102,10 @@ test('login: a signed challenge returns a principal token; the nonce works once'
 test('login: another account signing, and an account without principal, are refused', async () => {
   const ch = await post('/v1/auth/challenge', { address: seller.wallet.address });
   const stranger = await fundedWallet(market.provider);
-  const forged = await post('/v1/auth/login', { nonce: ch.json.nonce, signature: await stranger.signMessage(ch.json.message as string) });
+  const forged = await post('/v1/auth/login', {
+    nonce: ch.json.nonce,
+    signature: await stranger.signMessage(ch.json.message as string),
+  });
   assert.is(forged.status, 401);
   assert.is((forged.json.error as { code: string }).code, 'ITRADE_ERR_AUTH_SIGNATURE_INVALID');
   const none = await login({ wallet: stranger });
@@ -104,7 +137,11 @@ test('CONNECT: valid sensor and principal tokens get 0', async () => {
   const dev = await connectMqtt(url, { clientId: sensor.sensor, username: sensor.sensor, password: sensorToken });
   assert.is(dev.returnCode, 0);
   const p = await gw.tokens.issuePrincipal(seller.principal, seller.wallet.address, 600);
-  const buyer = await connectMqtt(url, { clientId: `${seller.principal}:laptop`, username: seller.principal, password: p.token });
+  const buyer = await connectMqtt(url, {
+    clientId: `${seller.principal}:laptop`,
+    username: seller.principal,
+    password: p.token,
+  });
   assert.is(buyer.returnCode, 0);
   await end(dev.client, buyer.client);
 });
@@ -113,7 +150,15 @@ test('CONNECT: every bad token gets 4, a foreign client id 2', async () => {
   const s = sensor.sensor;
   const claims = { kind: 'sensor', prn: seller.principal };
   const sign = (secret: string, exp: number, extra: object = {}) =>
-    new SignJWT({ ...claims, ...extra }).setProtectedHeader({ alg: 'HS256' }).setIssuer('itrade-gateway').setAudience('itrade').setSubject(s).setJti('j1').setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+    new SignJWT({ ...claims, ...extra })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('itrade-gateway')
+      .setAudience('itrade')
+      .setSubject(s)
+      .setJti('j1')
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(secret));
   const now = Math.floor(Date.now() / 1000);
   const other = await market.sensor(seller);
   const otherToken = (await gw.tokens.issueSensor(other.sensor, seller.principal, 600)).token;
@@ -122,7 +167,18 @@ test('CONNECT: every bad token gets 4, a foreign client id 2', async () => {
   const cases: [string, string | undefined, string][] = [
     ['no password', undefined, s],
     ['wrong key', await sign('another-secret-of-at-least-32-bytes!!', now + 600), s],
-    ['alg none', new UnsecuredJWT({ ...claims }).setIssuer('itrade-gateway').setAudience('itrade').setSubject(s).setJti('j2').setIssuedAt().setExpirationTime(now + 600).encode(), s],
+    [
+      'alg none',
+      new UnsecuredJWT({ ...claims })
+        .setIssuer('itrade-gateway')
+        .setAudience('itrade')
+        .setSubject(s)
+        .setJti('j2')
+        .setIssuedAt()
+        .setExpirationTime(now + 600)
+        .encode(),
+      s,
+    ],
     ['expired', await sign(TEST_SECRET, now - 10), s],
     ["another sensor's token", otherToken, s],
     ['tampered claims', tampered, other.sensor],
@@ -139,10 +195,20 @@ test('CONNECT: every bad token gets 4, a foreign client id 2', async () => {
 
 test('CONNECT over WebSocket and TLS follows the same rules', async () => {
   for (const u of [`ws://127.0.0.1:${gw.mqtt.ws}/mqtt`, `mqtts://127.0.0.1:${gw.mqtt.tls}`]) {
-    const ok = await connectMqtt(u, { clientId: sensor.sensor, username: sensor.sensor, password: sensorToken, rejectUnauthorized: false });
+    const ok = await connectMqtt(u, {
+      clientId: sensor.sensor,
+      username: sensor.sensor,
+      password: sensorToken,
+      rejectUnauthorized: false,
+    });
     assert.is(ok.returnCode, 0, u);
     await end(ok.client);
-    const bad = await connectMqtt(u, { clientId: sensor.sensor, username: sensor.sensor, password: 'not-a-jwt', rejectUnauthorized: false });
+    const bad = await connectMqtt(u, {
+      clientId: sensor.sensor,
+      username: sensor.sensor,
+      password: 'not-a-jwt',
+      rejectUnauthorized: false,
+    });
     assert.is(bad.returnCode, 4, u);
     await end(bad.client);
   }
@@ -167,7 +233,11 @@ test('operator revocation cuts the live session and refuses the token afterwards
   await gone;
   const again = await connectMqtt(url, { clientId: seller.principal, username: seller.principal, password: p.token });
   assert.is(again.returnCode, 4);
-  const notOp = await post('/v1/admin/revoke', { jti: p.jti }, (await gw.tokens.issuePrincipal(seller.principal, seller.wallet.address, 60)).token);
+  const notOp = await post(
+    '/v1/admin/revoke',
+    { jti: p.jti },
+    (await gw.tokens.issuePrincipal(seller.principal, seller.wallet.address, 60)).token,
+  );
   assert.is(notOp.status, 403);
   await end(c.client, again.client);
 });

@@ -29,9 +29,27 @@ class CountingProvider extends JsonRpcProvider {
   }
 }
 
-function adapter(prefix: string, rpcUrl = svc.rpcUrl, ttl = 3600): { chain: ChainEntitlements; provider: CountingProvider } {
-  const o: ChainOptions = { rpcUrl, marketplace: market.address, chainId: 31337, fromBlock: market.deployBlock, cacheTtlSec: ttl, rpcTimeoutMs: 2000, pollIntervalMs: 200, maxConcurrentLoads: 8, maxLoadWaitMs: 30000 };
-  const provider = new CountingProvider(rpcUrl, Network.from(31337), { staticNetwork: Network.from(31337), batchMaxCount: 1, cacheTimeout: -1 });
+function adapter(
+  prefix: string,
+  rpcUrl = svc.rpcUrl,
+  ttl = 3600,
+): { chain: ChainEntitlements; provider: CountingProvider } {
+  const o: ChainOptions = {
+    rpcUrl,
+    marketplace: market.address,
+    chainId: 31337,
+    fromBlock: market.deployBlock,
+    cacheTtlSec: ttl,
+    rpcTimeoutMs: 2000,
+    pollIntervalMs: 200,
+    maxConcurrentLoads: 8,
+    maxLoadWaitMs: 30000,
+  };
+  const provider = new CountingProvider(rpcUrl, Network.from(31337), {
+    staticNetwork: Network.from(31337),
+    batchMaxCount: 1,
+    cacheTimeout: -1,
+  });
   return { chain: new ChainEntitlements(o, redis, prefix, log, provider), provider };
 }
 
@@ -95,11 +113,18 @@ test('a Subscribed and a SensorStatusChanged event refresh the cache at once', a
   const subscription = await market.subscribe(buyer, sensor, 7);
   await chain.poll();
   const grants = await chain.validSubscriptions(buyer.principal, sensor);
-  assert.equal(grants.map((g) => [g.subscription, g.dataEntries]), [[subscription, 7]]);
+  assert.equal(
+    grants.map((g) => [g.subscription, g.dataEntries]),
+    [[subscription, 7]],
+  );
   await market.block(sensor);
   await chain.poll();
   assert.is((await chain.sensor(sensor))?.status, 'blocked');
-  assert.equal(await chain.validSubscriptions(buyer.principal, sensor), [], 'a blocked sensor has no valid subscription');
+  assert.equal(
+    await chain.validSubscriptions(buyer.principal, sensor),
+    [],
+    'a blocked sensor has no valid subscription',
+  );
   assert.equal(events, ['subscribed', 'sensor-status']);
   chain.stop();
 });
@@ -129,10 +154,18 @@ test('RPC unreachable: cached answers serve until their TTL, new checks fail clo
 
 test('CONNECT while the chain is unreachable and nothing is cached: CONNACK 3', async () => {
   const dead = `http://127.0.0.1:${await freePort()}`;
-  const gw = await testGateway({ marketplace: market.address, rpcUrl: dead, broker: { entitlements: { rpcTimeoutMs: 500 } } });
+  const gw = await testGateway({
+    marketplace: market.address,
+    rpcUrl: dead,
+    broker: { entitlements: { rpcTimeoutMs: 500 } },
+  });
   const { sensor } = await market.sensor(seller);
   const token = (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token;
-  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, { clientId: sensor, username: sensor, password: token });
+  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
+    clientId: sensor,
+    username: sensor,
+    password: token,
+  });
   assert.is(c.returnCode, 3);
   await end(c.client);
   await gw.close();

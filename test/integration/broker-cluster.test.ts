@@ -47,10 +47,18 @@ function stopProcess(proc: ChildProcess): Promise<void> {
   });
 }
 
-async function buyerOn(port: number, clean: boolean): Promise<{ client: MqttClient; sessionPresent: boolean; got: string[] }> {
+async function buyerOn(
+  port: number,
+  clean: boolean,
+): Promise<{ client: MqttClient; sessionPresent: boolean; got: string[] }> {
   const token = (await tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token;
   const got: string[] = [];
-  const c = await connectMqtt(`mqtt://127.0.0.1:${port}`, { clientId: `${buyer.principal}:persistent`, username: buyer.principal, password: token, clean });
+  const c = await connectMqtt(`mqtt://127.0.0.1:${port}`, {
+    clientId: `${buyer.principal}:persistent`,
+    username: buyer.principal,
+    password: token,
+    clean,
+  });
   assert.is(c.returnCode, 0);
   c.client.on('message', (t, p) => t.startsWith('sensors/') && got.push(p.toString()));
   return { client: c.client, sessionPresent: c.sessionPresent, got };
@@ -67,8 +75,17 @@ test.before(async () => {
   market = await Market.deploy(svc.rpcUrl);
   const keyPrefix = `${unique('cluster')}:`;
   // Plain data: testConfig validates it; each process validates it again.
-  config = JSON.parse(JSON.stringify(testConfig({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix }))) as object;
-  tokens = await TokenService.create({ alg: 'HS256', secret: TEST_SECRET, privateKeyFile: '', publicKeyFile: '', issuer: 'itrade-gateway', audience: 'itrade' });
+  config = JSON.parse(
+    JSON.stringify(testConfig({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix })),
+  ) as object;
+  tokens = await TokenService.create({
+    alg: 'HS256',
+    secret: TEST_SECRET,
+    privateKeyFile: '',
+    publicKeyFile: '',
+    issuer: 'itrade-gateway',
+    audience: 'itrade',
+  });
   seller = await market.principal('seller');
   buyer = await market.principal('buyer');
   sensor = (await market.sensor(seller)).sensor;
@@ -113,7 +130,11 @@ test("a persistent buyer session's QoS 1 messages survive a restart of its insta
 test('broker.bus memory: one instance delivers by itself, and nothing crosses to another instance', async () => {
   const [a, b] = await Promise.all([startProcess('memory'), startProcess('memory')]);
   const buyerA = await buyerOn(a.port, true);
-  const other = await connectMqtt(`mqtt://127.0.0.1:${b.port}`, { clientId: `${buyer.principal}:other`, username: buyer.principal, password: (await tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token });
+  const other = await connectMqtt(`mqtt://127.0.0.1:${b.port}`, {
+    clientId: `${buyer.principal}:other`,
+    username: buyer.principal,
+    password: (await tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token,
+  });
   const onB: string[] = [];
   other.client.on('message', (_t, p) => onB.push(p.toString()));
   assert.equal(await subscribeAck(buyerA.client, [`sensors/${sensor}`]), [1]);

@@ -36,14 +36,22 @@ test.after(async () => {
 
 async function principalOn(gw: GatewayHandle, who: Account, suffix: string): Promise<MqttClient> {
   const token = (await gw.tokens.issuePrincipal(who.principal, who.wallet.address, 600)).token;
-  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, { clientId: `${who.principal}:${suffix}`, username: who.principal, password: token });
+  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
+    clientId: `${who.principal}:${suffix}`,
+    username: who.principal,
+    password: token,
+  });
   assert.is(c.returnCode, 0);
   return c.client;
 }
 
 async function deviceOn(gw: GatewayHandle, sensor: string): Promise<MqttClient> {
   const token = (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token;
-  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, { clientId: sensor, username: sensor, password: token });
+  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
+    clientId: sensor,
+    username: sensor,
+    password: token,
+  });
   assert.is(c.returnCode, 0);
   return c.client;
 }
@@ -52,7 +60,8 @@ function collect(c: MqttClient, sensor: string): { data: string[]; notices: { ty
   const out = { data: [] as string[], notices: [] as { type: string; sensor: string }[] };
   c.on('message', (topic, payload) => {
     if (topic === `sensors/${sensor}`) out.data.push(payload.toString());
-    else if (topic.endsWith('/notices')) out.notices.push(JSON.parse(payload.toString()) as { type: string; sensor: string });
+    else if (topic.endsWith('/notices'))
+      out.notices.push(JSON.parse(payload.toString()) as { type: string; sensor: string });
   });
   return out;
 }
@@ -66,10 +75,16 @@ test(`a buyer who paid for ${N} entries gets exactly ${N} of ${PUBLISHED}, then 
   assert.equal(await subscribeAck(c, [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`]), [1, 1]);
   const dev = await deviceOn(a, sensor);
   for (let i = 0; i < PUBLISHED; i++) assert.is(await publishAck(dev, `sensors/${sensor}`, String(i)), 'acked');
-  await waitFor('the exhaustion notice', () => got.notices.find((n) => n.type === 'entries-exhausted' && n.sensor === sensor));
+  await waitFor('the exhaustion notice', () =>
+    got.notices.find((n) => n.type === 'entries-exhausted' && n.sensor === sensor),
+  );
   await new Promise((r) => setTimeout(r, 300));
   assert.is(got.data.length, N);
-  assert.equal(got.data, Array.from({ length: N }, (_, i) => String(i)), 'the first N, in order');
+  assert.equal(
+    got.data,
+    Array.from({ length: N }, (_, i) => String(i)),
+    'the first N, in order',
+  );
   assert.is(await a.meter.remaining(buyer.principal, sensor), 0);
   assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [128]);
   await end(c, dev);
@@ -107,7 +122,10 @@ test('a pipelined burst far over the lease: exactly N, in order, nothing skipped
   await Promise.all(Array.from({ length: 2 * n }, (_, i) => publishAck(dev, `sensors/${sensor}`, String(i))));
   await waitFor('the exhaustion notice', () => got.notices.find((x) => x.type === 'entries-exhausted'));
   await new Promise((r) => setTimeout(r, 300));
-  assert.equal(got.data, Array.from({ length: n }, (_, i) => String(i)));
+  assert.equal(
+    got.data,
+    Array.from({ length: n }, (_, i) => String(i)),
+  );
   await end(c, dev);
 });
 

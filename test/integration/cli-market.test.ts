@@ -23,7 +23,16 @@ const dir = (name: string) => join(m.dir, name);
 async function itrade(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const where = ['--rpc-url', services().rpcUrl, '--marketplace', m.market.address, '--api', m.apiUrl, '--mqtt', m.mqttUrl];
+  const where = [
+    '--rpc-url',
+    services().rpcUrl,
+    '--marketplace',
+    m.market.address,
+    '--api',
+    m.apiUrl,
+    '--mqtt',
+    m.mqttUrl,
+  ];
   const code = await main([...argv, ...where], { out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out, err };
 }
@@ -49,25 +58,66 @@ test.after(async () => {
 test('a seller registers a principal and a sensor; it is listed once active', async () => {
   const [seller] = await ok('principal', 'register', '--profile', dir('seller'));
   assert.match(seller!, /^0x[0-9a-f]{40}$/);
-  [sensor] = (await ok('sensor', 'register', '--type', 'temperature', '--lat', '47.3769', '--lon', '8.5417', '--price', '2 gwei', '--profile', dir('seller'))) as [string];
+  [sensor] = (await ok(
+    'sensor',
+    'register',
+    '--type',
+    'temperature',
+    '--lat',
+    '47.3769',
+    '--lon',
+    '8.5417',
+    '--price',
+    '2 gwei',
+    '--profile',
+    dir('seller'),
+  )) as [string];
   assert.match(sensor, /^0x[0-9a-f]{40}$/);
   const status = (await ok('sensor', 'status', sensor, '--profile', dir('seller'))).join('\n');
   assert.match(status, /status\s+inactive/);
   assert.match(status, /type\s+0 \(Temperature\)/);
   assert.match(status, new RegExp(`seller\\s+${seller}`));
   assert.match(status, /keys\s+1 \(current 1\)/);
-  assert.not.ok((await ok('market', 'list', '--json')).some((l) => l.includes(sensor)), 'inactive sensors are not listed');
+  assert.not.ok(
+    (await ok('market', 'list', '--json')).some((l) => l.includes(sensor)),
+    'inactive sensors are not listed',
+  );
 
   const [token] = await ok('sensor', 'activate', sensor, '--print-token', '--profile', dir('seller'));
   assert.match(token!, /^[\w-]+\.[\w-]+\.[\w-]+$/);
-  const listed = json(await ok('market', 'list', '--type', 'temperature', '--max-price', '2 gwei', '--near', '47.37,8.54', '--radius', '2', '--json'));
+  const listed = json(
+    await ok(
+      'market',
+      'list',
+      '--type',
+      'temperature',
+      '--max-price',
+      '2 gwei',
+      '--near',
+      '47.37,8.54',
+      '--radius',
+      '2',
+      '--json',
+    ),
+  );
   assert.is(listed.length, 1);
   assert.equal([listed[0]!.sensor, listed[0]!.price, listed[0]!.status], [sensor, '2000000000', 'active']);
   assert.ok((listed[0]!.distanceKm as number) < 2);
-  for (const filter of [['--type', 'humidity'], ['--max-price', '1 gwei'], ['--near', '40,0']]) {
+  for (const filter of [
+    ['--type', 'humidity'],
+    ['--max-price', '1 gwei'],
+    ['--near', '40,0'],
+  ]) {
     assert.equal(await ok('market', 'list', '--json', ...filter), [], `filtered out by ${filter.join(' ')}`);
   }
-  device = await SimDevice.connect({ url: m.mqttUrl, sensor, token: token!, keysDir: join(dir('seller'), 'sensor-keys'), sensorType: 0, rateHz: 5 });
+  device = await SimDevice.connect({
+    url: m.mqttUrl,
+    sensor,
+    token: token!,
+    keysDir: join(dir('seller'), 'sensor-keys'),
+    sensorType: 0,
+    rateHz: 5,
+  });
   device.start();
 });
 
@@ -75,24 +125,47 @@ test('a buyer subscribes and streams the sensor decrypted while the seller runs 
   await ok('principal', 'register', '--profile', dir('buyer'));
   const [subscription] = await ok('subscribe', sensor, '--entries', '200', '--profile', dir('buyer'));
   assert.match(subscription!, /^0x[0-9a-f]{40}$/);
-  const where = ['--rpc-url', services().rpcUrl, '--marketplace', m.market.address, '--api', m.apiUrl, '--mqtt', m.mqttUrl];
-  agent = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'agent', '--profile', dir('seller'), ...where], { cwd: PROJECT_ROOT, env: { ...process.env, ITRADE_LOG_LEVEL: 'silent' } });
+  const where = [
+    '--rpc-url',
+    services().rpcUrl,
+    '--marketplace',
+    m.market.address,
+    '--api',
+    m.apiUrl,
+    '--mqtt',
+    m.mqttUrl,
+  ];
+  agent = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'agent', '--profile', dir('seller'), ...where], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ITRADE_LOG_LEVEL: 'silent' },
+  });
   agent.stderr!.on('data', (d: Buffer) => (agentLog += d));
   await waitFor('the key agent', () => agentLog.includes('serving 1 sensor(s)'), 30_000);
 
   const lines = json(await ok('stream', sensor, '--count', '3', '--profile', dir('buyer')));
   assert.is(lines.length, 3);
   for (const l of lines) assert.equal([l.sensor, l.keyId, l.type, l.unit, l.source], [sensor, 1, 0, 'Cel', 'live']);
-  assert.equal(lines.map((l) => l.seq), [0, 1, 2].map((i) => (lines[0]!.seq as number) + i), 'consecutive readings');
+  assert.equal(
+    lines.map((l) => l.seq),
+    [0, 1, 2].map((i) => (lines[0]!.seq as number) + i),
+    'consecutive readings',
+  );
 });
 
 test('after `sensor rotate-key` the stream carries key 2; `replay` reads history under both keys', async () => {
   assert.equal(await ok('sensor', 'rotate-key', sensor, '--profile', dir('seller')), [`${sensor} key 2`]);
   const lines = json(await ok('stream', sensor, '--count', '2', '--profile', dir('buyer')));
-  assert.equal(lines.map((l) => l.keyId), [2, 2]);
+  assert.equal(
+    lines.map((l) => l.keyId),
+    [2, 2],
+  );
   const history = json(await ok('replay', sensor, '--from', '0', '--profile', dir('buyer')));
   assert.ok(history.length >= 5, `${history.length} entries`);
-  assert.equal(history.map((l) => l.seq), history.map((_, i) => i), 'every entry from the first, in order');
+  assert.equal(
+    history.map((l) => l.seq),
+    history.map((_, i) => i),
+    'every entry from the first, in order',
+  );
   assert.equal([history[0]!.keyId, history.at(-1)!.keyId], [1, 2]);
 });
 
@@ -102,10 +175,16 @@ test('exit codes: 5 when the market refuses (no subscription), 4 when the chain 
   assert.is(refused.code, 5);
   assert.is(refused.err.length, 2, refused.err.join('\n')); // the progress line, then the one-line error
   assert.match(refused.err[1]!, /^itrade: .*ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED/);
-  const down = await main(['market', 'list', '--rpc-url', 'http://127.0.0.1:9', '--marketplace', m.market.address], { out: () => undefined, err: () => undefined });
+  const down = await main(['market', 'list', '--rpc-url', 'http://127.0.0.1:9', '--marketplace', m.market.address], {
+    out: () => undefined,
+    err: () => undefined,
+  });
   assert.is(down, 4);
   assert.is((await itrade('subscribe', sensor, '--entries', '0')).code, 2);
-  assert.is((await itrade('sensor', 'register', '--type', 'noise', '--lat', '0', '--lon', '0', '--price', '1')).code, 2);
+  assert.is(
+    (await itrade('sensor', 'register', '--type', 'noise', '--lat', '0', '--lon', '0', '--price', '1')).code,
+    2,
+  );
 });
 
 test('`sensor deactivate` takes the sensor off the market; the agent stops on SIGTERM', async () => {

@@ -22,7 +22,10 @@ test.after(async () => {
 
 function itrade(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ITRADE_LOG_LEVEL: 'silent' } });
+    const child = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ITRADE_LOG_LEVEL: 'silent' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -31,7 +34,18 @@ function itrade(args: string[]): Promise<{ code: number; out: string; err: strin
   });
 }
 
-const where = () => ['--rpc-url', services().rpcUrl, '--marketplace', m.market.address, '--api', m.apiUrl, '--mqtt', m.mqttUrl, '--data-dir', join(m.dir, 'sim')];
+const where = () => [
+  '--rpc-url',
+  services().rpcUrl,
+  '--marketplace',
+  m.market.address,
+  '--api',
+  m.apiUrl,
+  '--mqtt',
+  m.mqttUrl,
+  '--data-dir',
+  join(m.dir, 'sim'),
+];
 
 function numbers(out: string, re: RegExp): number[] {
   const hit = re.exec(out);
@@ -40,12 +54,31 @@ function numbers(out: string, re: RegExp): number[] {
 }
 
 test('itrade sim: 2 devices, 2 buyers, live + replay across a key rotation, all verified', async () => {
-  const r = await itrade(['sim', '--devices', '2', '--buyers', '2', '--sensors-per-buyer', '2', '--rate', '5', '--duration', '3', '--rotate-every', '1.5', '--replay', ...where()]);
+  const r = await itrade([
+    'sim',
+    '--devices',
+    '2',
+    '--buyers',
+    '2',
+    '--sensors-per-buyer',
+    '2',
+    '--rate',
+    '5',
+    '--duration',
+    '3',
+    '--rotate-every',
+    '1.5',
+    '--replay',
+    ...where(),
+  ]);
   assert.is(r.code, 0, `exit ${r.code}\n${r.out}\n${r.err}`);
   assert.match(r.out, /^\[\s+\d+ s\] devices 2: sent \d+/m, 'progress lines with counts and rates');
   assert.match(r.out, /rotated the keys of 2 sensor\(s\): devices now seal with key 2/);
   const [sent, acked] = numbers(r.out, /devices: 2, sent (\d+) readings, (\d+) acknowledged/);
-  const [live, replayed, failed, missing] = numbers(r.out, /buyers: 2, decrypted (\d+) live and (\d+) replayed readings, (\d+) not decrypted, (\d+) missing/);
+  const [live, replayed, failed, missing] = numbers(
+    r.out,
+    /buyers: 2, decrypted (\d+) live and (\d+) replayed readings, (\d+) not decrypted, (\d+) missing/,
+  );
   assert.ok(sent! >= 20, `sent ${sent}`);
   assert.is(acked, sent);
   assert.is(live, 2 * acked!, 'each buyer reads both sensors');

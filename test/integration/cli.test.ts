@@ -27,7 +27,11 @@ function configFile(name: string, extra: Record<string, unknown> = {}): string {
     redis: { url: svc.redisUrl, keyPrefix: `${unique('cli')}:` },
     kafka: { brokers: svc.kafkaBrokers },
     chain: { rpcUrl: svc.rpcUrl, deploymentFile: join(dir, `${name}-deployment.json`) },
-    broker: { listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0 } }, http: { port: 0 }, auth: { jwt: { secret: SECRET }, devSecret: false } },
+    broker: {
+      listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { host: '127.0.0.1', port: 0 } },
+      http: { port: 0 },
+      auth: { jwt: { secret: SECRET }, devSecret: false },
+    },
     operator: { http: { port: 0 } },
     ...extra,
   };
@@ -46,9 +50,17 @@ test('stack status: every service answers (exit 0); a dead one is exit 4', async
   const ok = await run('--config', configFile('status'), 'stack', 'status');
   assert.is(ok.code, 0, ok.out.join('\n'));
   assert.is(ok.out.filter((l) => / ok {3}external/.test(l)).length, 3);
-  const dead = await run('--config', configFile('status-dead', { redis: { url: `redis://127.0.0.1:${await freePort()}` } }), 'stack', 'status');
+  const dead = await run(
+    '--config',
+    configFile('status-dead', { redis: { url: `redis://127.0.0.1:${await freePort()}` } }),
+    'stack',
+    'status',
+  );
   assert.is(dead.code, 4);
-  assert.match(dead.out.find((l) => l.startsWith('redis'))!, /FAIL/);
+  assert.match(
+    dead.out.find((l) => l.startsWith('redis'))!,
+    /FAIL/,
+  );
 });
 
 test('deploy: progress while the chain works, the record written (exit 0); a dead node is exit 4', async () => {
@@ -59,7 +71,12 @@ test('deploy: progress while the chain works, the record written (exit 0); a dea
     const r = await run('--config', file, 'deploy');
     assert.is(r.code, 0, r.err.join('\n'));
     assert.match(r.err[0]!, /^asking http:\/\/127\.0\.0\.1:\d+ for its chain id \.\.\.$/);
-    assert.match(r.err[1]!, new RegExp(`^chain 31337: sending the DataMarketplace deployment from ${wallet.address} and waiting for it to be mined \\.\\.\\.$`));
+    assert.match(
+      r.err[1]!,
+      new RegExp(
+        `^chain 31337: sending the DataMarketplace deployment from ${wallet.address} and waiting for it to be mined \\.\\.\\.$`,
+      ),
+    );
     assert.match(r.err[2]!, /^mined in block \d+/);
     assert.match(r.out[0]!, /^DataMarketplace 0x[0-9a-fA-F]{40} on chain 31337/);
     const record = JSON.parse(readFileSync(join(dir, 'deploy-deployment.json'), 'utf8')) as { deployer: string };
@@ -75,7 +92,10 @@ test('deploy: progress while the chain works, the record written (exit 0); a dea
 
 test('operator-token with the development secret: exit 3 until a gateway made one, then a token', async () => {
   const keyPrefix = `${unique('cli')}:`;
-  const file = configFile('devsecret', { redis: { url: svc.redisUrl, keyPrefix }, broker: { auth: { devSecret: true } } });
+  const file = configFile('devsecret', {
+    redis: { url: svc.redisUrl, keyPrefix },
+    broker: { auth: { devSecret: true } },
+  });
   const none = await run('--config', file, 'operator-token');
   assert.is(none.code, 3);
   assert.match(none.err[0]!, /no development JWT secret in Redis yet.*\[ITRADE_ERR_AUTH_CONFIG\]$/);
@@ -87,8 +107,15 @@ test('operator-token with the development secret: exit 3 until a gateway made on
   assert.match(r.out[0]!, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
 });
 
-function spawnGateway(file: string): { lines: string[]; started: Promise<Record<string, unknown>>; exited: Promise<number | null>; kill: (s: NodeJS.Signals) => void } {
-  const proc = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'gateway', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnGateway(file: string): {
+  lines: string[];
+  started: Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  kill: (s: NodeJS.Signals) => void;
+} {
+  const proc = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'gateway', '--config', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   proc.stderr!.on('data', (d: Buffer) => lines.push(...d.toString().trim().split('\n')));
@@ -104,7 +131,10 @@ function spawnGateway(file: string): { lines: string[]; started: Promise<Record<
 
 test('gateway: starts, says where it listens, answers /healthz, stops on SIGINT with exit 0', async () => {
   const gw = spawnGateway(configFile('gateway'));
-  const started = await Promise.race([gw.started, gw.exited.then((c) => Promise.reject(new Error(`exited ${c}: ${gw.lines.join('\n')}`)))]);
+  const started = await Promise.race([
+    gw.started,
+    gw.exited.then((c) => Promise.reject(new Error(`exited ${c}: ${gw.lines.join('\n')}`))),
+  ]);
   const ports = started as { mqtt: { tcp: number; ws: number }; http: number; operator: number };
   assert.ok(ports.mqtt.tcp > 0 && ports.mqtt.ws > 0 && ports.http > 0 && ports.operator > 0);
   assert.is((await fetch(`http://127.0.0.1:${ports.operator}/healthz`)).status, 200);
@@ -117,12 +147,26 @@ test('gateway: a port already taken is exit 1 with one line naming the listener'
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   const port = (blocker.address() as AddressInfo).port;
-  const gw = spawnGateway(configFile('taken', { broker: { listeners: { tcp: { host: '127.0.0.1', port }, ws: { enabled: false } }, http: { port: 0 }, auth: { jwt: { secret: SECRET }, devSecret: false } } }));
+  const gw = spawnGateway(
+    configFile('taken', {
+      broker: {
+        listeners: { tcp: { host: '127.0.0.1', port }, ws: { enabled: false } },
+        http: { port: 0 },
+        auth: { jwt: { secret: SECRET }, devSecret: false },
+      },
+    }),
+  );
   assert.is(await gw.exited, 1);
   const errors = gw.lines.filter((l) => l.startsWith('itrade: '));
   assert.equal(errors.length, 1, gw.lines.join('\n'));
-  assert.match(errors[0]!, new RegExp(`broker\\.listeners\\.tcp: cannot listen on 127\\.0\\.0\\.1:${port} \\[ITRADE_ERR_BROKER_LISTENER\\]`));
-  assert.not.ok(gw.lines.some((l) => /\n\s+at /.test(l) || /^\s+at /.test(l)), 'no stack trace without --verbose');
+  assert.match(
+    errors[0]!,
+    new RegExp(`broker\\.listeners\\.tcp: cannot listen on 127\\.0\\.0\\.1:${port} \\[ITRADE_ERR_BROKER_LISTENER\\]`),
+  );
+  assert.not.ok(
+    gw.lines.some((l) => /\n\s+at /.test(l) || /^\s+at /.test(l)),
+    'no stack trace without --verbose',
+  );
   await new Promise((r) => blocker.close(r));
 });
 

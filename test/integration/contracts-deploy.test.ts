@@ -23,12 +23,18 @@ const rpcUrl = services().rpcUrl;
 const dir = mkdtempSync(join(tmpdir(), 'itrade-deploy-'));
 const configFile = join(dir, 'itrade.yaml');
 const deploymentFile = join(dir, 'deployments', 'test.json');
-writeFileSync(configFile, `chain:\n  deploymentFile: ${deploymentFile}\n  deploy:\n    dspRegistrationPrice: 2 gwei\n    sensorRegistrationPrice: 3 wei\n    commissionBps: 250\n`);
+writeFileSync(
+  configFile,
+  `chain:\n  deploymentFile: ${deploymentFile}\n  deploy:\n    dspRegistrationPrice: 2 gwei\n    sensorRegistrationPrice: 3 wei\n    commissionBps: 250\n`,
+);
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const { ITRADE_DEPLOYER_KEY: _, ...inherited } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'contracts/deploy.ts', ...args], { cwd: PROJECT_ROOT, env: { ...inherited, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'contracts/deploy.ts', ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...inherited, ...env },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (out += d));
@@ -36,7 +42,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; ou
   });
 }
 
-const cfgFor = (chain: Record<string, unknown>) => validateConfig({ chain: { rpcUrl, deploymentFile, ...chain } }, 'test');
+const cfgFor = (chain: Record<string, unknown>) =>
+  validateConfig({ chain: { rpcUrl, deploymentFile, ...chain } }, 'test');
 
 test('npm run deploy: deploys with the configured parameters, owned by the deployer key, and records it', async () => {
   const deployer = await fundedWallet(provider);
@@ -48,13 +55,23 @@ test('npm run deploy: deploys with the configured parameters, owned by the deplo
   assert.is(rec.deployer, deployer.address);
   const m = attachMarketplace(rec.marketplace, provider);
   assert.equal(
-    [await m.owner(), await m.dspRegistrationPrice(), await m.sensorRegistrationPrice(), await m.commissionBps(), await m.principalImplementation()],
+    [
+      await m.owner(),
+      await m.dspRegistrationPrice(),
+      await m.sensorRegistrationPrice(),
+      await m.commissionBps(),
+      await m.principalImplementation(),
+    ],
     [deployer.address, 2_000_000_000n, 3n, 250n, rec.implementations.principal],
   );
   assert.equal(rec.params, { dspRegistrationPrice: '2000000000', sensorRegistrationPrice: '3', commissionBps: 250 });
   const receipt = await provider.getTransactionReceipt(rec.transactionHash);
   assert.is(receipt?.blockNumber, rec.blockNumber);
-  assert.equal(await resolveMarketplace(cfgFor({}), provider), { address: rec.marketplace, fromBlock: rec.blockNumber, source: 'deployment-file' });
+  assert.equal(await resolveMarketplace(cfgFor({}), provider), {
+    address: rec.marketplace,
+    fromBlock: rec.blockNumber,
+    source: 'deployment-file',
+  });
 });
 
 test('npm run deploy to an RPC URL without ITRADE_DEPLOYER_KEY fails with CHAIN_DEPLOYER_KEY and writes nothing', async () => {
@@ -77,16 +94,25 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 
 test('deploy(): a node that does not answer is CHAIN_RPC; an unfunded key is CHAIN_DEPLOY', async () => {
   const key = Wallet.createRandom().privateKey;
-  const dead = await failure(deploy({ config: configFile, rpcUrl: `http://127.0.0.1:${await freePort()}`, env: { ITRADE_DEPLOYER_KEY: key } }));
+  const dead = await failure(
+    deploy({ config: configFile, rpcUrl: `http://127.0.0.1:${await freePort()}`, env: { ITRADE_DEPLOYER_KEY: key } }),
+  );
   assert.ok(isItradeError(dead, 'CHAIN_RPC'), String(dead));
-  const broke = await failure(deploy({ config: configFile, rpcUrl, out: join(dir, 'x.json'), env: { ITRADE_DEPLOYER_KEY: key } }));
+  const broke = await failure(
+    deploy({ config: configFile, rpcUrl, out: join(dir, 'x.json'), env: { ITRADE_DEPLOYER_KEY: key } }),
+  );
   assert.ok(isItradeError(broke, 'CHAIN_DEPLOY'), String(broke));
   const malformed = await failure(deploy({ config: configFile, rpcUrl, env: { ITRADE_DEPLOYER_KEY: '0x1234' } }));
   assert.ok(isItradeError(malformed, 'CHAIN_DEPLOYER_KEY'), String(malformed));
 });
 
 test('resolveMarketplace refuses a record of another chain, an address without code, and a contract that is no marketplace', async () => {
-  const { file, record } = await deploy({ config: configFile, rpcUrl, out: join(dir, 'ok.json'), env: { ITRADE_DEPLOYER_KEY: (await fundedWallet(provider)).privateKey } });
+  const { file, record } = await deploy({
+    config: configFile,
+    rpcUrl,
+    out: join(dir, 'ok.json'),
+    env: { ITRADE_DEPLOYER_KEY: (await fundedWallet(provider)).privateKey },
+  });
   const other = join(dir, 'other-chain.json');
   writeDeployment(other, { ...record, chainId: 1 });
   const e1 = await failure(resolveMarketplace(cfgFor({ deploymentFile: other }), provider));
@@ -94,15 +120,26 @@ test('resolveMarketplace refuses a record of another chain, an address without c
   const e2 = await failure(resolveMarketplace(cfgFor({ marketplace: Wallet.createRandom().address }), provider));
   assert.ok(isItradeError(e2, 'CHAIN_DEPLOYMENT_STALE') && /no contract/.test(e2.message), String(e2));
   const seller = await fundedWallet(provider);
-  const { address: principal } = await registerPrincipal(attachMarketplace(record.marketplace, seller), { name: 'p', url: '', email: '', rsaPublicKey: 'k' });
+  const { address: principal } = await registerPrincipal(attachMarketplace(record.marketplace, seller), {
+    name: 'p',
+    url: '',
+    email: '',
+    rsaPublicKey: 'k',
+  });
   const e3 = await failure(resolveMarketplace(cfgFor({ marketplace: principal }), provider));
   assert.ok(isItradeError(e3, 'CHAIN_DEPLOYMENT_STALE') && /not a DataMarketplace/.test(e3.message), String(e3));
   // chain.marketplace wins over the file, and chain.marketplaceBlock says where its events start.
-  assert.equal(await resolveMarketplace(cfgFor({ marketplace: record.marketplace.toLowerCase(), marketplaceBlock: 5, deploymentFile: other }), provider), {
-    address: record.marketplace,
-    fromBlock: 5,
-    source: 'config',
-  });
+  assert.equal(
+    await resolveMarketplace(
+      cfgFor({ marketplace: record.marketplace.toLowerCase(), marketplaceBlock: 5, deploymentFile: other }),
+      provider,
+    ),
+    {
+      address: record.marketplace,
+      fromBlock: 5,
+      source: 'config',
+    },
+  );
   assert.ok(file.endsWith('ok.json'));
 });
 

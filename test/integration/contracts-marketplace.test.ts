@@ -3,11 +3,32 @@
 import { Wallet, ZeroAddress, parseEther } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUILTIN_SENSOR_TYPES, attachPrincipal, deployMarketplace, mined, readMarketplaceEvents, registerPrincipal, type MarketplaceContract } from '../../contracts/client.ts';
-import { DEFAULT_PARAMS, SAMPLE_RSA_KEY, chainProvider, expectRevert, feeOf, fundedWallet, newMarketplace } from '../helpers/chain.ts';
+import {
+  BUILTIN_SENSOR_TYPES,
+  attachPrincipal,
+  deployMarketplace,
+  mined,
+  readMarketplaceEvents,
+  registerPrincipal,
+  type MarketplaceContract,
+} from '../../contracts/client.ts';
+import {
+  DEFAULT_PARAMS,
+  SAMPLE_RSA_KEY,
+  chainProvider,
+  expectRevert,
+  feeOf,
+  fundedWallet,
+  newMarketplace,
+} from '../helpers/chain.ts';
 
 const provider = chainProvider();
-const details = { name: 'Zurich Weather', url: 'https://weather.example.org', email: 'ops@weather.example.org', rsaPublicKey: SAMPLE_RSA_KEY };
+const details = {
+  name: 'Zurich Weather',
+  url: 'https://weather.example.org',
+  email: 'ops@weather.example.org',
+  rsaPublicKey: SAMPLE_RSA_KEY,
+};
 const fee = DEFAULT_PARAMS.dspRegistrationPrice;
 
 test('a fresh marketplace: owner, prices, commission, the four built-in sensor types, no principals', async () => {
@@ -33,7 +54,10 @@ test('registerDataStreamPrincipal: one principal per account, with its details, 
   assert.is(await marketplace.feesAccrued(), fee);
   assert.is(await principal.owner(), alice.address);
   assert.is(await principal.marketplace(), address);
-  assert.equal([await principal.name(), await principal.url(), await principal.email(), await principal.rsaPublicKey()], [details.name, details.url, details.email, details.rsaPublicKey]);
+  assert.equal(
+    [await principal.name(), await principal.url(), await principal.email(), await principal.rsaPublicKey()],
+    [details.name, details.url, details.email, details.rsaPublicKey],
+  );
   assert.is(await marketplace.principalOf(alice.address), p);
   assert.is(await marketplace.principalOf(Wallet.createRandom().address), ZeroAddress);
   assert.ok(await marketplace.isPrincipal(p));
@@ -44,7 +68,10 @@ test('registerDataStreamPrincipal: one principal per account, with its details, 
   assert.is(await marketplace.principalAt(0), p);
   assert.equal([...(await marketplace.principals())], [p]);
   const events = (await readMarketplaceEvents(provider, address)).filter((e) => e.name === 'PrincipalRegistered');
-  assert.equal(events.map((e) => e.args), [{ principal: p, owner: alice.address, name: details.name }]);
+  assert.equal(
+    events.map((e) => e.args),
+    [{ principal: p, owner: alice.address, name: details.name }],
+  );
 });
 
 test('registerDataStreamPrincipal reverts: wrong fee either way, second registration, empty name or key', async () => {
@@ -57,7 +84,10 @@ test('registerDataStreamPrincipal reverts: wrong fee either way, second registra
   await expectRevert(m.registerDataStreamPrincipal('', '', '', 'k', { value: fee }), 'EmptyField', ['name']);
   await expectRevert(m.registerDataStreamPrincipal('b', '', '', '', { value: fee }), 'EmptyField', ['rsaPublicKey']);
   const { address: p } = await registerPrincipal(m, details);
-  await expectRevert(m.registerDataStreamPrincipal('again', '', '', 'k', { value: fee }), 'AlreadyRegistered', [bob.address, p]);
+  await expectRevert(m.registerDataStreamPrincipal('again', '', '', 'k', { value: fee }), 'AlreadyRegistered', [
+    bob.address,
+    p,
+  ]);
   assert.is(await marketplace.principalCount(), 1n);
 });
 
@@ -70,7 +100,10 @@ test('principal owner updates the RSA key; nobody else can; the marketplace emit
   await expectRevert(principal.setRsaPublicKey(''), 'EmptyField', ['rsaPublicKey']);
   const receipt = await mined(principal.setRsaPublicKey('new-key'));
   assert.is(await attachPrincipal(p, provider).rsaPublicKey(), 'new-key');
-  assert.equal(receipt.logs.map((l) => l.address), [address]);
+  assert.equal(
+    receipt.logs.map((l) => l.address),
+    [address],
+  );
   const last = (await readMarketplaceEvents(provider, address)).at(-1)!;
   assert.equal({ name: last.name, args: last.args }, { name: 'PrincipalKeyUpdated', args: { principal: p } });
 });
@@ -110,19 +143,31 @@ test('owner setters: prices, commission (at most 10000 bps), sensor types; each 
   assert.is(await marketplace.sensorTypeName(4), 'Noise');
   const tail = (await readMarketplaceEvents(provider, address)).slice(-4).map((e) => ({ name: e.name, args: e.args }));
   assert.equal(tail, [
-    { name: 'PricesChanged', args: { dspRegistrationPrice: parseEther('0.02'), sensorRegistrationPrice: DEFAULT_PARAMS.sensorRegistrationPrice } },
+    {
+      name: 'PricesChanged',
+      args: {
+        dspRegistrationPrice: parseEther('0.02'),
+        sensorRegistrationPrice: DEFAULT_PARAMS.sensorRegistrationPrice,
+      },
+    },
     { name: 'PricesChanged', args: { dspRegistrationPrice: parseEther('0.02'), sensorRegistrationPrice: 0n } },
     { name: 'CommissionChanged', args: { commissionBps: 10_000n } },
     { name: 'SensorTypeAdded', args: { sensorType: 4n, name: 'Noise' } },
   ]);
   // The new price applies at once.
   const dave = await fundedWallet(provider);
-  await expectRevert(marketplace.connect(dave).registerDataStreamPrincipal('d', '', '', 'k', { value: fee }), 'WrongFee', [parseEther('0.02'), fee]);
+  await expectRevert(
+    marketplace.connect(dave).registerDataStreamPrincipal('d', '', '', 'k', { value: fee }),
+    'WrongFee',
+    [parseEther('0.02'), fee],
+  );
 });
 
 test('a commission above 10000 bps is refused at deployment too', async () => {
   const deployer = await fundedWallet(provider);
-  await expectRevert(deployMarketplace(deployer, { ...DEFAULT_PARAMS, commissionBps: 10_001 }), 'InvalidCommission', [10_001n]);
+  await expectRevert(deployMarketplace(deployer, { ...DEFAULT_PARAMS, commissionBps: 10_001 }), 'InvalidCommission', [
+    10_001n,
+  ]);
 });
 
 test('sensor type ids are uint16: the 65536th type is refused (TooManySensorTypes)', async () => {
@@ -130,7 +175,7 @@ test('sensor type ids are uint16: the 65536th type is refused (TooManySensorType
   // Slot 6 holds sensorTypeNames' length (MarketplaceAdmin's layout); it reads 4 before we touch it.
   const slot = '0x6';
   assert.is(BigInt(await provider.getStorage(address, slot)), 4n);
-  await provider.send('anvil_setStorageAt', [address, slot, '0x' + (65_534n).toString(16).padStart(64, '0')]);
+  await provider.send('anvil_setStorageAt', [address, slot, '0x' + 65_534n.toString(16).padStart(64, '0')]);
   await mined(marketplace.addSensorType('Last'));
   assert.is(await marketplace.sensorTypeCount(), 65_535n);
   assert.is(await marketplace.sensorTypeName(65_534), 'Last');
@@ -173,7 +218,10 @@ test('ether sent straight to the marketplace or a principal is refused (nothing 
   const { address: p } = await registerPrincipal(marketplace.connect(eve), details);
   for (const to of [address, p]) {
     let failed = false;
-    await eve.sendTransaction({ to, value: 1n }).then((tx) => tx.wait()).catch(() => (failed = true));
+    await eve
+      .sendTransaction({ to, value: 1n })
+      .then((tx) => tx.wait())
+      .catch(() => (failed = true));
     assert.ok(failed, `a plain transfer to ${to} went through`);
   }
 });

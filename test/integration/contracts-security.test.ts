@@ -4,7 +4,16 @@
 import { ContractFactory, Wallet, id, parseEther, type JsonRpcSigner } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { attachPrincipal, attachSensor, attachSubscription, mined, registerPrincipal, registerSensor, subscribe, type MarketplaceContract } from '../../contracts/client.ts';
+import {
+  attachPrincipal,
+  attachSensor,
+  attachSubscription,
+  mined,
+  registerPrincipal,
+  registerSensor,
+  subscribe,
+  type MarketplaceContract,
+} from '../../contracts/client.ts';
 import { compileSolidity, pick } from '../../contracts/compile.ts';
 import { DEFAULT_PARAMS, chainProvider, expectRevert, fundedWallet, newMarketplace } from '../helpers/chain.ts';
 
@@ -17,14 +26,32 @@ const price = 1_000n;
 async function market() {
   const { marketplace, address, owner } = await newMarketplace(provider);
   const deployer = await fundedWallet(provider);
-  const actor = (await new ContractFactory(actorArtifact.abi, actorArtifact.bytecode, deployer).deploy(address)) as unknown as ActorContract;
+  const actor = (await new ContractFactory(actorArtifact.abi, actorArtifact.bytecode, deployer).deploy(
+    address,
+  )) as unknown as ActorContract;
   await actor.waitForDeployment();
   await mined(actor.register({ value: DEFAULT_PARAMS.dspRegistrationPrice }));
-  const sensorAddress = await actor.registerActiveSensor.staticCall(price, { value: DEFAULT_PARAMS.sensorRegistrationPrice });
+  const sensorAddress = await actor.registerActiveSensor.staticCall(price, {
+    value: DEFAULT_PARAMS.sensorRegistrationPrice,
+  });
   await mined(actor.registerActiveSensor(price, { value: DEFAULT_PARAMS.sensorRegistrationPrice }));
   const buyer = await fundedWallet(provider);
-  const { address: b } = await registerPrincipal(marketplace.connect(buyer), { name: 'b', url: '', email: '', rsaPublicKey: 'k' });
-  return { marketplace, address, owner, actor, actorAddress: await actor.getAddress(), sensor: attachSensor(sensorAddress, buyer), buyer, b };
+  const { address: b } = await registerPrincipal(marketplace.connect(buyer), {
+    name: 'b',
+    url: '',
+    email: '',
+    rsaPublicKey: 'k',
+  });
+  return {
+    marketplace,
+    address,
+    owner,
+    actor,
+    actorAddress: await actor.getAddress(),
+    sensor: attachSensor(sensorAddress, buyer),
+    buyer,
+    b,
+  };
 }
 
 type Tx = Promise<import('ethers').ContractTransactionResponse>;
@@ -32,7 +59,9 @@ interface ActorContract {
   waitForDeployment(): Promise<unknown>;
   getAddress(): Promise<string>;
   register(o: { value: bigint }): Tx;
-  registerActiveSensor: ((price: bigint, o: { value: bigint }) => Tx) & { staticCall(price: bigint, o: { value: bigint }): Promise<string> };
+  registerActiveSensor: ((price: bigint, o: { value: bigint }) => Tx) & {
+    staticCall(price: bigint, o: { value: bigint }): Promise<string>;
+  };
   subscribe(sensor: string, entries: bigint, o: { value: bigint }): Tx;
   setOnReceive(mode: number): Tx;
   withdraw(): Tx;
@@ -82,8 +111,18 @@ test('a seller that refuses ether keeps its balance and can withdraw to another 
 test('a buyer that refuses its refund cannot overpay (TransferFailed), but can pay the exact cost', async () => {
   const m = await market();
   const seller = await fundedWallet(provider);
-  const { principal } = await registerPrincipal(m.marketplace.connect(seller), { name: 's', url: '', email: '', rsaPublicKey: 'k' });
-  const { sensor, address: s } = await registerSensor(principal, { sensorType: 0, latitudeE6: 0, longitudeE6: 0, pricePerDataEntry: price });
+  const { principal } = await registerPrincipal(m.marketplace.connect(seller), {
+    name: 's',
+    url: '',
+    email: '',
+    rsaPublicKey: 'k',
+  });
+  const { sensor, address: s } = await registerSensor(principal, {
+    sensorType: 0,
+    latitudeE6: 0,
+    longitudeE6: 0,
+    pricePerDataEntry: price,
+  });
   await mined(sensor.activate());
   await mined(m.actor.setOnReceive(OnReceive.Reject));
   await expectRevert(m.actor.subscribe(s, 2n, { value: 2n * price + 1n }), 'TransferFailed', [m.actorAddress, 1n]);
@@ -118,7 +157,8 @@ test('nobody but the marketplace initialises an implementation or a clone; a clo
   ];
   const impls = [e.principal[0]!, e.sensor[0]!, e.subscription[0]!];
   const clones = [e.principal[1]!, e.sensor[1]!, e.subscription[1]!];
-  for (const call of [...inits(stranger, impls), ...inits(stranger, clones)]) await expectRevert(call(), 'NotMarketplace', [stranger.address]);
+  for (const call of [...inits(stranger, impls), ...inits(stranger, clones)])
+    await expectRevert(call(), 'NotMarketplace', [stranger.address]);
   // Even the marketplace's own address cannot initialise a clone a second time.
   for (const call of inits(await impersonate(m.address), clones)) await expectRevert(call(), 'AlreadyInitialized');
   await provider.send('anvil_stopImpersonatingAccount', [m.address]);
@@ -134,7 +174,11 @@ test('each entity is a 45-byte EIP-1167 clone of its implementation; implementat
     assert.ok((await provider.getCode(impl!)).length > 1000);
   }
   const mk = m.marketplace;
-  for (const [impl] of Object.values(e)) assert.equal([await mk.isPrincipal(impl!), await mk.isSensor(impl!), await mk.isSubscription(impl!)], [false, false, false]);
+  for (const [impl] of Object.values(e))
+    assert.equal(
+      [await mk.isPrincipal(impl!), await mk.isSensor(impl!), await mk.isSubscription(impl!)],
+      [false, false, false],
+    );
 });
 
 test('the marketplace hooks refuse outsiders (NotEntity) and entities of the wrong kind', async () => {
@@ -149,11 +193,13 @@ test('the marketplace hooks refuse outsiders (NotEntity) and entities of the wro
     notifySensorPrice: () => mk.notifySensorPrice(1),
     notifyPrincipalKey: () => mk.notifyPrincipalKey(),
   });
-  for (const call of Object.values(hooks(m.marketplace.connect(stranger), stranger.address))) await expectRevert(call(), 'NotEntity', [stranger.address]);
+  for (const call of Object.values(hooks(m.marketplace.connect(stranger), stranger.address)))
+    await expectRevert(call(), 'NotEntity', [stranger.address]);
   // A principal may only create sensors and report its key; a sensor only the rest.
   const p = e.principal[1]!;
   const asPrincipal = hooks(m.marketplace.connect(await impersonate(p)), p);
-  for (const call of [asPrincipal.createSubscription, asPrincipal.notifySensorStatus, asPrincipal.notifySensorPrice]) await expectRevert(call(), 'NotEntity', [p]);
+  for (const call of [asPrincipal.createSubscription, asPrincipal.notifySensorStatus, asPrincipal.notifySensorPrice])
+    await expectRevert(call(), 'NotEntity', [p]);
   const s = e.sensor[1]!;
   const asSensor = hooks(m.marketplace.connect(await impersonate(s)), s);
   for (const call of [asSensor.createSensor, asSensor.notifyPrincipalKey]) await expectRevert(call(), 'NotEntity', [s]);
@@ -171,7 +217,11 @@ test("a stranger's own clone of the sensor implementation is not a sensor of thi
   assert.is((await provider.getCode(fake)).length, 2 + 90);
   assert.not.ok(await m.marketplace.isSensor(fake));
   await expectRevert(m.marketplace.blockSensor(fake), 'UnknownSensor', [fake]);
-  await expectRevert(attachSensor(fake, stranger).initialize(stranger.address, stranger.address, 0, 0, 0, 1), 'NotMarketplace', [stranger.address]);
+  await expectRevert(
+    attachSensor(fake, stranger).initialize(stranger.address, stranger.address, 0, 0, 0, 1),
+    'NotMarketplace',
+    [stranger.address],
+  );
   await expectRevert(attachSensor(fake, stranger).activate(), 'NotOwner', [stranger.address]);
 });
 

@@ -3,17 +3,38 @@
 import { Wallet, parseEther } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SensorStatusCode, attachSensor, mined, readMarketplaceEvents, registerPrincipal, registerSensor, type MarketplaceContract, type PrincipalContract } from '../../contracts/client.ts';
+import {
+  SensorStatusCode,
+  attachSensor,
+  mined,
+  readMarketplaceEvents,
+  registerPrincipal,
+  registerSensor,
+  type MarketplaceContract,
+  type PrincipalContract,
+} from '../../contracts/client.ts';
 import { DEFAULT_PARAMS, chainProvider, expectRevert, feeOf, fundedWallet, newMarketplace } from '../helpers/chain.ts';
 
 const provider = chainProvider();
 const fee = DEFAULT_PARAMS.sensorRegistrationPrice;
 const spec = { sensorType: 2, latitudeE6: 47_376_887, longitudeE6: 8_541_694, pricePerDataEntry: parseEther('0.0001') };
 
-async function seller(): Promise<{ marketplace: MarketplaceContract; owner: Wallet; address: string; sellerWallet: Wallet; principal: PrincipalContract; p: string }> {
+async function seller(): Promise<{
+  marketplace: MarketplaceContract;
+  owner: Wallet;
+  address: string;
+  sellerWallet: Wallet;
+  principal: PrincipalContract;
+  p: string;
+}> {
   const { marketplace, owner, address } = await newMarketplace(provider);
   const sellerWallet = await fundedWallet(provider);
-  const { principal, address: p } = await registerPrincipal(marketplace.connect(sellerWallet), { name: 's', url: '', email: '', rsaPublicKey: 'k' });
+  const { principal, address: p } = await registerPrincipal(marketplace.connect(sellerWallet), {
+    name: 's',
+    url: '',
+    email: '',
+    rsaPublicKey: 'k',
+  });
   return { marketplace, owner, address, sellerWallet, principal, p };
 }
 
@@ -27,8 +48,26 @@ test('registerSensor: a genuine Inactive sensor with its details, listed by its 
   assert.is(await provider.getBalance(p), 0n);
   assert.is(await provider.getBalance(s), 0n);
   assert.equal(
-    [await sensor.marketplace(), await sensor.principal(), await sensor.owner(), await sensor.sensorType(), await sensor.latitudeE6(), await sensor.longitudeE6(), await sensor.pricePerDataEntry(), await sensor.status()],
-    [address, p, sellerWallet.address, 2n, 47_376_887n, 8_541_694n, spec.pricePerDataEntry, BigInt(SensorStatusCode.Inactive)],
+    [
+      await sensor.marketplace(),
+      await sensor.principal(),
+      await sensor.owner(),
+      await sensor.sensorType(),
+      await sensor.latitudeE6(),
+      await sensor.longitudeE6(),
+      await sensor.pricePerDataEntry(),
+      await sensor.status(),
+    ],
+    [
+      address,
+      p,
+      sellerWallet.address,
+      2n,
+      47_376_887n,
+      8_541_694n,
+      spec.pricePerDataEntry,
+      BigInt(SensorStatusCode.Inactive),
+    ],
   );
   assert.ok(await marketplace.isSensor(s));
   assert.not.ok(await marketplace.isPrincipal(s));
@@ -37,7 +76,13 @@ test('registerSensor: a genuine Inactive sensor with its details, listed by its 
   assert.equal([...(await principal.sensors())], [s]);
   assert.is(await sensor.subscriptionCount(), 0n);
   const ev = (await readMarketplaceEvents(provider, address)).at(-1)!;
-  assert.equal({ name: ev.name, args: ev.args }, { name: 'SensorRegistered', args: { sensor: s, principal: p, sensorType: 2n, pricePerDataEntry: spec.pricePerDataEntry } });
+  assert.equal(
+    { name: ev.name, args: ev.args },
+    {
+      name: 'SensorRegistered',
+      args: { sensor: s, principal: p, sensorType: 2n, pricePerDataEntry: spec.pricePerDataEntry },
+    },
+  );
 });
 
 test('registerSensor reverts: not the owner, wrong fee, unknown type, coordinates off the globe', async () => {
@@ -54,7 +99,10 @@ test('registerSensor reverts: not the owner, wrong fee, unknown type, coordinate
   await expectRevert(reg({ latitudeE6: 90_000_001 }), 'InvalidCoordinates', [90_000_001n, BigInt(spec.longitudeE6)]);
   await expectRevert(reg({ latitudeE6: -90_000_001 }), 'InvalidCoordinates', [-90_000_001n, BigInt(spec.longitudeE6)]);
   await expectRevert(reg({ longitudeE6: 180_000_001 }), 'InvalidCoordinates', [BigInt(spec.latitudeE6), 180_000_001n]);
-  await expectRevert(reg({ longitudeE6: -180_000_001 }), 'InvalidCoordinates', [BigInt(spec.latitudeE6), -180_000_001n]);
+  await expectRevert(reg({ longitudeE6: -180_000_001 }), 'InvalidCoordinates', [
+    BigInt(spec.latitudeE6),
+    -180_000_001n,
+  ]);
   // The edges are on the globe, and a type the owner added is accepted.
   await registerSensor(principal, { ...spec, latitudeE6: -90_000_000, longitudeE6: 180_000_000 });
   await mined(marketplace.addSensorType('Noise'));
@@ -74,7 +122,10 @@ test('the seller activates and deactivates; nobody else can; each change is an e
   await expectRevert(sensor.connect(stranger).deactivate(), 'NotOwner', [stranger.address]);
   const r2 = await mined(sensor.deactivate());
   assert.is(await sensor.status(), BigInt(SensorStatusCode.Inactive));
-  assert.equal([...r1.logs, ...r2.logs].map((l) => l.address), [address, address]);
+  assert.equal(
+    [...r1.logs, ...r2.logs].map((l) => l.address),
+    [address, address],
+  );
   const evs = (await readMarketplaceEvents(provider, address)).slice(-2).map((e) => ({ name: e.name, args: e.args }));
   assert.equal(evs, [
     { name: 'SensorStatusChanged', args: { sensor: s, status: 1n } },
@@ -98,11 +149,16 @@ test('the marketplace owner blocks and unblocks; a blocked sensor cannot be reac
   assert.is(await sensor.status(), BigInt(SensorStatusCode.Inactive));
   await expectRevert(marketplace.unblockSensor(s), 'StatusUnchanged', [BigInt(SensorStatusCode.Inactive)]);
   await mined(sensor.activate());
-  const evs = (await readMarketplaceEvents(provider, address)).filter((e) => e.name === 'SensorStatusChanged').map((e) => e.args);
-  assert.equal(evs, [1n, 2n, 0n, 1n].map((status) => ({ sensor: s, status })));
+  const evs = (await readMarketplaceEvents(provider, address))
+    .filter((e) => e.name === 'SensorStatusChanged')
+    .map((e) => e.args);
+  assert.equal(
+    evs,
+    [1n, 2n, 0n, 1n].map((status) => ({ sensor: s, status })),
+  );
 });
 
-test('Sensor.setBlocked is the marketplace\'s alone, even for the seller', async () => {
+test("Sensor.setBlocked is the marketplace's alone, even for the seller", async () => {
   const { principal, sellerWallet } = await seller();
   const { sensor } = await registerSensor(principal, spec);
   await expectRevert(sensor.setBlocked(true), 'NotMarketplace', [sellerWallet.address]);
@@ -116,7 +172,10 @@ test('the seller changes the price; nobody else can; SensorPriceChanged', async 
   await mined(sensor.setPricePerDataEntry(123n));
   assert.is(await attachSensor(s, provider).pricePerDataEntry(), 123n);
   const ev = (await readMarketplaceEvents(provider, address)).at(-1)!;
-  assert.equal({ name: ev.name, args: ev.args }, { name: 'SensorPriceChanged', args: { sensor: s, pricePerDataEntry: 123n } });
+  assert.equal(
+    { name: ev.name, args: ev.args },
+    { name: 'SensorPriceChanged', args: { sensor: s, pricePerDataEntry: 123n } },
+  );
 });
 
 test.after(() => provider.destroy());

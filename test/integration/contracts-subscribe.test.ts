@@ -4,7 +4,16 @@
 import { Wallet, ZeroAddress, parseEther } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SensorStatusCode, mined, readMarketplaceEvents, registerPrincipal, registerSensor, subscribe, type MarketplaceContract, type SensorContract } from '../../contracts/client.ts';
+import {
+  SensorStatusCode,
+  mined,
+  readMarketplaceEvents,
+  registerPrincipal,
+  registerSensor,
+  subscribe,
+  type MarketplaceContract,
+  type SensorContract,
+} from '../../contracts/client.ts';
 import { chainProvider, expectRevert, feeOf, fundedWallet, newMarketplace } from '../helpers/chain.ts';
 
 const provider = chainProvider();
@@ -27,7 +36,12 @@ async function world(active = true): Promise<World> {
   const buyer = await fundedWallet(provider);
   const { principal } = await registerPrincipal(marketplace.connect(seller), { name: 'seller', ...key });
   const { address: b } = await registerPrincipal(marketplace.connect(buyer), { name: 'buyer', ...key });
-  const { sensor, address: s } = await registerSensor(principal, { sensorType: 0, latitudeE6: 0, longitudeE6: 0, pricePerDataEntry: price });
+  const { sensor, address: s } = await registerSensor(principal, {
+    sensorType: 0,
+    latitudeE6: 0,
+    longitudeE6: 0,
+    pricePerDataEntry: price,
+  });
   if (active) await mined(sensor.activate());
   return { marketplace, address, seller, sensor, s, buyer, b };
 }
@@ -36,7 +50,12 @@ test('subscribe: a genuine subscription with its terms; commission and seller sh
   const w = await world();
   const fees = await w.marketplace.feesAccrued();
   const before = await provider.getBalance(w.buyer.address);
-  const { subscription: sub, address: a, paid, receipt } = await subscribe(w.sensor.connect(w.buyer), w.b, { startTimestamp: 1_700_000_000, dataEntries: 7 });
+  const {
+    subscription: sub,
+    address: a,
+    paid,
+    receipt,
+  } = await subscribe(w.sensor.connect(w.buyer), w.b, { startTimestamp: 1_700_000_000, dataEntries: 7 });
   const cost = price * 7n;
   const commission = (cost * 500n) / 10_000n;
   assert.is(paid, cost);
@@ -46,7 +65,15 @@ test('subscribe: a genuine subscription with its terms; commission and seller sh
   assert.is(await provider.getBalance(w.s), 0n);
   const block = await provider.getBlock(receipt.blockNumber);
   assert.equal(
-    [await sub.buyer(), await sub.sensor(), await sub.startTimestamp(), await sub.dataEntries(), await sub.createdAt(), await sub.pricePaid(), await sub.marketplace()],
+    [
+      await sub.buyer(),
+      await sub.sensor(),
+      await sub.startTimestamp(),
+      await sub.dataEntries(),
+      await sub.createdAt(),
+      await sub.pricePaid(),
+      await sub.marketplace(),
+    ],
     [w.b, w.s, 1_700_000_000n, 7n, BigInt(block!.timestamp), cost, w.address],
   );
   assert.ok(await sub.isDatastreamSubscriptionValid());
@@ -54,18 +81,34 @@ test('subscribe: a genuine subscription with its terms; commission and seller sh
   assert.not.ok(await w.marketplace.isSensor(a));
   assert.is(await w.sensor.subscriptionCount(), 1n);
   assert.is(await w.sensor.subscriptionAt(0), a);
-  assert.equal(receipt.logs.map((l) => l.address), [w.address]);
+  assert.equal(
+    receipt.logs.map((l) => l.address),
+    [w.address],
+  );
   const ev = (await readMarketplaceEvents(provider, w.address)).at(-1)!;
-  assert.equal({ name: ev.name, args: ev.args }, { name: 'Subscribed', args: { subscription: a, sensor: w.s, buyer: w.b, startTimestamp: 1_700_000_000n, dataEntries: 7n, paid: cost } });
+  assert.equal(
+    { name: ev.name, args: ev.args },
+    {
+      name: 'Subscribed',
+      args: { subscription: a, sensor: w.s, buyer: w.b, startTimestamp: 1_700_000_000n, dataEntries: 7n, paid: cost },
+    },
+  );
 });
 
 test('subscribe refunds any excess in the same transaction; the marketplace keeps exactly the cost', async () => {
   const w = await world();
   const before = await provider.getBalance(w.buyer.address);
-  const { paid, receipt } = await subscribe(w.sensor.connect(w.buyer), w.b, { startTimestamp: 0, dataEntries: 3, value: parseEther('1') });
+  const { paid, receipt } = await subscribe(w.sensor.connect(w.buyer), w.b, {
+    startTimestamp: 0,
+    dataEntries: 3,
+    value: parseEther('1'),
+  });
   assert.is(paid, price * 3n);
   assert.is(await provider.getBalance(w.buyer.address), before - price * 3n - feeOf(receipt));
-  assert.is(await provider.getBalance(w.address), (await w.marketplace.feesAccrued()) + (await w.marketplace.pendingWithdrawal(w.seller.address)));
+  assert.is(
+    await provider.getBalance(w.address),
+    (await w.marketplace.feesAccrued()) + (await w.marketplace.pendingWithdrawal(w.seller.address)),
+  );
 });
 
 test('subscribe reverts: zero entries, too little paid, inactive or blocked sensor', async () => {
@@ -74,14 +117,17 @@ test('subscribe reverts: zero entries, too little paid, inactive or blocked sens
   await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatusCode.Inactive)]);
   await mined(w.sensor.activate());
   await expectRevert(s.subscribe(w.b, 0, 0, { value: price }), 'ZeroDataEntries');
-  await expectRevert(s.subscribe(w.b, 0, 2, { value: 2n * price - 1n }), 'InsufficientPayment', [2n * price, 2n * price - 1n]);
+  await expectRevert(s.subscribe(w.b, 0, 2, { value: 2n * price - 1n }), 'InsufficientPayment', [
+    2n * price,
+    2n * price - 1n,
+  ]);
   await expectRevert(s.subscribe(w.b, 0, 2), 'InsufficientPayment', [2n * price, 0n]);
   await mined(w.marketplace.blockSensor(w.s));
   await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatusCode.Blocked)]);
   assert.is(await w.sensor.subscriptionCount(), 0n);
 });
 
-test('only the buyer principal\'s owner may subscribe for it', async () => {
+test("only the buyer principal's owner may subscribe for it", async () => {
   const w = await world();
   const mallory = await fundedWallet(provider);
   const { address: m } = await registerPrincipal(w.marketplace.connect(mallory), { name: 'mallory', ...key });
@@ -89,12 +135,17 @@ test('only the buyer principal\'s owner may subscribe for it', async () => {
   // Someone else's principal: refused, whether or not the caller has a principal of its own.
   await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'NotPrincipalOwner', [mallory.address, w.b]);
   const nobody = await fundedWallet(provider);
-  await expectRevert(w.sensor.connect(nobody).subscribe(w.b, 0, 1, { value: price }), 'NotPrincipalOwner', [nobody.address, w.b]);
+  await expectRevert(w.sensor.connect(nobody).subscribe(w.b, 0, 1, { value: price }), 'NotPrincipalOwner', [
+    nobody.address,
+    w.b,
+  ]);
   // Addresses that are no principal of this marketplace, the zero address included.
   for (const fake of [w.s, w.address, Wallet.createRandom().address, nobody.address]) {
     await expectRevert(w.sensor.connect(nobody).subscribe(fake, 0, 1, { value: price }), 'UnknownPrincipal', [fake]);
   }
-  await expectRevert(w.sensor.connect(nobody).subscribe(ZeroAddress, 0, 1, { value: price }), 'UnknownPrincipal', [ZeroAddress]);
+  await expectRevert(w.sensor.connect(nobody).subscribe(ZeroAddress, 0, 1, { value: price }), 'UnknownPrincipal', [
+    ZeroAddress,
+  ]);
   await expectRevert(s.subscribe(ZeroAddress, 0, 1, { value: price }), 'UnknownPrincipal', [ZeroAddress]);
   // Mallory for herself is fine.
   await subscribe(s, m, { startTimestamp: 0, dataEntries: 1 });
@@ -113,10 +164,17 @@ test('valid while the sensor is not Blocked: deactivation keeps it, a block void
 
 test('a price change applies to new subscriptions only; a free sensor costs nothing and refunds everything', async () => {
   const w = await world();
-  const { subscription: first } = await subscribe(w.sensor.connect(w.buyer), w.b, { startTimestamp: 0, dataEntries: 2 });
+  const { subscription: first } = await subscribe(w.sensor.connect(w.buyer), w.b, {
+    startTimestamp: 0,
+    dataEntries: 2,
+  });
   await mined(w.sensor.setPricePerDataEntry(0));
   const before = await provider.getBalance(w.buyer.address);
-  const { subscription: free, paid, receipt } = await subscribe(w.sensor.connect(w.buyer), w.b, { startTimestamp: 0, dataEntries: 1000, value: 5n });
+  const {
+    subscription: free,
+    paid,
+    receipt,
+  } = await subscribe(w.sensor.connect(w.buyer), w.b, { startTimestamp: 0, dataEntries: 1000, value: 5n });
   assert.is(paid, 0n);
   assert.is(await provider.getBalance(w.buyer.address), before - feeOf(receipt));
   assert.is(await first.pricePaid(), 2n * price);
@@ -130,7 +188,7 @@ test('commission at 0 and at 10000 bps: all to the seller, or all to the marketp
     await mined(w.marketplace.setCommissionBps(bps));
     const fees = await w.marketplace.feesAccrued();
     await subscribe(w.sensor.connect(w.buyer), w.b, { startTimestamp: 0, dataEntries: 3 });
-    assert.is(await w.marketplace.feesAccrued() - fees, bps === 0n ? 0n : 3n * price);
+    assert.is((await w.marketplace.feesAccrued()) - fees, bps === 0n ? 0n : 3n * price);
     assert.is(await w.marketplace.pendingWithdrawal(w.seller.address), bps === 0n ? 3n * price : 0n);
   }
 });

@@ -38,8 +38,14 @@ const redis = new Redis(services().redisUrl, { lazyConnect: true });
 
 async function connect(profile: Profile, sensors: [string, number][]): Promise<SimBuyer> {
   const b = await SimBuyer.connect({
-    url: m.mqttUrl, buyer: profile.principal(), token: await login(m.ctx, profile), rsaKeyFile: profile.principalKeyFile, keysDir: profile.buyerKeys().dir,
-    sensors: new Map(sensors), sellerPublicKey: (x) => sellerPublicKey(m.ctx, x), keepSeqs: true,
+    url: m.mqttUrl,
+    buyer: profile.principal(),
+    token: await login(m.ctx, profile),
+    rsaKeyFile: profile.principalKeyFile,
+    keysDir: profile.buyerKeys().dir,
+    sensors: new Map(sensors),
+    sellerPublicKey: (x) => sellerPublicKey(m.ctx, x),
+    keepSeqs: true,
     onReading: (r) => received.set(r.buyer, [...(received.get(r.buyer) ?? []), r]),
   });
   buyers.push(b);
@@ -83,9 +89,23 @@ test.before(async () => {
   p.b3 = await buyer(m, 'b3', [[S2, 100]]); // another sensor's subscription
   p.b4 = await buyer(m, 'b4', []); // no subscription
   keyAgent = await agent(m, s);
-  device = await SimDevice.connect({ url: m.mqttUrl, sensor: S1, token: s.sensors[0]!.token, keysDir: s.keys.dir, sensorType: 0, rateHz: 1, onAcked: (_r, env) => published.push(env) });
+  device = await SimDevice.connect({
+    url: m.mqttUrl,
+    sensor: S1,
+    token: s.sensors[0]!.token,
+    keysDir: s.keys.dir,
+    sensorType: 0,
+    rateHz: 1,
+    onAcked: (_r, env) => published.push(env),
+  });
   // A persistent session of b1 that is offline: the broker queues S1's entries for it in Redis.
-  const offline = await mqtt.connectAsync(m.mqttUrl, { protocolVersion: 4, clean: false, clientId: `${p.b1.principal()}:offline`, username: p.b1.principal(), password: await login(m.ctx, p.b1) });
+  const offline = await mqtt.connectAsync(m.mqttUrl, {
+    protocolVersion: 4,
+    clean: false,
+    clientId: `${p.b1.principal()}:offline`,
+    username: p.b1.principal(),
+    password: await login(m.ctx, p.b1),
+  });
   await offline.subscribeAsync(sensorTopic(S1), { qos: 1 });
   await offline.endAsync();
 });
@@ -104,13 +124,23 @@ test('a buyer decrypts exactly what the device sent, live and replayed', async (
   await b1.subscribeLive();
   await publishReadings(10);
   await waitFor('10 live readings at b1', () => live(b1).length === 10);
-  assert.equal(live(b1).map((r) => r.reading), sent);
-  assert.equal(live(b1).map((r) => r.envelope.toString('hex')), published.map((x) => x.toString('hex')), 'the bytes the device published');
+  assert.equal(
+    live(b1).map((r) => r.reading),
+    sent,
+  );
+  assert.equal(
+    live(b1).map((r) => r.envelope.toString('hex')),
+    published.map((x) => x.toString('hex')),
+    'the bytes the device published',
+  );
 
   const outcome = await b1.replay(S1, { from: { offset: 0 } });
   assert.is(outcome.reason, 'caught-up');
   const replayed = received.get(b1.buyer)!.filter((r) => r.source === 'replay');
-  assert.equal(replayed.map((r) => r.reading), sent);
+  assert.equal(
+    replayed.map((r) => r.reading),
+    sent,
+  );
   assert.is(b1.checks.live.get(S1)!.totals.gaps + b1.checks.replay.get(S1)!.failures, 0);
 });
 
@@ -127,10 +157,14 @@ test('a tampered envelope, or one of another sensor, is rejected; the stream goe
   assert.equal(live(b1).at(-1)!.reading, sent.at(-1));
   assert.equal(b1.checks.live.get(S1)!.totals.failed, { ITRADE_ERR_CRYPTO_DECRYPT_FAILED: 2 });
   await b1.replay(S1, { from: { offset: 10 } });
-  assert.equal(b1.checks.replay.get(S1)!.totals.failed, { ITRADE_ERR_CRYPTO_DECRYPT_FAILED: 2 }, 'replayed copies fail the same way');
+  assert.equal(
+    b1.checks.replay.get(S1)!.totals.failed,
+    { ITRADE_ERR_CRYPTO_DECRYPT_FAILED: 2 },
+    'replayed copies fail the same way',
+  );
 });
 
-test('a buyer without a subscription, or with another sensor\'s, never gets a wrapped key or the stream', async () => {
+test("a buyer without a subscription, or with another sensor's, never gets a wrapped key or the stream", async () => {
   for (const who of [p.b3, p.b4]) {
     const b = await connect(who, [[S1, 0]]);
     for (const keyId of ['current', 1] as const) await rejects(b.keys.request(S1, keyId), 'CRYPTO_KEY_NOT_ENTITLED');
@@ -152,9 +186,22 @@ test('after a key rotation, a buyer whose entries ran out cannot decrypt new ent
 
   assert.is(s.keys.get(S1).rotate().keyId, 2);
   await publishReadings(3);
-  await waitFor('b1 reads key-2 entries', () => live(b1).filter((r) => r.keyId === 2).length === 3 || b1.checks.live.get(S1)!.failures > 2, 30_000);
-  assert.equal(b1.checks.live.get(S1)!.totals.failed, { ITRADE_ERR_CRYPTO_DECRYPT_FAILED: 2 }, 'only the two bad envelopes of the test before');
-  assert.equal(live(b1).slice(-3).map((r) => r.reading), sent.slice(-3));
+  await waitFor(
+    'b1 reads key-2 entries',
+    () => live(b1).filter((r) => r.keyId === 2).length === 3 || b1.checks.live.get(S1)!.failures > 2,
+    30_000,
+  );
+  assert.equal(
+    b1.checks.live.get(S1)!.totals.failed,
+    { ITRADE_ERR_CRYPTO_DECRYPT_FAILED: 2 },
+    'only the two bad envelopes of the test before',
+  );
+  assert.equal(
+    live(b1)
+      .slice(-3)
+      .map((r) => r.reading),
+    sent.slice(-3),
+  );
 
   const newEntry = live(b1).at(-1)!.envelope; // b2 got hold of a new entry some other way
   await rejects(b2.keys.open(S1, newEntry), 'CRYPTO_KEY_NOT_ENTITLED');
@@ -164,20 +211,39 @@ test('after a key rotation, a buyer whose entries ran out cannot decrypt new ent
 });
 
 test('the bytes in Kafka and Redis never contain a reading or an AES key', async () => {
-  const aesKeys = [S1, S2].flatMap((x) => s.keys.get(x).keyIds().map((id) => s.keys.get(x).get(id)!.key));
+  const aesKeys = [S1, S2].flatMap((x) =>
+    s.keys
+      .get(x)
+      .keyIds()
+      .map((id) => s.keys.get(x).get(id)!.key),
+  );
   const plaintexts = sent.map((r) => encodeReading(r));
-  assert.is(findSecret(Buffer.concat([Buffer.from('x'), plaintexts[0]!]), plaintexts), 0, 'the search finds a reading where there is one');
+  assert.is(
+    findSecret(Buffer.concat([Buffer.from('x'), plaintexts[0]!]), plaintexts),
+    0,
+    'the search finds a reading where there is one',
+  );
 
   const records = await kafkaRecords(services().kafkaBrokers, [`${m.topicPrefix}${S1}`]);
-  assert.equal(records.map((r) => r.value.toString('hex')), published.map((x) => x.toString('hex')), 'Kafka holds exactly what was published on S1');
+  assert.equal(
+    records.map((r) => r.value.toString('hex')),
+    published.map((x) => x.toString('hex')),
+    'Kafka holds exactly what was published on S1',
+  );
   for (const r of records) {
     assert.is(findSecret(Buffer.concat([r.value, r.meta]), aesKeys), -1, `Kafka offset ${r.offset} holds an AES key`);
     assert.is(findSecret(Buffer.concat([r.value, r.meta]), plaintexts), -1, `Kafka offset ${r.offset} holds a reading`);
   }
 
   const stored = await redisDump(redis, m.keyPrefix);
-  assert.ok(stored.some((k) => k.key.startsWith(`${m.keyPrefix}wrapped:${S1}:2:`)), 'the dump sees the wrapped-key cache');
-  assert.ok(stored.some((k) => published.some((env) => k.bytes.includes(env))), 'the dump sees the envelopes queued for the offline session');
+  assert.ok(
+    stored.some((k) => k.key.startsWith(`${m.keyPrefix}wrapped:${S1}:2:`)),
+    'the dump sees the wrapped-key cache',
+  );
+  assert.ok(
+    stored.some((k) => published.some((env) => k.bytes.includes(env))),
+    'the dump sees the envelopes queued for the offline session',
+  );
   for (const k of stored) {
     assert.is(findSecret(k.bytes, aesKeys), -1, `Redis ${k.key} (${k.type}) holds an AES key`);
     assert.is(findSecret(k.bytes, plaintexts), -1, `Redis ${k.key} (${k.type}) holds a reading`);

@@ -43,15 +43,26 @@ async function readTopic(topic: string, n: number): Promise<Buffer[]> {
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const got: Buffer[] = [];
-  await new Promise<void>((resolve) => void consumer.run({ eachMessage: async ({ message }) => void (got.push(message.value!) === n && resolve()) }));
+  await new Promise<void>(
+    (resolve) =>
+      void consumer.run({ eachMessage: async ({ message }) => void (got.push(message.value!) === n && resolve()) }),
+  );
   await consumer.disconnect();
   return got;
 }
 
 test('publish -> Kafka (before PUBACK) -> live buyer -> replay over MQTT, one paid count', async () => {
   const url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
-  const dev = await connectMqtt(url, { clientId: sensor, username: sensor, password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token });
-  const buy = await connectMqtt(url, { clientId: buyer.principal, username: buyer.principal, password: (await gw.tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token });
+  const dev = await connectMqtt(url, {
+    clientId: sensor,
+    username: sensor,
+    password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token,
+  });
+  const buy = await connectMqtt(url, {
+    clientId: buyer.principal,
+    username: buyer.principal,
+    password: (await gw.tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token,
+  });
   assert.equal([dev.returnCode, buy.returnCode], [0, 0]);
   const live: Buffer[] = [];
   const replay: Buffer[] = [];
@@ -61,16 +72,30 @@ test('publish -> Kafka (before PUBACK) -> live buyer -> replay over MQTT, one pa
   const sent = [0, 1, 2].map((i) => Buffer.from([0xde, 0xad, i, 0xff, 0x00]));
   for (const p of sent) await dev.client.publishAsync(sensorTopic(sensor), p, { qos: 1 });
   const inKafka = await readTopic(`${prefix}${sensor}`, 3);
-  assert.equal(inKafka.map((b) => b.toString('hex')), sent.map((b) => b.toString('hex')));
+  assert.equal(
+    inKafka.map((b) => b.toString('hex')),
+    sent.map((b) => b.toString('hex')),
+  );
   for (let i = 0; i < 50 && live.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(live.map((b) => b.toString('hex')), sent.map((b) => b.toString('hex')));
+  assert.equal(
+    live.map((b) => b.toString('hex')),
+    sent.map((b) => b.toString('hex')),
+  );
 
   // 5 paid, 3 delivered live: the replay of all 3 stored entries may deliver only 2.
-  await buy.client.publishAsync(`buyers/${buyer.principal}/replay/request`, JSON.stringify({ id: 'r1', sensor, from: { offset: 0 } }), { qos: 1 });
-  for (let i = 0; i < 100 && !replay.some((m) => m[0] === 0x7b && JSON.parse(m.toString()).type === 'end'); i++) await new Promise((r) => setTimeout(r, 100));
+  await buy.client.publishAsync(
+    `buyers/${buyer.principal}/replay/request`,
+    JSON.stringify({ id: 'r1', sensor, from: { offset: 0 } }),
+    { qos: 1 },
+  );
+  for (let i = 0; i < 100 && !replay.some((m) => m[0] === 0x7b && JSON.parse(m.toString()).type === 'end'); i++)
+    await new Promise((r) => setTimeout(r, 100));
   const entries = replay.filter((m) => m[0] === 0x01).map((m) => m.subarray(21).toString('hex'));
   const end = replay.map((m) => (m[0] === 0x7b ? JSON.parse(m.toString()) : undefined)).find((c) => c?.type === 'end');
-  assert.equal(entries, sent.slice(0, 2).map((b) => b.toString('hex')));
+  assert.equal(
+    entries,
+    sent.slice(0, 2).map((b) => b.toString('hex')),
+  );
   assert.is(end.reason, 'paid-limit');
   assert.is(await gw.meter.remaining(buyer.principal, sensor), 0);
   await dev.client.endAsync();
@@ -81,10 +106,22 @@ test('a replay through the broker keeps Kafka order across windows', async () =>
   const reader = await market.principal('reader');
   await market.subscribe(reader, sensor, 1000);
   const url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
-  const dev = await connectMqtt(url, { clientId: sensor, username: sensor, password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token });
-  await Promise.all(Array.from({ length: 300 }, (_, i) => dev.client.publishAsync(sensorTopic(sensor), Buffer.from(`entry-${i}`), { qos: 1 })));
+  const dev = await connectMqtt(url, {
+    clientId: sensor,
+    username: sensor,
+    password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token,
+  });
+  await Promise.all(
+    Array.from({ length: 300 }, (_, i) =>
+      dev.client.publishAsync(sensorTopic(sensor), Buffer.from(`entry-${i}`), { qos: 1 }),
+    ),
+  );
   await dev.client.endAsync();
-  const buy = await connectMqtt(url, { clientId: reader.principal, username: reader.principal, password: (await gw.tokens.issuePrincipal(reader.principal, reader.wallet.address, 600)).token });
+  const buy = await connectMqtt(url, {
+    clientId: reader.principal,
+    username: reader.principal,
+    password: (await gw.tokens.issuePrincipal(reader.principal, reader.wallet.address, 600)).token,
+  });
   const base = `buyers/${reader.principal}/replay/big`;
   await buy.client.subscribeAsync(base, { qos: 1 });
   const offsets: number[] = [];
@@ -98,14 +135,25 @@ test('a replay through the broker keeps Kafka order across windows', async () =>
     }
     seqs.push(m.readUInt32BE(1));
     offsets.push(Number(m.readBigUInt64BE(5)));
-    if (seqs.at(-1)! % 50 === 0) void buy.client.publishAsync(`${base}/ack`, JSON.stringify({ ack: seqs.at(-1) }), { qos: 1 });
+    if (seqs.at(-1)! % 50 === 0)
+      void buy.client.publishAsync(`${base}/ack`, JSON.stringify({ ack: seqs.at(-1) }), { qos: 1 });
   });
-  await buy.client.publishAsync(`buyers/${reader.principal}/replay/request`, JSON.stringify({ id: 'big', sensor, from: { offset: 0 }, window: 100 }), { qos: 1 });
+  await buy.client.publishAsync(
+    `buyers/${reader.principal}/replay/request`,
+    JSON.stringify({ id: 'big', sensor, from: { offset: 0 }, window: 100 }),
+    { qos: 1 },
+  );
   for (let i = 0; i < 200 && !end; i++) await new Promise((r) => setTimeout(r, 100));
   assert.is(end?.reason, 'caught-up');
   // the 3 entries of the first test, then these 300, each once and in order
-  assert.equal(offsets, Array.from({ length: 303 }, (_, i) => i));
-  assert.equal(seqs, Array.from({ length: 303 }, (_, i) => i + 1));
+  assert.equal(
+    offsets,
+    Array.from({ length: 303 }, (_, i) => i),
+  );
+  assert.equal(
+    seqs,
+    Array.from({ length: 303 }, (_, i) => i + 1),
+  );
   await buy.client.endAsync();
 });
 

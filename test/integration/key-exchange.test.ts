@@ -82,7 +82,14 @@ function route(packet: AedesPublishPacket, client: unknown): void {
 
 async function buyer(b: string): Promise<{ keys: BuyerKeyClient; received: Buffer[] }> {
   const keys = await BuyerKeyClient.connect(
-    { buyer: b, principalKey: buyerKey.get(b)!, keyrings: new KeyringStore(join(dir, b)), sellerPublicKey: async () => sellerKey.publicKeyPem(), timeoutMs: 10_000, log },
+    {
+      buyer: b,
+      principalKey: buyerKey.get(b)!,
+      keyrings: new KeyringStore(join(dir, b)),
+      sellerPublicKey: async () => sellerKey.publicKeyPem(),
+      timeoutMs: 10_000,
+      log,
+    },
     { url },
   );
   clients.push(keys);
@@ -114,12 +121,20 @@ test.before(async () => {
   sellerKeys.create(OTHER_SENSOR);
 
   keyService = createKeyService({
-    entitlements, meter, directory, log, redis, keyPrefix: prefix,
+    entitlements,
+    meter,
+    directory,
+    log,
+    redis,
+    keyPrefix: prefix,
     buyers: { send: (_b, topic, payload, qos) => publishInternal(topic, payload, qos) },
     sellers: { send: (_s, topic, payload, qos) => publishInternal(topic, payload, qos) },
     options: { agentTimeoutMs: 1500, cacheTtlSec: 3600, maxPendingPerBuyer: 8 },
   });
-  agent = await KeyAgent.start({ seller: SELLER, keyrings: new KeyringStore(join(dir, 'seller')), principalKey: sellerKey, log }, { url, password: 'seller-jwt' });
+  agent = await KeyAgent.start(
+    { seller: SELLER, keyrings: new KeyringStore(join(dir, 'seller')), principalKey: sellerKey, log },
+    { url, password: 'seller-jwt' },
+  );
 });
 
 test.after(async () => {
@@ -176,7 +191,7 @@ test('buyers decrypt exactly what the device sent; rotation locks out the buyer 
   assert.equal(await b2.keys.open(SENSOR, b2.received[0]!), sent[0], 'old entries stay readable with the old key');
 });
 
-test('a buyer without a subscription, or with another sensor\'s, never gets a wrapped key', async () => {
+test("a buyer without a subscription, or with another sensor's, never gets a wrapped key", async () => {
   const b3 = await buyer(B3);
   for (const keyId of ['current', 1, 2] as const) {
     try {
@@ -198,7 +213,12 @@ test('Redis holds only wrapped keys (never an AES key or a reading), per sensor,
     `${prefix}wrapped:${SENSOR}:2:${B1}`,
     `${prefix}wrapped:${OTHER_SENSOR}:1:${B3}`,
   ]);
-  const aesKeys = [SENSOR, OTHER_SENSOR].flatMap((s) => sellerKeys.get(s).keyIds().map((id) => sellerKeys.get(s).get(id)!.key));
+  const aesKeys = [SENSOR, OTHER_SENSOR].flatMap((s) =>
+    sellerKeys
+      .get(s)
+      .keyIds()
+      .map((id) => sellerKeys.get(s).get(id)!.key),
+  );
   const plaintexts = sent.map((r) => encodeReading(r));
   for (const k of keys) {
     const value = Buffer.from((await redis.getBuffer(k))!);
@@ -210,7 +230,10 @@ test('Redis holds only wrapped keys (never an AES key or a reading), per sensor,
 });
 
 test('no payload that crossed the broker holds an AES key or a plaintext reading', async () => {
-  const aesKeys = sellerKeys.get(SENSOR).keyIds().map((id) => sellerKeys.get(SENSOR).get(id)!.key);
+  const aesKeys = sellerKeys
+    .get(SENSOR)
+    .keyIds()
+    .map((id) => sellerKeys.get(SENSOR).get(id)!.key);
   const plaintexts = sent.map((r) => encodeReading(r));
   assert.ok(brokerPayloads.length > 20, `saw ${brokerPayloads.length} payloads`);
   for (const p of brokerPayloads) {

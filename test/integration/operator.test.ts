@@ -53,7 +53,11 @@ test('/readyz answers 503 and names the chain when the node does not answer', as
   const down = await testGateway({ marketplace: market.address, rpcUrl: deadRpc, operator: { readyTimeoutMs: 500 } });
   try {
     const res = await fetch(`http://127.0.0.1:${down.operatorPort}/readyz`);
-    const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }>; error: { code: string; message: string } };
+    const body = (await res.json()) as {
+      status: string;
+      checks: Record<string, { ok: boolean }>;
+      error: { code: string; message: string };
+    };
     assert.is(res.status, 503);
     assert.equal([body.checks.redis!.ok, body.checks.kafka!.ok, body.checks.chain!.ok], [true, true, false]);
     assert.is(body.error.code, 'ITRADE_ERR_GATEWAY_NOT_READY');
@@ -65,14 +69,22 @@ test('/readyz answers 503 and names the chain when the node does not answer', as
 
 test('/readyz names Kafka when no broker answers', async () => {
   const healthy = await testGateway({ marketplace: market.address, operator: { readyTimeoutMs: 500 } });
-  const deadKafka = await testGateway({ marketplace: market.address, operator: { readyTimeoutMs: 500 }, kafkaBrokers: [`127.0.0.1:${await freePort()}`] });
+  const deadKafka = await testGateway({
+    marketplace: market.address,
+    operator: { readyTimeoutMs: 500 },
+    kafkaBrokers: [`127.0.0.1:${await freePort()}`],
+  });
   try {
     const res = await fetch(`http://127.0.0.1:${deadKafka.operatorPort}/readyz`);
     const body = (await res.json()) as { checks: Record<string, { ok: boolean }>; error: { message: string } };
     assert.is(res.status, 503);
     assert.equal([body.checks.redis!.ok, body.checks.kafka!.ok, body.checks.chain!.ok], [true, false, true]);
     assert.is(body.error.message, 'not answering: kafka');
-    assert.is((await fetch(`http://127.0.0.1:${healthy.operatorPort}/readyz`)).status, 200, 'the same configuration with Kafka up is ready');
+    assert.is(
+      (await fetch(`http://127.0.0.1:${healthy.operatorPort}/readyz`)).status,
+      200,
+      'the same configuration with Kafka up is ready',
+    );
   } finally {
     await Promise.all([healthy.close(), deadKafka.close()]);
   }
@@ -81,8 +93,16 @@ test('/readyz names Kafka when no broker answers', async () => {
 test('metrics move when traffic flows', async () => {
   const url = `mqtt://127.0.0.1:${gw.mqtt.tcp}`;
   const before = await scrape(gw.operatorPort!);
-  const dev = await connectMqtt(url, { clientId: sensor, username: sensor, password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token });
-  const buy = await connectMqtt(url, { clientId: buyer.principal, username: buyer.principal, password: (await gw.tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token });
+  const dev = await connectMqtt(url, {
+    clientId: sensor,
+    username: sensor,
+    password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token,
+  });
+  const buy = await connectMqtt(url, {
+    clientId: buyer.principal,
+    username: buyer.principal,
+    password: (await gw.tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token,
+  });
   const bad = await connectMqtt(url, { clientId: sensor, username: sensor, password: 'not-a-jwt' });
   assert.equal([dev.returnCode, buy.returnCode, bad.returnCode], [0, 0, 4]);
   const live: string[] = [];
@@ -95,13 +115,16 @@ test('metrics move when traffic flows', async () => {
   for (let i = 0; i < N; i++) assert.is(await publishAck(dev.client, sensorTopic(sensor), `m${i}`), 'acked');
   await waitFor(`${N} live entries`, () => live.length === N);
   const history = await fetch(`http://127.0.0.1:${gw.httpPort}/v1/sensors/${sensor}/history?offset=0&limit=5`, {
-    headers: { authorization: `Bearer ${(await gw.tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token}` },
+    headers: {
+      authorization: `Bearer ${(await gw.tokens.issuePrincipal(buyer.principal, buyer.wallet.address, 600)).token}`,
+    },
   });
   assert.is(history.status, 200);
   await history.text();
 
   const after = await scrape(gw.operatorPort!);
-  const delta = (name: string, labels: Record<string, string | number> = {}) => sample(after, name, labels) - sample(before, name, labels);
+  const delta = (name: string, labels: Record<string, string | number> = {}) =>
+    sample(after, name, labels) - sample(before, name, labels);
   assert.is(delta('itrade_broker_connects_total', { role: 'sensor' }), 1);
   assert.is(delta('itrade_broker_connect_refused_total', { reason: 'auth_token_invalid', connack: 4 }), 1);
   assert.is(delta('itrade_broker_publishes_total', { role: 'sensor', qos: 1 }), N);
@@ -111,11 +134,20 @@ test('metrics move when traffic flows', async () => {
   assert.is(delta('itrade_bridge_written_entries_total'), N);
   assert.ok(delta('itrade_bridge_kafka_write_seconds_count') >= 1, 'Kafka write latency observed');
   assert.is(delta('itrade_bridge_replay_entries_total', { channel: 'http' }), 5);
-  assert.ok(delta('itrade_chain_rpc_calls_total', { method: 'eth_call', outcome: 'ok' }) >= 1, 'chain RPC calls counted');
+  assert.ok(
+    delta('itrade_chain_rpc_calls_total', { method: 'eth_call', outcome: 'ok' }) >= 1,
+    'chain RPC calls counted',
+  );
   assert.ok(delta('itrade_chain_rpc_seconds_count', { method: 'eth_call' }) >= 1, 'chain RPC latency observed');
-  assert.ok(delta('itrade_chain_cache_misses_total', { kind: 'sensor' }) >= 1, 'first look-up of the sensor asks the chain');
+  assert.ok(
+    delta('itrade_chain_cache_misses_total', { kind: 'sensor' }) >= 1,
+    'first look-up of the sensor asks the chain',
+  );
   assert.ok(delta('itrade_chain_cache_hits_total', { kind: 'sensor' }) >= 1, 'the second is served from the cache');
-  assert.is(delta('itrade_http_requests_total', { method: 'GET', route: '/v1/sensors/:sensor/history', status: 200 }), 1);
+  assert.is(
+    delta('itrade_http_requests_total', { method: 'GET', route: '/v1/sensors/:sensor/history', status: 200 }),
+    1,
+  );
   assert.ok(sample(after, 'itrade_process_cpu_seconds_total') > 0, 'process metrics are there too');
   await end(dev.client, buy.client, bad.client);
 });

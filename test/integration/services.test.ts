@@ -21,11 +21,19 @@ test('kafka: create a topic, produce with acks=all, consume in order, find offse
     assert.ok(await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }));
     await producer.connect();
     const t0 = Date.now() - 60_000;
-    const messages = Array.from({ length: 10 }, (_, i) => ({ key: 'sensor', value: Buffer.from([i, 255 - i]), timestamp: String(t0 + i * 1000), headers: { n: String(i) } }));
+    const messages = Array.from({ length: 10 }, (_, i) => ({
+      key: 'sensor',
+      value: Buffer.from([i, 255 - i]),
+      timestamp: String(t0 + i * 1000),
+      headers: { n: String(i) },
+    }));
     await producer.send({ topic, acks: -1, messages });
 
     const offsets = await admin.fetchTopicOffsets(topic);
-    assert.equal(offsets.map((o) => [o.partition, o.low, o.high]), [[0, '0', '10']]);
+    assert.equal(
+      offsets.map((o) => [o.partition, o.low, o.high]),
+      [[0, '0', '10']],
+    );
     const byTs = await admin.fetchTopicOffsetsByTimestamp(topic, t0 + 4500);
     assert.equal(byTs, [{ partition: 0, offset: '5' }]);
     const afterAll = await admin.fetchTopicOffsetsByTimestamp(topic, t0 + 60_000);
@@ -46,9 +54,18 @@ test('kafka: create a topic, produce with acks=all, consume in order, find offse
         },
       });
     });
-    assert.equal(got.map((g) => g.v), messages.map((m) => [...m.value]));
-    assert.equal(got.map((g) => g.ts), messages.map((m) => m.timestamp));
-    assert.equal(got.map((g) => g.n), messages.map((m) => m.headers.n));
+    assert.equal(
+      got.map((g) => g.v),
+      messages.map((m) => [...m.value]),
+    );
+    assert.equal(
+      got.map((g) => g.ts),
+      messages.map((m) => m.timestamp),
+    );
+    assert.equal(
+      got.map((g) => g.n),
+      messages.map((m) => m.headers.n),
+    );
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
@@ -65,7 +82,10 @@ test('redis: ioredis round trip, atomic counter, key expiry', async () => {
     await redis.set(key, 'v', 'PX', 60_000);
     assert.is(await redis.get(key), 'v');
     const counts = await Promise.all(Array.from({ length: 20 }, () => redis.incr(`${key}:n`)));
-    assert.equal([...counts].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.equal(
+      [...counts].sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     const ttl = await redis.pttl(key);
     assert.ok(ttl > 0 && ttl <= 60_000, `ttl ${ttl}`);
   } finally {

@@ -43,11 +43,15 @@ interface Gateway {
 }
 
 function startGatewayProcess(): Promise<Gateway> {
-  const cfg = JSON.parse(JSON.stringify(testConfig({ marketplace: market.address, fromBlock: market.deployBlock, topicPrefix: prefix }))) as Record<string, Record<string, unknown>>;
+  const cfg = JSON.parse(
+    JSON.stringify(testConfig({ marketplace: market.address, fromBlock: market.deployBlock, topicPrefix: prefix })),
+  ) as Record<string, Record<string, unknown>>;
   cfg.log = { level: 'info' };
   const file = join(mkdtempSync(join(tmpdir(), 'itrade-stop-')), 'gateway.json');
   writeFileSync(file, JSON.stringify(cfg)); // JSON is YAML
-  const proc = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'gateway', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'gateway', '--config', file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const logs: Gateway['logs'] = [];
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
@@ -95,7 +99,12 @@ async function readAll(topics: string[]): Promise<Set<string>> {
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
   let seen = 0;
-  const done = new Promise<void>((resolve) => void consumer.run({ eachMessage: async ({ message }) => void (stored.add(message.value!.toString()), ++seen === total && resolve()) }));
+  const done = new Promise<void>(
+    (resolve) =>
+      void consumer.run({
+        eachMessage: async ({ message }) => void (stored.add(message.value!.toString()), ++seen === total && resolve()),
+      }),
+  );
   if (total > 0) await done;
   await consumer.disconnect();
   return stored;
@@ -103,11 +112,22 @@ async function readAll(topics: string[]): Promise<Set<string>> {
 
 test('SIGTERM mid-storm: exit 0, and every acknowledged message is in Kafka', async () => {
   const gw = await startGatewayProcess();
-  const tokens = await TokenService.create({ alg: 'HS256', secret: TEST_SECRET, privateKeyFile: '', publicKeyFile: '', issuer: 'itrade-gateway', audience: 'itrade' });
+  const tokens = await TokenService.create({
+    alg: 'HS256',
+    secret: TEST_SECRET,
+    privateKeyFile: '',
+    publicKeyFile: '',
+    issuer: 'itrade-gateway',
+    audience: 'itrade',
+  });
   const acked = new Set<string>();
   const devices = await Promise.all(
     sensors.map(async (s) => {
-      const c = await connectMqtt(`mqtt://127.0.0.1:${gw.tcp}`, { clientId: s, username: s, password: (await tokens.issueSensor(s, seller.principal, 600)).token });
+      const c = await connectMqtt(`mqtt://127.0.0.1:${gw.tcp}`, {
+        clientId: s,
+        username: s,
+        password: (await tokens.issueSensor(s, seller.principal, 600)).token,
+      });
       assert.is(c.returnCode, 0);
       return { client: c.client, storm: storm(c.client, s, acked) };
     }),
@@ -123,14 +143,22 @@ test('SIGTERM mid-storm: exit 0, and every acknowledged message is in Kafka', as
 
   assert.is(code, 0, 'graceful exit code');
   const msgs = gw.logs.map((l) => l.msg);
-  for (const m of ['signal received: shutting down gracefully (send it again to force)', 'shutting down: listeners closed, finishing in-flight publishes', 'gateway stopped']) assert.ok(msgs.includes(m), `log: ${m}`);
+  for (const m of [
+    'signal received: shutting down gracefully (send it again to force)',
+    'shutting down: listeners closed, finishing in-flight publishes',
+    'gateway stopped',
+  ])
+    assert.ok(msgs.includes(m), `log: ${m}`);
 
   // The signal came mid-storm: publishes were inside the gateway, waiting for Kafka.
-  const inFlight = gw.logs.find((l) => l.msg === 'shutting down: listeners closed, finishing in-flight publishes')!.inFlight as number;
+  const inFlight = gw.logs.find((l) => l.msg === 'shutting down: listeners closed, finishing in-flight publishes')!
+    .inFlight as number;
   assert.ok(inFlight > 0, 'publishes in flight at the signal');
   const stored = await readAll(sensors.map((s) => `${prefix}${s}`));
   const lost = [...acked].filter((p) => !stored.has(p));
-  console.log(`storm: ${sent} sent, ${inFlight} in flight at SIGTERM, ${acked.size} acknowledged, ${stored.size} in Kafka (${stored.size - acked.size} stored without PUBACK), shutdown ${shutdownMs} ms`);
+  console.log(
+    `storm: ${sent} sent, ${inFlight} in flight at SIGTERM, ${acked.size} acknowledged, ${stored.size} in Kafka (${stored.size - acked.size} stored without PUBACK), shutdown ${shutdownMs} ms`,
+  );
   assert.equal(lost, [], 'acknowledged but not in Kafka');
   assert.ok(acked.size >= 2000);
 });

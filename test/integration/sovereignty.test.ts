@@ -24,7 +24,12 @@ test.before(async () => {
   gw = await testGateway({
     marketplace: market.address,
     fromBlock: market.deployBlock,
-    sovereignty: { region: 'eu-test', allow: ['127.0.0.0/8'], deny: ['127.0.0.2/32'], trustedProxies: ['127.0.0.1/32'] },
+    sovereignty: {
+      region: 'eu-test',
+      allow: ['127.0.0.0/8'],
+      deny: ['127.0.0.2/32'],
+      trustedProxies: ['127.0.0.1/32'],
+    },
   });
 });
 
@@ -34,7 +39,11 @@ test.after(async () => {
 });
 
 async function deviceOptions() {
-  return { clientId: sensor, username: sensor, password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token };
+  return {
+    clientId: sensor,
+    username: sensor,
+    password: (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token,
+  };
 }
 
 test('MQTT over TCP: the denied network gets CONNACK 5 with a valid token, 127.0.0.1 gets 0', async () => {
@@ -45,15 +54,21 @@ test('MQTT over TCP: the denied network gets CONNACK 5 with a valid token, 127.0
   await end(denied.client, allowed.client);
 });
 
-test('MQTT over WebSocket: the same rule, and a trusted proxy\'s X-Forwarded-For decides', async () => {
+test("MQTT over WebSocket: the same rule, and a trusted proxy's X-Forwarded-For decides", async () => {
   const url = `ws://127.0.0.1:${gw.mqtt.ws}/mqtt`;
   const denied = await connectMqtt(url, { ...(await deviceOptions()), wsOptions: { localAddress: '127.0.0.2' } });
   assert.is(denied.returnCode, 5);
   // 127.0.0.1 is a trusted proxy: the client it forwards for is the denied one.
-  const forwarded = await connectMqtt(url, { ...(await deviceOptions()), wsOptions: { headers: { 'x-forwarded-for': '127.0.0.2' } } });
+  const forwarded = await connectMqtt(url, {
+    ...(await deviceOptions()),
+    wsOptions: { headers: { 'x-forwarded-for': '127.0.0.2' } },
+  });
   assert.is(forwarded.returnCode, 5);
   // 127.0.0.3 is no proxy: its header is its own claim and is ignored.
-  const claimed = await connectMqtt(url, { ...(await deviceOptions()), wsOptions: { localAddress: '127.0.0.3', headers: { 'x-forwarded-for': '127.0.0.2' } } });
+  const claimed = await connectMqtt(url, {
+    ...(await deviceOptions()),
+    wsOptions: { localAddress: '127.0.0.3', headers: { 'x-forwarded-for': '127.0.0.2' } },
+  });
   assert.is(claimed.returnCode, 0);
   await end(denied.client, forwarded.client, claimed.client);
 });

@@ -44,13 +44,25 @@ test('up, up again, status, down', async () => {
 
 async function lifecycle(stack: LocalStack): Promise<void> {
   const first = await stack.up();
-  assert.equal(first.map((s) => [s.name, s.mode, s.healthy]), [['redis', 'local', true], ['kafka', 'external', true], ['chain', 'local', true]], JSON.stringify(first));
+  assert.equal(
+    first.map((s) => [s.name, s.mode, s.healthy]),
+    [
+      ['redis', 'local', true],
+      ['kafka', 'external', true],
+      ['chain', 'local', true],
+    ],
+    JSON.stringify(first),
+  );
   assert.match(first[0]!.detail, /started; PONG/);
   assert.match(first[2]!.detail, /chainId 31337/);
   const pids = first.filter((s) => s.mode === 'local').map((s) => s.pid!);
 
   const second = await stack.up();
-  assert.equal(second.filter((s) => s.mode === 'local').map((s) => s.pid), pids, 'up twice started new processes');
+  assert.equal(
+    second.filter((s) => s.mode === 'local').map((s) => s.pid),
+    pids,
+    'up twice started new processes',
+  );
   assert.match(second[0]!.detail, /already running/);
 
   const status = await stack.status();
@@ -62,12 +74,25 @@ async function lifecycle(stack: LocalStack): Promise<void> {
   assert.is(stopped.length, 2);
   for (const pid of pids) assert.not.ok(isAlive(pid), `pid ${pid} still running`);
   const after = await stack.status();
-  assert.equal(after.map((s) => [s.name, s.healthy, s.detail]).filter(([n]) => n !== 'kafka'), [['redis', false, 'stopped'], ['chain', false, 'stopped']]);
+  assert.equal(
+    after.map((s) => [s.name, s.healthy, s.detail]).filter(([n]) => n !== 'kafka'),
+    [
+      ['redis', false, 'stopped'],
+      ['chain', false, 'stopped'],
+    ],
+  );
   assert.equal(await stack.down(), []);
 
   const again = await stack.up();
-  assert.ok(again.every((s) => s.healthy), JSON.stringify(again));
-  assert.equal(again.map((s) => s.endpoint), first.map((s) => s.endpoint), 'a restart moved to other ports');
+  assert.ok(
+    again.every((s) => s.healthy),
+    JSON.stringify(again),
+  );
+  assert.equal(
+    again.map((s) => s.endpoint),
+    first.map((s) => s.endpoint),
+    'a restart moved to other ports',
+  );
 }
 
 test('a taken port is reported with its configuration key, nothing is left running', async () => {
@@ -89,7 +114,15 @@ test('a taken port is reported with its configuration key, nothing is left runni
 
 test('an unreachable external service is reported, not started', async () => {
   const deadPort = await freePort();
-  const cfg = validateConfig({ redis: { url: `redis://127.0.0.1:${deadPort}` }, kafka: { brokers: svc.kafkaBrokers }, chain: { rpcUrl: svc.rpcUrl }, stack: { dir: mkdtempSync(join(tmpdir(), 'itrade-stack-')) } }, 't');
+  const cfg = validateConfig(
+    {
+      redis: { url: `redis://127.0.0.1:${deadPort}` },
+      kafka: { brokers: svc.kafkaBrokers },
+      chain: { rpcUrl: svc.rpcUrl },
+      stack: { dir: mkdtempSync(join(tmpdir(), 'itrade-stack-')) },
+    },
+    't',
+  );
   const stack = new LocalStack(cfg, log);
   const res = await stack.up().finally(() => stack.down());
   const redis = res.find((s) => s.name === 'redis')!;

@@ -17,7 +17,10 @@ import { testConfig, waitFor } from '../helpers/gateway.ts';
 test('npm start: deploys, starts the gateway, prints decrypted readings, stops cleanly on Ctrl-C', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'itrade-start-'));
   type Section = Record<string, unknown>;
-  const cfg = JSON.parse(JSON.stringify(testConfig())) as { chain: Section; broker: { listeners: Record<string, Section>; http: Section } };
+  const cfg = JSON.parse(JSON.stringify(testConfig())) as {
+    chain: Section;
+    broker: { listeners: Record<string, Section>; http: Section };
+  };
   cfg.chain.deploymentFile = join(dir, 'deployment.json');
   cfg.broker.listeners.tcp!.port = await freePort();
   cfg.broker.http.port = await freePort();
@@ -28,8 +31,24 @@ test('npm start: deploys, starts the gateway, prints decrypted readings, stops c
   const provider = chainProvider();
   const deployer = await fundedWallet(provider);
   provider.destroy();
-  const args = ['--import', 'tsx', fromRoot('scripts', 'start.ts'), '--devices', '2', '--buyers', '1', '--rate', '4', '--rotate-every', '0'];
-  const proc = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ITRADE_CONFIG: file, ITRADE_DEPLOYER_KEY: deployer.privateKey, ITRADE_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    '--import',
+    'tsx',
+    fromRoot('scripts', 'start.ts'),
+    '--devices',
+    '2',
+    '--buyers',
+    '1',
+    '--rate',
+    '4',
+    '--rotate-every',
+    '0',
+  ];
+  const proc = spawn(process.execPath, args, {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ITRADE_CONFIG: file, ITRADE_DEPLOYER_KEY: deployer.privateKey, ITRADE_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let stderr = '';
   createInterface({ input: proc.stdout! }).on('line', (l) => lines.push(l));
@@ -41,15 +60,25 @@ test('npm start: deploys, starts the gateway, prints decrypted readings, stops c
     const output = () => `\n${lines.join('\n')}\n${stderr}`;
     // A reading line: "<time>  buyer 0 <- 0x1234…abcd temperature  #3  19.23 Cel  key 1  12 ms".
     const reading = /buyer 0 <- 0x[0-9a-f]{4}….{4} +\S+ +#\d+ +-?[\d.]+ +\S+ +key \d+/;
-    await waitFor('three decrypted readings', () => code !== undefined || lines.filter((l) => reading.test(l)).length >= 3, 90_000).catch((err: Error) => {
+    await waitFor(
+      'three decrypted readings',
+      () => code !== undefined || lines.filter((l) => reading.test(l)).length >= 3,
+      90_000,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}${output()}`);
     });
     assert.is(code, undefined, `npm start exited early${output()}`);
     assert.ok(existsSync(join(dir, 'deployment.json')), 'the marketplace was deployed and recorded');
-    assert.ok(lines.some((l) => /gateway running \(pid \d+\)/.test(l)), `the gateway was started${output()}`);
+    assert.ok(
+      lines.some((l) => /gateway running \(pid \d+\)/.test(l)),
+      `the gateway was started${output()}`,
+    );
     proc.kill('SIGINT');
     assert.is(await exited, 0, `exit code${output()}`);
-    assert.ok(lines.some((l) => l.includes('stopped the gateway')), `the gateway it started was stopped${output()}`);
+    assert.ok(
+      lines.some((l) => l.includes('stopped the gateway')),
+      `the gateway it started was stopped${output()}`,
+    );
   } finally {
     if (code === undefined) proc.kill('SIGKILL');
   }

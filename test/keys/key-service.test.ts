@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SellerChannel } from '../../interfaces/layers.ts';
-import { encodeKeyMessage, parseAgentKeyRequest, parseBuyerKeyReply, type AgentKeyRequest, type BuyerKeyReply } from '../../protocol/key-exchange.ts';
+import {
+  encodeKeyMessage,
+  parseAgentKeyRequest,
+  parseBuyerKeyReply,
+  type AgentKeyRequest,
+  type BuyerKeyReply,
+} from '../../protocol/key-exchange.ts';
 import { buyerKeyReplyTopic, buyerKeyRequestTopic, buyerTopic, sellerKeyReplyTopic } from '../../protocol/topics.ts';
 import { KeyringStore } from '../../sdk/crypto/keyring.ts';
 import { PrincipalKey, unwrapSensorKey } from '../../sdk/crypto/rsa.ts';
@@ -14,7 +20,11 @@ import { answerKeyRequest, type KeyAgentConfig } from '../../sdk/key-agent.ts';
 import { KeyService, type KeyServiceOptions } from '../../keys/key-service.ts';
 import { createLogger } from '../../lib/log.ts';
 import {
-  FakeDirectory, FakeEntitlements, FakeMeter, MemoryWrappedKeyCache, RecordingBuyerChannel,
+  FakeDirectory,
+  FakeEntitlements,
+  FakeMeter,
+  MemoryWrappedKeyCache,
+  RecordingBuyerChannel,
 } from '../helpers/key-exchange-fakes.ts';
 
 const addr = (c: string) => `0x${c.repeat(40)}`;
@@ -89,8 +99,11 @@ function code(r: BuyerKeyReply): string | undefined {
 function unwrap(buyer: string, r: BuyerKeyReply, sensor = SENSOR) {
   assert.not.ok('error' in r, `expected a grant, got ${JSON.stringify(r)}`);
   if ('error' in r) throw new Error('unreachable');
-  return unwrapSensorKey(buyerKeys.get(buyer)!, { wrapped: Buffer.from(r.wrapped, 'base64'), signature: Buffer.from(r.signature, 'base64') },
-    { buyer, sensor, keyId: r.keyId, sellerPublicKeyPem: sellerKey.publicKeyPem() });
+  return unwrapSensorKey(
+    buyerKeys.get(buyer)!,
+    { wrapped: Buffer.from(r.wrapped, 'base64'), signature: Buffer.from(r.signature, 'base64') },
+    { buyer, sensor, keyId: r.keyId, sellerPublicKeyPem: sellerKey.publicKeyPem() },
+  );
 }
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -144,8 +157,14 @@ test('a cached answer is served to that buyer only; another buyer gets its own w
   assert.is(agent.asked.length, 2, "B1's cached key is not B2's");
   assert.equal(unwrap(B2, other).key, ring.get(2)!.key);
   const b1Wrapped = 'error' in first ? '' : first.wrapped;
-  assert.not.ok(buyers.sent.some((s) => s.buyer !== B1 && s.payload.toString().includes(b1Wrapped)), "B1's wrapped key went to nobody else");
-  assert.ok(buyers.sent.every((s) => s.topic.startsWith(`buyers/${s.buyer}/`)), 'every answer on the asking buyer topic');
+  assert.not.ok(
+    buyers.sent.some((s) => s.buyer !== B1 && s.payload.toString().includes(b1Wrapped)),
+    "B1's wrapped key went to nobody else",
+  );
+  assert.ok(
+    buyers.sent.every((s) => s.topic.startsWith(`buyers/${s.buyer}/`)),
+    'every answer on the asking buyer topic',
+  );
 });
 
 test('a buyer that registered a new RSA key gets a fresh wrapping, not the cached one', async () => {
@@ -237,7 +256,11 @@ test('repeated identical requests ask the agent once; too many pending requests 
 test('only the asked seller can answer: a reply from another seller or topic is ignored', async () => {
   const { service, buyers, agent } = setup({ agentTimeoutMs: 500 });
   agent.online = false;
-  const pending = service.onBuyerMessage(B1, buyerKeyRequestTopic(B1), Buffer.from(JSON.stringify({ id: 'q', sensor: SENSOR, keyId: 3 })));
+  const pending = service.onBuyerMessage(
+    B1,
+    buyerKeyRequestTopic(B1),
+    Buffer.from(JSON.stringify({ id: 'q', sensor: SENSOR, keyId: 3 })),
+  );
   await new Promise((r) => setImmediate(r));
   const req = agent.asked[0]!;
   const real = await answerKeyRequest(agent.cfg, req);
@@ -254,7 +277,11 @@ test('only the asked seller can answer: a reply from another seller or topic is 
 test('close() fails questions still waiting for agents', async () => {
   const { service, buyers, agent } = setup({ agentTimeoutMs: 60_000 });
   agent.online = false;
-  const pending = service.onBuyerMessage(B1, buyerKeyRequestTopic(B1), Buffer.from(JSON.stringify({ id: 'z', sensor: SENSOR, keyId: 3 })));
+  const pending = service.onBuyerMessage(
+    B1,
+    buyerKeyRequestTopic(B1),
+    Buffer.from(JSON.stringify({ id: 'z', sensor: SENSOR, keyId: 3 })),
+  );
   await new Promise((r) => setImmediate(r));
   service.close();
   await pending;

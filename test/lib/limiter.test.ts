@@ -17,7 +17,10 @@ test('never more than n tasks at once, every task runs, results and errors come 
   };
   const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => limit(task(i))));
   assert.is(peak, 3);
-  assert.equal(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value), Array.from({ length: 20 }, (_, i) => i * 2).filter((v) => v !== 14));
+  assert.equal(
+    results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value),
+    Array.from({ length: 20 }, (_, i) => i * 2).filter((v) => v !== 14),
+  );
   assert.is((results[7] as PromiseRejectedResult).reason.message, 'seven');
 });
 
@@ -55,7 +58,10 @@ test('queued tasks start in arrival order as slots free up', async () => {
 });
 
 test('with a wait bound, a task that waited maxWaitMs for its turn is not run and rejects', async () => {
-  const limit = limiter(1, { maxWaitMs: 50, error: (waiting) => itradeError('CHAIN_UNAVAILABLE', `waited 50 ms, ${waiting} waiting`) });
+  const limit = limiter(1, {
+    maxWaitMs: 50,
+    error: (waiting) => itradeError('CHAIN_UNAVAILABLE', `waited 50 ms, ${waiting} waiting`),
+  });
   const stuck = deferred();
   const first = limit(() => stuck.promise);
   let ran = false;

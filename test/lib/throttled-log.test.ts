@@ -16,7 +16,8 @@ test('the first refusal is logged at once, a burst after it as one summary with 
   const { lines, log } = capture();
   const t = new ThrottledLog(log, 'connection refused', 'warn', 100);
   t.note('limit_connect_rate', '1.2.3.4', { code: 'ITRADE_ERR_LIMIT_CONNECT_RATE' });
-  for (let i = 0; i < 1000; i++) t.note('limit_connect_rate', `10.0.0.${i % 50}`, { code: 'ITRADE_ERR_LIMIT_CONNECT_RATE' });
+  for (let i = 0; i < 1000; i++)
+    t.note('limit_connect_rate', `10.0.0.${i % 50}`, { code: 'ITRADE_ERR_LIMIT_CONNECT_RATE' });
   await tick(20);
   assert.is(lines.length, 1);
   assert.is(lines[0]!.count, 1);
@@ -37,7 +38,10 @@ test('keys are separate; flushAll writes what is pending', async () => {
   assert.is(lines.length, 2);
   t.flushAll();
   assert.is(lines.length, 3);
-  assert.equal(lines.map((l) => l.count), [1, 1, 1]);
+  assert.equal(
+    lines.map((l) => l.count),
+    [1, 1, 1],
+  );
 });
 
 test.run();

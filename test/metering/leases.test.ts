@@ -28,7 +28,16 @@ class MemoryMeter implements Meter {
 function book(meter: Meter, opts = { leaseSize: 4, lowWater: 1, maxHeld: 100 }) {
   const delivered: string[] = [];
   const exhausted: string[] = [];
-  const b = new LeaseBook(meter, 'buyer', opts, { redeliver: (_s, e) => b.forward('s', e) && delivered.push(e.payload.toString()), exhausted: (s) => exhausted.push(s) }, log);
+  const b = new LeaseBook(
+    meter,
+    'buyer',
+    opts,
+    {
+      redeliver: (_s, e) => b.forward('s', e) && delivered.push(e.payload.toString()),
+      exhausted: (s) => exhausted.push(s),
+    },
+    log,
+  );
   const offer = (v: string) => {
     const e: HeldEntry = { topic: 'sensors/s', payload: Buffer.from(v), qos: 1 };
     if (b.forward('s', e)) delivered.push(v);
@@ -44,7 +53,10 @@ test('a burst far over N delivers exactly the first N, in order, and reports exh
   assert.is(await b.open('s'), 4);
   for (let i = 0; i < 30; i++) offer(String(i));
   for (let i = 0; i < 20; i++) await settle();
-  assert.equal(delivered, Array.from({ length: 10 }, (_, i) => String(i)));
+  assert.equal(
+    delivered,
+    Array.from({ length: 10 }, (_, i) => String(i)),
+  );
   assert.equal(exhausted, ['s']);
   assert.is(meter.used, 10);
   assert.not.ok(b.has('s'));
@@ -89,7 +101,11 @@ test('two connections sharing one counter deliver exactly N together', async () 
 test('a failing counter holds entries and retries instead of delivering unpaid ones', async () => {
   let fail = true;
   const meter = new MemoryMeter(5);
-  const flaky: Meter = { take: (b, s, n) => (fail ? Promise.reject(new Error('redis down')) : meter.take(b, s, n)), release: meter.release.bind(meter), remaining: meter.remaining.bind(meter) };
+  const flaky: Meter = {
+    take: (b, s, n) => (fail ? Promise.reject(new Error('redis down')) : meter.take(b, s, n)),
+    release: meter.release.bind(meter),
+    remaining: meter.remaining.bind(meter),
+  };
   const { b, delivered, offer } = book(flaky);
   fail = false;
   await b.open('s');

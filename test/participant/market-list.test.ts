@@ -13,9 +13,18 @@ test('distanceKm: zero to itself, Zurich to Bern about 95 km, symmetric', () => 
 });
 
 test('sensorsOfSeller spreads a total evenly, the first sellers taking one more', () => {
-  assert.equal([0, 1, 2].map((i) => sensorsOfSeller(7, 3, i)), [3, 2, 2]);
-  assert.equal([0, 1].map((i) => sensorsOfSeller(3, 2, i)), [2, 1]);
-  assert.is([0, 1, 2, 3].map((i) => sensorsOfSeller(100, 4, i)).reduce((a, b) => a + b), 100);
+  assert.equal(
+    [0, 1, 2].map((i) => sensorsOfSeller(7, 3, i)),
+    [3, 2, 2],
+  );
+  assert.equal(
+    [0, 1].map((i) => sensorsOfSeller(3, 2, i)),
+    [2, 1],
+  );
+  assert.is(
+    [0, 1, 2, 3].map((i) => sensorsOfSeller(100, 4, i)).reduce((a, b) => a + b),
+    100,
+  );
 });
 
 test.run();

@@ -35,7 +35,13 @@ test('a new profile holds a fresh account in an owner-only file and loads back',
 test('an account from the environment is referenced, never written to the file', () => {
   const w = Wallet.createRandom();
   const dir = join(root, 'env');
-  const p = Profile.create(dir, { name: 'e', chainId: 1, marketplace: MARKET, keyEnv: 'MY_KEY', env: { MY_KEY: w.privateKey } });
+  const p = Profile.create(dir, {
+    name: 'e',
+    chainId: 1,
+    marketplace: MARKET,
+    keyEnv: 'MY_KEY',
+    env: { MY_KEY: w.privateKey },
+  });
   assert.is(p.address, w.address.toLowerCase());
   assert.is(p.data.account.privateKey, undefined);
   assert.is(p.wallet(null as never, { MY_KEY: w.privateKey }).address, w.address);

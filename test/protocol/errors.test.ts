@@ -7,7 +7,9 @@ import { fromRoot } from '../../lib/paths.ts';
 test('docs/errors.md lists exactly the registered codes', () => {
   const doc = readFileSync(fromRoot('docs', 'errors.md'), 'utf8');
   const documented = [...doc.matchAll(/^\| `(ITRADE_ERR_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]).sort();
-  const registered = allErrorSpecs().map((s) => s.code).sort();
+  const registered = allErrorSpecs()
+    .map((s) => s.code)
+    .sort();
   assert.equal(documented, registered);
 });
 
@@ -52,7 +54,9 @@ test('oneLine joins causes on one line with the code', () => {
 });
 
 test('oneLine leaves out a cause the message already quotes', () => {
-  const err = itradeError('CONFIG_YAML', 'a.yaml: line 1, column 8: Flow sequence must end with a ]', { cause: new Error('Flow sequence must end with a ] at line 1, column 8:\n\nstack: [\n       ^') });
+  const err = itradeError('CONFIG_YAML', 'a.yaml: line 1, column 8: Flow sequence must end with a ]', {
+    cause: new Error('Flow sequence must end with a ] at line 1, column 8:\n\nstack: [\n       ^'),
+  });
   assert.is(oneLine(err), 'a.yaml: line 1, column 8: Flow sequence must end with a ] [ITRADE_ERR_CONFIG_YAML]');
 });
 

@@ -1,10 +1,20 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  coverageStartMs, keyPeriodCovered, parseAgentKeyReply, parseAgentKeyRequest, parseBuyerKeyReply, parseBuyerKeyRequest,
+  coverageStartMs,
+  keyPeriodCovered,
+  parseAgentKeyReply,
+  parseAgentKeyRequest,
+  parseBuyerKeyReply,
+  parseBuyerKeyRequest,
 } from '../../protocol/key-exchange.ts';
 import {
-  buyerKeyReplyTopic, buyerKeyRequestTopic, isKeyRequestId, sellerKeyReplyTopic, sellerKeyRequestTopic, sellerOfKeyReplyTopic,
+  buyerKeyReplyTopic,
+  buyerKeyRequestTopic,
+  isKeyRequestId,
+  sellerKeyReplyTopic,
+  sellerKeyRequestTopic,
+  sellerOfKeyReplyTopic,
 } from '../../protocol/topics.ts';
 import { isItradeError } from '../../protocol/errors.ts';
 
@@ -38,7 +48,11 @@ test('a request id is one safe topic level, and never "request"', () => {
 });
 
 test('buyer requests: key id or "current"; addresses lower-cased; every bad field named', () => {
-  assert.equal(parseBuyerKeyRequest(j({ id: 'r1', sensor: S.toUpperCase().replace('0X', '0x'), keyId: 'current' })), { id: 'r1', sensor: S, keyId: 'current' });
+  assert.equal(parseBuyerKeyRequest(j({ id: 'r1', sensor: S.toUpperCase().replace('0X', '0x'), keyId: 'current' })), {
+    id: 'r1',
+    sensor: S,
+    keyId: 'current',
+  });
   assert.equal(parseBuyerKeyRequest(j({ id: 'r1', sensor: S, keyId: 7 })).keyId, 7);
   refuses(() => parseBuyerKeyRequest(j({ id: 'request', sensor: S, keyId: 1 })), 'id');
   refuses(() => parseBuyerKeyRequest(j({ id: 'r', sensor: '0x12', keyId: 1 })), 'sensor');
@@ -50,7 +64,14 @@ test('buyer requests: key id or "current"; addresses lower-cased; every bad fiel
 });
 
 test('agent requests and replies', () => {
-  const req = { id: 'g', sensor: S, keyId: 2, buyer: B, rsaPublicKey: '-----BEGIN PUBLIC KEY-----\n...', notBeforeMs: 5 };
+  const req = {
+    id: 'g',
+    sensor: S,
+    keyId: 2,
+    buyer: B,
+    rsaPublicKey: '-----BEGIN PUBLIC KEY-----\n...',
+    notBeforeMs: 5,
+  };
   assert.equal(parseAgentKeyRequest(j(req)), { ...req, buyer: B.toLowerCase() });
   refuses(() => parseAgentKeyRequest(j({ ...req, rsaPublicKey: 'x' })), 'rsaPublicKey');
   refuses(() => parseAgentKeyRequest(j({ ...req, notBeforeMs: -1 })), 'notBeforeMs');

@@ -3,7 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ENTRY_HEADER_BYTES, decodeFrame, encodeControl, encodeEntry, parseAck, parseRequest } from '../../protocol/replay.ts';
+import {
+  ENTRY_HEADER_BYTES,
+  decodeFrame,
+  encodeControl,
+  encodeEntry,
+  parseAck,
+  parseRequest,
+} from '../../protocol/replay.ts';
 import { isItradeError } from '../../protocol/errors.ts';
 
 const LIMITS = { defaultWindow: 100, maxWindow: 1000 };
@@ -27,7 +34,11 @@ test('an entry frame round-trips; the payload bytes follow a 21-byte header unto
   assert.ok(frame.subarray(21).equals(payload));
   const f = decodeFrame(frame);
   assert.ok('entry' in f);
-  if ('entry' in f) assert.equal({ ...f.entry, payload: [...f.entry.payload] }, { seq: 7, offset: 2 ** 40 + 3, timestamp: 1_700_000_000_123, payload: [...payload] });
+  if ('entry' in f)
+    assert.equal(
+      { ...f.entry, payload: [...f.entry.payload] },
+      { seq: 7, offset: 2 ** 40 + 3, timestamp: 1_700_000_000_123, payload: [...payload] },
+    );
 });
 
 test('an empty payload is still an entry; a control message is JSON', () => {
@@ -37,9 +48,21 @@ test('an empty payload is still an entry; a control message is JSON', () => {
 });
 
 test('a request: defaults, both kinds of start, addresses lower-cased', () => {
-  assert.equal(parseRequest(Buffer.from(JSON.stringify({ id: 'r-1', sensor: SENSOR.toUpperCase().replace('0X', '0x') })), LIMITS), { id: 'r-1', sensor: SENSOR, window: 100 });
-  assert.equal(parseRequest(Buffer.from(JSON.stringify({ id: 'a', sensor: SENSOR, from: { timestamp: 5 }, window: 3, limit: 9 })), LIMITS), { id: 'a', sensor: SENSOR, from: { timestamp: 5 }, window: 3, limit: 9 });
-  assert.equal(parseRequest(Buffer.from(JSON.stringify({ id: 'a', sensor: SENSOR, from: { offset: 0 } })), LIMITS).from, { offset: 0 });
+  assert.equal(
+    parseRequest(Buffer.from(JSON.stringify({ id: 'r-1', sensor: SENSOR.toUpperCase().replace('0X', '0x') })), LIMITS),
+    { id: 'r-1', sensor: SENSOR, window: 100 },
+  );
+  assert.equal(
+    parseRequest(
+      Buffer.from(JSON.stringify({ id: 'a', sensor: SENSOR, from: { timestamp: 5 }, window: 3, limit: 9 })),
+      LIMITS,
+    ),
+    { id: 'a', sensor: SENSOR, from: { timestamp: 5 }, window: 3, limit: 9 },
+  );
+  assert.equal(
+    parseRequest(Buffer.from(JSON.stringify({ id: 'a', sensor: SENSOR, from: { offset: 0 } })), LIMITS).from,
+    { offset: 0 },
+  );
 });
 
 test('a bad request names what is wrong', () => {
@@ -51,7 +74,10 @@ test('a bad request names what is wrong', () => {
   assert.match(refusal(JSON.stringify({ id: 'a', sensor: 'sensors/1' })), /^sensor:/);
   assert.match(refusal(JSON.stringify({ id: 'a', sensor: SENSOR, from: { timestamp: 1, offset: 2 } })), /^from:/);
   assert.match(refusal(JSON.stringify({ id: 'a', sensor: SENSOR, from: { offset: -1 } })), /^from\.offset:/);
-  assert.match(refusal(JSON.stringify({ id: 'a', sensor: SENSOR, window: 1001 })), /^window: must be an integer from 1 to 1000/);
+  assert.match(
+    refusal(JSON.stringify({ id: 'a', sensor: SENSOR, window: 1001 })),
+    /^window: must be an integer from 1 to 1000/,
+  );
   assert.match(refusal(JSON.stringify({ id: 'a', sensor: SENSOR, limit: 0 })), /^limit:/);
   assert.match(refusal(JSON.stringify({ id: 'a', sensor: SENSOR, form: {} })), /unknown field form/);
 });

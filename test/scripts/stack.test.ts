@@ -12,7 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), 'itrade-cfg-'));
 function runWith(yaml: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string; stdout: string } {
   const file = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, yaml);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'stack.ts'), 'status', '--config', file], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fromRoot('scripts', 'stack.ts'), 'status', '--config', file],
+    { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } },
+  );
   return { status: r.status, stderr: r.stderr.trim(), stdout: r.stdout.trim() };
 }
 
@@ -25,15 +29,24 @@ function assertOneLine(r: { status: number | null; stderr: string; stdout: strin
 }
 
 test('unknown key', () => {
-  assertOneLine(runWith('kafka:\n  brokerz: []\n'), /^stack status: .*: kafka\.brokerz: unknown key \(allowed here: brokers, clientId\) \[ITRADE_ERR_CONFIG_INVALID\]$/);
+  assertOneLine(
+    runWith('kafka:\n  brokerz: []\n'),
+    /^stack status: .*: kafka\.brokerz: unknown key \(allowed here: brokers, clientId\) \[ITRADE_ERR_CONFIG_INVALID\]$/,
+  );
 });
 
 test('wrong type', () => {
-  assertOneLine(runWith('stack:\n  kafka:\n    heapMb: lots\n'), /stack\.kafka\.heapMb: must be integer \(got "lots"\) \[ITRADE_ERR_CONFIG_INVALID\]$/);
+  assertOneLine(
+    runWith('stack:\n  kafka:\n    heapMb: lots\n'),
+    /stack\.kafka\.heapMb: must be integer \(got "lots"\) \[ITRADE_ERR_CONFIG_INVALID\]$/,
+  );
 });
 
 test('missing secret', () => {
-  assertOneLine(runWith('redis:\n  url: ${ITRADE_SECRET_REDIS_URL}\n'), /redis\.url: environment variable ITRADE_SECRET_REDIS_URL is not set \[ITRADE_ERR_CONFIG_ENV\]$/);
+  assertOneLine(
+    runWith('redis:\n  url: ${ITRADE_SECRET_REDIS_URL}\n'),
+    /redis\.url: environment variable ITRADE_SECRET_REDIS_URL is not set \[ITRADE_ERR_CONFIG_ENV\]$/,
+  );
 });
 
 test('malformed YAML', () => {
@@ -41,12 +54,21 @@ test('malformed YAML', () => {
 });
 
 test('missing file', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'stack.ts'), 'status', '--config', join(dir, 'none.yaml')], { encoding: 'utf8' });
-  assertOneLine({ status: r.status, stderr: r.stderr.trim(), stdout: r.stdout.trim() }, /none\.yaml: cannot read configuration file \[ITRADE_ERR_CONFIG_FILE\]: caused by: ENOENT: no such file or directory/);
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fromRoot('scripts', 'stack.ts'), 'status', '--config', join(dir, 'none.yaml')],
+    { encoding: 'utf8' },
+  );
+  assertOneLine(
+    { status: r.status, stderr: r.stderr.trim(), stdout: r.stdout.trim() },
+    /none\.yaml: cannot read configuration file \[ITRADE_ERR_CONFIG_FILE\]: caused by: ENOENT: no such file or directory/,
+  );
 });
 
 test('unknown subcommand is a usage error', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'stack.ts'), 'sideways'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'stack.ts'), 'sideways'], {
+    encoding: 'utf8',
+  });
   assert.is(r.status, 2);
   assert.match(r.stderr, /usage: /);
 });

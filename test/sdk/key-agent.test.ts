@@ -26,7 +26,15 @@ ring.rotate(2_000_000);
 const cfg: KeyAgentConfig = { seller: SELLER, keyrings, principalKey: sellerKey };
 
 function req(over: Partial<AgentKeyRequest> = {}): AgentKeyRequest {
-  return { id: 'g1', sensor: SENSOR, keyId: 'current', buyer: BUYER, rsaPublicKey: buyerKey.publicKeyPem(), notBeforeMs: 0, ...over };
+  return {
+    id: 'g1',
+    sensor: SENSOR,
+    keyId: 'current',
+    buyer: BUYER,
+    rsaPublicKey: buyerKey.publicKeyPem(),
+    notBeforeMs: 0,
+    ...over,
+  };
 }
 
 function code(r: AgentKeyReply): string | undefined {
@@ -35,8 +43,11 @@ function code(r: AgentKeyReply): string | undefined {
 
 function unwrapWith(own: PrincipalKey, r: AgentKeyReply) {
   if ('error' in r) throw new Error(`expected a grant: ${r.error.code}`);
-  return unwrapSensorKey(own, { wrapped: Buffer.from(r.wrapped, 'base64'), signature: Buffer.from(r.signature, 'base64') },
-    { buyer: BUYER, sensor: SENSOR, keyId: r.keyId, sellerPublicKeyPem: sellerKey.publicKeyPem() });
+  return unwrapSensorKey(
+    own,
+    { wrapped: Buffer.from(r.wrapped, 'base64'), signature: Buffer.from(r.signature, 'base64') },
+    { buyer: BUYER, sensor: SENSOR, keyId: r.keyId, sellerPublicKeyPem: sellerKey.publicKeyPem() },
+  );
 }
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,7 +64,10 @@ test('"current" resolves to the current key id, with its period', async () => {
 test('unknown sensor or key id: UNKNOWN_KEY_ID; a key retired before notBefore: NOT_COVERED', async () => {
   assert.is(code(await answerKeyRequest(cfg, req({ sensor: addr('7') }))), 'ITRADE_ERR_CRYPTO_UNKNOWN_KEY_ID');
   assert.is(code(await answerKeyRequest(cfg, req({ keyId: 9 }))), 'ITRADE_ERR_CRYPTO_UNKNOWN_KEY_ID');
-  assert.is(code(await answerKeyRequest(cfg, req({ keyId: 1, notBeforeMs: 2_000_000 }))), 'ITRADE_ERR_CRYPTO_KEY_NOT_COVERED');
+  assert.is(
+    code(await answerKeyRequest(cfg, req({ keyId: 1, notBeforeMs: 2_000_000 }))),
+    'ITRADE_ERR_CRYPTO_KEY_NOT_COVERED',
+  );
   assert.is(code(await answerKeyRequest(cfg, req({ keyId: 1, notBeforeMs: 1_999_999 }))), undefined);
 });
 
@@ -72,12 +86,20 @@ test('an agent with its own subscription view refuses what the chain does not gr
   subscriptions.addSensor(SENSOR, SELLER);
   assert.is(code(await answerKeyRequest({ ...cfg, subscriptions }, req())), 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED');
   subscriptions.grant(BUYER, SENSOR, 2_500); // starts after key 1 was retired
-  assert.is(code(await answerKeyRequest({ ...cfg, subscriptions }, req({ keyId: 1 }))), 'ITRADE_ERR_CRYPTO_KEY_NOT_COVERED');
+  assert.is(
+    code(await answerKeyRequest({ ...cfg, subscriptions }, req({ keyId: 1 }))),
+    'ITRADE_ERR_CRYPTO_KEY_NOT_COVERED',
+  );
   assert.is(unwrapWith(buyerKey, await answerKeyRequest({ ...cfg, subscriptions }, req({ keyId: 2 }))).keyId, 2);
 });
 
 test('a malformed buyer key gives a clear error answer, never a throw', async () => {
-  assert.is(code(await answerKeyRequest(cfg, req({ rsaPublicKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }))), 'ITRADE_ERR_CRYPTO_RSA_KEY_INVALID');
+  assert.is(
+    code(
+      await answerKeyRequest(cfg, req({ rsaPublicKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' })),
+    ),
+    'ITRADE_ERR_CRYPTO_RSA_KEY_INVALID',
+  );
 });
 
 test.run();

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { NetworkPolicy, rateKey } from '../../sovereignty/network.ts';
 import { isItradeError } from '../../protocol/errors.ts';
 
-const policy = (allow: string[], deny: string[], trustedProxies: string[] = []) => new NetworkPolicy({ allow, deny, trustedProxies });
+const policy = (allow: string[], deny: string[], trustedProxies: string[] = []) =>
+  new NetworkPolicy({ allow, deny, trustedProxies });
 
 test('no rules: every address passes, unknown ones too', () => {
   const p = policy([], []);

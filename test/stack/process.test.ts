@@ -6,20 +6,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isAlive as alive, isOurs, readRecord, spawnDetached, stopProcess, tail, writeRecord, type ProcessRecord } from '../../stack/process.ts';
+import {
+  isAlive as alive,
+  isOurs,
+  readRecord,
+  spawnDetached,
+  stopProcess,
+  tail,
+  writeRecord,
+  type ProcessRecord,
+} from '../../stack/process.ts';
 import { freePort, isPortFree } from '../../stack/ports.ts';
 import { createServer } from 'node:net';
 
 const dir = mkdtempSync(join(tmpdir(), 'itrade-proc-'));
 
-
 test('spawn, record, find again, stop the whole group', async () => {
   const script = join(dir, 'svc.sh');
   // The service forks a child; stopping the service must stop the child too.
-  writeFileSync(script, '#!/bin/sh\necho started\nsleep 300 &\necho $! > ' + join(dir, 'child.pid') + '\nwait\n', { mode: 0o755 });
+  writeFileSync(script, '#!/bin/sh\necho started\nsleep 300 &\necho $! > ' + join(dir, 'child.pid') + '\nwait\n', {
+    mode: 0o755,
+  });
   const logFile = join(dir, 'svc.log');
   const pid = spawnDetached('/bin/sh', [script], { logFile, cwd: dir });
-  const rec: ProcessRecord = { pid, marker: script, ports: {}, endpoint: 'x', logFile, startedAt: new Date().toISOString() };
+  const rec: ProcessRecord = {
+    pid,
+    marker: script,
+    ports: {},
+    endpoint: 'x',
+    logFile,
+    startedAt: new Date().toISOString(),
+  };
   writeRecord(join(dir, 'rec.json'), rec);
   assert.equal(readRecord(join(dir, 'rec.json')), rec);
   await new Promise((r) => setTimeout(r, 300));
@@ -34,7 +51,14 @@ test('spawn, record, find again, stop the whole group', async () => {
 });
 
 test('a live pid with another command line is not ours', () => {
-  const rec: ProcessRecord = { pid: process.pid, marker: 'definitely-not-this-process', ports: {}, endpoint: '', logFile: '', startedAt: '' };
+  const rec: ProcessRecord = {
+    pid: process.pid,
+    marker: 'definitely-not-this-process',
+    ports: {},
+    endpoint: '',
+    logFile: '',
+    startedAt: '',
+  };
   assert.not.ok(isOurs(rec));
   assert.not.ok(isOurs(undefined));
 });

@@ -19,16 +19,31 @@ async function setup(replay: Record<string, number> = {}) {
   const entitlements = new FakeEntitlements();
   const meter = new FakeMeter();
   const channel = new FakeChannel();
-  const bridge = new Bridge({ config, store, entitlements, meter, channel, registry: new Registry(), log: createLogger({ level: 'silent' }) });
+  const bridge = new Bridge({
+    config,
+    store,
+    entitlements,
+    meter,
+    channel,
+    registry: new Registry(),
+    log: createLogger({ level: 'silent' }),
+  });
   const sensor = address();
   const buyer = address();
   await bridge.onSensorActivated(sensor);
   // 20 entries, one a second from T0.
-  await Promise.all(Array.from({ length: 20 }, (_, i) => bridge.onPublish(publish(sensor, Buffer.from([i, 0xaa]), 1, T0 + i * 1000))));
-  const request = (body: object) => bridge.onBuyerMessage(buyer, buyerTopic(buyer, 'replay', 'request'), Buffer.from(JSON.stringify(body)));
-  const ack = (id: string, body: object) => bridge.onBuyerMessage(buyer, buyerTopic(buyer, 'replay', id, 'ack'), Buffer.from(JSON.stringify(body)));
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => bridge.onPublish(publish(sensor, Buffer.from([i, 0xaa]), 1, T0 + i * 1000))),
+  );
+  const request = (body: object) =>
+    bridge.onBuyerMessage(buyer, buyerTopic(buyer, 'replay', 'request'), Buffer.from(JSON.stringify(body)));
+  const ack = (id: string, body: object) =>
+    bridge.onBuyerMessage(buyer, buyerTopic(buyer, 'replay', id, 'ack'), Buffer.from(JSON.stringify(body)));
   const controls = (topicId: string): Control[] =>
-    channel.sent.filter((s) => s.topic === buyerTopic(buyer, 'replay', topicId)).map((s) => decodeFrame(s.payload)).flatMap((f) => ('control' in f ? [f.control] : []));
+    channel.sent
+      .filter((s) => s.topic === buyerTopic(buyer, 'replay', topicId))
+      .map((s) => decodeFrame(s.payload))
+      .flatMap((f) => ('control' in f ? [f.control] : []));
   return { bridge, store, entitlements, meter, channel, sensor, buyer, request, ack, controls };
 }
 
@@ -41,8 +56,14 @@ test('from the subscription start: exactly the entries at and after it, in order
   const done = replayBuyer(s.channel, s.bridge, s.buyer, 'r1');
   await s.request({ id: 'r1', sensor: s.sensor });
   const out = await done;
-  assert.equal(out.entries.map((e) => e.offset), Array.from({ length: 15 }, (_, i) => i + 5));
-  assert.equal(out.entries.map((e) => e.timestamp), Array.from({ length: 15 }, (_, i) => T0 + (i + 5) * 1000));
+  assert.equal(
+    out.entries.map((e) => e.offset),
+    Array.from({ length: 15 }, (_, i) => i + 5),
+  );
+  assert.equal(
+    out.entries.map((e) => e.timestamp),
+    Array.from({ length: 15 }, (_, i) => T0 + (i + 5) * 1000),
+  );
   assert.ok(out.entries.every((e, i) => e.payload.equals(Buffer.from([i + 5, 0xaa])) && e.seq === i + 1));
   assert.equal(out.controls[0], { type: 'started', id: 'r1', sensor: s.sensor, from: 5, end: 20, window: 100 });
   assert.equal(out.controls[1], { type: 'end', id: 'r1', reason: 'caught-up', sent: 15, next: 20 });
@@ -56,11 +77,17 @@ test('from a later timestamp or an offset; a limit ends early', async () => {
   s.meter.pay(s.buyer, s.sensor, 100);
   const a = replayBuyer(s.channel, s.bridge, s.buyer, 'ts');
   await s.request({ id: 'ts', sensor: s.sensor, from: { timestamp: T0 + 17_500 } });
-  assert.equal((await a).entries.map((e) => e.offset), [18, 19]);
+  assert.equal(
+    (await a).entries.map((e) => e.offset),
+    [18, 19],
+  );
   const b = replayBuyer(s.channel, s.bridge, s.buyer, 'off');
   await s.request({ id: 'off', sensor: s.sensor, from: { offset: 3 }, limit: 4 });
   const out = await b;
-  assert.equal(out.entries.map((e) => e.offset), [3, 4, 5, 6]);
+  assert.equal(
+    out.entries.map((e) => e.offset),
+    [3, 4, 5, 6],
+  );
   assert.equal(out.controls.at(-1), { type: 'end', id: 'off', reason: 'limit', sent: 4, next: 7 });
   await s.bridge.close();
 });
@@ -72,10 +99,16 @@ test('never more than paid: the replay ends at the paid limit, the next request 
   const done = replayBuyer(s.channel, s.bridge, s.buyer, 'p', 2);
   await s.request({ id: 'p', sensor: s.sensor, window: 3 });
   const out = await done;
-  assert.equal(out.entries.map((e) => e.offset), [0, 1, 2, 3, 4]);
+  assert.equal(
+    out.entries.map((e) => e.offset),
+    [0, 1, 2, 3, 4],
+  );
   assert.equal(out.controls.at(-1), { type: 'end', id: 'p', reason: 'paid-limit', sent: 5, next: 5 });
   await s.request({ id: 'p2', sensor: s.sensor });
-  assert.equal(s.controls('p2').map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_PAID_UP']);
+  assert.equal(
+    s.controls('p2').map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_PAID_UP'],
+  );
   await s.bridge.close();
 });
 
@@ -83,18 +116,33 @@ test('without a valid subscription, or before its start: refused, no entry sent,
   const s = await setup();
   s.meter.pay(s.buyer, s.sensor, 100);
   await s.request({ id: 'none', sensor: s.sensor });
-  assert.equal(s.controls('none').map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_NOT_SUBSCRIBED']);
+  assert.equal(
+    s.controls('none').map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_NOT_SUBSCRIBED'],
+  );
   s.entitlements.grant(s.buyer, s.sensor, (T0 + 10_000) / 1000, 100);
   await s.request({ id: 'early', sensor: s.sensor, from: { timestamp: T0 + 9_999 } });
   await s.request({ id: 'early2', sensor: s.sensor, from: { offset: 9 } });
-  assert.equal(s.controls('early').map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_BEFORE_START']);
-  assert.equal(s.controls('early2').map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_BEFORE_START']);
+  assert.equal(
+    s.controls('early').map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_BEFORE_START'],
+  );
+  assert.equal(
+    s.controls('early2').map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_BEFORE_START'],
+  );
   assert.is(s.channel.sent.length, 3);
   assert.is(await s.meter.remaining(s.buyer, s.sensor), 100);
   await s.request({ id: 'bad' });
-  assert.equal(s.controls('bad').map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_BAD_REQUEST']);
+  assert.equal(
+    s.controls('bad').map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_BAD_REQUEST'],
+  );
   await s.bridge.onBuyerMessage(s.buyer, buyerTopic(s.buyer, 'replay', 'request'), Buffer.from('{'));
-  assert.equal(s.controls('error').map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_BAD_REQUEST']);
+  assert.equal(
+    s.controls('error').map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_BAD_REQUEST'],
+  );
   await s.bridge.close();
 });
 
@@ -103,7 +151,8 @@ test('flow control: at most `window` unacknowledged entries; acks release more; 
   s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, 100);
   s.meter.pay(s.buyer, s.sensor, 100);
   await s.request({ id: 'slow', sensor: s.sensor, window: 4 });
-  const entries = () => s.channel.sent.filter((x) => x.topic === buyerTopic(s.buyer, 'replay', 'slow') && x.payload[0] === 1).length;
+  const entries = () =>
+    s.channel.sent.filter((x) => x.topic === buyerTopic(s.buyer, 'replay', 'slow') && x.payload[0] === 1).length;
   await tick(50);
   assert.is(entries(), 4);
   assert.is(await s.meter.remaining(s.buyer, s.sensor), 96, 'only what was sent is metered');
@@ -136,14 +185,26 @@ test('caps: a second replay of one buyer is refused (maxPerBuyer 1), a reused id
   await s.request({ id: 'one', sensor: s.sensor, window: 1 });
   await s.request({ id: 'two', sensor: s.sensor });
   await s.request({ id: 'one', sensor: s.sensor });
-  assert.equal(s.controls('two').map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_TOO_MANY']);
-  assert.equal(s.controls('error').map((c) => c.type === 'error' && c.code), ['ITRADE_ERR_REPLAY_DUPLICATE_ID']);
-  assert.equal(s.controls('one').map((c) => c.type), ['started']);
+  assert.equal(
+    s.controls('two').map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_TOO_MANY'],
+  );
+  assert.equal(
+    s.controls('error').map((c) => c.type === 'error' && c.code),
+    ['ITRADE_ERR_REPLAY_DUPLICATE_ID'],
+  );
+  assert.equal(
+    s.controls('one').map((c) => c.type),
+    ['started'],
+  );
   await s.bridge.close();
-  assert.equal(s.controls('one').map((c) => c.type), ['started', 'end']);
+  assert.equal(
+    s.controls('one').map((c) => c.type),
+    ['started', 'end'],
+  );
 });
 
-test('a subscription that stops being valid ends the replay; other buyers\' topics are ignored', async () => {
+test("a subscription that stops being valid ends the replay; other buyers' topics are ignored", async () => {
   const s = await setup();
   s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, 100);
   s.meter.pay(s.buyer, s.sensor, 100);

@@ -5,7 +5,10 @@ import { RateLimiter } from '../../../broker/limits/rate.ts';
 test('a burst passes, then the sustained rate', () => {
   const r = new RateLimiter({ perSec: 2, burst: 3 });
   const t = 1_000_000;
-  assert.equal([1, 2, 3, 4].map(() => r.take('a', t)), [true, true, true, false]);
+  assert.equal(
+    [1, 2, 3, 4].map(() => r.take('a', t)),
+    [true, true, true, false],
+  );
   assert.not.ok(r.take('a', t + 400), '0.8 tokens after 400 ms');
   assert.ok(r.take('a', t + 500), 'one token per 500 ms');
   assert.not.ok(r.take('a', t + 500));
@@ -18,7 +21,10 @@ test('an idle bucket refills to the burst, never beyond', () => {
   assert.ok(r.take('a', 0));
   assert.not.ok(r.take('a', 0));
   const later = 60_000;
-  assert.equal([1, 2, 3].map(() => r.take('a', later)), [true, true, false]);
+  assert.equal(
+    [1, 2, 3].map(() => r.take('a', later)),
+    [true, true, false],
+  );
 });
 
 test('perSec 0 switches the limit off', () => {

@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  ENVELOPE_OVERHEAD, envelopeAad, envelopeKeyId, HEADER_LENGTH, openEnvelope, parseEnvelope, sealEnvelope,
+  ENVELOPE_OVERHEAD,
+  envelopeAad,
+  envelopeKeyId,
+  HEADER_LENGTH,
+  openEnvelope,
+  parseEnvelope,
+  sealEnvelope,
 } from '../../../sdk/crypto/envelope.ts';
 import { isItradeError, type ErrorName } from '../../../protocol/errors.ts';
 import { fromRoot } from '../../../lib/paths.ts';
@@ -72,7 +78,8 @@ test('every single flipped bit anywhere in the envelope is rejected, with the co
     for (const bit of [0x01, 0x80]) {
       const bad = Buffer.from(env);
       bad[i]! ^= bit;
-      const expected: ErrorName = i === 0 ? 'CRYPTO_ENVELOPE_MALFORMED' : i < 5 ? 'CRYPTO_UNKNOWN_KEY_ID' : 'CRYPTO_DECRYPT_FAILED';
+      const expected: ErrorName =
+        i === 0 ? 'CRYPTO_ENVELOPE_MALFORMED' : i < 5 ? 'CRYPTO_UNKNOWN_KEY_ID' : 'CRYPTO_DECRYPT_FAILED';
       throwsCode(() => openEnvelope(bad, SENSOR, keys({ 1: KEY })), expected, `byte ${i} bit ${bit}`);
     }
   }
@@ -91,7 +98,11 @@ test('truncated or extended envelopes are rejected', () => {
     const expected: ErrorName = len < ENVELOPE_OVERHEAD ? 'CRYPTO_ENVELOPE_MALFORMED' : 'CRYPTO_DECRYPT_FAILED';
     throwsCode(() => openEnvelope(env.subarray(0, len), SENSOR, keys({ 1: KEY })), expected, `length ${len}`);
   }
-  throwsCode(() => openEnvelope(Buffer.concat([env, Buffer.from([0])]), SENSOR, keys({ 1: KEY })), 'CRYPTO_DECRYPT_FAILED', 'one byte more');
+  throwsCode(
+    () => openEnvelope(Buffer.concat([env, Buffer.from([0])]), SENSOR, keys({ 1: KEY })),
+    'CRYPTO_DECRYPT_FAILED',
+    'one byte more',
+  );
 });
 
 test("another sensor's envelope does not open as this sensor's data, even with the same key", () => {
@@ -118,14 +129,28 @@ test('an unknown version says which version this build reads', () => {
 });
 
 test('bad inputs to seal: key length, key id range, sensor address', () => {
-  throwsCode(() => sealEnvelope({ sensor: SENSOR, keyId: 1, key: KEY.subarray(0, 16), plaintext: READING }), 'CRYPTO_KEYFILE_INVALID');
+  throwsCode(
+    () => sealEnvelope({ sensor: SENSOR, keyId: 1, key: KEY.subarray(0, 16), plaintext: READING }),
+    'CRYPTO_KEYFILE_INVALID',
+  );
   throwsCode(() => sealEnvelope({ sensor: SENSOR, keyId: 0, key: KEY, plaintext: READING }), 'CRYPTO_UNKNOWN_KEY_ID');
-  throwsCode(() => sealEnvelope({ sensor: SENSOR, keyId: 2 ** 32, key: KEY, plaintext: READING }), 'CRYPTO_UNKNOWN_KEY_ID');
-  throwsCode(() => sealEnvelope({ sensor: '0x1234', keyId: 1, key: KEY, plaintext: READING }), 'CRYPTO_ADDRESS_INVALID');
+  throwsCode(
+    () => sealEnvelope({ sensor: SENSOR, keyId: 2 ** 32, key: KEY, plaintext: READING }),
+    'CRYPTO_UNKNOWN_KEY_ID',
+  );
+  throwsCode(
+    () => sealEnvelope({ sensor: '0x1234', keyId: 1, key: KEY, plaintext: READING }),
+    'CRYPTO_ADDRESS_INVALID',
+  );
 });
 
 test('an address in mixed case (checksummed) is the same sensor', () => {
-  const env = sealEnvelope({ sensor: SENSOR.toUpperCase().replace('0X', '0x'), keyId: 1, key: KEY, plaintext: READING });
+  const env = sealEnvelope({
+    sensor: SENSOR.toUpperCase().replace('0X', '0x'),
+    keyId: 1,
+    key: KEY,
+    plaintext: READING,
+  });
   assert.equal(openEnvelope(env, SENSOR, keys({ 1: KEY })), READING);
 });
 

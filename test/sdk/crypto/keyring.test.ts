@@ -103,11 +103,23 @@ test('malformed key files are refused with a clear message', () => {
     return p;
   };
   throwsCode(() => Keyring.load(write('a.json', 'not json')), 'CRYPTO_KEYFILE_INVALID');
-  throwsCode(() => Keyring.load(write('b.json', JSON.stringify({ format: 'other', sensor: SENSOR, keys: [] }))), 'CRYPTO_KEYFILE_INVALID');
-  const short = { format: 'itrade-keyring/1', sensor: SENSOR, current: 1, keys: [{ keyId: 1, sinceMs: 0, key: 'AAAA' }] };
+  throwsCode(
+    () => Keyring.load(write('b.json', JSON.stringify({ format: 'other', sensor: SENSOR, keys: [] }))),
+    'CRYPTO_KEYFILE_INVALID',
+  );
+  const short = {
+    format: 'itrade-keyring/1',
+    sensor: SENSOR,
+    current: 1,
+    keys: [{ keyId: 1, sinceMs: 0, key: 'AAAA' }],
+  };
   const err = throwsCode(() => Keyring.load(write('c.json', JSON.stringify(short))), 'CRYPTO_KEYFILE_INVALID');
   assert.match(err.message, 'key 1: not 32 base64 bytes');
-  const dup = { format: 'itrade-keyring/1', sensor: SENSOR, keys: [1, 1].map((keyId) => ({ keyId, sinceMs: 0, key: Buffer.alloc(32).toString('base64') })) };
+  const dup = {
+    format: 'itrade-keyring/1',
+    sensor: SENSOR,
+    keys: [1, 1].map((keyId) => ({ keyId, sinceMs: 0, key: Buffer.alloc(32).toString('base64') })),
+  };
   throwsCode(() => Keyring.load(write('d.json', JSON.stringify(dup))), 'CRYPTO_KEYFILE_INVALID');
   throwsCode(() => Keyring.load(join(d, 'missing.json')), 'CRYPTO_KEYFILE_INVALID');
 });

@@ -60,7 +60,10 @@ test('the generator stays in its realistic range, moves smoothly, and counts seq
       const r = gen.next();
       assert.ok(r.value >= p.min && r.value <= p.max, `type ${t}: ${r.value} outside ${p.min}..${p.max}`);
       // a random walk, not noise: no jump larger than ~8 standard deviations of a step
-      assert.ok(Math.abs(r.value - prev.value) <= 8 * p.step + 0.02 * (p.max - p.min), `type ${t}: jump ${prev.value} -> ${r.value}`);
+      assert.ok(
+        Math.abs(r.value - prev.value) <= 8 * p.step + 0.02 * (p.max - p.min),
+        `type ${t}: jump ${prev.value} -> ${r.value}`,
+      );
       assert.is(r.seq, prev.seq + 1);
       assert.is(r.ts, prev.ts + 1000);
       assert.is(r.type, t);
@@ -76,8 +79,14 @@ test('the same seed gives the same series (reproducible simulations)', () => {
   const b = new ReadingGenerator(2, { seed: 99, now: () => 0 });
   const c = new ReadingGenerator(2, { seed: 100, now: () => 0 });
   const sa = Array.from({ length: 50 }, () => a.next().value);
-  assert.equal(Array.from({ length: 50 }, () => b.next().value), sa);
-  assert.not.equal(Array.from({ length: 50 }, () => c.next().value), sa);
+  assert.equal(
+    Array.from({ length: 50 }, () => b.next().value),
+    sa,
+  );
+  assert.not.equal(
+    Array.from({ length: 50 }, () => c.next().value),
+    sa,
+  );
 });
 
 test('every generated reading is a valid encoded reading', () => {

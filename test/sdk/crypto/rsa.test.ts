@@ -39,7 +39,12 @@ test('wrap and unwrap: the buyer gets the sensor key, bound to sensor and key id
   const w = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 3, key }, seller);
   assert.is(w.wrapped.length, 256);
   assert.not.ok(w.wrapped.includes(key), 'the key is not in the wrapped bytes');
-  const k = unwrapSensorKey(buyer, w, { buyer: BUYER, sensor: SENSOR_A, keyId: 3, sellerPublicKeyPem: seller.publicKeyPem() });
+  const k = unwrapSensorKey(buyer, w, {
+    buyer: BUYER,
+    sensor: SENSOR_A,
+    keyId: 3,
+    sellerPublicKeyPem: seller.publicKeyPem(),
+  });
   assert.equal(k, { sensor: SENSOR_A, keyId: 3, key });
 });
 
@@ -47,7 +52,10 @@ test('the padding is standard RSA-OAEP with SHA-256 (a buyer in any language can
   const path = join(dir, 'buyer.pem');
   buyer.save(path);
   const w = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
-  const blob = privateDecrypt({ key: readFileSync(path, 'utf8'), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, w.wrapped);
+  const blob = privateDecrypt(
+    { key: readFileSync(path, 'utf8'), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    w.wrapped,
+  );
   assert.is(blob.length, 57);
   assert.is(blob[0], 1);
   assert.is(`0x${blob.subarray(1, 21).toString('hex')}`, SENSOR_A);
@@ -62,21 +70,61 @@ test('another private key cannot unwrap', () => {
 
 test("a wrapped key cannot be passed off as another sensor's or another key id's", () => {
   const w = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
-  const e1 = throwsCode(() => unwrapSensorKey(buyer, w, { buyer: BUYER, sensor: SENSOR_B, keyId: 1 }), 'CRYPTO_UNWRAP_FAILED', 'swapped sensor');
+  const e1 = throwsCode(
+    () => unwrapSensorKey(buyer, w, { buyer: BUYER, sensor: SENSOR_B, keyId: 1 }),
+    'CRYPTO_UNWRAP_FAILED',
+    'swapped sensor',
+  );
   assert.match(e1.message, `belongs to sensor ${SENSOR_A}`);
-  throwsCode(() => unwrapSensorKey(buyer, w, { buyer: BUYER, sensor: SENSOR_A, keyId: 2 }), 'CRYPTO_UNWRAP_FAILED', 'swapped key id');
+  throwsCode(
+    () => unwrapSensorKey(buyer, w, { buyer: BUYER, sensor: SENSOR_A, keyId: 2 }),
+    'CRYPTO_UNWRAP_FAILED',
+    'swapped key id',
+  );
 });
 
 test("a key not signed by the sensor's seller (e.g. forged by a relay) is refused", () => {
   // Anyone can wrap for the buyer's public key; only the seller can sign.
-  const forged = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key: randomBytes(32) }, stranger);
-  throwsCode(() => unwrapSensorKey(buyer, forged, { buyer: BUYER, sensor: SENSOR_A, keyId: 1, sellerPublicKeyPem: seller.publicKeyPem() }), 'CRYPTO_UNWRAP_FAILED');
+  const forged = wrapSensorKey(
+    buyer.publicKeyPem(),
+    BUYER,
+    { sensor: SENSOR_A, keyId: 1, key: randomBytes(32) },
+    stranger,
+  );
+  throwsCode(
+    () =>
+      unwrapSensorKey(buyer, forged, {
+        buyer: BUYER,
+        sensor: SENSOR_A,
+        keyId: 1,
+        sellerPublicKeyPem: seller.publicKeyPem(),
+      }),
+    'CRYPTO_UNWRAP_FAILED',
+  );
   const real = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
   const tampered = { wrapped: Buffer.from(real.wrapped), signature: real.signature };
   tampered.wrapped[10]! ^= 1;
-  throwsCode(() => unwrapSensorKey(buyer, tampered, { buyer: BUYER, sensor: SENSOR_A, keyId: 1, sellerPublicKeyPem: seller.publicKeyPem() }), 'CRYPTO_UNWRAP_FAILED');
+  throwsCode(
+    () =>
+      unwrapSensorKey(buyer, tampered, {
+        buyer: BUYER,
+        sensor: SENSOR_A,
+        keyId: 1,
+        sellerPublicKeyPem: seller.publicKeyPem(),
+      }),
+    'CRYPTO_UNWRAP_FAILED',
+  );
   const otherBuyer = '0x00000000000000000000000000000000000000d4';
-  throwsCode(() => unwrapSensorKey(buyer, real, { buyer: otherBuyer, sensor: SENSOR_A, keyId: 1, sellerPublicKeyPem: seller.publicKeyPem() }), 'CRYPTO_UNWRAP_FAILED');
+  throwsCode(
+    () =>
+      unwrapSensorKey(buyer, real, {
+        buyer: otherBuyer,
+        sensor: SENSOR_A,
+        keyId: 1,
+        sellerPublicKeyPem: seller.publicKeyPem(),
+      }),
+    'CRYPTO_UNWRAP_FAILED',
+  );
 });
 
 test('a private key file is written 0600, never overwritten, and refused when others can read it', () => {
@@ -93,10 +141,18 @@ test('a private key file is written 0600, never overwritten, and refused when ot
 });
 
 test('short, malformed or missing public keys are refused', () => {
-  const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const e = throwsCode(() => wrapSensorKey(weak, BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller), 'CRYPTO_RSA_KEY_INVALID');
+  const weak = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString();
+  const e = throwsCode(
+    () => wrapSensorKey(weak, BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller),
+    'CRYPTO_RSA_KEY_INVALID',
+  );
   assert.match(e.message, '1024 bits');
-  throwsCode(() => parsePublicKey('-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----'), 'CRYPTO_RSA_KEY_INVALID');
+  throwsCode(
+    () => parsePublicKey('-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----'),
+    'CRYPTO_RSA_KEY_INVALID',
+  );
   throwsCode(() => parsePublicKey(''), 'CRYPTO_RSA_KEY_INVALID');
   throwsCode(() => PrincipalKey.generate(1024), 'CRYPTO_RSA_KEY_INVALID');
 });
