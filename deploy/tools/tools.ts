@@ -111,8 +111,9 @@ async function promtoolRecipe(tmp: string): Promise<void> {
 
 /**
  * kubernetes-validate's "local-strict" schemas, one folder per Kubernetes release, made
- * loadable by kubeconform: their `$ref`s point at "/api/_definitions.json" (resolved by the
- * Python package's own registry); here they point at the _definitions.json beside them.
+ * loadable by kubeconform: their `$ref`s point at "/api/_definitions.json" under an `$id` of
+ * https://kubernetes.io/api/... (resolved by the Python package's own registry); here the `$id`
+ * goes and the `$ref`s point at the _definitions.json beside them.
  */
 async function schemasRecipe(tmp: string): Promise<void> {
   const p = PINS.kubernetesSchemas;
@@ -137,8 +138,9 @@ async function schemasRecipe(tmp: string): Promise<void> {
     if (!existsSync(join(folder, 'deployment-apps-v1.json'))) throw itradeError('STACK_INSTALL', `${p.pypi} ${p.version} has no ${d} schemas`);
     for (const f of readdirSync(folder)) {
       const file = join(folder, f);
+      // Without the https://kubernetes.io/... $id, a relative $ref resolves against the file itself.
       const text = readFileSync(file, 'utf8').replaceAll('"/api/_definitions.json#', '"_definitions.json#');
-      writeFileSync(file, f === '_definitions.json' ? JSON.stringify({ ...JSON.parse(text), $id: undefined }) : text);
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(text), $id: undefined }));
     }
   }
 }

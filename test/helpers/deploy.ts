@@ -106,3 +106,35 @@ export function exposedNames(text: string): Set<string> {
   }
   return names;
 }
+
+/** `kubeconform -strict` against the cached schemas of one Kubernetes release; never the network. */
+export function kubeconformArgs(schemasDir: string, kubernetesVersion: string, extra: string[] = []): string[] {
+  const location = `${schemasDir}/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`;
+  return ['-strict', '-summary', '-output', 'json', '-kubernetes-version', kubernetesVersion, '-schema-location', location, ...extra, '-'];
+}
+
+export interface KubeconformReport {
+  resources: Array<{ kind: string; name: string; status: string; msg: string }>;
+  summary: { valid: number; invalid: number; errors: number; skipped: number };
+}
+
+export const ALERT_RULES = fromRoot('deploy', 'helm', 'itrade', 'files', 'itrade-alerts.yaml');
+export const DASHBOARD = fromRoot('deploy', 'helm', 'itrade', 'files', 'itrade-dashboard.json');
+
+export interface AlertRule { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+
+export interface DashboardPanel { id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid: string }; targets?: Array<{ expr: string; refId: string }> }
+
+/** Every PromQL expression of the dashboard, with the panel it belongs to. */
+export function dashboardQueries(dash: { panels: DashboardPanel[]; templating: { list: Array<{ query?: unknown }> } }): Array<{ where: string; expr: string }> {
+  const out = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel "${p.title}" ${t.refId}`, expr: t.expr })));
+  for (const v of dash.templating.list) {
+    const q = typeof v.query === 'object' && v.query ? (v.query as { query?: string }).query : undefined;
+    const m = q ? /^label_values\((\w+),/.exec(q) : null;
+    if (m) out.push({ where: 'variable', expr: m[1]! });
+  }
+  return out;
+}
+
+/** Series Prometheus makes itself, not the gateway. */
+export const PROMETHEUS_SERIES = new Set(['up']);
