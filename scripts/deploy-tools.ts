@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import { oneLine } from '../lib/errors.ts';
 import { toolsRoot } from '../deploy/tools/cache.ts';
-import { ALL_TOOLS, installAll, type ToolName } from '../deploy/tools/tools.ts';
+import { ALL_TOOLS, installAll, type ToolInstall, type ToolName } from '../deploy/tools/tools.ts';
 
 const args = process.argv.slice(2);
 const asEnv = args.includes('--env');
@@ -26,7 +26,7 @@ for (const r of results) {
   else say(`ok   ${r.name} ${r.version}  ${r.fresh ? 'installed' : 'cached'} in ${(r.ms / 1000).toFixed(1)} s  ${r.path}`);
 }
 if (asEnv) {
-  const ok = results.filter((r) => !('error' in r));
+  const ok = results.filter((r): r is ToolInstall => !('error' in r));
   const dirs = ok.filter((r) => r.name !== 'kubernetesSchemas' && r.name !== 'node24').map((r) => dirname(r.path));
   const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   console.log(`export PATH=${q(dirs.join(':'))}:"$PATH"`);
