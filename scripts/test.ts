@@ -5,6 +5,8 @@
 //   npm test -- [substring ...]     only files whose path contains one of the substrings
 //   ITRADE_TEST_KEEP_STACK=1        reuse the test stack between runs and leave it running
 //   ITRADE_TEST_CONCURRENCY=N       files run at once (default 2)
+// The deployment checks (test/deploy/) need helm, kubeconform, promtool and hadolint: they are
+// installed into the tool cache (deploy/tools/) beside the stack start, and those files run last.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,6 +15,8 @@ import { oneLine } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { PROJECT_ROOT, fromRoot } from '../lib/paths.ts';
 import { formatStatus } from '../stack/cli.ts';
+import { toolsRoot } from '../deploy/tools/cache.ts';
+import { installAll } from '../deploy/tools/tools.ts';
 import { LocalStack, tail } from '../stack/stack.ts';
 
 interface Result {
@@ -119,6 +123,19 @@ function report(r: Result): void {
   if (r.failed > 0) console.log(r.output.replace(/^/gm, '    | '));
 }
 
+/** Installs (or finds cached) the deployment tools; one line says what it did. */
+async function deployTools(): Promise<void> {
+  const results = await installAll();
+  const said = results.map((r) =>
+    'error' in r
+      ? `${r.name} FAILED (${oneLine(r.error)})`
+      : r.fresh
+        ? `${r.name} ${r.version} installed in ${(r.ms / 1000).toFixed(0)} s`
+        : `${r.name} ${r.version}`,
+  );
+  console.log(`deploy tools (${toolsRoot()}): ${said.join(', ')}`);
+}
+
 function testStack(): LocalStack {
   const env = process.env;
   const cfg = validateConfig(
@@ -144,6 +161,7 @@ async function main(): Promise<number> {
   const all = findTests(fromRoot('test')).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
   const integration = all.filter((f) => f.includes(`${join('test', 'integration')}/`));
   const unit = all.filter((f) => !integration.includes(f));
+  const toolUsers = unit.filter((f) => f.includes(`${join('test', 'deploy')}/`));
   const results: Result[] = [];
   const stack = integration.length > 0 ? testStack() : undefined;
   const stackUp = stack?.up({ fresh: !keepStack });
@@ -154,12 +172,24 @@ async function main(): Promise<number> {
     }
   }
 
+  // A failed install is reported here; the test files that need the tool then fail with the same error.
+  const tools = toolUsers.length > 0 ? deployTools() : undefined;
   for (const c of await Promise.all([typecheck(), formatting()])) {
     results.push(c);
     report(c);
   }
   const baseEnv = { ...process.env, NODE_ENV: 'test', ITRADE_LOG_LEVEL: process.env.ITRADE_LOG_LEVEL ?? 'silent' };
-  results.push(...(await pool(unit, baseEnv, report)));
+  results.push(
+    ...(await pool(
+      unit.filter((f) => !toolUsers.includes(f)),
+      baseEnv,
+      report,
+    )),
+  );
+  if (tools) {
+    await tools;
+    results.push(...(await pool(toolUsers, baseEnv, report)));
+  }
 
   if (stack && stackUp) {
     const statuses = await stackUp;
