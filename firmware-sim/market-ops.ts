@@ -8,6 +8,7 @@ import {
   attachMarketplace, attachPrincipal, attachSensor, registerPrincipal as registerOnChain, registerSensor as registerSensorOnChain,
   sensorStatusOf, subscribe as subscribeOnChain, type MarketplaceContract,
 } from '../contracts/client.ts';
+import { readPrincipalKey, rsaKeyHash } from '../contracts/keys.ts';
 import type { SensorStatus } from '../core/interfaces.ts';
 import { itradeError, oneLine } from '../lib/errors.ts';
 import { chainProvider, createFunder, gasAllowance, nonceManaged, sent, txError, type Funder } from './chain.ts';
@@ -104,8 +105,8 @@ export async function registerPrincipal(ctx: MarketContext, p: Profile, d: Princ
   const pem = p.principalKey().publicKeyPem();
   if (onChain !== ZeroAddress.toLowerCase()) {
     // Registered by an earlier run that stopped before saving: adopt it if the key is ours.
-    const chainPem = await attachPrincipal(onChain, ctx.provider).rsaPublicKey();
-    if (chainPem.trim() !== pem.trim()) throw itradeError('SIM_PROFILE', `account ${p.address} already owns principal ${onChain} with another RSA key`);
+    const chainHash = await attachPrincipal(onChain, ctx.provider).rsaPublicKeyHash();
+    if (chainHash !== rsaKeyHash(pem)) throw itradeError('SIM_PROFILE', `account ${p.address} already owns principal ${onChain} with another RSA key`);
     p.data.principal = onChain;
   } else {
     await fund(ctx, p, await market(ctx, ctx.provider).dspRegistrationPrice(), GAS.principal);
@@ -211,6 +212,5 @@ export async function subscribeTo(ctx: MarketContext, p: Profile, sensor: string
 /** The seller principal of a sensor and its on-chain RSA public key (to check wrapped keys' signatures). */
 export async function sellerPublicKey(ctx: MarketContext, sensor: string): Promise<string | undefined> {
   const principal = await attachSensor(sensor, ctx.provider).principal();
-  const pem = await attachPrincipal(principal, ctx.provider).rsaPublicKey();
-  return pem || undefined;
+  return readPrincipalKey(ctx.provider, ctx.marketplace, principal);
 }

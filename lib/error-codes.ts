@@ -45,6 +45,8 @@ export const ERROR_SPECS = {
   CHAIN_DEPLOY: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOY', message: 'deploying the marketplace contract failed' }),
   CHAIN_DEPLOYMENT_MISSING: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOYMENT_MISSING', message: 'no marketplace address: the deployment file is missing or unreadable' }),
   CHAIN_DEPLOYMENT_STALE: spec({ code: 'ITRADE_ERR_CHAIN_DEPLOYMENT_STALE', message: 'the recorded marketplace is not on this chain' }),
+  CHAIN_WRONG_NETWORK: spec({ code: 'ITRADE_ERR_CHAIN_WRONG_NETWORK', message: 'the node serves another chain than the one configured' }),
+  CHAIN_KEY_MISMATCH: spec({ code: 'ITRADE_ERR_CHAIN_KEY_MISMATCH', message: "a principal's RSA key does not match the hash the marketplace stores" }),
   // --- broker (MQTT front door, identities, HTTP API) and chain adapter ---
   AUTH_TOKEN_MISSING: spec({ code: 'ITRADE_ERR_AUTH_TOKEN_MISSING', message: 'no token: the MQTT password (or the HTTP bearer) must be a JWT', mqttReturnCode: 4, httpStatus: 401 }),
   AUTH_TOKEN_INVALID: spec({ code: 'ITRADE_ERR_AUTH_TOKEN_INVALID', message: 'the token is malformed, not signed by this gateway, or uses another algorithm', mqttReturnCode: 4, httpStatus: 401 }),
