@@ -26,6 +26,9 @@ export type PrincipalContract = TypedContract<typeof DataStreamPrincipalAbi>;
 export type SensorContract = TypedContract<typeof SensorAbi>;
 export type SubscriptionContract = TypedContract<typeof DataStreamSubscriptionAbi>;
 
+/** DataMarketplace.apiVersion() of the contracts this code is built for (docs/contracts-api.md). */
+export const MARKETPLACE_API_VERSION = 2;
+
 /** Sensor.status() values (docs/contracts-api.md). */
 export const SensorStatusCode = { Inactive: 0, Active: 1, Blocked: 2 } as const;
 
