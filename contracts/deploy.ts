@@ -42,7 +42,8 @@ export interface DeployResult {
 /** What the CLIs print when a deployment is done. */
 export function deployedLines(r: DeployResult): string[] {
   const unchecked = r.chainIdChecked ? '' : ' (as the node reports it: name it with --chain-id or chain.chainId to have it checked)';
-  return [`DataMarketplace ${r.record.marketplace} on chain ${r.record.chainId}${unchecked}, block ${r.record.blockNumber} (deployer ${r.record.deployer})`, `recorded in ${r.file}`];
+  const { marketplace, chainId, blockNumber, deployer } = r.record;
+  return [`DataMarketplace ${marketplace} on chain ${chainId}${unchecked}, block ${blockNumber} (deployer ${deployer})`, `recorded in ${r.file}`];
 }
 
 export interface Target {
@@ -73,7 +74,8 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
     progress(`chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} and waiting for it to be mined`);
     const record = await deployTo(provider, target);
     const f = record.fees!;
-    progress(`mined in block ${record.blockNumber} (transaction ${record.transactionHash}, type ${f.type}, ${f.gasUsed} gas at ${formatUnits(f.effectiveGasPrice, 'gwei')} gwei)`);
+    const paid = `type ${f.type}, ${f.gasUsed} gas at ${formatUnits(f.effectiveGasPrice, 'gwei')} gwei`;
+    progress(`mined in block ${record.blockNumber} (transaction ${record.transactionHash}, ${paid})`);
     const file = resolvePath(opts.out ?? deploymentFileFor(target.cfg, target.chainId));
     writeDeployment(file, record);
     return { file, record, chainIdChecked: target.expectedChainId !== undefined };

@@ -117,6 +117,7 @@ async function assertMarketplace(provider: Provider, address: string, where: str
   if (types < 4n) throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: the contract at ${address} is not a DataMarketplace`);
   const version = await m.apiVersion().catch(() => 1n);
   if (version !== BigInt(MARKETPLACE_API_VERSION)) {
-    throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: the DataMarketplace at ${address} speaks API version ${version}, this code needs ${MARKETPLACE_API_VERSION}: run \`npm run deploy\``);
+    const needs = `speaks API version ${version}, this code needs ${MARKETPLACE_API_VERSION}: run \`npm run deploy\``;
+    throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: the DataMarketplace at ${address} ${needs}`);
   }
 }

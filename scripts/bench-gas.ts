@@ -78,14 +78,18 @@ class Driver {
 
   async registerPrincipal(w: Wallet, name: string): Promise<{ address: string; r: ContractTransactionReceipt }> {
     const m = this.market.connect(w) as Contract;
-    const r = await mined(m.getFunction('registerDataStreamPrincipal')(name, `https://${name}.example.org`, `ops@${name}.example.org`, RSA_PEM, { value: parseEther('0.01') }));
+    const [url, email] = [`https://${name}.example.org`, `ops@${name}.example.org`];
+    const r = await mined(m.getFunction('registerDataStreamPrincipal')(name, url, email, RSA_PEM, { value: parseEther('0.01') }));
     return { address: this.created(r, 'PrincipalRegistered', 'principal'), r };
   }
 
   async registerSensor(w: Wallet, principal: string): Promise<{ address: string; r: ContractTransactionReceipt }> {
     const args = [0, 47_376_887, 8_541_694, PRICE, { value: parseEther('0.001') }];
-    const call = this.v1 ? this.at(principal, this.c.principal, w).getFunction('registerSensor')(...args) : (this.market.connect(w) as Contract).getFunction('registerSensor')(principal, ...args);
-    const r = await mined(call);
+    const r = await mined(
+      this.v1
+        ? this.at(principal, this.c.principal, w).getFunction('registerSensor')(...args)
+        : (this.market.connect(w) as Contract).getFunction('registerSensor')(principal, ...args),
+    );
     return { address: this.created(r, 'SensorRegistered', 'sensor'), r };
   }
 
@@ -95,7 +99,11 @@ class Driver {
 
   subscribe(w: Wallet, sensor: string, buyer: string, value = PRICE * 1000n): Promise<ContractTransactionReceipt> {
     const args = [buyer, 1_700_000_000, 1000, { value }];
-    return mined(this.v1 ? this.at(sensor, this.c.sensor, w).getFunction('subscribe')(...args) : (this.market.connect(w) as Contract).getFunction('subscribe')(sensor, ...args));
+    return mined(
+      this.v1
+        ? this.at(sensor, this.c.sensor, w).getFunction('subscribe')(...args)
+        : (this.market.connect(w) as Contract).getFunction('subscribe')(sensor, ...args),
+    );
   }
 
   setKey(w: Wallet, principal: string): Promise<ContractTransactionReceipt> {
