@@ -5,7 +5,7 @@ export const MARKETPLACE_ABI = [
   'function isSensor(address) view returns (bool)',
   'function isSubscription(address) view returns (bool)',
   'event PrincipalRegistered(address indexed principal, address indexed owner, string name)',
-  'event PrincipalKeyUpdated(address indexed principal)',
+  'event PrincipalKeyUpdated(address indexed principal, bytes32 keyHash, string rsaPublicKey)',
   'event SensorRegistered(address indexed sensor, address indexed principal, uint16 sensorType, uint128 pricePerDataEntry)',
   'event SensorStatusChanged(address indexed sensor, uint8 status)',
   'event Subscribed(address indexed subscription, address indexed sensor, address indexed buyer, uint64 startTimestamp, uint64 dataEntries, uint256 paid)',
@@ -21,5 +21,3 @@ export const SENSOR_ABI = [
 
 // SensorStatus: 0 Inactive, 1 Active, 2 Blocked.
 export const STATUS = ['inactive', 'active', 'blocked'] as const;
-
-export const PRINCIPAL_ABI = ['function rsaPublicKey() view returns (string)'] as const;

@@ -14,7 +14,8 @@ import type {
 import { normAddress } from '../protocol/topics.ts';
 import { itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
-import { MARKETPLACE_ABI, PRINCIPAL_ABI, SENSOR_ABI, STATUS } from './abi.ts';
+import { readPrincipalKey } from '../contracts/keys.ts';
+import { MARKETPLACE_ABI, SENSOR_ABI, STATUS } from './abi.ts';
 import { ChainCache, withTimeout } from './cache.ts';
 import { limiter } from '../lib/limiter.ts';
 import { ObservedProvider, type ChainObserver } from './metrics.ts';
@@ -110,14 +111,16 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
     return p ?? undefined;
   }
 
-  /** The principal's registered RSA key (PEM); undefined for an unknown principal or none set. */
+  /**
+   * The principal's registered RSA key (PEM), checked against the hash the marketplace stores
+   * (contracts/keys.ts); undefined for an unknown principal.
+   */
   async rsaPublicKey(principal: string): Promise<string | undefined> {
     const p = normAddress(principal);
-    const key = await this.cache.get(`rsa:${p}`, async () => {
-      if (!((await this.marketplace().getFunction('isPrincipal')(p)) as boolean)) return null;
-      const pem = (await new Contract(p, PRINCIPAL_ABI, this.provider).getFunction('rsaPublicKey')()) as string;
-      return pem === '' ? null : pem;
-    });
+    const key = await this.cache.get(
+      `rsa:${p}`,
+      async () => (await readPrincipalKey(this.provider, await this.marketplace().getAddress(), p)) ?? null,
+    );
     return key ?? undefined;
   }
 

@@ -1,6 +1,7 @@
 // Small typed helpers over ethers v6 for the gateway, the simulator and the tests: deploy the
 // marketplace, attach to any entity by address, register principals and sensors, subscribe,
 // and read the marketplace's events (it emits every event, so one address filter follows all).
+// The one-call views are in contracts/views.ts, principals' RSA keys in contracts/keys.ts.
 import {
   ContractFactory,
   Interface,
@@ -24,6 +25,9 @@ export type MarketplaceContract = TypedContract<typeof DataMarketplaceAbi>;
 export type PrincipalContract = TypedContract<typeof DataStreamPrincipalAbi>;
 export type SensorContract = TypedContract<typeof SensorAbi>;
 export type SubscriptionContract = TypedContract<typeof DataStreamSubscriptionAbi>;
+
+/** DataMarketplace.apiVersion() of the contracts this code is built for (docs/contracts-api.md). */
+export const MARKETPLACE_API_VERSION = 2;
 
 /** Sensor.status() values (docs/contracts-api.md). */
 export const SensorStatusCode = { Inactive: 0, Active: 1, Blocked: 2 } as const;
@@ -135,7 +139,10 @@ export interface SensorDetails {
   pricePerDataEntry: bigint;
 }
 
-/** Registers a sensor of this principal (runner: its owner), paying exactly the current fee. Starts Inactive. */
+/**
+ * Registers a sensor of this principal (runner: its owner) through its marketplace, paying
+ * exactly the current fee. Starts Inactive.
+ */
 export async function registerSensor(
   principal: PrincipalContract,
   details: SensorDetails,
@@ -144,7 +151,9 @@ export async function registerSensor(
   const value = await marketplace.sensorRegistrationPrice();
   const { sensorType, latitudeE6, longitudeE6, pricePerDataEntry } = details;
   const receipt = await mined(
-    principal.registerSensor(sensorType, latitudeE6, longitudeE6, pricePerDataEntry, { value }),
+    marketplace.registerSensor(await principal.getAddress(), sensorType, latitudeE6, longitudeE6, pricePerDataEntry, {
+      value,
+    }),
   );
   const address = eventIn(receipt, 'SensorRegistered').args.sensor;
   return { sensor: attachSensor(address, principal.runner), address, receipt };
@@ -157,14 +166,17 @@ export interface SubscribeOptions {
   value?: bigint;
 }
 
-/** Subscribes `buyerPrincipal` (runner: its owner account) to the sensor's stream. */
+/** Subscribes `buyerPrincipal` (runner: its owner account) to the sensor's stream, through the sensor's marketplace. */
 export async function subscribe(
   sensor: SensorContract,
   buyerPrincipal: string,
   opts: SubscribeOptions,
 ): Promise<{ subscription: SubscriptionContract; address: string; paid: bigint; receipt: ContractTransactionReceipt }> {
+  const marketplace = attachMarketplace(await sensor.marketplace(), sensor.runner);
   const value = opts.value ?? (await sensor.pricePerDataEntry()) * BigInt(opts.dataEntries);
-  const receipt = await mined(sensor.subscribe(buyerPrincipal, opts.startTimestamp, opts.dataEntries, { value }));
+  const receipt = await mined(
+    marketplace.subscribe(await sensor.getAddress(), buyerPrincipal, opts.startTimestamp, opts.dataEntries, { value }),
+  );
   const { args } = eventIn(receipt, 'Subscribed');
   return {
     subscription: attachSubscription(args.subscription, sensor.runner),

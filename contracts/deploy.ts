@@ -1,10 +1,13 @@
-// `npm run deploy [-- --rpc-url URL] [--config FILE] [--out FILE]`: deploys a DataMarketplace
-// with the parameters in chain.deploy and records it in chain.deploymentFile (or --out).
-// Target: --rpc-url, else chain.rpcUrl, else the local stack's anvil. The deployer key comes
-// from ITRADE_DEPLOYER_KEY; only the local stack falls back to anvil's first dev account.
+// `npm run deploy [-- --rpc-url URL] [--chain-id N] [--config FILE] [--out FILE]`: deploys a
+// DataMarketplace with the parameters in chain.deploy and records it in chain.deploymentFile
+// for the chain's id (or --out). Target: --rpc-url, else chain.rpcUrl, else the local stack's
+// anvil. The node must serve the chain --chain-id or chain.chainId names (the local stack's by
+// default); nothing is sent otherwise. The deployer key comes from ITRADE_DEPLOYER_KEY; only
+// the local stack falls back to anvil's first dev account. Fees are EIP-1559's wherever the node
+// supports them (ethers asks it; nothing here sets a legacy gas price).
 import { rpcChainId } from '../stack/probes.ts';
-import { Command } from 'commander';
-import { JsonRpcProvider, Network, Wallet, WebSocketProvider, type Provider } from 'ethers';
+import { Command, InvalidArgumentError } from 'commander';
+import { JsonRpcProvider, Network, Wallet, WebSocketProvider, formatUnits, type Provider } from 'ethers';
 import { pathToFileURL } from 'node:url';
 import { loadConfigFile } from '../config/load.ts';
 import type { ItradeConfig } from '../config/schema.ts';
@@ -13,7 +16,13 @@ import { createLogger } from '../lib/log.ts';
 import { configPath, resolvePath } from '../lib/paths.ts';
 import { LocalStack } from '../stack/stack.ts';
 import { deployMarketplace } from './client.ts';
-import { marketplaceParams, writeDeployment, type DeploymentRecord } from './deployment.ts';
+import {
+  checkChainId,
+  deploymentFileFor,
+  marketplaceParams,
+  writeDeployment,
+  type DeploymentRecord,
+} from './deployment.ts';
 
 /** anvil's first deterministic dev account (mnemonic "test test ... junk"): public, local use only. */
 export const ANVIL_DEV_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
@@ -21,6 +30,8 @@ export const ANVIL_DEV_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efc
 export interface DeployOptions {
   config?: string;
   rpcUrl?: string;
+  /** The chain the node must serve (overrides chain.chainId). */
+  chainId?: number;
   out?: string;
   env?: NodeJS.ProcessEnv;
   /** Told of each step that waits for the chain (the CLI shows them). */
@@ -30,6 +41,20 @@ export interface DeployOptions {
 export interface DeployResult {
   file: string;
   record: DeploymentRecord;
+  /** False when no chain id was named, so the node's word was taken for it. */
+  chainIdChecked: boolean;
+}
+
+/** What the CLIs print when a deployment is done. */
+export function deployedLines(r: DeployResult): string[] {
+  const unchecked = r.chainIdChecked
+    ? ''
+    : ' (as the node reports it: name it with --chain-id or chain.chainId to have it checked)';
+  const { marketplace, chainId, blockNumber, deployer } = r.record;
+  return [
+    `DataMarketplace ${marketplace} on chain ${chainId}${unchecked}, block ${blockNumber} (deployer ${deployer})`,
+    `recorded in ${r.file}`,
+  ];
 }
 
 export interface Target {
@@ -37,12 +62,18 @@ export interface Target {
   rpcUrl: string;
   local: boolean;
   key: string;
+  /** The chain id the node must report; undefined: whatever it reports (nobody named one). */
+  expectedChainId: number | undefined;
   chainId: number;
 }
 
-/** Where and as whom `deploy` would deploy, without touching the network. */
+/** Where, to which chain and as whom `deploy` would deploy, without touching the network. */
 export function deployTarget(opts: DeployOptions = {}): Omit<Target, 'chainId'> {
-  return chooseKey(chooseRpc(opts), opts.env ?? process.env);
+  const t = chooseKey(chooseRpc(opts), opts.env ?? process.env);
+  return {
+    ...t,
+    expectedChainId: opts.chainId ?? (t.cfg.chain.chainId || (t.local ? t.cfg.stack.chain.chainId : undefined)),
+  };
 }
 
 // The deploy flow: choose the node, the key, ask the node its chain id, deploy, record.
@@ -51,22 +82,25 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
   const progress = opts.progress ?? (() => undefined);
   progress(`asking ${chosen.rpcUrl} for its chain id`);
   const target = { ...chosen, chainId: await chainIdOf(chosen.rpcUrl) };
+  checkChainId(target.expectedChainId, target.chainId, chosen.rpcUrl);
   const provider = connect(target.rpcUrl, target.chainId);
   try {
     progress(
       `chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} and waiting for it to be mined`,
     );
     const record = await deployTo(provider, target);
-    progress(`mined in block ${record.blockNumber} (transaction ${record.transactionHash})`);
-    const file = resolvePath(opts.out ?? target.cfg.chain.deploymentFile);
+    const f = record.fees!;
+    const paid = `type ${f.type}, ${f.gasUsed} gas at ${formatUnits(f.effectiveGasPrice, 'gwei')} gwei`;
+    progress(`mined in block ${record.blockNumber} (transaction ${record.transactionHash}, ${paid})`);
+    const file = resolvePath(opts.out ?? deploymentFileFor(target.cfg, target.chainId));
     writeDeployment(file, record);
-    return { file, record };
+    return { file, record, chainIdChecked: target.expectedChainId !== undefined };
   } finally {
     provider.destroy();
   }
 }
 
-function chooseRpc(opts: DeployOptions): Omit<Target, 'chainId'> {
+function chooseRpc(opts: DeployOptions): Omit<Target, 'chainId' | 'expectedChainId'> {
   const cfg = loadConfigFile(configPath(opts.config), { env: opts.env });
   const explicit = opts.rpcUrl ?? (cfg.chain.rpcUrl || undefined);
   if (explicit !== undefined && !/^(https?|wss?):\/\/.+/.test(explicit)) {
@@ -76,7 +110,10 @@ function chooseRpc(opts: DeployOptions): Omit<Target, 'chainId'> {
   return { cfg, rpcUrl, local: explicit === undefined, key: '' };
 }
 
-function chooseKey(t: Omit<Target, 'chainId'>, env: NodeJS.ProcessEnv): Omit<Target, 'chainId'> {
+function chooseKey(
+  t: Omit<Target, 'chainId' | 'expectedChainId'>,
+  env: NodeJS.ProcessEnv,
+): Omit<Target, 'chainId' | 'expectedChainId'> {
   const key = env.ITRADE_DEPLOYER_KEY || (t.local ? ANVIL_DEV_KEY : undefined);
   if (key === undefined)
     throw itradeError(
@@ -111,6 +148,8 @@ async function deployTo(provider: Provider, t: Target): Promise<DeploymentRecord
   try {
     const d = await deployMarketplace(wallet, params);
     const m = d.marketplace;
+    const receipt = await provider.getTransactionReceipt(d.transactionHash);
+    const tx = await provider.getTransaction(d.transactionHash);
     return {
       chainId: t.chainId,
       marketplace: d.address,
@@ -128,6 +167,11 @@ async function deployTo(provider: Provider, t: Target): Promise<DeploymentRecord
         sensor: await m.sensorImplementation(),
         subscription: await m.subscriptionImplementation(),
       },
+      fees: {
+        type: tx?.type ?? 0,
+        gasUsed: String(receipt?.gasUsed ?? 0n),
+        effectiveGasPrice: String(receipt?.gasPrice ?? 0n),
+      },
     };
   } catch (err) {
     if (isItradeError(err)) throw err;
@@ -137,19 +181,27 @@ async function deployTo(provider: Provider, t: Target): Promise<DeploymentRecord
   }
 }
 
+/** --chain-id's value: a positive integer. */
+export function parseChainId(v: string): number {
+  if (!/^[1-9]\d{0,15}$/.test(v)) throw new InvalidArgumentError('must be a positive integer chain id');
+  return Number(v);
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command('deploy')
     .description('Deploy the DataMarketplace and record its address in chain.deploymentFile')
     .option('--rpc-url <url>', 'JSON-RPC URL (default: chain.rpcUrl, else the local stack anvil)')
+    .option(
+      '--chain-id <id>',
+      'the chain the node must serve (default: chain.chainId; the local stack needs none)',
+      parseChainId,
+    )
     .option('--config <file>', 'configuration file (default: $ITRADE_CONFIG or config/itrade.yaml)')
-    .option('--out <file>', 'deployment file to write (default: chain.deploymentFile)');
-  const opts = program.parse(argv).opts<{ rpcUrl?: string; config?: string; out?: string }>();
+    .option('--out <file>', 'deployment file to write (default: chain.deploymentFile for the chain id)');
+  const opts = program.parse(argv).opts<{ rpcUrl?: string; chainId?: number; config?: string; out?: string }>();
   try {
-    const { file, record } = await deploy(opts);
-    console.log(
-      `DataMarketplace ${record.marketplace} on chain ${record.chainId}, block ${record.blockNumber} (deployer ${record.deployer})`,
-    );
-    console.log(`recorded in ${file}`);
+    for (const line of deployedLines(await deploy({ ...opts, progress: (step) => console.error(step) })))
+      console.log(line);
     return 0;
   } catch (err) {
     console.error(`deploy: ${oneLine(err)}`);

@@ -1,13 +1,14 @@
-// The deployment record: `npm run deploy` writes it to chain.deploymentFile, the gateway reads
-// it (unless chain.marketplace names the address) and checks that the marketplace really is on
-// the chain it talks to, so a reset local chain gives a clear error instead of silent nothing.
+// The deployment record: `npm run deploy` writes it to chain.deploymentFile (one file per chain
+// id: `{chainId}` in the name), the gateway reads it (unless chain.marketplace names the address)
+// and checks that the marketplace really is on the chain it talks to, and speaks the API this
+// code was written for, so a reset or upgraded chain gives a clear error instead of silent nothing.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { getAddress, isAddress, parseUnits, type Provider } from 'ethers';
 import type { ItradeConfig } from '../config/schema.ts';
 import { itradeError, oneLine } from '../protocol/errors.ts';
 import { resolvePath } from '../lib/paths.ts';
-import { attachMarketplace, type MarketplaceParams } from './client.ts';
+import { MARKETPLACE_API_VERSION, attachMarketplace, type MarketplaceParams } from './client.ts';
 
 export interface DeploymentRecord {
   chainId: number;
@@ -18,6 +19,31 @@ export interface DeploymentRecord {
   deployedAt: string;
   params: { dspRegistrationPrice: string; sensorRegistrationPrice: string; commissionBps: number };
   implementations: { principal: string; sensor: string; subscription: string };
+  /** How the deployment was paid for: transaction type (2: EIP-1559), gas used, wei per gas. */
+  fees?: { type: number; gasUsed: string; effectiveGasPrice: string };
+}
+
+/**
+ * The chain id the configuration names: chain.chainId, else (rpcUrl empty) the local stack's;
+ * undefined for another node whose chain nobody named.
+ */
+export function configuredChainId(cfg: ItradeConfig): number | undefined {
+  if (cfg.chain.chainId !== 0) return cfg.chain.chainId;
+  return cfg.chain.rpcUrl === '' ? cfg.stack.chain.chainId : undefined;
+}
+
+/** chain.deploymentFile for this chain: `{chainId}` in it stands for the chain id. */
+export function deploymentFileFor(cfg: ItradeConfig, chainId: number): string {
+  return cfg.chain.deploymentFile.replaceAll('{chainId}', String(chainId));
+}
+
+/** CHAIN_WRONG_NETWORK unless the node serves the chain the configuration (or --chain-id) names. */
+export function checkChainId(expected: number | undefined, actual: number, node: string): void {
+  if (expected === undefined || expected === actual) return;
+  throw itradeError(
+    'CHAIN_WRONG_NETWORK',
+    `${node} serves chain ${actual}, but chain ${expected} is configured (chain.chainId or --chain-id)`,
+  );
 }
 
 /** "0.01 ether" / "5 gwei" / "1000 wei" (the schema's pattern) to wei. */
@@ -79,17 +105,19 @@ export interface MarketplaceLocation {
  * id matches the deployment record, and the address answers as a DataMarketplace.
  */
 export async function resolveMarketplace(cfg: ItradeConfig, provider: Provider): Promise<MarketplaceLocation> {
-  const fromConfig = cfg.chain.marketplace !== '';
-  const rec = fromConfig ? undefined : readDeployment(cfg.chain.deploymentFile);
-  const address = getAddress(fromConfig ? cfg.chain.marketplace : rec!.marketplace);
-  const where = fromConfig ? 'chain.marketplace' : resolvePath(cfg.chain.deploymentFile);
-  let chainId: bigint;
+  let chainId: number;
   try {
-    chainId = (await provider.getNetwork()).chainId;
+    chainId = Number((await provider.getNetwork()).chainId);
   } catch (err) {
     throw itradeError('CHAIN_RPC', `cannot ask the node for its chain id: ${oneLine(err)}`, { cause: err });
   }
-  if (rec && BigInt(rec.chainId) !== chainId) {
+  checkChainId(cfg.chain.chainId || undefined, chainId, 'the node');
+  const fromConfig = cfg.chain.marketplace !== '';
+  const file = deploymentFileFor(cfg, chainId);
+  const rec = fromConfig ? undefined : readDeployment(file);
+  const address = getAddress(fromConfig ? cfg.chain.marketplace : rec!.marketplace);
+  const where = fromConfig ? 'chain.marketplace' : resolvePath(file);
+  if (rec && rec.chainId !== chainId) {
     throw itradeError(
       'CHAIN_DEPLOYMENT_STALE',
       `${where}: recorded for chain ${rec.chainId}, the node is chain ${chainId}`,
@@ -110,11 +138,14 @@ async function assertMarketplace(provider: Provider, address: string, where: str
       'CHAIN_DEPLOYMENT_STALE',
       `${where}: no contract at ${address} on this chain (was the chain reset? run \`npm run deploy\`)`,
     );
-  try {
-    // Every DataMarketplace has the four built-in sensor types.
-    if ((await attachMarketplace(address, provider).sensorTypeCount()) >= 4n) return;
-  } catch {
-    /* not a marketplace: fall through */
+  const m = attachMarketplace(address, provider);
+  // Every DataMarketplace has the four built-in sensor types; since issue 16 it says its API version.
+  const types = await m.sensorTypeCount().catch(() => 0n);
+  if (types < 4n)
+    throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: the contract at ${address} is not a DataMarketplace`);
+  const version = await m.apiVersion().catch(() => 1n);
+  if (version !== BigInt(MARKETPLACE_API_VERSION)) {
+    const needs = `speaks API version ${version}, this code needs ${MARKETPLACE_API_VERSION}: run \`npm run deploy\``;
+    throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: the DataMarketplace at ${address} ${needs}`);
   }
-  throw itradeError('CHAIN_DEPLOYMENT_STALE', `${where}: the contract at ${address} is not a DataMarketplace`);
 }

@@ -1,7 +1,8 @@
 // Types for ethers v6 contracts, derived from an ABI declared `as const` (contracts/generated/):
 // `marketplace.registerDataStreamPrincipal(name, url, email, key, { value })` is type-checked,
 // arguments and results alike, with no code generator and no dependency beyond ethers. Covers
-// the Solidity types the marketplace uses (address, bool, string, bytes, ints, arrays of them).
+// the Solidity types the marketplace uses (address, bool, string, bytes, ints, arrays of them,
+// and structs in results).
 import {
   Contract,
   type Addressable,
@@ -20,6 +21,8 @@ export interface AbiParameter {
   readonly type: string;
   readonly name: string;
   readonly indexed?: boolean;
+  /** The fields of a `tuple` / `tuple[]` (a Solidity struct). */
+  readonly components?: readonly AbiParameter[];
 }
 
 export interface AbiFunction {
@@ -64,6 +67,16 @@ export type SolidityOutput<T extends string> = T extends `${infer E}[]`
         ? bigint
         : unknown;
 
+/** A struct as ethers returns it (a Result): read its fields by name. */
+export type TupleOutput<C extends readonly AbiParameter[]> = { readonly [F in C[number] as F['name']]: ParamOutput<F> };
+
+/** What ethers returns for one ABI parameter, structs included. */
+export type ParamOutput<P extends AbiParameter> = P['type'] extends 'tuple'
+  ? TupleOutput<NonNullable<P['components']>>
+  : P['type'] extends 'tuple[]'
+    ? TupleOutput<NonNullable<P['components']>>[]
+    : SolidityOutput<P['type']>;
+
 type Inputs<P extends readonly AbiParameter[]> = {
   -readonly [K in keyof P]: P[K] extends AbiParameter ? SolidityInput<P[K]['type']> : never;
 };
@@ -71,8 +84,8 @@ type Inputs<P extends readonly AbiParameter[]> = {
 type Output<P extends readonly AbiParameter[]> = P extends readonly []
   ? void
   : P extends readonly [infer O extends AbiParameter]
-    ? SolidityOutput<O['type']>
-    : { -readonly [K in keyof P]: P[K] extends AbiParameter ? SolidityOutput<P[K]['type']> : never };
+    ? ParamOutput<O>
+    : { -readonly [K in keyof P]: P[K] extends AbiParameter ? ParamOutput<P[K]> : never };
 
 /** Only payable functions take a `value`. */
 export type OverridesFor<M extends AbiFunction['stateMutability']> = M extends 'payable'

@@ -17,7 +17,7 @@ import type {
 import { ChainEntitlements } from '../chain/entitlements.ts';
 import type { BrokerHandle } from '../broker/server.ts';
 import { createKafkaBridge, type Bridge } from '../bridge/bridge.ts';
-import { readDeployment } from '../contracts/deployment.ts';
+import { configuredChainId, deploymentFileFor, readDeployment } from '../contracts/deployment.ts';
 import { itradeError, oneLine } from '../protocol/errors.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import type { GatewayDeps } from './gateway.ts';
@@ -56,7 +56,8 @@ export function locateMarketplace(cfg: ItradeConfig, log: Logger): { marketplace
   if (cfg.chain.marketplace !== '')
     return { marketplace: cfg.chain.marketplace, fromBlock: cfg.chain.marketplaceBlock };
   try {
-    const rec = readDeployment(cfg.chain.deploymentFile);
+    // The record of the chain the configuration names (the node is not asked: it may be down).
+    const rec = readDeployment(deploymentFileFor(cfg, configuredChainId(cfg) ?? cfg.broker.entitlements.chainId));
     return { marketplace: rec.marketplace, fromBlock: rec.blockNumber };
   } catch (err) {
     log.warn({ err: oneLine(err) }, 'no marketplace configured or deployed: every chain check fails closed');

@@ -14,6 +14,7 @@ import {
   subscribe as subscribeOnChain,
   type MarketplaceContract,
 } from '../contracts/client.ts';
+import { readPrincipalKey, rsaKeyHash } from '../contracts/keys.ts';
 import type { SensorStatus } from '../interfaces/layers.ts';
 import { itradeError, oneLine } from '../protocol/errors.ts';
 import { chainProvider, createFunder, gasAllowance, nonceManaged, sent, txError, type Funder } from './chain.ts';
@@ -128,8 +129,8 @@ export async function registerPrincipal(
   const pem = p.principalKey().publicKeyPem();
   if (onChain !== ZeroAddress.toLowerCase()) {
     // Registered by an earlier run that stopped before saving: adopt it if the key is ours.
-    const chainPem = await attachPrincipal(onChain, ctx.provider).rsaPublicKey();
-    if (chainPem.trim() !== pem.trim())
+    const chainHash = await attachPrincipal(onChain, ctx.provider).rsaPublicKeyHash();
+    if (chainHash !== rsaKeyHash(pem))
       throw itradeError('SIM_PROFILE', `account ${p.address} already owns principal ${onChain} with another RSA key`);
     p.data.principal = onChain;
   } else {
@@ -262,6 +263,5 @@ export async function subscribeTo(
 /** The seller principal of a sensor and its on-chain RSA public key (to check wrapped keys' signatures). */
 export async function sellerPublicKey(ctx: MarketContext, sensor: string): Promise<string | undefined> {
   const principal = await attachSensor(sensor, ctx.provider).principal();
-  const pem = await attachPrincipal(principal, ctx.provider).rsaPublicKey();
-  return pem || undefined;
+  return readPrincipalKey(ctx.provider, ctx.marketplace, principal);
 }

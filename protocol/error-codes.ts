@@ -117,6 +117,14 @@ export const ERROR_SPECS = {
     code: 'ITRADE_ERR_CHAIN_DEPLOYMENT_STALE',
     message: 'the recorded marketplace is not on this chain',
   }),
+  CHAIN_WRONG_NETWORK: spec({
+    code: 'ITRADE_ERR_CHAIN_WRONG_NETWORK',
+    message: 'the node serves another chain than the one configured',
+  }),
+  CHAIN_KEY_MISMATCH: spec({
+    code: 'ITRADE_ERR_CHAIN_KEY_MISMATCH',
+    message: "a principal's RSA key does not match the hash the marketplace stores",
+  }),
   // --- broker (MQTT front door, identities, HTTP API) and chain adapter ---
   AUTH_TOKEN_MISSING: spec({
     code: 'ITRADE_ERR_AUTH_TOKEN_MISSING',

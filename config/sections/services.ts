@@ -80,6 +80,12 @@ export const ChainSection = Type.Object(
       hint: 'an http(s):// or ws(s):// URL, or empty for the local stack',
       description: 'Ethereum JSON-RPC URL (http(s):// or ws(s)://). Empty: the local stack anvil node.',
     }),
+    chainId: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        "Chain id the node at rpcUrl must report (1 Ethereum, 11155111 Sepolia, ...): `itrade deploy` and the chain look-ups check it before anything else. 0: the local stack's stack.chain.chainId when rpcUrl is empty, else whatever the node reports (name it for any real network).",
+    }),
     marketplace: Type.String({
       default: '',
       pattern: '^(|0x[0-9a-fA-F]{40})$',
@@ -94,10 +100,10 @@ export const ChainSection = Type.Object(
         'Block the marketplace was deployed in, where following its events starts, when chain.marketplace is set (the deployment file records its own).',
     }),
     deploymentFile: Type.String({
-      default: '.cache/deployments/local.json',
+      default: '.cache/deployments/{chainId}.json',
       minLength: 1,
       description:
-        'JSON file (relative to the project root) that `npm run deploy` writes and the gateway reads: chain id, marketplace address, deployment block.',
+        'JSON file (relative to the project root) that `npm run deploy` writes and the gateway reads: chain id, marketplace address, deployment block. `{chainId}` stands for the chain id, so each chain keeps its own record.',
     }),
     deploy: MarketplaceDeploySection,
   },

@@ -3,15 +3,16 @@
 // Do not edit: test/contracts/artifacts.test.ts fails when this file and the sources differ.
 
 export const DataStreamSubscriptionAbi = [
-  {"inputs":[],"name":"AlreadyInitialized","type":"error"},
   {"inputs":[{"internalType":"address","name":"account","type":"address"},{"internalType":"address","name":"principal","type":"address"}],"name":"AlreadyRegistered","type":"error"},
+  {"inputs":[{"internalType":"uint256","name":"amount","type":"uint256"}],"name":"AmountTooLarge","type":"error"},
   {"inputs":[],"name":"CloneFailed","type":"error"},
   {"inputs":[{"internalType":"string","name":"field","type":"string"}],"name":"EmptyField","type":"error"},
+  {"inputs":[{"internalType":"string","name":"field","type":"string"},{"internalType":"uint256","name":"maxLength","type":"uint256"}],"name":"FieldTooLong","type":"error"},
   {"inputs":[{"internalType":"uint256","name":"cost","type":"uint256"},{"internalType":"uint256","name":"paid","type":"uint256"}],"name":"InsufficientPayment","type":"error"},
   {"inputs":[{"internalType":"uint16","name":"commissionBps","type":"uint16"}],"name":"InvalidCommission","type":"error"},
   {"inputs":[{"internalType":"int32","name":"latitudeE6","type":"int32"},{"internalType":"int32","name":"longitudeE6","type":"int32"}],"name":"InvalidCoordinates","type":"error"},
+  {"inputs":[{"internalType":"uint256","name":"index","type":"uint256"}],"name":"NoSuchIndex","type":"error"},
   {"inputs":[{"internalType":"address","name":"caller","type":"address"}],"name":"NotEntity","type":"error"},
-  {"inputs":[{"internalType":"address","name":"caller","type":"address"}],"name":"NotMarketplace","type":"error"},
   {"inputs":[{"internalType":"address","name":"caller","type":"address"}],"name":"NotOwner","type":"error"},
   {"inputs":[{"internalType":"address","name":"caller","type":"address"}],"name":"NotPendingOwner","type":"error"},
   {"inputs":[{"internalType":"address","name":"caller","type":"address"},{"internalType":"address","name":"principal","type":"address"}],"name":"NotPrincipalOwner","type":"error"},
@@ -31,7 +32,6 @@ export const DataStreamSubscriptionAbi = [
   {"inputs":[],"name":"buyer","outputs":[{"internalType":"address","name":"","type":"address"}],"stateMutability":"view","type":"function"},
   {"inputs":[],"name":"createdAt","outputs":[{"internalType":"uint64","name":"","type":"uint64"}],"stateMutability":"view","type":"function"},
   {"inputs":[],"name":"dataEntries","outputs":[{"internalType":"uint64","name":"","type":"uint64"}],"stateMutability":"view","type":"function"},
-  {"inputs":[{"internalType":"address","name":"buyer_","type":"address"},{"internalType":"address","name":"sensor_","type":"address"},{"internalType":"uint64","name":"startTimestamp_","type":"uint64"},{"internalType":"uint64","name":"dataEntries_","type":"uint64"},{"internalType":"uint192","name":"paid_","type":"uint192"}],"name":"initialize","outputs":[],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[],"name":"isDatastreamSubscriptionValid","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"view","type":"function"},
   {"inputs":[],"name":"marketplace","outputs":[{"internalType":"address","name":"","type":"address"}],"stateMutability":"view","type":"function"},
   {"inputs":[],"name":"pricePaid","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"view","type":"function"},

@@ -1,39 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {Clones} from "./Clones.sol";
-import {DataStreamPrincipal} from "./DataStreamPrincipal.sol";
-import {DataStreamSubscription} from "./DataStreamSubscription.sol";
-import {MarketplaceCore} from "./MarketplaceCore.sol";
-import {Sensor} from "./Sensor.sol";
+import {EntityCode} from "./EntityCode.sol";
+import {MarketplaceViews} from "./MarketplaceViews.sol";
 
 /// The ITrade data marketplace (docs/contracts-api.md). Every principal, sensor and subscription
-/// keeps its own address, as the paper wants, but is an EIP-1167 clone of one implementation
-/// this constructor deploys: 45 bytes of code per entity instead of a full copy.
-contract DataMarketplace is MarketplaceCore {
-    address public immutable principalImplementation;
-    address public immutable sensorImplementation;
-    address public immutable subscriptionImplementation;
-
+/// keeps its own address, as the paper wants, but is an EIP-1167 proxy to one implementation
+/// this contract deploys, with its immutable fields appended to its code (EntityCode): 45 bytes
+/// of code plus its fields per entity instead of a full copy, and no storage of its own.
+contract DataMarketplace is MarketplaceViews {
     constructor(uint256 dspRegistrationPrice_, uint256 sensorRegistrationPrice_, uint16 commissionBps_)
-        MarketplaceCore(dspRegistrationPrice_, sensorRegistrationPrice_, commissionBps_)
-    {
-        // Deployed by this contract, so their MARKETPLACE is this contract, and only this
-        // contract could ever initialise them (it never does).
-        principalImplementation = address(new DataStreamPrincipal());
-        sensorImplementation = address(new Sensor());
-        subscriptionImplementation = address(new DataStreamSubscription());
-    }
+        MarketplaceViews(dspRegistrationPrice_, sensorRegistrationPrice_, commissionBps_)
+    {}
 
-    function _newPrincipal() internal override returns (address) {
-        return Clones.clone(principalImplementation);
-    }
-
-    function _newSensor() internal override returns (address) {
-        return Clones.clone(sensorImplementation);
-    }
-
-    function _newSubscription() internal override returns (address) {
-        return Clones.clone(subscriptionImplementation);
+    function _entityCode(address implementation, bytes memory args) internal pure override returns (bytes memory) {
+        return EntityCode.cloneCode(implementation, args);
     }
 }

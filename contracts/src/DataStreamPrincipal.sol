@@ -1,69 +1,60 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {PrincipalArgs} from "./EntityArgs.sol";
 import {MarketplaceEntity} from "./MarketplaceEntity.sol";
 
-/// A data stream principal (paper III.A): one per account, both seller (it registers sensors)
-/// and buyer (Sensor.subscribe takes a principal). Created by DataMarketplace as an EIP-1167 clone.
+/// A data stream principal (paper III.A): one per account, both seller (it owns sensors) and
+/// buyer (DataMarketplace.subscribe takes a principal). Its owner, name, url and email are
+/// immutable fields in its code; its RSA key's hash, its sensors and its proceeds are kept by the
+/// marketplace, which emits the key itself in PrincipalKeyUpdated.
 contract DataStreamPrincipal is MarketplaceEntity {
     /// The account that registered this principal; fixed for life (one principal per account).
-    address public owner;
-    string public name;
-    string public url;
-    string public email;
-    /// Buyers' data keys are wrapped with this key (paper III.B, key exchange).
-    string public rsaPublicKey;
-    address[] private sensorList;
-
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert NotOwner(msg.sender);
-        _;
+    function owner() public view returns (address) {
+        return PrincipalArgs.owner(address(this));
     }
 
-    /// Called once by the marketplace, in the transaction that creates this clone.
-    function initialize(
-        address owner_,
-        string calldata name_,
-        string calldata url_,
-        string calldata email_,
-        string calldata rsaPublicKey_
-    ) external onlyMarketplace {
-        if (owner != address(0)) revert AlreadyInitialized();
-        owner = owner_;
-        name = name_;
-        url = url_;
-        email = email_;
-        rsaPublicKey = rsaPublicKey_;
+    function name() external view returns (string memory n) {
+        (n,,) = PrincipalArgs.strings(address(this));
     }
 
-    /// Replaces the RSA public key; the marketplace emits PrincipalKeyUpdated(this).
-    function setRsaPublicKey(string calldata rsaPublicKey_) external onlyOwner {
-        if (bytes(rsaPublicKey_).length == 0) revert EmptyField("rsaPublicKey");
-        rsaPublicKey = rsaPublicKey_;
-        MARKETPLACE.notifyPrincipalKey();
+    function url() external view returns (string memory u) {
+        (, u,) = PrincipalArgs.strings(address(this));
     }
 
-    /// Registers a sensor of this principal. msg.value must be exactly the marketplace's
-    /// sensorRegistrationPrice; it goes to the marketplace's fees, never stays here.
-    function registerSensor(uint16 sensorType, int32 latitudeE6, int32 longitudeE6, uint128 pricePerDataEntry)
-        external
-        payable
-        onlyOwner
-        returns (address sensor)
-    {
-        sensor = MARKETPLACE.createSensor{value: msg.value}(owner, sensorType, latitudeE6, longitudeE6, pricePerDataEntry);
-        sensorList.push(sensor);
+    function email() external view returns (string memory e) {
+        (,, e) = PrincipalArgs.strings(address(this));
+    }
+
+    /// keccak256 of the UTF-8 PEM of the current RSA public key (buyers' data keys are wrapped
+    /// with it, paper III.B); the key is in the PrincipalKeyUpdated event of rsaPublicKeyBlock().
+    function rsaPublicKeyHash() external view returns (bytes32) {
+        return MARKETPLACE.principalInfo(address(this)).rsaPublicKeyHash;
+    }
+
+    /// The block whose PrincipalKeyUpdated event carries the current key.
+    function rsaPublicKeyBlock() external view returns (uint64) {
+        return MARKETPLACE.principalInfo(address(this)).rsaPublicKeyBlock;
+    }
+
+    /// Replaces the RSA public key; the marketplace stores its hash and emits PrincipalKeyUpdated.
+    function setRsaPublicKey(string calldata rsaPublicKey) external {
+        if (msg.sender != owner()) revert NotOwner(msg.sender);
+        MARKETPLACE.entitySetPrincipalKey(rsaPublicKey);
     }
 
     function sensorCount() external view returns (uint256) {
-        return sensorList.length;
+        return MARKETPLACE.principalInfo(address(this)).sensorCount;
     }
 
     function sensorAt(uint256 index) external view returns (address) {
-        return sensorList[index];
+        address[] memory list = MARKETPLACE.sensorsOf(address(this));
+        if (index >= list.length) revert NoSuchIndex(index);
+        return list[index];
     }
 
+    /// This principal's sensors, oldest first.
     function sensors() external view returns (address[] memory) {
-        return sensorList;
+        return MARKETPLACE.sensorsOf(address(this));
     }
 }

@@ -1,56 +1,51 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {SensorStatus} from "./IMarketplace.sol";
+import {SensorStatus, SensorView} from "./IMarketplace.sol";
+import {EntityCode} from "./EntityCode.sol";
+import {SubscriptionArgs} from "./EntityArgs.sol";
 import {MarketplaceEntity} from "./MarketplaceEntity.sol";
 
-interface ISensorStatus {
-    function status() external view returns (SensorStatus);
-}
-
-/// One purchase of a sensor's stream (paper III.A.3), created by the marketplace when a buyer
-/// calls Sensor.subscribe. Immutable after creation; three storage slots.
+/// One purchase of a sensor's stream (paper III.A.3), created by DataMarketplace.subscribe.
+/// Immutable: every term is a field in its code, none in storage.
 contract DataStreamSubscription is MarketplaceEntity {
     /// The buyer's DataStreamPrincipal.
-    address public buyer;
+    function buyer() external view returns (address) {
+        return EntityCode.addressOf(address(MARKETPLACE), EntityCode.KIND_PRINCIPAL, SubscriptionArgs.read(address(this)).buyerIndex);
+    }
+
+    function sensor() external view returns (address) {
+        return SubscriptionArgs.read(address(this)).sensor;
+    }
+
     /// Unix seconds: the buyer is entitled to entries the sensor published at or after this time
     /// (0: from the oldest entry the gateway still holds).
-    uint64 public startTimestamp;
-    address public sensor;
+    function startTimestamp() external view returns (uint64) {
+        return SubscriptionArgs.read(address(this)).startTimestamp;
+    }
+
     /// Entries paid for; the gateway meters delivered entries against it (off-chain).
-    uint64 public dataEntries;
+    function dataEntries() external view returns (uint64) {
+        return SubscriptionArgs.read(address(this)).dataEntries;
+    }
+
     /// Block timestamp of the purchase.
-    uint64 public createdAt;
-    // price × entries < 2^192 (Sensor.subscribe), so it packs with createdAt.
-    uint192 private paid;
-
-    /// Called once by the marketplace, in the transaction that creates this clone.
-    function initialize(address buyer_, address sensor_, uint64 startTimestamp_, uint64 dataEntries_, uint192 paid_)
-        external
-        onlyMarketplace
-    {
-        if (buyer != address(0)) revert AlreadyInitialized();
-        buyer = buyer_;
-        startTimestamp = startTimestamp_;
-        sensor = sensor_;
-        dataEntries = dataEntries_;
-        createdAt = uint64(block.timestamp);
-        paid = paid_;
+    function createdAt() external view returns (uint64) {
+        return SubscriptionArgs.read(address(this)).createdAt;
     }
 
-    /// What the buyer was charged (price × entries at purchase time, excess already refunded).
+    /// What the buyer was charged: price × entries at purchase time (an excess was refunded).
     function pricePaid() external view returns (uint256) {
-        return paid;
+        SubscriptionArgs.Terms memory t = SubscriptionArgs.read(address(this));
+        return uint256(t.pricePerDataEntry) * t.dataEntries;
     }
 
-    /// Valid means: this subscription was initialised by its marketplace (always true for an
-    /// address the marketplace's isSubscription() confirms) and its sensor is not Blocked.
-    /// A deactivated sensor does not void it (the seller pauses publishing; what was paid for
-    /// stays owed, history included). It says nothing about how many entries are left: the
-    /// gateway counts delivered entries against dataEntries off-chain. Callers must first check
-    /// DataMarketplace.isSubscription(address), since any contract can answer true here.
+    /// Valid means: its sensor is not Blocked. A deactivated sensor does not void it (the seller
+    /// pauses publishing; what was paid for stays owed, history included). It says nothing about
+    /// how many entries are left: the gateway counts delivered entries against dataEntries
+    /// off-chain. Any contract can answer true here: first check DataMarketplace.isSubscription.
     function isDatastreamSubscriptionValid() external view returns (bool) {
-        address s = sensor;
-        return s != address(0) && ISensorStatus(s).status() != SensorStatus.Blocked;
+        SensorView memory s = MARKETPLACE.sensorInfo(SubscriptionArgs.read(address(this)).sensor);
+        return s.principal != address(0) && s.status != SensorStatus.Blocked;
     }
 }

@@ -8,23 +8,62 @@ enum SensorStatus {
     Blocked
 }
 
+/// A principal as the marketplace knows it, in one call (DataMarketplace.principalInfo).
+/// The RSA key itself is not stored: it is in the PrincipalKeyUpdated event of block
+/// rsaPublicKeyBlock, and its keccak256 is rsaPublicKeyHash (contracts/keys.ts reads and checks it).
+struct PrincipalView {
+    address principal;
+    address owner;
+    string name;
+    string url;
+    string email;
+    bytes32 rsaPublicKeyHash;
+    uint64 rsaPublicKeyBlock;
+    uint32 sensorCount;
+    uint256 pendingWithdrawal;
+}
+
+/// A sensor as the marketplace knows it, in one call (DataMarketplace.sensorInfo, sensorsPage).
+struct SensorView {
+    address sensor;
+    address principal;
+    address owner;
+    uint16 sensorType;
+    int32 latitudeE6;
+    int32 longitudeE6;
+    uint128 pricePerDataEntry;
+    SensorStatus status;
+    uint32 subscriptionCount;
+}
+
+/// One subscription's terms (DataMarketplace.subscriptionInfo, validSubscriptions).
+struct SubscriptionView {
+    address subscription;
+    address buyer;
+    address sensor;
+    uint64 startTimestamp;
+    uint64 dataEntries;
+    uint64 createdAt;
+    uint256 paid;
+}
+
 /// Every custom error of the marketplace contracts. Each contract inherits this interface, so its
-/// ABI can decode an error raised anywhere along a call chain (a DataStreamPrincipal call that
-/// fails inside the marketplace bubbles the marketplace's error up unchanged).
+/// ABI can decode an error raised anywhere along a call chain (a Sensor call that fails inside
+/// the marketplace bubbles the marketplace's error up unchanged).
 interface IMarketplaceErrors {
     error NotOwner(address caller);
     error NotPendingOwner(address caller);
-    error NotMarketplace(address caller);
     error NotEntity(address caller);
     error NotPrincipalOwner(address caller, address principal);
     error UnknownPrincipal(address principal);
     error UnknownSensor(address sensor);
     error UnknownSensorType(uint16 sensorType);
     error TooManySensorTypes();
+    error NoSuchIndex(uint256 index);
     error WrongFee(uint256 expected, uint256 paid);
     error InsufficientPayment(uint256 cost, uint256 paid);
+    error AmountTooLarge(uint256 amount);
     error AlreadyRegistered(address account, address principal);
-    error AlreadyInitialized();
     error SensorNotActive(uint8 status);
     error SensorBlocked();
     error StatusUnchanged(uint8 status);
@@ -32,6 +71,7 @@ interface IMarketplaceErrors {
     error InvalidCommission(uint16 commissionBps);
     error InvalidCoordinates(int32 latitudeE6, int32 longitudeE6);
     error EmptyField(string field);
+    error FieldTooLong(string field, uint256 maxLength);
     error ZeroAddress();
     error NothingToWithdraw(address account);
     error TransferFailed(address to, uint256 amount);
@@ -39,25 +79,20 @@ interface IMarketplaceErrors {
     error CloneFailed();
 }
 
-/// What the entities call back into the marketplace for. Every function checks that the caller
-/// is an entity this marketplace created (NotEntity otherwise), so only genuine entities create
-/// sensors and subscriptions, move money, or make the marketplace emit an event.
-interface IMarketplaceHooks {
-    /// Called by a DataStreamPrincipal; msg.value is the sensor registration fee.
-    function createSensor(address sensorOwner, uint16 sensorType, int32 latitudeE6, int32 longitudeE6, uint128 pricePerDataEntry)
-        external
-        payable
-        returns (address sensor);
+/// What the entities call on their marketplace. The state-changing hooks check that msg.sender
+/// is an entity this marketplace created (NotEntity otherwise) and, where a caller is passed,
+/// that it owns the entity (NotOwner): an entity only forwards its own caller.
+interface IMarketplaceForEntities {
+    function entitySetSensorActive(address caller, bool active) external;
 
-    /// Called by a Sensor; msg.value is exactly the cost of the subscription.
-    function createSubscription(address payer, address buyerPrincipal, address seller, uint64 startTimestamp, uint64 dataEntries)
-        external
-        payable
-        returns (address subscription);
+    function entitySetSensorPrice(address caller, uint128 pricePerDataEntry) external;
 
-    function notifySensorStatus(SensorStatus status) external;
+    /// From a principal, which has checked that its owner called.
+    function entitySetPrincipalKey(string calldata rsaPublicKey) external;
 
-    function notifySensorPrice(uint128 pricePerDataEntry) external;
+    function principalInfo(address principal) external view returns (PrincipalView memory);
 
-    function notifyPrincipalKey() external;
+    function sensorInfo(address sensor) external view returns (SensorView memory);
+
+    function sensorsOf(address principal) external view returns (address[] memory);
 }

@@ -1,24 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {IMarketplaceErrors, IMarketplaceHooks} from "./IMarketplace.sol";
+import {IMarketplaceErrors, IMarketplaceForEntities} from "./IMarketplace.sol";
 
 /// Base of DataStreamPrincipal, Sensor and DataStreamSubscription. The marketplace deploys one
 /// implementation of each in its constructor, so MARKETPLACE (an immutable, stored in the code,
-/// not in storage) is the marketplace for the implementation and every EIP-1167 clone of it.
-/// Only the marketplace may initialise an entity, and only once: a stranger can initialise
-/// neither a clone (the marketplace initialises it in the transaction that creates it) nor the
-/// implementation itself.
+/// not in storage) is the marketplace for the implementation and for every entity delegating to
+/// it. An entity has no initialiser and no storage of its own: its immutable fields are in its
+/// code (EntityArgs), its mutable state in the marketplace, which alone changes it.
 abstract contract MarketplaceEntity is IMarketplaceErrors {
-    IMarketplaceHooks internal immutable MARKETPLACE;
+    IMarketplaceForEntities internal immutable MARKETPLACE;
 
     constructor() {
-        MARKETPLACE = IMarketplaceHooks(msg.sender);
-    }
-
-    modifier onlyMarketplace() {
-        if (msg.sender != address(MARKETPLACE)) revert NotMarketplace(msg.sender);
-        _;
+        MARKETPLACE = IMarketplaceForEntities(msg.sender);
     }
 
     /// The DataMarketplace this entity belongs to.

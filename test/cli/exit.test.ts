@@ -5,6 +5,7 @@ import { itradeError } from '../../protocol/errors.ts';
 
 test('configuration 3, unreachable services 4, refusals by the market 5, anything else 1', () => {
   assert.is(exitCodeFor(itradeError('CONFIG_INVALID')), EXIT.config);
+  assert.is(exitCodeFor(itradeError('CHAIN_WRONG_NETWORK')), EXIT.config);
   for (const n of ['STACK_UNREACHABLE', 'CHAIN_RPC', 'SIM_GATEWAY_UNREACHABLE', 'CRYPTO_MQTT_CONNECT'] as const)
     assert.is(exitCodeFor(itradeError(n)), EXIT.unavailable, n);
   for (const n of [

@@ -1,6 +1,7 @@
 // docs/contracts-api.md is the interface the gateway codes against: every function and event it
 // names must exist in the compiled ABIs with the same name, parameter types, parameter names,
-// indexed flags, return type and (where the doc says) payability.
+// indexed flags, return type (a struct by its name) and (where the doc says) payability; every
+// struct it lists must have exactly the documented fields.
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,11 +13,17 @@ import {
 } from '../../contracts/generated/index.ts';
 import { fromRoot } from '../../lib/paths.ts';
 
+interface Field {
+  readonly type: string;
+  readonly name: string;
+  readonly internalType?: string;
+  readonly components?: readonly Field[];
+}
 interface Item {
   readonly type: string;
   readonly name?: string;
   readonly inputs?: readonly { readonly type: string; readonly name: string; readonly indexed?: boolean }[];
-  readonly outputs?: readonly { readonly type: string }[];
+  readonly outputs?: readonly Field[];
   readonly stateMutability?: string;
 }
 const ABIS: Record<string, readonly Item[]> = {
@@ -25,7 +32,12 @@ const ABIS: Record<string, readonly Item[]> = {
   Sensor: SensorAbi,
   DataStreamSubscription: DataStreamSubscriptionAbi,
   Events: DataMarketplaceAbi,
+  Structs: DataMarketplaceAbi,
 };
+
+/** A return type as the doc names it: the ABI type, or for a struct its name (`SensorView`, `SensorView[]`). */
+const returnName = (o: Field | undefined): string | undefined =>
+  o?.type.startsWith('tuple') ? o.internalType?.replace(/^struct (\w+\.)?/, '') : o?.type;
 
 interface Param {
   type: string;
@@ -69,13 +81,15 @@ const sigs = signatures();
 
 test('the doc is parsed: every contract section and the events are found', () => {
   const count = (s: string) => sigs.filter((x) => x.section === s).length;
-  for (const s of Object.keys(ABIS)) assert.ok(count(s) >= 5, `${s}: only ${count(s)} signatures found`);
+  for (const s of Object.keys(ABIS).filter((k) => k !== 'Structs'))
+    assert.ok(count(s) >= 5, `${s}: only ${count(s)} signatures found`);
+  assert.is(count('Structs'), 3);
   assert.ok(sigs.length >= 60, `only ${sigs.length} signatures`);
 });
 
 test('every documented function exists with the documented parameters, return type and payability', () => {
   const problems: string[] = [];
-  for (const sig of sigs.filter((s) => s.section !== 'Events')) {
+  for (const sig of sigs.filter((s) => s.section !== 'Events' && s.section !== 'Structs')) {
     const fn = ABIS[sig.section]!.find((i) => i.type === 'function' && i.name === sig.name);
     if (!fn) {
       problems.push(`${sig.section}.${sig.name}: missing`);
@@ -89,8 +103,8 @@ test('every documented function exists with the documented parameters, return ty
         p.name !== fn.inputs![i]?.name &&
         problems.push(`${sig.text}: parameter ${i} is named ${fn.inputs![i]?.name}`),
     );
-    if (sig.returns && fn.outputs![0]?.type !== sig.returns)
-      problems.push(`${sig.text}: ABI returns ${fn.outputs![0]?.type}`);
+    if (sig.returns && returnName(fn.outputs![0]) !== sig.returns)
+      problems.push(`${sig.text}: ABI returns ${returnName(fn.outputs![0])}`);
     if (sig.payable !== (fn.stateMutability === 'payable')) problems.push(`${sig.text}: ABI is ${fn.stateMutability}`);
     if (sig.returns && !sig.payable && fn.stateMutability !== 'view')
       problems.push(`${sig.text}: a getter, but ABI is ${fn.stateMutability}`);
@@ -111,6 +125,22 @@ test('every documented event exists with the documented parameters and indexed f
     if (abi !== doc) problems.push(`${sig.name}: doc (${doc}), ABI (${abi})`);
   }
   assert.equal(problems, []);
+});
+
+test('every documented struct has exactly the documented fields, and every struct a view returns is documented', () => {
+  const structs = new Map<string, string>();
+  const collect = (o: Field) => {
+    if (!o.type.startsWith('tuple')) return;
+    structs.set(returnName(o)!.replace('[]', ''), o.components!.map((c) => `${c.type} ${c.name}`).join(', '));
+    o.components!.forEach(collect);
+  };
+  for (const abi of Object.values(ABIS)) for (const i of abi) i.outputs?.forEach(collect);
+  const documented = new Map(
+    sigs
+      .filter((s) => s.section === 'Structs')
+      .map((s) => [s.name, s.params.map((p) => `${p.type} ${p.name}`).join(', ')]),
+  );
+  assert.equal(documented, structs);
 });
 
 test("the Errors section lists exactly the ABI's custom errors, with their parameters", () => {

@@ -18,8 +18,18 @@ test('the committed generated files match a fresh compilation of the sources', (
   assert.is(DataMarketplaceBytecode, pick(result, 'DataMarketplace').bytecode);
 });
 
-test('the sources compile without warnings', () => {
-  assert.equal(result.warnings, []);
+// solc advises once wherever assembly uses TSTORE (EIP-1153 composability). Our one use is the
+// entity-code buffer in MarketplaceState._deploy, written and cleared again within that call
+// (docs/contracts.md, "One address per entity"); any other warning, or that one elsewhere, fails.
+const TSTORE_ADVICE =
+  /^Warning: Transient storage as defined by EIP-1153 [^]*--> contracts\/src\/MarketplaceState\.sol:\d+:\d+:/;
+
+test("the sources compile without warnings, but solc's EIP-1153 advice on the entity-code buffer", () => {
+  assert.equal(
+    result.warnings.filter((w) => !TSTORE_ADVICE.test(w)),
+    [],
+  );
+  assert.ok(result.warnings.length <= 1, result.warnings.join('\n'));
 });
 
 test('every ABI decodes every marketplace error, wherever in a call chain it was raised', () => {

@@ -25,8 +25,9 @@ test('attached contracts expose the ABI functions with their full signatures', (
     'registerDataStreamPrincipal(string,string,string,string)',
   );
   assert.is(m.registerDataStreamPrincipal.fragment.payable, true);
+  assert.is(m.subscribe.fragment.format(), 'subscribe(address,address,uint64,uint64)');
+  assert.is(m.sensorInfo.fragment.format(), 'sensorInfo(address)');
   const s = attachSensor(address, null);
-  assert.is(s.subscribe.fragment.format(), 'subscribe(address,uint64,uint64)');
   assert.is(s.status.fragment.constant, true);
 });
 
@@ -97,22 +98,31 @@ export async function typeChecks(m: MarketplaceContract, s: SensorContract, e: M
   const list: string[] = await m.principals();
   const tx = await m.registerDataStreamPrincipal('n', 'u', 'e', 'k', { value: fee });
   const status: bigint = await s.status();
+  // Structs come back with their fields typed by name.
+  const info = await m.sensorInfo('0x0');
+  const price: bigint = info.pricePerDataEntry;
+  const grants = await m.validSubscriptions('0x0', '0x0');
+  const entries: bigint = grants[0]!.dataEntries;
+  // @ts-expect-error SensorView has no `seller`
+  const seller: string = info.seller;
+  // @ts-expect-error a subscription's buyer is an address (string), not a number
+  const buyer: number = grants[0]!.buyer;
   // @ts-expect-error registerDataStreamPrincipal takes four strings
   await m.registerDataStreamPrincipal('n', 'u', 'e');
   // @ts-expect-error setCommissionBps is not payable
   await m.setCommissionBps(5, { value: 1n });
   // @ts-expect-error a uint64 is a number or a bigint, not a string
-  await s.subscribe('0x0', '5', 1n);
+  await m.subscribe('0x0', '0x0', '5', 1n);
   // @ts-expect-error status() is a bigint
   const wrong: string = await s.status();
-  // @ts-expect-error no such function
-  await m.subscribe();
+  // @ts-expect-error no such function: buyers subscribe on the marketplace
+  await s.subscribe('0x0', 0, 1);
   if (e.name === 'Subscribed') {
     const paid: bigint = e.args.paid;
     // @ts-expect-error Subscribed has no `seller`
     return [e.args.seller, paid];
   }
-  return [list, tx, status, wrong];
+  return [list, tx, status, wrong, price, entries, seller, buyer];
 }
 
 test.run();

@@ -8,6 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../config/load.ts';
 import {
+  checkChainId,
+  configuredChainId,
+  deploymentFileFor,
   marketplaceParams,
   parseAmount,
   readDeployment,
@@ -97,6 +100,35 @@ test('readDeployment: a missing, malformed or incomplete file is CHAIN_DEPLOYMEN
       assert.ok(isItradeError(err, 'CHAIN_DEPLOYMENT_MISSING'), String(err));
       assert.ok((err as Error).message.includes(file));
     }
+  }
+});
+
+test('one record per chain: {chainId} in chain.deploymentFile, and the chain id the configuration names', () => {
+  const defaults = parseConfig('', 'd', { env: {} });
+  assert.is(defaults.chain.deploymentFile, '.cache/deployments/{chainId}.json');
+  assert.is(deploymentFileFor(defaults, 11155111), '.cache/deployments/11155111.json');
+  assert.is(configuredChainId(defaults), 31337, "the local stack's");
+  assert.is(configuredChainId(parseConfig('stack:\n  chain:\n    chainId: 1337', 'y', { env: {} })), 1337);
+  assert.is(configuredChainId(parseConfig('chain:\n  rpcUrl: https://rpc.example.org', 'y', { env: {} })), undefined);
+  const named = parseConfig(
+    'chain:\n  rpcUrl: https://rpc.example.org\n  chainId: 11155111\n  deploymentFile: deploy/{chainId}/m.json',
+    'y',
+    { env: {} },
+  );
+  assert.is(configuredChainId(named), 11155111);
+  assert.is(deploymentFileFor(named, 11155111), 'deploy/11155111/m.json');
+  assert.is(deploymentFileFor(parseConfig('chain:\n  deploymentFile: fixed.json', 'y', { env: {} }), 5), 'fixed.json');
+});
+
+test('checkChainId: silent when nothing is named or the node agrees, CHAIN_WRONG_NETWORK naming both otherwise', () => {
+  checkChainId(undefined, 1, 'n');
+  checkChainId(31337, 31337, 'n');
+  try {
+    checkChainId(11155111, 1, 'https://rpc.example.org');
+    assert.unreachable('accepted');
+  } catch (err) {
+    assert.ok(isItradeError(err, 'CHAIN_WRONG_NETWORK'), String(err));
+    assert.match((err as Error).message, 'https://rpc.example.org serves chain 1, but chain 11155111 is configured');
   }
 });
 

@@ -14,7 +14,11 @@ import { services } from './services.ts';
 export function chainProvider(): JsonRpcProvider {
   // cacheTimeout -1: ethers caches identical calls for 250 ms, which hands a second transaction
   // sent right after the first the same (stale) nonce.
-  return new JsonRpcProvider(services().rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const provider = new JsonRpcProvider(services().rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  // anvil answers eth_sendRawTransaction before its block is mined; on a busy machine the first
+  // receipt look-up misses it and tx.wait() falls back to polling for blocks, every 4 s by default.
+  provider.pollingInterval = 50;
+  return provider;
 }
 
 export async function fundedWallet(provider: JsonRpcProvider, ether = '1000'): Promise<Wallet> {

@@ -12,6 +12,7 @@ import {
   registerPrincipal,
   type MarketplaceContract,
 } from '../../contracts/client.ts';
+import { readPrincipalKey, rsaKeyHash } from '../../contracts/keys.ts';
 import {
   DEFAULT_PARAMS,
   SAMPLE_RSA_KEY,
@@ -55,9 +56,12 @@ test('registerDataStreamPrincipal: one principal per account, with its details, 
   assert.is(await principal.owner(), alice.address);
   assert.is(await principal.marketplace(), address);
   assert.equal(
-    [await principal.name(), await principal.url(), await principal.email(), await principal.rsaPublicKey()],
-    [details.name, details.url, details.email, details.rsaPublicKey],
+    [await principal.name(), await principal.url(), await principal.email()],
+    [details.name, details.url, details.email],
   );
+  assert.is(await principal.rsaPublicKeyHash(), rsaKeyHash(details.rsaPublicKey));
+  assert.is(await principal.rsaPublicKeyBlock(), BigInt(receipt.blockNumber));
+  assert.is(await readPrincipalKey(provider, address, p), details.rsaPublicKey);
   assert.is(await marketplace.principalOf(alice.address), p);
   assert.is(await marketplace.principalOf(Wallet.createRandom().address), ZeroAddress);
   assert.ok(await marketplace.isPrincipal(p));
@@ -67,14 +71,19 @@ test('registerDataStreamPrincipal: one principal per account, with its details, 
   assert.is(await marketplace.principalCount(), 1n);
   assert.is(await marketplace.principalAt(0), p);
   assert.equal([...(await marketplace.principals())], [p]);
-  const events = (await readMarketplaceEvents(provider, address)).filter((e) => e.name === 'PrincipalRegistered');
+  const events = (await readMarketplaceEvents(provider, address)).filter(
+    (e) => e.name === 'PrincipalRegistered' || e.name === 'PrincipalKeyUpdated',
+  );
   assert.equal(
     events.map((e) => e.args),
-    [{ principal: p, owner: alice.address, name: details.name }],
+    [
+      { principal: p, owner: alice.address, name: details.name },
+      { principal: p, keyHash: rsaKeyHash(details.rsaPublicKey), rsaPublicKey: details.rsaPublicKey },
+    ],
   );
 });
 
-test('registerDataStreamPrincipal reverts: wrong fee either way, second registration, empty name or key', async () => {
+test('registerDataStreamPrincipal reverts: wrong fee either way, second registration, empty name or key, a field over 255 bytes', async () => {
   const { marketplace } = await newMarketplace(provider);
   const bob = await fundedWallet(provider);
   const m = marketplace.connect(bob);
@@ -83,6 +92,13 @@ test('registerDataStreamPrincipal reverts: wrong fee either way, second registra
   await expectRevert(m.registerDataStreamPrincipal('b', '', '', 'k'), 'WrongFee', [fee, 0n]);
   await expectRevert(m.registerDataStreamPrincipal('', '', '', 'k', { value: fee }), 'EmptyField', ['name']);
   await expectRevert(m.registerDataStreamPrincipal('b', '', '', '', { value: fee }), 'EmptyField', ['rsaPublicKey']);
+  const long = 'x'.repeat(256);
+  await expectRevert(m.registerDataStreamPrincipal(long, '', '', 'k', { value: fee }), 'FieldTooLong', ['name', 255n]);
+  await expectRevert(m.registerDataStreamPrincipal('b', long, '', 'k', { value: fee }), 'FieldTooLong', ['url', 255n]);
+  await expectRevert(m.registerDataStreamPrincipal('b', '', long, 'k', { value: fee }), 'FieldTooLong', [
+    'email',
+    255n,
+  ]);
   const { address: p } = await registerPrincipal(m, details);
   await expectRevert(m.registerDataStreamPrincipal('again', '', '', 'k', { value: fee }), 'AlreadyRegistered', [
     bob.address,
@@ -99,13 +115,18 @@ test('principal owner updates the RSA key; nobody else can; the marketplace emit
   await expectRevert(principal.connect(mallory).setRsaPublicKey('evil'), 'NotOwner', [mallory.address]);
   await expectRevert(principal.setRsaPublicKey(''), 'EmptyField', ['rsaPublicKey']);
   const receipt = await mined(principal.setRsaPublicKey('new-key'));
-  assert.is(await attachPrincipal(p, provider).rsaPublicKey(), 'new-key');
+  assert.is(await attachPrincipal(p, provider).rsaPublicKeyHash(), rsaKeyHash('new-key'));
+  assert.is(await attachPrincipal(p, provider).rsaPublicKeyBlock(), BigInt(receipt.blockNumber));
+  assert.is(await readPrincipalKey(provider, address, p), 'new-key');
   assert.equal(
     receipt.logs.map((l) => l.address),
     [address],
   );
   const last = (await readMarketplaceEvents(provider, address)).at(-1)!;
-  assert.equal({ name: last.name, args: last.args }, { name: 'PrincipalKeyUpdated', args: { principal: p } });
+  assert.equal(
+    { name: last.name, args: last.args },
+    { name: 'PrincipalKeyUpdated', args: { principal: p, keyHash: rsaKeyHash('new-key'), rsaPublicKey: 'new-key' } },
+  );
 });
 
 async function ownerOnly(marketplace: MarketplaceContract, stranger: Wallet): Promise<void> {
@@ -134,6 +155,8 @@ test('owner setters: prices, commission (at most 10000 bps), sensor types; each 
   await mined(marketplace.setSensorRegistrationPrice(0));
   await mined(marketplace.setCommissionBps(10_000));
   await expectRevert(marketplace.setCommissionBps(10_001), 'InvalidCommission', [10_001n]);
+  // Prices are kept in 128 bits (more wei than exist).
+  await expectRevert(marketplace.setDspRegistrationPrice(1n << 128n), 'AmountTooLarge', [1n << 128n]);
   await mined(marketplace.addSensorType('Noise'));
   await expectRevert(marketplace.addSensorType(''), 'EmptyField', ['name']);
   assert.is(await marketplace.dspRegistrationPrice(), parseEther('0.02'));
@@ -172,10 +195,12 @@ test('a commission above 10000 bps is refused at deployment too', async () => {
 
 test('sensor type ids are uint16: the 65536th type is refused (TooManySensorTypes)', async () => {
   const { marketplace, address } = await newMarketplace(provider);
-  // Slot 6 holds sensorTypeNames' length (MarketplaceAdmin's layout); it reads 4 before we touch it.
-  const slot = '0x6';
-  assert.is(BigInt(await provider.getStorage(address, slot)), 4n);
-  await provider.send('anvil_setStorageAt', [address, slot, '0x' + 65_534n.toString(16).padStart(64, '0')]);
+  // Slot 2 is MarketplaceState's Config: sensorTypeCount is its bits 144..159; it reads 4 before we touch it.
+  const slot = '0x2';
+  const config = BigInt(await provider.getStorage(address, slot));
+  assert.is((config >> 144n) & 0xffffn, 4n);
+  const patched = (config & ~(0xffffn << 144n)) | (65_534n << 144n);
+  await provider.send('anvil_setStorageAt', [address, slot, '0x' + patched.toString(16).padStart(64, '0')]);
   await mined(marketplace.addSensorType('Last'));
   assert.is(await marketplace.sensorTypeCount(), 65_535n);
   assert.is(await marketplace.sensorTypeName(65_534), 'Last');

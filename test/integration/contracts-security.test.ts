@@ -1,13 +1,12 @@
 // Attacks on the marketplace against the test stack's anvil: re-entering withdraw, refusing
-// payments, initialising implementations or clones, calling the marketplace's entity hooks from
-// outside or from the wrong kind of entity, and passing a stranger's clone off as genuine.
+// payments, and calling the marketplace's entity hooks from outside, from the wrong kind of
+// entity, or for a caller who does not own the entity. (Forged and replayed entities:
+// contracts-clones.test.ts.)
 import { ContractFactory, Wallet, id, parseEther, type JsonRpcSigner } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  attachPrincipal,
   attachSensor,
-  attachSubscription,
   mined,
   registerPrincipal,
   registerSensor,
@@ -136,93 +135,29 @@ async function impersonate(address: string): Promise<JsonRpcSigner> {
   return provider.getSigner(address);
 }
 
-async function entities(m: Awaited<ReturnType<typeof market>>) {
-  const { subscription } = await subscribe(m.sensor, m.b, { startTimestamp: 0, dataEntries: 1 });
-  const mk = m.marketplace;
-  return {
-    principal: [await mk.principalImplementation(), m.b],
-    sensor: [await mk.sensorImplementation(), await m.sensor.getAddress()],
-    subscription: [await mk.subscriptionImplementation(), await subscription.getAddress()],
-  };
-}
-
-test('nobody but the marketplace initialises an implementation or a clone; a clone only once', async () => {
+test('the marketplace hooks refuse outsiders (NotEntity), entities of the wrong kind, and callers who do not own the entity', async () => {
   const m = await market();
-  const e = await entities(m);
-  const stranger = await fundedWallet(provider);
-  const inits = (signer: Wallet | JsonRpcSigner, [p, s, sub]: string[]) => [
-    () => attachPrincipal(p!, signer).initialize(stranger.address, 'x', '', '', 'k'),
-    () => attachSensor(s!, signer).initialize(stranger.address, stranger.address, 0, 0, 0, 1),
-    () => attachSubscription(sub!, signer).initialize(stranger.address, stranger.address, 0, 1, 0),
-  ];
-  const impls = [e.principal[0]!, e.sensor[0]!, e.subscription[0]!];
-  const clones = [e.principal[1]!, e.sensor[1]!, e.subscription[1]!];
-  for (const call of [...inits(stranger, impls), ...inits(stranger, clones)])
-    await expectRevert(call(), 'NotMarketplace', [stranger.address]);
-  // Even the marketplace's own address cannot initialise a clone a second time.
-  for (const call of inits(await impersonate(m.address), clones)) await expectRevert(call(), 'AlreadyInitialized');
-  await provider.send('anvil_stopImpersonatingAccount', [m.address]);
-  assert.is(await attachPrincipal(m.b, provider).name(), 'b');
-});
-
-test('each entity is a 45-byte EIP-1167 clone of its implementation; implementations are not entities', async () => {
-  const m = await market();
-  const e = await entities(m);
-  for (const [impl, clone] of Object.values(e)) {
-    const code = await provider.getCode(clone!);
-    assert.is(code, `0x363d3d373d3d3d363d73${impl!.slice(2).toLowerCase()}5af43d82803e903d91602b57fd5bf3`);
-    assert.ok((await provider.getCode(impl!)).length > 1000);
-  }
-  const mk = m.marketplace;
-  for (const [impl] of Object.values(e))
-    assert.equal(
-      [await mk.isPrincipal(impl!), await mk.isSensor(impl!), await mk.isSubscription(impl!)],
-      [false, false, false],
-    );
-});
-
-test('the marketplace hooks refuse outsiders (NotEntity) and entities of the wrong kind', async () => {
-  const m = await market();
-  const e = await entities(m);
   const stranger = await fundedWallet(provider);
   // Thunks: each call starts only when awaited.
-  const hooks = (mk: MarketplaceContract, a: string) => ({
-    createSensor: () => mk.createSensor(a, 0, 0, 0, 1, { value: DEFAULT_PARAMS.sensorRegistrationPrice }),
-    createSubscription: () => mk.createSubscription(a, m.b, a, 0, 1),
-    notifySensorStatus: () => mk.notifySensorStatus(1),
-    notifySensorPrice: () => mk.notifySensorPrice(1),
-    notifyPrincipalKey: () => mk.notifyPrincipalKey(),
+  const hooks = (mk: MarketplaceContract, caller: string) => ({
+    entitySetSensorActive: () => mk.entitySetSensorActive(caller, true),
+    entitySetSensorPrice: () => mk.entitySetSensorPrice(caller, 1),
+    entitySetPrincipalKey: () => mk.entitySetPrincipalKey('evil'),
   });
   for (const call of Object.values(hooks(m.marketplace.connect(stranger), stranger.address)))
     await expectRevert(call(), 'NotEntity', [stranger.address]);
-  // A principal may only create sensors and report its key; a sensor only the rest.
-  const p = e.principal[1]!;
-  const asPrincipal = hooks(m.marketplace.connect(await impersonate(p)), p);
-  for (const call of [asPrincipal.createSubscription, asPrincipal.notifySensorStatus, asPrincipal.notifySensorPrice])
-    await expectRevert(call(), 'NotEntity', [p]);
-  const s = e.sensor[1]!;
-  const asSensor = hooks(m.marketplace.connect(await impersonate(s)), s);
-  for (const call of [asSensor.createSensor, asSensor.notifyPrincipalKey]) await expectRevert(call(), 'NotEntity', [s]);
-  for (const a of [e.principal[1]!, e.sensor[1]!]) await provider.send('anvil_stopImpersonatingAccount', [a]);
-});
-
-test("a stranger's own clone of the sensor implementation is not a sensor of this marketplace", async () => {
-  const m = await market();
-  const impl = await m.marketplace.sensorImplementation();
-  const stranger = await fundedWallet(provider);
-  // EIP-1167 creation code: 3d602d80600a3d3981f3 + runtime.
-  const creation = `0x3d602d80600a3d3981f3363d3d373d3d3d363d73${impl.slice(2)}5af43d82803e903d91602b57fd5bf3`;
-  const receipt = await (await stranger.sendTransaction({ data: creation })).wait();
-  const fake = receipt!.contractAddress!;
-  assert.is((await provider.getCode(fake)).length, 2 + 90);
-  assert.not.ok(await m.marketplace.isSensor(fake));
-  await expectRevert(m.marketplace.blockSensor(fake), 'UnknownSensor', [fake]);
-  await expectRevert(
-    attachSensor(fake, stranger).initialize(stranger.address, stranger.address, 0, 0, 0, 1),
-    'NotMarketplace',
-    [stranger.address],
-  );
-  await expectRevert(attachSensor(fake, stranger).activate(), 'NotOwner', [stranger.address]);
+  // A principal may only set its key; a sensor only its status and price.
+  const asPrincipal = hooks(m.marketplace.connect(await impersonate(m.b)), m.b);
+  for (const call of [asPrincipal.entitySetSensorActive, asPrincipal.entitySetSensorPrice])
+    await expectRevert(call(), 'NotEntity', [m.b]);
+  const s = await m.sensor.getAddress();
+  const asSensor = hooks(m.marketplace.connect(await impersonate(s)), stranger.address);
+  await expectRevert(asSensor.entitySetPrincipalKey(), 'NotEntity', [s]);
+  // A genuine sensor forwarding a caller that does not own it: what sensor.activate() by a stranger does.
+  for (const call of [asSensor.entitySetSensorActive, asSensor.entitySetSensorPrice])
+    await expectRevert(call(), 'NotOwner', [stranger.address]);
+  for (const a of [m.b, s]) await provider.send('anvil_stopImpersonatingAccount', [a]);
+  assert.is((await m.marketplace.sensorInfo(s)).pricePerDataEntry, price, 'nothing changed');
 });
 
 test.after(() => provider.destroy());

@@ -86,13 +86,25 @@ test('registerSensor: a genuine Inactive sensor with its details, listed by its 
 });
 
 test('registerSensor reverts: not the owner, wrong fee, unknown type, coordinates off the globe', async () => {
-  const { marketplace, principal } = await seller();
+  const { marketplace, principal, sellerWallet } = await seller();
   const stranger = await fundedWallet(provider);
-  const reg = (s: Partial<typeof spec>, value = fee, p = principal) => {
+  const p = await principal.getAddress();
+  const reg = (s: Partial<typeof spec>, value = fee, m = marketplace.connect(sellerWallet), of = p) => {
     const x = { ...spec, ...s };
-    return p.registerSensor(x.sensorType, x.latitudeE6, x.longitudeE6, x.pricePerDataEntry, { value });
+    return m.registerSensor(of, x.sensorType, x.latitudeE6, x.longitudeE6, x.pricePerDataEntry, { value });
   };
-  await expectRevert(reg({}, fee, principal.connect(stranger)), 'NotOwner', [stranger.address]);
+  await expectRevert(reg({}, fee, marketplace.connect(stranger)), 'NotOwner', [stranger.address]);
+  const other = Wallet.createRandom().address;
+  await expectRevert(reg({}, fee, undefined, other), 'UnknownPrincipal', [other]);
+  // Someone else's principal, by an account that has one of its own.
+  const { address: strangers } = await registerPrincipal(marketplace.connect(stranger), {
+    name: 'x',
+    url: '',
+    email: '',
+    rsaPublicKey: 'k',
+  });
+  await expectRevert(reg({}, fee, marketplace.connect(stranger)), 'NotOwner', [stranger.address]);
+  await expectRevert(reg({}, fee, undefined, strangers), 'NotOwner', [sellerWallet.address]);
   await expectRevert(reg({}, fee - 1n), 'WrongFee', [fee, fee - 1n]);
   await expectRevert(reg({}, fee + 1n), 'WrongFee', [fee, fee + 1n]);
   await expectRevert(reg({ sensorType: 4 }), 'UnknownSensorType', [4n]);
@@ -158,10 +170,22 @@ test('the marketplace owner blocks and unblocks; a blocked sensor cannot be reac
   );
 });
 
-test("Sensor.setBlocked is the marketplace's alone, even for the seller", async () => {
-  const { principal, sellerWallet } = await seller();
-  const { sensor } = await registerSensor(principal, spec);
-  await expectRevert(sensor.setBlocked(true), 'NotMarketplace', [sellerWallet.address]);
+test('a sensor keeps no state: its getters read what the marketplace holds, and it takes no ether', async () => {
+  const { marketplace, principal, sellerWallet } = await seller();
+  const { sensor, address: s } = await registerSensor(principal, spec);
+  assert.is(await provider.getStorage(s, 0), '0x' + '0'.repeat(64));
+  await mined(sensor.setPricePerDataEntry(7n));
+  await mined(sensor.activate());
+  assert.is(await provider.getStorage(s, 0), '0x' + '0'.repeat(64), 'no storage of its own');
+  const info = await marketplace.sensorInfo(s);
+  assert.equal([info.pricePerDataEntry, info.status, info.subscriptionCount], [7n, 1n, 0n]);
+  assert.equal([await sensor.pricePerDataEntry(), await sensor.status()], [7n, 1n]);
+  let failed = false;
+  await sellerWallet
+    .sendTransaction({ to: s, value: 1n })
+    .then((tx) => tx.wait())
+    .catch(() => (failed = true));
+  assert.ok(failed, 'a plain transfer to the sensor went through');
 });
 
 test('the seller changes the price; nobody else can; SensorPriceChanged', async () => {

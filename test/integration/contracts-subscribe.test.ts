@@ -80,7 +80,10 @@ test('subscribe: a genuine subscription with its terms; commission and seller sh
   assert.ok(await w.marketplace.isSubscription(a));
   assert.not.ok(await w.marketplace.isSensor(a));
   assert.is(await w.sensor.subscriptionCount(), 1n);
-  assert.is(await w.sensor.subscriptionAt(0), a);
+  assert.equal(
+    (await w.marketplace.subscriptionsOf(w.b, w.s)).map((v) => v.subscription),
+    [a],
+  );
   assert.equal(
     receipt.logs.map((l) => l.address),
     [w.address],
@@ -111,44 +114,46 @@ test('subscribe refunds any excess in the same transaction; the marketplace keep
   );
 });
 
-test('subscribe reverts: zero entries, too little paid, inactive or blocked sensor', async () => {
+/** DataMarketplace.subscribe(sensor, ...) as `who`, straight, without the client helper. */
+const buy =
+  (w: World, who: Wallet, sensor = w.s) =>
+  (buyer: string, start: number, entries: number, o: { value?: bigint } = {}) =>
+    w.marketplace.connect(who).subscribe(sensor, buyer, start, entries, o);
+
+test('subscribe reverts: zero entries, too little paid, inactive, blocked or unknown sensor', async () => {
   const w = await world(false);
-  const s = w.sensor.connect(w.buyer);
-  await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatusCode.Inactive)]);
+  const s = buy(w, w.buyer);
+  await expectRevert(s(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatusCode.Inactive)]);
   await mined(w.sensor.activate());
-  await expectRevert(s.subscribe(w.b, 0, 0, { value: price }), 'ZeroDataEntries');
-  await expectRevert(s.subscribe(w.b, 0, 2, { value: 2n * price - 1n }), 'InsufficientPayment', [
-    2n * price,
-    2n * price - 1n,
-  ]);
-  await expectRevert(s.subscribe(w.b, 0, 2), 'InsufficientPayment', [2n * price, 0n]);
+  await expectRevert(s(w.b, 0, 0, { value: price }), 'ZeroDataEntries');
+  await expectRevert(s(w.b, 0, 2, { value: 2n * price - 1n }), 'InsufficientPayment', [2n * price, 2n * price - 1n]);
+  await expectRevert(s(w.b, 0, 2), 'InsufficientPayment', [2n * price, 0n]);
+  for (const fake of [w.b, w.address, Wallet.createRandom().address]) {
+    await expectRevert(buy(w, w.buyer, fake)(w.b, 0, 1, { value: price }), 'UnknownSensor', [fake]);
+  }
   await mined(w.marketplace.blockSensor(w.s));
-  await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatusCode.Blocked)]);
+  await expectRevert(s(w.b, 0, 1, { value: price }), 'SensorNotActive', [BigInt(SensorStatusCode.Blocked)]);
   assert.is(await w.sensor.subscriptionCount(), 0n);
+  assert.is(await w.marketplace.subscriptionCount(), 0n);
 });
 
 test("only the buyer principal's owner may subscribe for it", async () => {
   const w = await world();
   const mallory = await fundedWallet(provider);
   const { address: m } = await registerPrincipal(w.marketplace.connect(mallory), { name: 'mallory', ...key });
-  const s = w.sensor.connect(mallory);
+  const s = buy(w, mallory);
   // Someone else's principal: refused, whether or not the caller has a principal of its own.
-  await expectRevert(s.subscribe(w.b, 0, 1, { value: price }), 'NotPrincipalOwner', [mallory.address, w.b]);
+  await expectRevert(s(w.b, 0, 1, { value: price }), 'NotPrincipalOwner', [mallory.address, w.b]);
   const nobody = await fundedWallet(provider);
-  await expectRevert(w.sensor.connect(nobody).subscribe(w.b, 0, 1, { value: price }), 'NotPrincipalOwner', [
-    nobody.address,
-    w.b,
-  ]);
+  await expectRevert(buy(w, nobody)(w.b, 0, 1, { value: price }), 'NotPrincipalOwner', [nobody.address, w.b]);
   // Addresses that are no principal of this marketplace, the zero address included.
   for (const fake of [w.s, w.address, Wallet.createRandom().address, nobody.address]) {
-    await expectRevert(w.sensor.connect(nobody).subscribe(fake, 0, 1, { value: price }), 'UnknownPrincipal', [fake]);
+    await expectRevert(buy(w, nobody)(fake, 0, 1, { value: price }), 'UnknownPrincipal', [fake]);
   }
-  await expectRevert(w.sensor.connect(nobody).subscribe(ZeroAddress, 0, 1, { value: price }), 'UnknownPrincipal', [
-    ZeroAddress,
-  ]);
-  await expectRevert(s.subscribe(ZeroAddress, 0, 1, { value: price }), 'UnknownPrincipal', [ZeroAddress]);
+  await expectRevert(buy(w, nobody)(ZeroAddress, 0, 1, { value: price }), 'UnknownPrincipal', [ZeroAddress]);
+  await expectRevert(s(ZeroAddress, 0, 1, { value: price }), 'UnknownPrincipal', [ZeroAddress]);
   // Mallory for herself is fine.
-  await subscribe(s, m, { startTimestamp: 0, dataEntries: 1 });
+  await subscribe(w.sensor.connect(mallory), m, { startTimestamp: 0, dataEntries: 1 });
 });
 
 test('valid while the sensor is not Blocked: deactivation keeps it, a block voids it, unblocking restores it', async () => {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+// Frozen copy of contracts/src/Clones.sol as of a9f5f06 (before issue 16): the "before" column of
+// `npm run bench:gas`. Compiled only by scripts/bench-gas.ts; never deployed.
 pragma solidity ^0.8.28;
 
 import {IMarketplaceErrors} from "./IMarketplace.sol";
