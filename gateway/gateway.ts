@@ -245,7 +245,13 @@ async function startEndpoints(cfg: ItradeConfig, core: Core): Promise<GatewayEnd
   const closing = { value: false };
   let operatorPort: number | undefined;
   if (cfg.operator.http.enabled) {
-    const op = buildOperatorApi({ registry, readiness, closing: () => closing.value, started: Date.now() });
+    const op = buildOperatorApi({
+      registry,
+      readiness,
+      closing: () => closing.value,
+      started: Date.now(),
+      log: componentLogger(core.root, 'operator'),
+    });
     operatorPort = await listenHttp(op, cfg.operator.http.host, cfg.operator.http.port, 'operator.http');
     teardown.set('operator endpoint', () => op.close());
   }
