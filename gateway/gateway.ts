@@ -17,6 +17,7 @@ import type {
   SellerMessageHandler,
 } from '../interfaces/layers.ts';
 import { ChallengeStore } from '../auth/challenge.ts';
+import { jwtSecret } from '../auth/dev-secret.ts';
 import { TokenService } from '../auth/jwt.ts';
 import { RevocationStore } from '../auth/revocation.ts';
 import { ChainEntitlements, type SensorRegistration } from '../chain/entitlements.ts';
@@ -32,7 +33,7 @@ import { guardApi } from '../http/guard.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import { buildOperatorApi } from '../operator/endpoint.ts';
 import { Readiness, chainCheck, kafkaCheck, redisCheck, type ReadyReport } from '../operator/ready.ts';
-import { jwtSecret, listenHttp, locateMarketplace, plugServices, replayMeter, type Plugged } from './services.ts';
+import { listenHttp, locateMarketplace, plugServices, replayMeter, type Plugged } from './services.ts';
 import { Teardown } from './teardown.ts';
 
 export interface GatewayDeps {
@@ -161,7 +162,7 @@ async function startCore(cfg: ItradeConfig, deps: GatewayDeps, base: Base): Prom
   const b = cfg.broker;
   const prefix = cfg.redis.keyPrefix;
   const log = componentLogger(root, 'broker');
-  const tokens = await TokenService.create(b.auth.jwt, await jwtSecret(cfg, redis, log));
+  const tokens = await TokenService.create(b.auth.jwt, await jwtSecret(cfg, redis, { create: true, log }));
   const revocations = new RevocationStore(
     redis,
     sub,

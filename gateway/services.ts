@@ -1,7 +1,6 @@
 // The services behind the broker and the start-up helpers of the composition root
 // (gateway/gateway.ts): the Kafka bridge and the key service, the meter replays draw from, the
 // JWT secret, where the marketplace is, and listening with a clear error.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
@@ -24,28 +23,6 @@ import type { GatewayDeps } from './gateway.ts';
 import { createKeyService, type KeyService } from '../keys/key-service.ts';
 import { createKeyMetrics } from '../keys/metrics.ts';
 import { BuyerRouter, LateChannel } from './wiring.ts';
-
-/**
- * The HS256 secret: from the configuration (the environment), or with `devSecret` a random one
- * shared through Redis (SET NX), so every local instance agrees on it. Never for production:
- * whoever can read that Redis can mint tokens.
- */
-export async function jwtSecret(cfg: ItradeConfig, redis: Redis, log: Logger): Promise<string> {
-  const a = cfg.broker.auth;
-  if (a.jwt.alg !== 'HS256' || a.jwt.secret !== '') return a.jwt.secret;
-  if (!a.devSecret)
-    throw itradeError(
-      'AUTH_CONFIG',
-      'broker.auth.jwt.secret is empty: set ITRADE_JWT_SECRET (or broker.auth.devSecret: true for local development)',
-    );
-  const key = `${cfg.redis.keyPrefix}dev:jwt-secret`;
-  await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
-  log.warn(
-    { redisKey: key },
-    'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production',
-  );
-  return (await redis.get(key))!;
-}
 
 /**
  * chain.marketplace, else the record `npm run deploy` wrote. Read without asking the node, so

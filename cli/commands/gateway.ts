@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { runGateway } from '../run-gateway.ts';
 import { OPERATOR_NAME, issueOperatorToken } from '../../auth/operator-token.ts';
 import { createLogger } from '../../lib/log.ts';
+import { LocalStack } from '../../stack/stack.ts';
 import type { CliContext } from '../context.ts';
 
 export function registerGateway(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
@@ -37,7 +38,10 @@ export function registerGateway(program: Command, ctx: () => CliContext, setExit
     )
     .action(async (name: string) => {
       const c = ctx();
-      const t = await issueOperatorToken(c.config(), name);
+      const cfg = c.config();
+      // The development secret lives in the Redis of the local stack unless redis.url names one.
+      const redisUrl = new LocalStack(cfg, createLogger({ level: 'silent' })).endpoints().redisUrl;
+      const t = await issueOperatorToken(cfg, name, redisUrl);
       c.out(t.token);
       c.err(`operator:${name}, expires ${new Date(t.expiresAt * 1000).toISOString()}`);
       setExit(0);
