@@ -2,7 +2,7 @@
 // with the parameters in chain.deploy and records it in chain.deploymentFile (or --out).
 // Target: --rpc-url, else chain.rpcUrl, else the local stack's anvil. The deployer key comes
 // from ITRADE_DEPLOYER_KEY; only the local stack falls back to anvil's first dev account.
-import { rpcChainId } from '../stack/probes.ts';
+import { rpcChainId } from '../lib/probes.ts';
 import { Command } from 'commander';
 import { JsonRpcProvider, Network, Wallet, WebSocketProvider, type Provider } from 'ethers';
 import { pathToFileURL } from 'node:url';

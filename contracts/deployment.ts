@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { getAddress, isAddress, parseUnits, type Provider } from 'ethers';
 import type { ItradeConfig } from '../config/schema.ts';
 import { itradeError, oneLine } from '../protocol/errors.ts';
+import type { Logger } from '../lib/log.ts';
 import { resolvePath } from '../lib/paths.ts';
 import { attachMarketplace, type MarketplaceParams } from './client.ts';
 
@@ -72,6 +73,23 @@ export interface MarketplaceLocation {
   /** Where following the marketplace's events starts. */
   fromBlock: number;
   source: 'config' | 'deployment-file';
+}
+
+/**
+ * chain.marketplace, else the record `npm run deploy` wrote; no marketplace at all is an empty
+ * address (with a warning), and every chain check then fails closed. Read without asking the
+ * node, so the gateway starts while the chain is down (resolveMarketplace checks it on the chain).
+ */
+export function locateMarketplace(cfg: ItradeConfig, log: Logger): { marketplace: string; fromBlock: number } {
+  if (cfg.chain.marketplace !== '')
+    return { marketplace: cfg.chain.marketplace, fromBlock: cfg.chain.marketplaceBlock };
+  try {
+    const rec = readDeployment(cfg.chain.deploymentFile);
+    return { marketplace: rec.marketplace, fromBlock: rec.blockNumber };
+  } catch (err) {
+    log.warn({ err: oneLine(err) }, 'no marketplace configured or deployed: every chain check fails closed');
+    return { marketplace: '', fromBlock: 0 };
+  }
 }
 
 /**

@@ -40,21 +40,19 @@ export async function bearer(
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = createHttpServer({ log: deps.log });
-  const callers = new WeakMap<FastifyRequest, Identity>();
-  const requireToken =
-    (kind: Identity['kind']): onRequestAsyncHookHandler =>
-    async (req) =>
-      void callers.set(req, await bearer(deps, req, kind));
-  const caller = (req: FastifyRequest): Identity => callers.get(req)!;
-
   app.get('/v1/health', { schema: { response: S.replies(S.HealthReply) } }, async () => ({ ok: true }));
+  loginRoutes(app, deps);
+  tokenRoutes(app, deps);
+  return app;
+}
 
+/** POST /v1/auth/challenge and /v1/auth/login: a principal token for a signed challenge. */
+function loginRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: S.ChallengeBody }>(
     '/v1/auth/challenge',
     { schema: { body: S.ChallengeBody, response: S.replies(S.ChallengeReply) } },
     async (req) => deps.challenges.create(req.body.address),
   );
-
   app.post<{ Body: S.LoginBody }>(
     '/v1/auth/login',
     { schema: { body: S.LoginBody, response: S.replies(S.LoginReply) } },
@@ -67,23 +65,28 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       return { token: t.token, principal, account, expiresAt: t.expiresAt };
     },
   );
+}
 
+/** The routes a bearer token opens: sensor activation (principal), revocation (operator). */
+function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const callers = new WeakMap<FastifyRequest, Identity>();
+  const requireToken =
+    (kind: Identity['kind']): onRequestAsyncHookHandler =>
+    async (req) =>
+      void callers.set(req, await bearer(deps, req, kind));
   app.post<{ Body: S.ActivateBody }>(
     '/v1/sensors/activate',
     {
       onRequest: requireToken('principal'),
       schema: { body: S.ActivateBody, response: S.replies(S.ActivateReply) },
     },
-    async (req) => activate(deps, caller(req), req.body.txHash),
+    async (req) => activate(deps, callers.get(req)!, req.body.txHash),
   );
-
   app.post<{ Body: S.RevokeBody }>(
     '/v1/admin/revoke',
     { onRequest: requireToken('operator'), schema: { body: S.RevokeBody, response: S.replies(S.RevokeReply) } },
     async (req) => revoke(deps, req.body),
   );
-
-  return app;
 }
 
 async function activate(deps: ApiDeps, caller: Identity, txHash: string) {

@@ -3,7 +3,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runGateway } from '../run-gateway.ts';
 import { OPERATOR_NAME, issueOperatorToken } from '../../auth/operator-token.ts';
-import { createLogger } from '../../lib/log.ts';
+import type { ItradeConfig } from '../../config/schema.ts';
+import { startGateway } from '../../gateway/gateway.ts';
+import { createLogger, type Logger } from '../../lib/log.ts';
 import { LocalStack } from '../../stack/stack.ts';
 import type { CliContext } from '../context.ts';
 
@@ -18,7 +20,10 @@ export function registerGateway(program: Command, ctx: () => CliContext, setExit
       const c = ctx();
       const cfg = c.config();
       const log = createLogger({ level: c.opts.verbose ? 'debug' : cfg.log.level });
-      setExit(await runGateway(cfg, { log, exit: (code) => process.exit(code) }));
+      // Redis, Kafka or the node left empty in the configuration: the local stack's.
+      const endpoints = new LocalStack(cfg, log).endpoints();
+      const start = (conf: ItradeConfig, l: Logger) => startGateway(conf, { log: l, endpoints });
+      setExit(await runGateway(cfg, { log, exit: (code) => process.exit(code), start }));
     });
 
   program
