@@ -120,16 +120,9 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
     const restricted = network.restricted ? network : undefined;
     const core = await startCore(cfg, deps, { root, ep, registry, redis, sub, teardown, network: restricted });
     const ends = await startEndpoints(cfg, core);
-    componentLogger(root, 'gateway').info(
-      {
-        mqtt: core.broker.ports,
-        http: ends.httpPort,
-        operator: ends.operatorPort,
-        region: cfg.sovereignty.region || undefined,
-        id: core.broker.aedes.id,
-      },
-      'gateway started',
-    );
+    const [mqtt, http, operator] = [core.broker.ports, ends.httpPort, ends.operatorPort];
+    const started = { mqtt, http, operator, region: cfg.sovereignty.region || undefined, id: core.broker.aedes.id };
+    componentLogger(root, 'gateway').info(started, 'gateway started');
     return handle(cfg, core, ends);
   } catch (err) {
     await teardown.run(() => undefined);
