@@ -44,7 +44,8 @@ export async function jwtSecret(
     );
   opts.log?.warn(
     { redisKey: key },
-    'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in production',
+    'using a development JWT secret kept in Redis: set ITRADE_JWT_SECRET and broker.auth.devSecret: false in ' +
+      'production',
   );
   return secret;
 }

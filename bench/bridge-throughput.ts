@@ -53,12 +53,10 @@ function pct(sorted: number[], p: number): string {
 
 function report(name: string, lat: number[], ms: number, failed: number): void {
   lat.sort((a, b) => a - b);
+  const rate = Math.round((lat.length / ms) * 1000).toString();
   console.log(
-    `${name.padEnd(22)} ${Math.round((lat.length / ms) * 1000)
-      .toString()
-      .padStart(
-        7,
-      )} msg/s acked   ack latency ms p50 ${pct(lat, 50)}  p99 ${pct(lat, 99)}  p99.9 ${pct(lat, 99.9)}  max ${pct(lat, 100)}  refused ${failed}`,
+    `${name.padEnd(22)} ${rate.padStart(7)} msg/s acked   ack latency ms p50 ${pct(lat, 50)}  p99 ${pct(lat, 99)}  ` +
+      `p99.9 ${pct(lat, 99.9)}  max ${pct(lat, 100)}  refused ${failed}`,
   );
 }
 
@@ -113,7 +111,8 @@ for (const s of sensors) await bridge.onSensorActivated(s);
 // 100 topics it just created (produce latency is erratic for a few seconds after that).
 await fixedRate(500, 'warm-up (discard)');
 console.log(
-  `Kafka ${brokers.join(',')}, ${seconds} s per phase, linger ${cfg.bridge.producer.lingerMs} ms, batch <= ${cfg.bridge.producer.maxBatchEntries} entries / ${cfg.bridge.producer.maxBatchBytes} B`,
+  `Kafka ${brokers.join(',')}, ${seconds} s per phase, linger ${cfg.bridge.producer.lingerMs} ms, batch <= ` +
+    `${cfg.bridge.producer.maxBatchEntries} entries / ${cfg.bridge.producer.maxBatchBytes} B`,
 );
 await fixedRate(2000);
 await fixedRate(20000);

@@ -54,7 +54,8 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
   const provider = connect(target.rpcUrl, target.chainId);
   try {
     progress(
-      `chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} and waiting for it to be mined`,
+      `chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} ` +
+        `and waiting for it to be mined`,
     );
     const record = await deployTo(provider, target);
     progress(`mined in block ${record.blockNumber} (transaction ${record.transactionHash})`);
@@ -147,7 +148,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const { file, record } = await deploy(opts);
     console.log(
-      `DataMarketplace ${record.marketplace} on chain ${record.chainId}, block ${record.blockNumber} (deployer ${record.deployer})`,
+      `DataMarketplace ${record.marketplace} on chain ${record.chainId}, block ${record.blockNumber} (deployer ` +
+        `${record.deployer})`,
     );
     console.log(`recorded in ${file}`);
     return 0;

@@ -99,6 +99,10 @@ const formatting = () =>
     '**/*.{ts,mjs}',
   ]);
 
+// Prettier leaves long strings and comments alone; scripts/line-length.ts finds them.
+const lineLength = () =>
+  check('line length (<= 120 columns)', ['--import', 'tsx', fromRoot('scripts', 'line-length.ts')]);
+
 async function pool(files: string[], env: NodeJS.ProcessEnv, report: (r: Result) => void): Promise<Result[]> {
   const results: Result[] = [];
   let next = 0;
@@ -154,7 +158,7 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const c of await Promise.all([typecheck(), formatting()])) {
+  for (const c of await Promise.all([typecheck(), formatting(), lineLength()])) {
     results.push(c);
     report(c);
   }

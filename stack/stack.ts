@@ -202,7 +202,8 @@ export class LocalStack {
         if (!(await isPortFree(wanted))) {
           throw itradeError(
             'STACK_PORT_IN_USE',
-            `${s.name}: port ${wanted} (stack.${s.name}.${name}) is in use by another process; free it or choose another port`,
+            `${s.name}: port ${wanted} (stack.${s.name}.${name}) is in use by another process; free it or ` +
+              `choose another port`,
           );
         }
         out[name] = wanted;

@@ -12,7 +12,8 @@ export function registerDeploy(program: Command, ctx: () => CliContext, setExit:
     .command('deploy')
     .summary('Deploy the DataMarketplace contract and record it')
     .description(
-      "Deploy the DataMarketplace contract and record its address in chain.deploymentFile (key: ITRADE_DEPLOYER_KEY; the local stack uses anvil's dev key)",
+      'Deploy the DataMarketplace contract and record its address in chain.deploymentFile (key: ' +
+        "ITRADE_DEPLOYER_KEY; the local stack uses anvil's dev key)",
     )
     .option('--rpc-url <url>', "JSON-RPC URL (default: chain.rpcUrl, else the local stack's anvil)", (v: string) => {
       if (!/^(https?|wss?):\/\/.+/.test(v)) throw new InvalidArgumentError('must be an http(s):// or ws(s):// URL');
@@ -26,7 +27,8 @@ export function registerDeploy(program: Command, ctx: () => CliContext, setExit:
         deploy({ config: c.configFile, rpcUrl: opts.rpcUrl, out: opts.out, progress: (s) => progress.step(s) }),
       );
       c.out(
-        `DataMarketplace ${record.marketplace} on chain ${record.chainId}, block ${record.blockNumber} (deployer ${record.deployer})`,
+        `DataMarketplace ${record.marketplace} on chain ${record.chainId}, block ${record.blockNumber} ` +
+          `(deployer ${record.deployer})`,
       );
       c.out(`recorded in ${file}`);
       setExit(EXIT.ok);

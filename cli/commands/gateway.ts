@@ -14,7 +14,8 @@ export function registerGateway(program: Command, ctx: () => CliContext, setExit
     .command('gateway')
     .summary('Run the gateway in the foreground until SIGTERM/SIGINT')
     .description(
-      'Run the gateway (MQTT broker, Kafka bridge, HTTP API, operator endpoint) in the foreground; JSON logs on stdout. SIGTERM/SIGINT: graceful shutdown, exit 0; a second signal forces exit 130/143',
+      'Run the gateway (MQTT broker, Kafka bridge, HTTP API, operator endpoint) in the foreground; JSON logs on ' +
+        'stdout. SIGTERM/SIGINT: graceful shutdown, exit 0; a second signal forces exit 130/143',
     )
     .action(async () => {
       const c = ctx();
@@ -30,7 +31,8 @@ export function registerGateway(program: Command, ctx: () => CliContext, setExit
     .command('operator-token')
     .summary('Print an operator token')
     .description(
-      'Print an operator token (bearer of POST /v1/admin/revoke, MQTT password for $SYS), valid broker.auth.operatorTokenTtlSec',
+      'Print an operator token (bearer of POST /v1/admin/revoke, MQTT password for $SYS), valid ' +
+        'broker.auth.operatorTokenTtlSec',
     )
     .argument(
       '[name]',

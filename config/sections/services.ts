@@ -41,7 +41,8 @@ export const KafkaSection = Type.Object(
     brokers: Type.Array(HostPort, {
       default: [],
       description:
-        'Kafka bootstrap brokers as host:port (the broker listener, not the KRaft controller). Empty: the local stack Kafka.',
+        'Kafka bootstrap brokers as host:port (the broker listener, not the KRaft controller). Empty: the local ' +
+        'stack Kafka.',
     }),
     clientId: Type.String({ default: 'itrade-gateway', minLength: 1, description: 'Kafka client id of the gateway.' }),
   },
@@ -85,19 +86,22 @@ export const ChainSection = Type.Object(
       pattern: '^(|0x[0-9a-fA-F]{40})$',
       hint: 'a 0x-prefixed 20-byte address, or empty to read chain.deploymentFile',
       description:
-        'Address of the DataMarketplace contract. Empty: the address recorded in chain.deploymentFile by `npm run deploy`.',
+        'Address of the DataMarketplace contract. ' +
+        'Empty: the address recorded in chain.deploymentFile by `npm run deploy`.',
     }),
     marketplaceBlock: Type.Integer({
       minimum: 0,
       default: 0,
       description:
-        'Block the marketplace was deployed in, where following its events starts, when chain.marketplace is set (the deployment file records its own).',
+        'Block the marketplace was deployed in, where following its events starts, when chain.marketplace is ' +
+        'set (the deployment file records its own).',
     }),
     deploymentFile: Type.String({
       default: '.cache/deployments/local.json',
       minLength: 1,
       description:
-        'JSON file (relative to the project root) that `npm run deploy` writes and the gateway reads: chain id, marketplace address, deployment block.',
+        'JSON file (relative to the project root) that `npm run deploy` writes and the gateway reads: chain id, ' +
+        'marketplace address, deployment block.',
     }),
     deploy: MarketplaceDeploySection,
   },

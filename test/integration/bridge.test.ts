@@ -104,7 +104,7 @@ test("concurrent publishes of many sensors: each sensor's order and exact bytes 
   }
 });
 
-test('replay from a timestamp: exactly the entries at and after it, bytes untouched, never more than paid', async () => {
+test('replay from a timestamp: exactly the entries from it on, bytes untouched, never more than paid', async () => {
   const sensor = address();
   const buyer = address();
   await bridge.onSensorActivated(sensor);

@@ -25,7 +25,8 @@ const configFile = join(dir, 'itrade.yaml');
 const deploymentFile = join(dir, 'deployments', 'test.json');
 writeFileSync(
   configFile,
-  `chain:\n  deploymentFile: ${deploymentFile}\n  deploy:\n    dspRegistrationPrice: 2 gwei\n    sensorRegistrationPrice: 3 wei\n    commissionBps: 250\n`,
+  `chain:\n  deploymentFile: ${deploymentFile}\n  deploy:\n    dspRegistrationPrice: 2 gwei\n    ` +
+    `sensorRegistrationPrice: 3 wei\n    commissionBps: 250\n`,
 );
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
@@ -74,7 +75,7 @@ test('npm run deploy: deploys with the configured parameters, owned by the deplo
   });
 });
 
-test('npm run deploy to an RPC URL without ITRADE_DEPLOYER_KEY fails with CHAIN_DEPLOYER_KEY and writes nothing', async () => {
+test('deploy to an RPC URL without ITRADE_DEPLOYER_KEY fails with CHAIN_DEPLOYER_KEY, writes nothing', async () => {
   const out = join(dir, 'never.json');
   const r = await cli(['--rpc-url', rpcUrl, '--config', configFile, '--out', out], {});
   assert.is(r.code, 1);
@@ -106,7 +107,7 @@ test('deploy(): a node that does not answer is CHAIN_RPC; an unfunded key is CHA
   assert.ok(isItradeError(malformed, 'CHAIN_DEPLOYER_KEY'), String(malformed));
 });
 
-test('resolveMarketplace refuses a record of another chain, an address without code, and a contract that is no marketplace', async () => {
+test('resolveMarketplace refuses a record of another chain, an address without code, a non-marketplace', async () => {
   const { file, record } = await deploy({
     config: configFile,
     rpcUrl,

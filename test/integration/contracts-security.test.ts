@@ -72,7 +72,7 @@ interface ActorContract {
   principal(): Promise<string>;
 }
 
-test('re-entering withdraw from receive(): the inner call fails with ReentrantCall, the seller is paid once', async () => {
+test('re-entering withdraw from receive(): the inner call fails (ReentrantCall), the seller is paid once', async () => {
   const m = await market();
   await subscribe(m.sensor, m.b, { startTimestamp: 0, dataEntries: 10 });
   const share = 10n * price - (10n * price * 500n) / 10_000n;

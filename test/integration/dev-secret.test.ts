@@ -63,7 +63,7 @@ test('reading only: no secret in Redis yet is refused, telling what to do', asyn
   assert.match(r.message, /no development JWT secret in Redis yet.*ITRADE_JWT_SECRET/);
 });
 
-test('without devSecret an empty secret is refused the same way by the gateway and the CLI, naming ITRADE_JWT_SECRET', async () => {
+test('no devSecret: gateway and CLI refuse an empty secret alike, naming ITRADE_JWT_SECRET', async () => {
   const cfg = config({ devSecret: false, jwt: { secret: '' } });
   const expected = {
     code: 'ITRADE_ERR_AUTH_CONFIG',
