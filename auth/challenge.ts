@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { getAddress, verifyMessage } from 'ethers';
 import type { Redis } from 'ioredis';
-import { isAddress, normAddress } from '../protocol/topics.ts';
+import { normAddress } from '../protocol/topics.ts';
 import { itradeError } from '../protocol/errors.ts';
 
 export interface ChallengeOptions {
@@ -30,15 +30,15 @@ export class ChallengeStore {
     private readonly o: ChallengeOptions,
   ) {}
 
+  /** `address`: 0x and 40 hex digits (the route schema checks the form; this, the EIP-55 checksum). */
   async create(address: string): Promise<Challenge> {
-    if (typeof address !== 'string' || !isAddress(address.toLowerCase()))
-      throw itradeError('BROKER_BAD_REQUEST', 'address: must be a 0x-prefixed 20-byte hex address');
+    const account = checksummed(address);
     const nonce = randomBytes(16).toString('hex'); // EIP-4361: at least 8 alphanumeric characters
     const now = new Date();
     const expires = new Date(now.getTime() + this.o.ttlSec * 1000);
     const message = [
       `${this.o.domain} wants you to sign in with your Ethereum account:`,
-      getAddress(address),
+      account,
       '',
       'Sign in to the ITrade gateway as the owner of a DataStreamPrincipal.',
       '',
@@ -55,11 +55,8 @@ export class ChallengeStore {
   }
 
   /** Consumes the challenge and returns the account that signed it. */
+  /** `nonce` and `signature` in the form the route schema checks (http/schemas.ts). */
   async redeem(nonce: string, signature: string): Promise<string> {
-    if (typeof nonce !== 'string' || !/^[0-9a-f]{32}$/.test(nonce))
-      throw itradeError('BROKER_BAD_REQUEST', 'nonce: must be the nonce the challenge returned');
-    if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature))
-      throw itradeError('BROKER_BAD_REQUEST', 'signature: must be a 65-byte 0x-hex signature');
     const raw = await this.redis.getdel(`${this.prefix}challenge:${nonce}`);
     if (raw === null) throw itradeError('AUTH_CHALLENGE_INVALID');
     const c = JSON.parse(raw) as Challenge;
@@ -72,5 +69,19 @@ export class ChallengeStore {
     }
     if (signer !== c.address) throw itradeError('AUTH_SIGNATURE_INVALID');
     return signer;
+  }
+}
+
+// A mixed-case address carries an EIP-55 checksum: one that does not match is a typo, not an
+// address to sign in with. All lower-case (or all upper-case) carries none.
+function checksummed(address: string): string {
+  try {
+    return getAddress(address);
+  } catch (err) {
+    throw itradeError(
+      'BROKER_BAD_REQUEST',
+      'address: its mixed-case EIP-55 checksum does not match (a typo?); all lower-case skips the check',
+      { cause: err },
+    );
   }
 }

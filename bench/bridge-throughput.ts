@@ -9,8 +9,9 @@ import { createKafkaBridge } from '../bridge/bridge.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { configPath } from '../lib/paths.ts';
 import { createLogger } from '../lib/log.ts';
+import { randomBytes } from 'node:crypto';
+import type { AcceptedPublish, BuyerChannel, Entitlements, Meter } from '../interfaces/layers.ts';
 import { LocalStack } from '../stack/stack.ts';
-import { FakeChannel, FakeEntitlements, FakeMeter, address, publish } from '../test/helpers/bridge-fakes.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
 const cfg = loadConfigFile(configPath());
@@ -19,16 +20,32 @@ const brokers = process.env.ITRADE_KAFKA_BROKERS?.split(',') ?? new LocalStack(c
 const bridge = createKafkaBridge(
   { ...cfg, bridge: { ...cfg.bridge, topicPrefix: `bench-${Date.now().toString(36)}.` } },
   brokers,
-  {
-    entitlements: new FakeEntitlements(),
-    meter: new FakeMeter(),
-    channel: new FakeChannel(),
-    registry: new Registry(),
-    log,
-  },
+  { ...noBuyers(), registry: new Registry(), log },
 );
-const sensors = Array.from({ length: 100 }, address);
+const sensors = Array.from({ length: 100 }, () => '0x' + randomBytes(20).toString('hex'));
 const payload = Buffer.alloc(100, 7);
+
+// Only the write path runs here: no buyer subscribes or replays, so nothing asks the chain,
+// the meter or a buyer's channel. Should anything do so, the bench stops with this error.
+function noBuyers(): { entitlements: Entitlements; meter: Meter; channel: BuyerChannel } {
+  const unused = (): never => {
+    throw new Error('bridge-throughput measures the write path only: nothing may ask for buyers');
+  };
+  return {
+    entitlements: {
+      principalOfAccount: unused,
+      sensor: unused,
+      validSubscriptions: unused,
+      onEvent: () => () => undefined,
+    },
+    meter: { take: unused, remaining: unused },
+    channel: { send: unused },
+  };
+}
+
+function publish(sensor: string, payload: Buffer, qos: 0 | 1): AcceptedPublish {
+  return { sensor, payload, qos, receivedAt: Date.now(), clientId: `dev-${sensor.slice(2, 8)}` };
+}
 
 function pct(sorted: number[], p: number): string {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!.toFixed(2) : '-';
@@ -36,12 +53,10 @@ function pct(sorted: number[], p: number): string {
 
 function report(name: string, lat: number[], ms: number, failed: number): void {
   lat.sort((a, b) => a - b);
+  const rate = Math.round((lat.length / ms) * 1000).toString();
   console.log(
-    `${name.padEnd(22)} ${Math.round((lat.length / ms) * 1000)
-      .toString()
-      .padStart(
-        7,
-      )} msg/s acked   ack latency ms p50 ${pct(lat, 50)}  p99 ${pct(lat, 99)}  p99.9 ${pct(lat, 99.9)}  max ${pct(lat, 100)}  refused ${failed}`,
+    `${name.padEnd(22)} ${rate.padStart(7)} msg/s acked   ack latency ms p50 ${pct(lat, 50)}  p99 ${pct(lat, 99)}  ` +
+      `p99.9 ${pct(lat, 99.9)}  max ${pct(lat, 100)}  refused ${failed}`,
   );
 }
 
@@ -96,7 +111,8 @@ for (const s of sensors) await bridge.onSensorActivated(s);
 // 100 topics it just created (produce latency is erratic for a few seconds after that).
 await fixedRate(500, 'warm-up (discard)');
 console.log(
-  `Kafka ${brokers.join(',')}, ${seconds} s per phase, linger ${cfg.bridge.producer.lingerMs} ms, batch <= ${cfg.bridge.producer.maxBatchEntries} entries / ${cfg.bridge.producer.maxBatchBytes} B`,
+  `Kafka ${brokers.join(',')}, ${seconds} s per phase, linger ${cfg.bridge.producer.lingerMs} ms, batch <= ` +
+    `${cfg.bridge.producer.maxBatchEntries} entries / ${cfg.bridge.producer.maxBatchBytes} B`,
 );
 await fixedRate(2000);
 await fixedRate(20000);

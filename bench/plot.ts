@@ -31,7 +31,8 @@ export function lineChartSvg(
   const X = (x: number) => m.l + (x / xMax) * w;
   const Y = (y: number) => m.t + h - ((Math.log10(Math.max(y, 10 ** l0)) - l0) / (l1 - l0)) * h;
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" ` +
+      `font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${m.l}" y="24" font-size="15">${esc(title)}</text>`,
   ];
@@ -54,11 +55,13 @@ export function lineChartSvg(
     const color = COLORS[i % COLORS.length];
     if (pts.length > 0)
       out.push(
-        `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ')}"/>`,
+        `<polyline fill="none" stroke="${color}" stroke-width="1.5" ` +
+          `points="${pts.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ')}"/>`,
       );
     const ly = m.t + 14 + i * 18;
     out.push(
-      `<line x1="${m.l + w + 12}" x2="${m.l + w + 36}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
+      `<line x1="${m.l + w + 12}" x2="${m.l + w + 36}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" ` +
+        `stroke-width="2"/>`,
       `<text x="${m.l + w + 42}" y="${ly}">${esc(s.label)}</text>`,
     );
   });

@@ -91,7 +91,8 @@ export async function gatewayFleet(
   }
   const keyExchangeMs = Date.now() - t0;
   say(
-    `  ${p.buyers.length} buyers got their sensor keys through the key exchange in ${(keyExchangeMs / 1000).toFixed(1)} s`,
+    `  ${p.buyers.length} buyers got their sensor keys through the key exchange in ` +
+      `${(keyExchangeMs / 1000).toFixed(1)} s`,
   );
 
   const devices = p.sensors.map((s, i) => ({

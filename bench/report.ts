@@ -32,19 +32,25 @@ export function markdown(r: BenchResult): string {
   const out = [
     `# ITrade benchmark, ${r.startedAt}`,
     '',
-    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Kafka ${m.kafka}; load average at start ${m.loadAverage1m}.`,
+    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Kafka ${m.kafka}; ` +
+      `load average at start ${m.loadAverage1m}.`,
     'Redis, Kafka and the chain ran on the same machine as the gateway and the load generators.',
     '',
     '## Streaming runs',
     '',
     "Latency is measured from each message's scheduled send time (open loop), in ms.",
     '',
-    '| scenario | target | offered msg/s | sent | delivered/expected | e2e p50 | p90 | p99 | max | PUBACK p50 | p99 | target CPU (cores) | target RSS MiB | load generators CPU, all (busiest) |',
+    '| scenario | target | offered msg/s | sent | delivered/expected | e2e p50 | p90 | p99 | max | PUBACK p50 | ' +
+      'p99 | target CPU (cores) | target RSS MiB | load generators CPU, all (busiest) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const { scenario, target, run: x } of r.runs) {
     out.push(
-      `| ${scenario} | ${target} | ${x.offeredRate} | ${x.sent} | ${x.delivered}/${x.expected} (${pct(x.deliveredRatio)}) | ${f(x.e2e.p50)} | ${f(x.e2e.p90)} | ${f(x.e2e.p99)} | ${f(x.e2e.max)} | ${f(x.puback.p50)} | ${f(x.puback.p99)} | ${f(x.target.cpuCores)} | ${f(x.target.peakRssBytes / 2 ** 20, 0)} | ${x.generators ? `${f(x.generators.totalCores)} (${f(x.generators.maxCores)})` : '-'} |`,
+      `| ${scenario} | ${target} | ${x.offeredRate} | ${x.sent} | ${x.delivered}/${x.expected} ` +
+        `(${pct(x.deliveredRatio)}) | ${f(x.e2e.p50)} | ${f(x.e2e.p90)} | ${f(x.e2e.p99)} | ${f(x.e2e.max)} | ` +
+        `${f(x.puback.p50)} | ${f(x.puback.p99)} | ${f(x.target.cpuCores)} | ` +
+        `${f(x.target.peakRssBytes / 2 ** 20, 0)} | ` +
+        `${x.generators ? `${f(x.generators.totalCores)} (${f(x.generators.maxCores)})` : '-'} |`,
     );
   }
   for (const [name, figs] of Object.entries(r.figures)) {

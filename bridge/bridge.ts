@@ -77,7 +77,10 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
     });
   }
 
-  /** Resolves once Kafka acknowledged the payload (then the broker sends the PUBACK); rejects with BRIDGE_* when refused. */
+  /**
+   * Resolves once Kafka acknowledged the payload (then the broker sends the PUBACK); rejects with BRIDGE_* when
+   * refused.
+   */
   onPublish(p: AcceptedPublish): Promise<void> {
     return this.writer.submit(p);
   }

@@ -6,12 +6,15 @@
 // The body is a pull stream: the next chunk is read from Kafka (and metered) only when the
 // socket has taken the previous one, so a slow client holds one chunk, not a growing queue.
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { ERROR_REPLIES } from '../interfaces/http.ts';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
+import { normAddress } from '../protocol/topics.ts';
 import type { Logger } from '../lib/log.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { openHistory, type HistoryCursor, type HistoryDeps } from './replay/history.ts';
-import { parseSensor, type From } from '../protocol/replay.ts';
+import type { From } from '../protocol/replay.ts';
 import type { ReplaySlots } from './replay/slots.ts';
 
 /** Authenticates the caller as a buyer (principal JWT); throws an ItradeError with httpStatus when not. */
@@ -27,55 +30,72 @@ export interface HistoryHttpOptions {
   maxLimit: number;
 }
 
-interface Query {
-  from?: From;
-  limit?: number;
+const Params = Type.Object({
+  sensor: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: "the sensor's 0x-prefixed 20-byte hex address" }),
+});
+
+// Streamed, so never serialised through this schema: it documents the reply.
+const NdjsonReply = Type.String({ description: 'application/x-ndjson: one entry per line, then an end or error line' });
+
+// A description is the phrase a refusal quotes after "must be" (http/validation.ts).
+function querySchema(maxLimit: number) {
+  const ms = { minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+  return Type.Object(
+    {
+      from: Type.Optional(Type.Integer({ ...ms, description: 'a unix time in milliseconds' })),
+      offset: Type.Optional(Type.Integer({ ...ms, description: 'a Kafka offset (an integer from 0)' })),
+      limit: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: maxLimit, description: `an integer from 1 to ${maxLimit}` }),
+      ),
+    },
+    {
+      additionalProperties: false,
+      allOf: [{ not: { required: ['from', 'offset'] }, description: 'give from (ms timestamp) or offset, not both' }],
+    },
+  );
 }
 
-function intParam(v: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max)
-    throw itradeError('REPLAY_BAD_REQUEST', `${name}: must be an integer from ${min} to ${max}`);
-  return n;
-}
+type Query = Static<ReturnType<typeof querySchema>>;
 
-export function parseHistoryQuery(q: Record<string, unknown>, maxLimit: number): Query {
-  const unknown = Object.keys(q).filter((k) => !['from', 'offset', 'limit'].includes(k));
-  if (unknown.length > 0)
-    throw itradeError('REPLAY_BAD_REQUEST', `unknown parameter ${unknown[0]} (allowed: from, offset, limit)`);
-  if (q.from !== undefined && q.offset !== undefined)
-    throw itradeError('REPLAY_BAD_REQUEST', 'give from (ms timestamp) or offset, not both');
-  const out: Query = {};
-  const ts = intParam(q.from, 'from', 0);
-  const offset = intParam(q.offset, 'offset', 0);
-  if (ts !== undefined) out.from = { timestamp: ts };
-  if (offset !== undefined) out.from = { offset };
-  const limit = intParam(q.limit, 'limit', 1, maxLimit);
-  if (limit !== undefined) out.limit = limit;
-  return out;
+function startAt(q: Query): { from?: From; limit?: number } {
+  const from = q.from !== undefined ? { timestamp: q.from } : q.offset !== undefined ? { offset: q.offset } : undefined;
+  return { ...(from ? { from } : {}), ...(q.limit !== undefined ? { limit: q.limit } : {}) };
 }
 
 export function historyRoutes(opts: HistoryHttpOptions): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Params: { sensor: string }; Querystring: Record<string, unknown> }>(
+    const buyers = new WeakMap<FastifyRequest, string>();
+    const config = {
+      badRequest: 'REPLAY_BAD_REQUEST' as const,
+      refused: (code: string) => opts.metrics.replayRefused.inc({ channel: 'http', code }),
+    };
+    app.get<{ Params: Static<typeof Params>; Querystring: Query }>(
       '/v1/sensors/:sensor/history',
+      {
+        // The buyer's token first: who may not read gets 401/403 whatever the query says.
+        onRequest: async (request) => void buyers.set(request, await opts.verifyBuyer(request)),
+        schema: {
+          params: Params,
+          querystring: querySchema(opts.maxLimit),
+          response: { 200: NdjsonReply, ...ERROR_REPLIES },
+        },
+        config,
+      },
       async (request, reply) => {
-        let release: (() => void) | undefined;
+        const buyer = buyers.get(request)!;
+        const sensor = normAddress(request.params.sensor);
+        const release = opts.slots.acquire(buyer, 'http');
+        let cursor: HistoryCursor;
         try {
-          const buyer = await opts.verifyBuyer(request);
-          const sensor = parseSensor(request.params.sensor);
-          const q = parseHistoryQuery(request.query, opts.maxLimit);
-          release = opts.slots.acquire(buyer, 'http');
-          const cursor = await openHistory(opts.history, { buyer, sensor, ...q });
-          opts.log.info({ buyer, sensor, from: cursor.range.from, end: cursor.range.end }, 'history stream started');
-          const body = Readable.from(lines(cursor, opts, release), { objectMode: true, highWaterMark: 1 });
-          release = undefined; // the stream owns the slot now
-          return reply.type('application/x-ndjson; charset=utf-8').send(body);
+          cursor = await openHistory(opts.history, { buyer, sensor, ...startAt(request.query) });
         } catch (err) {
-          release?.();
-          return refuse(reply, err, opts);
+          release();
+          throw err;
         }
+        opts.log.info({ buyer, sensor, from: cursor.range.from, end: cursor.range.end }, 'history stream started');
+        // The stream owns the slot from here.
+        const body = Readable.from(lines(cursor, opts, release), { objectMode: true, highWaterMark: 1 });
+        return reply.type('application/x-ndjson; charset=utf-8').send(body);
       },
     );
   };
@@ -111,14 +131,4 @@ async function* lines(cursor: HistoryCursor, opts: HistoryHttpOptions, release: 
     opts.metrics.replayEnded.inc({ channel: 'http', reason });
     release();
   }
-}
-
-function refuse(reply: FastifyReply, err: unknown, opts: HistoryHttpOptions): FastifyReply {
-  if (!isItradeError(err)) {
-    // Not one of ours (a bug, or a verifyBuyer that throws plain errors): no details out.
-    opts.log.error({ err: (err as Error).message }, 'history request failed');
-    return reply.code(500).send({ error: { code: null, message: 'internal error' } });
-  }
-  opts.metrics.replayRefused.inc({ channel: 'http', code: err.code });
-  return reply.code(err.httpStatus).send({ error: { code: err.code, message: err.message } });
 }

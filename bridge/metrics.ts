@@ -78,7 +78,9 @@ export function createBridgeMetrics(
     }),
     publishAckSeconds: new Histogram({
       name: 'itrade_bridge_publish_ack_seconds',
-      help: 'Time from the broker handing a publish to the bridge until it is durable in Kafka (the PUBACK delay the bridge adds).',
+      help:
+        'Time from the broker handing a publish to the bridge until it is durable in Kafka (the PUBACK ' +
+        'delay the bridge adds).',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers,
     }),
@@ -96,7 +98,9 @@ export function createBridgeMetrics(
     }),
     producerRestarts: new Counter({
       name: 'itrade_bridge_producer_restarts_total',
-      help: 'Times the idempotent producer was replaced after Kafka lost its state (a batch may then be written twice).',
+      help:
+        'Times the idempotent producer was replaced after Kafka lost its state ' +
+        '(a batch may then be written twice).',
       registers,
     }),
     topicsCreated: new Counter({
@@ -112,7 +116,9 @@ export function createBridgeMetrics(
     }),
     replayEnded: new Counter({
       name: 'itrade_bridge_replays_total',
-      help: 'Replays ended, by channel and reason (caught-up, paid-limit, limit, cancelled, ack-timeout, not-entitled, error).',
+      help:
+        'Replays ended, by channel and reason (caught-up, paid-limit, limit, cancelled, ack-timeout, ' +
+        'not-entitled, error).',
       labelNames: ['channel', 'reason'],
       registers,
     }),

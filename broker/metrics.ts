@@ -39,7 +39,9 @@ export function createBrokerMetrics(registry: Registry, live: { sessions: () => 
     }),
     connectRefused: new Counter({
       name: 'itrade_broker_connect_refused_total',
-      help: 'Refused MQTT connections, by reason (the error code without ITRADE_ERR_, lower case) and the CONNACK return code sent.',
+      help:
+        'Refused MQTT connections, by reason (the error code without ITRADE_ERR_, lower case) and the ' +
+        'CONNACK return code sent.',
       labelNames: ['reason', 'connack'],
       registers,
     }),
@@ -51,13 +53,17 @@ export function createBrokerMetrics(registry: Registry, live: { sessions: () => 
     }),
     publishRefused: new Counter({
       name: 'itrade_broker_publish_refused_total',
-      help: 'Publishes refused (no PUBACK, connection closed), by reason: publish_denied, payload_too_large, publish_rate, history_store (Kafka did not take it), gateway_shutting_down',
+      help:
+        'Publishes refused (no PUBACK, connection closed), by reason: publish_denied, payload_too_large, ' +
+        'publish_rate, history_store (Kafka did not take it), gateway_shutting_down',
       labelNames: ['reason'],
       registers,
     }),
     subscribeRefused: new Counter({
       name: 'itrade_broker_subscribe_refused_total',
-      help: 'Subscription filters refused (SUBACK 0x80), by reason: acl, not_entitled, exhausted, chain_unavailable, topic_too_deep.',
+      help:
+        'Subscription filters refused (SUBACK 0x80), by reason: acl, not_entitled, exhausted, ' +
+        'chain_unavailable, topic_too_deep.',
       labelNames: ['reason'],
       registers,
     }),
@@ -80,7 +86,9 @@ export function createBrokerMetrics(registry: Registry, live: { sessions: () => 
     }),
     connectionErrors: new Counter({
       name: 'itrade_broker_connection_errors_total',
-      help: 'Connections Aedes closed on a protocol or limit error, by reason: packet_too_large, topic_too_deep, protocol, connect_timeout, queue_limit, drain_timeout, socket.',
+      help:
+        'Connections Aedes closed on a protocol or limit error, by reason: packet_too_large, ' +
+        'topic_too_deep, protocol, connect_timeout, queue_limit, drain_timeout, socket.',
       labelNames: ['reason'],
       registers,
     }),

@@ -6,9 +6,11 @@ export const MARKETPLACE_ABI = [
   'function isSubscription(address) view returns (bool)',
   'event PrincipalRegistered(address indexed principal, address indexed owner, string name)',
   'event PrincipalKeyUpdated(address indexed principal, bytes32 keyHash, string rsaPublicKey)',
-  'event SensorRegistered(address indexed sensor, address indexed principal, uint16 sensorType, uint128 pricePerDataEntry)',
+  'event SensorRegistered(address indexed sensor, address indexed ' +
+    'principal, uint16 sensorType, uint128 pricePerDataEntry)',
   'event SensorStatusChanged(address indexed sensor, uint8 status)',
-  'event Subscribed(address indexed subscription, address indexed sensor, address indexed buyer, uint64 startTimestamp, uint64 dataEntries, uint256 paid)',
+  'event Subscribed(address indexed subscription, address indexed sensor, address indexed buyer, uint64 ' +
+    'startTimestamp, uint64 dataEntries, uint256 paid)',
 ] as const;
 
 export const SENSOR_ABI = [

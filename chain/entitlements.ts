@@ -54,7 +54,8 @@ function loadSlots(o: ChainOptions) {
     error: (waiting) =>
       itradeError(
         'CHAIN_UNAVAILABLE',
-        `no chain look-up could start within ${o.maxLoadWaitMs} ms (${o.maxConcurrentLoads} under way, ${waiting} waiting)`,
+        `no chain look-up could start within ${o.maxLoadWaitMs} ms (${o.maxConcurrentLoads} under way, ` +
+          `${waiting} waiting)`,
       ),
   });
 }

@@ -74,7 +74,8 @@ program
 program
   .command('seal')
   .description(
-    'encrypt one reading into a binary envelope on stdout (for mosquitto_pub -s); without --value, reads the reading JSON from stdin',
+    'encrypt one reading into a binary envelope on stdout (for mosquitto_pub -s); without --value, reads the ' +
+      'reading JSON from stdin',
   )
   .requiredOption('--sensor <address>', 'sensor contract address')
   .requiredOption('--dir <folder>', 'keys folder')
@@ -103,7 +104,8 @@ program
 program
   .command('decrypt')
   .description(
-    "decrypt envelopes from stdin: lines 'topic hex' (mosquitto_sub -F '%t %x') or 'hex' with --sensor; prints JSON lines",
+    "decrypt envelopes from stdin: lines 'topic hex' (mosquitto_sub -F '%t %x') or 'hex' with --sensor; prints " +
+      'JSON lines',
   )
   .requiredOption('--dir <folder>', 'keys folder with the sensor key files')
   .option('--sensor <address>', 'sensor of hex-only lines')
@@ -132,7 +134,8 @@ program
 program
   .command('unwrap')
   .description(
-    "read a key answer (JSON from buyers/<buyer>/keys/<id>) on stdin, unwrap it, add the key to the buyer's keys folder",
+    "read a key answer (JSON from buyers/<buyer>/keys/<id>) on stdin, unwrap it, add the key to the buyer's " +
+      'keys folder',
   )
   .requiredOption('--buyer <address>', "the buyer's principal address")
   .requiredOption('--key <file>', "the buyer's RSA private key file")

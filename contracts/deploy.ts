@@ -5,7 +5,7 @@
 // default); nothing is sent otherwise. The deployer key comes from ITRADE_DEPLOYER_KEY; only
 // the local stack falls back to anvil's first dev account. Fees are EIP-1559's wherever the node
 // supports them (ethers asks it; nothing here sets a legacy gas price).
-import { rpcChainId } from '../stack/probes.ts';
+import { rpcChainId } from '../lib/probes.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { JsonRpcProvider, Network, Wallet, WebSocketProvider, formatUnits, type Provider } from 'ethers';
 import { pathToFileURL } from 'node:url';
@@ -86,7 +86,8 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
   const provider = connect(target.rpcUrl, target.chainId);
   try {
     progress(
-      `chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} and waiting for it to be mined`,
+      `chain ${target.chainId}: sending the DataMarketplace deployment from ${new Wallet(target.key).address} ` +
+        `and waiting for it to be mined`,
     );
     const record = await deployTo(provider, target);
     const f = record.fees!;

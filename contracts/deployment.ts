@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { getAddress, isAddress, parseUnits, type Provider } from 'ethers';
 import type { ItradeConfig } from '../config/schema.ts';
 import { itradeError, oneLine } from '../protocol/errors.ts';
+import type { Logger } from '../lib/log.ts';
 import { resolvePath } from '../lib/paths.ts';
 import { MARKETPLACE_API_VERSION, attachMarketplace, type MarketplaceParams } from './client.ts';
 
@@ -98,6 +99,24 @@ export interface MarketplaceLocation {
   /** Where following the marketplace's events starts. */
   fromBlock: number;
   source: 'config' | 'deployment-file';
+}
+
+/**
+ * chain.marketplace, else the record `npm run deploy` wrote; no marketplace at all is an empty
+ * address (with a warning), and every chain check then fails closed. Read without asking the
+ * node, so the gateway starts while the chain is down (resolveMarketplace checks it on the chain).
+ */
+export function locateMarketplace(cfg: ItradeConfig, log: Logger): { marketplace: string; fromBlock: number } {
+  if (cfg.chain.marketplace !== '')
+    return { marketplace: cfg.chain.marketplace, fromBlock: cfg.chain.marketplaceBlock };
+  try {
+    // The record of the chain the configuration names (the node is not asked: it may be down).
+    const rec = readDeployment(deploymentFileFor(cfg, configuredChainId(cfg) ?? cfg.broker.entitlements.chainId));
+    return { marketplace: rec.marketplace, fromBlock: rec.blockNumber };
+  } catch (err) {
+    log.warn({ err: oneLine(err) }, 'no marketplace configured or deployed: every chain check fails closed');
+    return { marketplace: '', fromBlock: 0 };
+  }
 }
 
 /**

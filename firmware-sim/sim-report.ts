@@ -70,7 +70,8 @@ export class Progress {
     const s =
       `[${String(Math.round((now - this.t0) / 1000)).padStart(4)} s] ` +
       `devices ${devices}: sent ${t.sent} (${rate(t.sent, this.last.sent)}/s) acked ${t.acked} | ` +
-      `buyers ${buyers}: live ${t.live} (${rate(t.live, this.last.live)}/s) replayed ${t.replayed} failed ${t.failed} gaps ${t.gaps} | ` +
+      `buyers ${buyers}: live ${t.live} (${rate(t.live, this.last.live)}/s) replayed ${t.replayed} failed ` +
+      `${t.failed} gaps ${t.gaps} | ` +
       `latency p50 ${ms(percentile(t.latencies, 50))} p99 ${ms(percentile(t.latencies, 99))} | key ${keyId}`;
     this.last = { at: now, sent: t.sent, live: t.live };
     return s;
@@ -82,7 +83,10 @@ const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
 export function readingLine(r: BuyerReading, buyerName: string): string {
   const type = SENSOR_TYPES[r.reading.type as keyof typeof SENSOR_TYPES]?.name ?? `type ${r.reading.type}`;
   const time = new Date(r.reading.ts).toISOString().slice(11, 23);
-  return `${time}  ${buyerName} <- ${short(r.sensor)} ${type.padEnd(15)} #${String(r.reading.seq).padEnd(5)} ${String(r.reading.value).padStart(7)} ${r.reading.unit.padEnd(6)} key ${r.keyId}  ${ms(r.latencyMs)}`;
+  return (
+    `${time}  ${buyerName} <- ${short(r.sensor)} ${type.padEnd(15)} #${String(r.reading.seq).padEnd(5)} ` +
+    `${String(r.reading.value).padStart(7)} ${r.reading.unit.padEnd(6)} key ${r.keyId}  ${ms(r.latencyMs)}`
+  );
 }
 
 export interface PairReplay {
@@ -144,10 +148,14 @@ export function verify(
 }
 
 export function reportLines(t: SimTotals, v: Verdict, devices: number, buyers: number): string[] {
+  const failed = t.publishFailed ? `, ${t.publishFailed} failed` : '';
+  const heldBack = t.heldBack ? `, ${t.heldBack} held back (too many unacknowledged)` : '';
   const lines = [
-    `devices: ${devices}, sent ${t.sent} readings, ${t.acked} acknowledged by the gateway${t.publishFailed ? `, ${t.publishFailed} failed` : ''}${t.heldBack ? `, ${t.heldBack} held back (too many unacknowledged)` : ''}`,
-    `buyers: ${buyers}, decrypted ${t.live} live and ${t.replayed} replayed readings, ${t.failed} not decrypted, ${t.gaps} missing, ${t.duplicates} repeated`,
-    `latency (device clock to decrypted at the buyer): p50 ${ms(percentile(t.latencies, 50))}, p99 ${ms(percentile(t.latencies, 99))}`,
+    `devices: ${devices}, sent ${t.sent} readings, ${t.acked} acknowledged by the gateway${failed}${heldBack}`,
+    `buyers: ${buyers}, decrypted ${t.live} live and ${t.replayed} replayed readings, ${t.failed} not ` +
+      `decrypted, ${t.gaps} missing, ${t.duplicates} repeated`,
+    `latency (device clock to decrypted at the buyer): p50 ${ms(percentile(t.latencies, 50))}, p99 ` +
+      `${ms(percentile(t.latencies, 99))}`,
     ...v.notes.map((n) => `note: ${n}`),
     ...v.problems.map((p) => `PROBLEM: ${p}`),
     v.ok

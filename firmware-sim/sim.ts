@@ -87,7 +87,8 @@ async function provisionStep(o: SimOptions): Promise<Provisioned> {
   const sellers = o.sellers ?? Math.max(1, Math.ceil(o.devices / 5));
   let last = 0;
   o.out(
-    `provisioning ${sellers} seller(s) with ${o.devices} sensor(s) and ${o.buyers} buyer(s) on marketplace ${o.marketplace} ...`,
+    `provisioning ${sellers} seller(s) with ${o.devices} sensor(s) and ${o.buyers} buyer(s) on marketplace ` +
+      `${o.marketplace} ...`,
   );
   const p = await provision({
     ...o,
@@ -101,7 +102,8 @@ async function provisionStep(o: SimOptions): Promise<Provisioned> {
     },
   });
   o.out(
-    `provisioned in ${(p.ms / 1000).toFixed(1)} s (new: ${p.created.principals} principals, ${p.created.sensors} sensors, ${p.created.subscriptions} subscriptions; data in ${p.dataDir})`,
+    `provisioned in ${(p.ms / 1000).toFixed(1)} s (new: ${p.created.principals} principals, ` +
+      `${p.created.sensors} sensors, ${p.created.subscriptions} subscriptions; data in ${p.dataDir})`,
   );
   return p;
 }
@@ -214,10 +216,12 @@ async function replayAll(r: Run): Promise<void> {
   for (const x of r.replays) {
     const c = r.buyers.find((b) => b.buyer === x.buyer)?.checks.replay.get(x.sensor);
     const what = x.outcome
-      ? `${x.outcome.entries} entries (offsets ${x.outcome.from}..${x.outcome.end}, ${x.outcome.reason}), ${c?.failures ? `${c.failures} NOT decrypted` : 'all decrypted'}`
+      ? `${x.outcome.entries} entries (offsets ${x.outcome.from}..${x.outcome.end}, ${x.outcome.reason}), ` +
+        `${c?.failures ? `${c.failures} NOT decrypted` : 'all decrypted'}`
       : `failed: ${x.error}`;
     r.o.out(
-      `replay: ${names.get(x.buyer) ?? x.buyer} read the history of ${x.sensor.slice(0, 6)}…${x.sensor.slice(-4)} since this run started: ${what}`,
+      `replay: ${names.get(x.buyer) ?? x.buyer} read the history of ` +
+        `${x.sensor.slice(0, 6)}…${x.sensor.slice(-4)} since this run started: ${what}`,
     );
   }
 }
@@ -283,7 +287,8 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       [`starting ${p.sellers.length} key agent(s)`, startAgents],
       [`connecting ${p.buyers.length} buyer(s): keys, then the live stream`, connectBuyers],
       [
-        `starting ${p.sensors.length} device(s) at ${o.rateHz}/s each${o.durationSec ? ` for ${o.durationSec} s` : ' (Ctrl-C stops)'}`,
+        `starting ${p.sensors.length} device(s) at ${o.rateHz}/s ` +
+          `each${o.durationSec ? ` for ${o.durationSec} s` : ' (Ctrl-C stops)'}`,
         startDevices,
       ],
       ['running', runPhase],

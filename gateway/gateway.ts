@@ -1,11 +1,14 @@
 // Composition root: one gateway process = the MQTT broker + the HTTP API + the chain adapter +
 // the meter + the Kafka bridge + the key service + the operator endpoint (/metrics, /healthz,
-// /readyz), wired from one validated configuration, with one metrics registry. The bridge and
-// the key service plug in through the optional PublishListener / BuyerRequestHandler /
-// SellerMessageHandler. close() is the graceful shutdown (docs/operations.md, "Shutdown").
+// /readyz), wired from one validated configuration, with one metrics registry. Redis, Kafka and
+// the node come from the configuration or from the caller (config/endpoints.ts): this file asks
+// no development stack. The bridge and the key service plug in through the optional
+// PublishListener / BuyerRequestHandler / SellerMessageHandler (gateway/wiring.ts). close() is
+// the graceful shutdown (gateway/teardown.ts).
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { configuredEndpoints, type Endpoints } from '../config/endpoints.ts';
 import type { ItradeConfig } from '../config/schema.ts';
 import type {
   BuyerChannel,
@@ -17,26 +20,30 @@ import type {
   SellerMessageHandler,
 } from '../interfaces/layers.ts';
 import { ChallengeStore } from '../auth/challenge.ts';
+import { jwtSecret } from '../auth/dev-secret.ts';
 import { TokenService } from '../auth/jwt.ts';
 import { RevocationStore } from '../auth/revocation.ts';
 import { ChainEntitlements, type SensorRegistration } from '../chain/entitlements.ts';
 import { createChainMetrics } from '../chain/metrics.ts';
+import { locateMarketplace } from '../contracts/deployment.ts';
 import { bearer, buildApi } from '../http/api.ts';
+import { guardApi } from '../http/guard.ts';
+import { listenHttp } from '../http/server.ts';
 import { RedisMeter } from '../metering/meter.ts';
 import { NetworkPolicy } from '../sovereignty/network.ts';
 import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
 import type { Bridge } from '../bridge/bridge.ts';
-import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
-import { LocalStack, type Endpoints } from '../stack/stack.ts';
-import { guardApi } from '../http/guard.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import { buildOperatorApi } from '../operator/endpoint.ts';
 import { Readiness, chainCheck, kafkaCheck, redisCheck, type ReadyReport } from '../operator/ready.ts';
-import { jwtSecret, listenHttp, locateMarketplace, plugServices, replayMeter, type Plugged } from './services.ts';
-import { Teardown } from './teardown.ts';
+import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
+import { Teardown, shutdown } from './teardown.ts';
+import { connectRedis, plugServices, replayMeter, type Plugged } from './wiring.ts';
 
 export interface GatewayDeps {
   log?: Logger;
+  /** Redis, Kafka and the node, when the configuration leaves them empty (the CLI passes the local stack's). */
+  endpoints?: Endpoints;
   /** Replaces the chain adapter (unit tests); must also read registrations for activation. */
   entitlements?: Entitlements & { sensorRegistration(txHash: string): Promise<SensorRegistration | undefined> };
   publishListener?: PublishListener;
@@ -70,70 +77,7 @@ export interface GatewayHandle {
   close(): Promise<void>;
 }
 
-export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
-  const root = deps.log ?? createLogger({ level: cfg.log.level });
-  // A bad CIDR fails here, before anything is connected.
-  const network = new NetworkPolicy(cfg.sovereignty);
-  const ep = new LocalStack(cfg, root).endpoints();
-  const registry = deps.registry ?? new Registry();
-  if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'itrade_' });
-  const redis = new Redis(ep.redisUrl);
-  const sub = new Redis(ep.redisUrl);
-  // Without a listener an ioredis error event throws; ioredis reconnects by itself.
-  const log = componentLogger(root, 'gateway');
-  for (const [conn, what] of [
-    [redis, 'commands'],
-    [sub, 'revocation events'],
-  ] as const) {
-    conn.on('error', (err: Error) => log.warn({ err: err.message, what }, 'redis connection error; reconnecting'));
-  }
-  const teardown = new Teardown();
-  teardown.set('redis', () => Promise.all([redis.quit(), sub.quit()]));
-  try {
-    const core = await startCore(cfg, deps, {
-      root,
-      ep,
-      registry,
-      redis,
-      sub,
-      teardown,
-      network: network.restricted ? network : undefined,
-    });
-    const ends = await startEndpoints(cfg, core);
-    const { broker, services } = core;
-    log.info(
-      {
-        mqtt: broker.ports,
-        http: ends.httpPort,
-        operator: ends.operatorPort,
-        region: cfg.sovereignty.region || undefined,
-        id: broker.aedes.id,
-      },
-      'gateway started',
-    );
-    let closed: Promise<void> | undefined;
-    return {
-      mqtt: broker.ports,
-      httpPort: ends.httpPort,
-      operatorPort: ends.operatorPort,
-      tokens: core.tokens,
-      meter: core.meter,
-      entitlements: core.chain,
-      principals: core.chain instanceof ChainEntitlements ? core.chain : undefined,
-      buyers: broker.buyers,
-      sellers: broker.sellers,
-      broker,
-      bridge: services.bridge,
-      keys: services.keys,
-      registry,
-      ready: () => ends.readiness.report(),
-      close: () => (closed ??= shutdown(cfg, core, ends)),
-    };
-  } catch (err) {
-    await teardown.run(() => undefined);
-    throw err;
-  }
-}
+type Chain = NonNullable<GatewayDeps['entitlements']>;
 
 interface Base {
   root: Logger;
@@ -148,79 +92,14 @@ interface Base {
 interface Core extends Base {
   tokens: TokenService;
   revocations: RevocationStore;
-  chain: NonNullable<GatewayDeps['entitlements']>;
+  chain: Chain;
   marketplace: string | undefined;
   meter: RedisMeter;
   services: Plugged;
   broker: BrokerHandle;
 }
 
-/** Tokens, revocations, the chain adapter, the meter, the bridge and key service, the broker. */
-async function startCore(cfg: ItradeConfig, deps: GatewayDeps, base: Base): Promise<Core> {
-  const { root, ep, registry, redis, sub, teardown } = base;
-  const b = cfg.broker;
-  const prefix = cfg.redis.keyPrefix;
-  const log = componentLogger(root, 'broker');
-  const tokens = await TokenService.create(b.auth.jwt, await jwtSecret(cfg, redis, log));
-  const revocations = new RevocationStore(
-    redis,
-    sub,
-    prefix,
-    Math.max(b.auth.principalTokenTtlSec, b.auth.sensorTokenTtlSec, b.auth.operatorTokenTtlSec),
-    log,
-  );
-  await revocations.start();
-  const chainLog = componentLogger(root, 'chain');
-  const market = deps.entitlements ? undefined : locateMarketplace(cfg, chainLog);
-  const chain =
-    deps.entitlements ??
-    new ChainEntitlements(
-      { rpcUrl: ep.rpcUrl, ...b.entitlements, ...market!, observer: createChainMetrics(registry) },
-      redis,
-      prefix,
-      chainLog,
-    );
-  if (chain instanceof ChainEntitlements) {
-    chain.start();
-    teardown.set('chain', () => chain.stop());
-  }
-  const meter = new RedisMeter(redis, prefix, chain);
-  let live: Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'> = { reclaimCredit: () => 0, leaseCredit: () => 0 };
-  const services = plugServices(cfg, deps, {
-    chain,
-    meter: replayMeter(meter, () => live),
-    redis,
-    registry,
-    kafkaBrokers: ep.kafkaBrokers,
-    log: root,
-  });
-  teardown.set('bridge and key service', () => services.close(cfg.operator.shutdown.drainTimeoutMs));
-  const { publishListener, buyerHandler, sellerHandler } = services;
-  const brokerDeps = {
-    tokens,
-    revocations,
-    entitlements: chain,
-    meter,
-    metering: b.metering,
-    publishListener,
-    buyerHandler,
-    sellerHandler,
-    log,
-    registry,
-    network: base.network,
-  };
-  const broker = await createBroker(
-    { cfg: b, redisUrl: ep.redisUrl, keyPrefix: prefix, id: deps.brokerId },
-    brokerDeps,
-  );
-  live = broker;
-  services.channel.bind(broker.buyers);
-  services.sellerChannel.bind(broker.sellers);
-  teardown.set('broker sessions', () => broker.close());
-  return { ...base, tokens, revocations, chain, marketplace: market?.marketplace, meter, services, broker };
-}
-
-interface GatewayEndpoints {
+interface Ends {
   readiness: Readiness;
   api: FastifyInstance | undefined;
   httpPort: number | undefined;
@@ -228,36 +107,138 @@ interface GatewayEndpoints {
   closing: { value: boolean };
 }
 
+export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
+  const root = deps.log ?? createLogger({ level: cfg.log.level });
+  // A bad CIDR or an endpoint nobody named fails here, before anything is connected.
+  const network = new NetworkPolicy(cfg.sovereignty);
+  const ep = configuredEndpoints(cfg, deps.endpoints);
+  const registry = deps.registry ?? new Registry();
+  if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'itrade_' });
+  const teardown = new Teardown();
+  const [redis, sub] = connectRedis(ep.redisUrl, componentLogger(root, 'gateway'), teardown);
+  try {
+    const restricted = network.restricted ? network : undefined;
+    const core = await startCore(cfg, deps, { root, ep, registry, redis, sub, teardown, network: restricted });
+    const ends = await startEndpoints(cfg, core);
+    const [mqtt, http, operator] = [core.broker.ports, ends.httpPort, ends.operatorPort];
+    const started = { mqtt, http, operator, region: cfg.sovereignty.region || undefined, id: core.broker.aedes.id };
+    componentLogger(root, 'gateway').info(started, 'gateway started');
+    return handle(cfg, core, ends);
+  } catch (err) {
+    await teardown.run(() => undefined);
+    throw err;
+  }
+}
+
+/** Tokens, revocations, the chain adapter, then the broker with its services. */
+async function startCore(cfg: ItradeConfig, deps: GatewayDeps, base: Base): Promise<Core> {
+  const a = cfg.broker.auth;
+  const log = componentLogger(base.root, 'broker');
+  const tokens = await TokenService.create(a.jwt, await jwtSecret(cfg, base.redis, { create: true, log }));
+  const longestTtl = Math.max(a.principalTokenTtlSec, a.sensorTokenTtlSec, a.operatorTokenTtlSec);
+  const revocations = new RevocationStore(base.redis, base.sub, cfg.redis.keyPrefix, longestTtl, log);
+  await revocations.start();
+  const { chain, marketplace } = startChain(cfg, deps, base);
+  const auth = { ...base, tokens, revocations, chain, marketplace };
+  return { ...auth, ...(await startBroker(cfg, deps, auth)) };
+}
+
+/** The chain adapter (or the one deps gives) and the marketplace it follows. */
+function startChain(cfg: ItradeConfig, deps: GatewayDeps, base: Base): { chain: Chain; marketplace?: string } {
+  const log = componentLogger(base.root, 'chain');
+  const market = deps.entitlements ? undefined : locateMarketplace(cfg, log);
+  const chain =
+    deps.entitlements ??
+    new ChainEntitlements(
+      { rpcUrl: base.ep.rpcUrl, ...cfg.broker.entitlements, ...market!, observer: createChainMetrics(base.registry) },
+      base.redis,
+      cfg.redis.keyPrefix,
+      log,
+    );
+  if (chain instanceof ChainEntitlements) {
+    chain.start();
+    base.teardown.set('chain', () => chain.stop());
+  }
+  return { chain, marketplace: market?.marketplace };
+}
+
+type Authed = Base & Pick<Core, 'tokens' | 'revocations' | 'chain'>;
+
+/** The meter, the bridge and key service behind the broker, and the broker itself. */
+async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
+  const b = cfg.broker;
+  const prefix = cfg.redis.keyPrefix;
+  const meter = new RedisMeter(s.redis, prefix, s.chain);
+  let live: Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'> = { reclaimCredit: () => 0, leaseCredit: () => 0 };
+  const services = plugServices(cfg, deps, {
+    chain: s.chain,
+    meter: replayMeter(meter, () => live),
+    redis: s.redis,
+    registry: s.registry,
+    kafkaBrokers: s.ep.kafkaBrokers,
+    log: s.root,
+  });
+  s.teardown.set('bridge and key service', () => services.close(cfg.operator.shutdown.drainTimeoutMs));
+  const { publishListener, buyerHandler, sellerHandler } = services;
+  const broker = await createBroker(
+    { cfg: b, redisUrl: s.ep.redisUrl, keyPrefix: prefix, id: deps.brokerId },
+    {
+      tokens: s.tokens,
+      revocations: s.revocations,
+      entitlements: s.chain,
+      meter,
+      metering: b.metering,
+      publishListener,
+      buyerHandler,
+      sellerHandler,
+      log: componentLogger(s.root, 'broker'),
+      registry: s.registry,
+      network: s.network,
+    },
+  );
+  live = broker;
+  services.channel.bind(broker.buyers);
+  services.sellerChannel.bind(broker.sellers);
+  s.teardown.set('broker sessions', () => broker.close());
+  return { meter, services, broker };
+}
+
 /** The operator endpoint (/metrics, /healthz, /readyz) and the public HTTP API. */
-async function startEndpoints(cfg: ItradeConfig, core: Core): Promise<GatewayEndpoints> {
-  const { ep, registry, redis, teardown, services } = core;
+async function startEndpoints(cfg: ItradeConfig, core: Core): Promise<Ends> {
+  const { ep, teardown, services } = core;
   const bridge = services.bridge;
   const kafka = kafkaCheck(
     ep.kafkaBrokers,
     cfg.kafka.clientId,
     bridge ? () => bridge.bufferState().kafkaAvailable : undefined,
   );
-  const readiness = new Readiness(
-    [redisCheck(redis), kafka, chainCheck(ep.rpcUrl, core.marketplace)],
-    cfg.operator.readyTimeoutMs,
-  );
+  const checks = [redisCheck(core.redis), kafka, chainCheck(ep.rpcUrl, core.marketplace)];
+  const readiness = new Readiness(checks, cfg.operator.readyTimeoutMs);
   teardown.set('readiness checks', () => readiness.close());
   const closing = { value: false };
-  let operatorPort: number | undefined;
-  if (cfg.operator.http.enabled) {
-    const op = buildOperatorApi({ registry, readiness, closing: () => closing.value, started: Date.now() });
-    operatorPort = await listenHttp(op, cfg.operator.http.host, cfg.operator.http.port, 'operator.http');
-    teardown.set('operator endpoint', () => op.close());
-  }
+  const operatorPort = cfg.operator.http.enabled ? await startOperator(cfg, core, readiness, closing) : undefined;
   const api = cfg.broker.http.enabled ? await publicApi(cfg, core) : undefined;
   const httpPort = api ? await listenHttp(api, cfg.broker.http.host, cfg.broker.http.port, 'broker.http') : undefined;
   return { readiness, api, httpPort, operatorPort, closing };
 }
 
+async function startOperator(cfg: ItradeConfig, core: Core, readiness: Readiness, closing: { value: boolean }) {
+  const op = buildOperatorApi({
+    registry: core.registry,
+    readiness,
+    closing: () => closing.value,
+    started: Date.now(),
+    log: componentLogger(core.root, 'operator'),
+  });
+  const port = await listenHttp(op, cfg.operator.http.host, cfg.operator.http.port, 'operator.http');
+  core.teardown.set('operator endpoint', () => op.close());
+  return port;
+}
+
 async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance> {
-  const { tokens, revocations, chain, services, redis, registry, root } = core;
+  const { tokens, revocations, chain, services, root } = core;
   const b = cfg.broker;
-  const challenges = new ChallengeStore(redis, cfg.redis.keyPrefix, {
+  const challenges = new ChallengeStore(core.redis, cfg.redis.keyPrefix, {
     ttlSec: b.auth.challengeTtlSec,
     domain: b.auth.siweDomain,
     uri: b.auth.siweUri,
@@ -274,38 +255,41 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
     ttl,
     log: componentLogger(root, 'broker'),
   });
-  guardApi(api, { network: core.network, region: cfg.sovereignty.region, registry, log: componentLogger(root, 'api') });
-  if (services.bridge)
-    await api.register(
-      services.bridge.httpRoutes(async (req) => (await bearer({ tokens, revocations }, req, 'principal')).sub),
-    );
+  const log = componentLogger(root, 'api');
+  guardApi(api, { network: core.network, region: cfg.sovereignty.region, registry: core.registry, log });
+  const verifyBuyer = async (req: Parameters<typeof bearer>[1]) =>
+    (await bearer({ tokens, revocations }, req, 'principal')).sub;
+  if (services.bridge) await api.register(services.bridge.httpRoutes(verifyBuyer));
   core.teardown.set('http api', () => api.close());
   return api;
 }
 
-/** The graceful shutdown (docs/operations.md, "Shutdown"). */
-async function shutdown(cfg: ItradeConfig, core: Core, ends: GatewayEndpoints): Promise<void> {
-  const log = componentLogger(core.root, 'gateway');
-  const { broker, teardown } = core;
-  const drainMs = cfg.operator.shutdown.drainTimeoutMs;
-  const t0 = Date.now();
-  ends.closing.value = true;
-  // 1. No new connections anywhere; fastify answers 503 on open keep-alive connections.
-  broker.stopAccepting();
-  const apiClosed = ends.api?.close();
-  if (apiClosed) teardown.set('http api', () => apiClosed);
-  log.info(
-    { inFlight: broker.ctx.inflight.size, drainTimeoutMs: drainMs },
-    'shutting down: listeners closed, finishing in-flight publishes',
-  );
-  // 2. Publishes inside the broker finish: Kafka acknowledges them and their PUBACKs go out.
-  const left = await broker.drain(drainMs);
-  if (left > 0)
-    log.warn(
-      { unacknowledged: left },
-      'in-flight publishes still waiting for Kafka: they get no PUBACK, devices resend them',
-    );
-  // 3. sessions, 4. bridge drain and key service, then the rest (gateway/teardown.ts).
-  await teardown.run((name, err) => log.warn({ err, step: name }, 'shutdown step failed'));
-  log.info({ ms: Date.now() - t0 }, 'gateway stopped');
+function handle(cfg: ItradeConfig, core: Core, ends: Ends): GatewayHandle {
+  const { broker, services } = core;
+  let closed: Promise<void> | undefined;
+  const stopping = {
+    broker,
+    api: ends.api,
+    closing: ends.closing,
+    teardown: core.teardown,
+    drainMs: cfg.operator.shutdown.drainTimeoutMs,
+    log: componentLogger(core.root, 'gateway'),
+  };
+  return {
+    mqtt: broker.ports,
+    httpPort: ends.httpPort,
+    operatorPort: ends.operatorPort,
+    tokens: core.tokens,
+    meter: core.meter,
+    entitlements: core.chain,
+    principals: core.chain instanceof ChainEntitlements ? core.chain : undefined,
+    buyers: broker.buyers,
+    sellers: broker.sellers,
+    broker,
+    bridge: services.bridge,
+    keys: services.keys,
+    registry: core.registry,
+    ready: () => ends.readiness.report(),
+    close: () => (closed ??= shutdown(stopping)),
+  };
 }

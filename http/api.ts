@@ -1,13 +1,17 @@
 // The HTTP API (fastify): principal login by challenge, sensor activation, operator revocation.
-// Every failure answers { error: { code, message } } with the code's HTTP status (docs/errors.md).
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+// Bodies and replies are JSON schemas (http/schemas.ts) that fastify checks before a handler runs;
+// the bearer token is checked first of all (onRequest), before the body is even read. Every
+// failure answers { error: { code, message } } with the code's HTTP status (http/errors.ts).
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Entitlements, PublishListener } from '../interfaces/layers.ts';
-import { isItradeError, itradeError, type ItradeError } from '../protocol/errors.ts';
+import { itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ChallengeStore } from '../auth/challenge.ts';
 import type { Identity, TokenService } from '../auth/jwt.ts';
 import type { RevocationStore } from '../auth/revocation.ts';
 import type { SensorRegistration } from '../chain/entitlements.ts';
+import { createHttpServer } from './server.ts';
+import * as S from './schemas.ts';
 
 export interface ApiDeps {
   tokens: TokenService;
@@ -18,21 +22,6 @@ export interface ApiDeps {
   publishListener?: PublishListener;
   ttl: { principal: number; sensor: number };
   log: Logger;
-}
-
-type Body = Record<string, unknown>;
-
-function body(req: FastifyRequest): Body {
-  const b = req.body;
-  if (b === null || typeof b !== 'object' || Array.isArray(b))
-    throw itradeError('BROKER_BAD_REQUEST', 'the body must be a JSON object');
-  return b as Body;
-}
-
-function field(b: Body, name: string, pattern: RegExp, what: string): string {
-  const v = b[name];
-  if (typeof v !== 'string' || !pattern.test(v)) throw itradeError('BROKER_BAD_REQUEST', `${name}: must be ${what}`);
-  return v;
 }
 
 export async function bearer(
@@ -50,69 +39,80 @@ export async function bearer(
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
-  app.setErrorHandler((err, _req, reply) => {
-    const e: ItradeError = isItradeError(err)
-      ? err
-      : (err as { statusCode?: number }).statusCode === 400 || (err as { statusCode?: number }).statusCode === 415
-        ? itradeError('BROKER_BAD_REQUEST', (err as Error).message)
-        : itradeError('CHAIN_UNAVAILABLE', 'the request could not be served', { cause: err });
-    if (e.httpStatus >= 500) deps.log.warn({ err, code: e.code }, 'api request failed');
-    void reply.status(e.httpStatus).send({ error: { code: e.code, message: e.message } });
-  });
-
-  app.get('/v1/health', async () => ({ ok: true }));
-
-  app.post('/v1/auth/challenge', async (req) => deps.challenges.create(body(req).address as string));
-
-  app.post('/v1/auth/login', async (req) => {
-    const b = body(req);
-    const account = await deps.challenges.redeem(b.nonce as string, b.signature as string);
-    const principal = await deps.entitlements.principalOfAccount(account);
-    if (!principal) throw itradeError('AUTH_NOT_PRINCIPAL');
-    const t = await deps.tokens.issuePrincipal(principal, account, deps.ttl.principal);
-    deps.log.info({ principal, jti: t.jti }, 'principal logged in');
-    return { token: t.token, principal, account, expiresAt: t.expiresAt };
-  });
-
-  app.post('/v1/sensors/activate', async (req) => {
-    const caller = await bearer(deps, req, 'principal');
-    const txHash = field(body(req), 'txHash', /^0x[0-9a-fA-F]{64}$/, 'a 0x-prefixed 32-byte transaction hash');
-    const reg = await deps.registrations.sensorRegistration(txHash);
-    if (!reg)
-      throw itradeError('BROKER_ACTIVATION_REJECTED', 'the transaction is unknown, failed, or registered no sensor');
-    if (reg.principal !== caller.sub)
-      throw itradeError('BROKER_ACTIVATION_REJECTED', 'the sensor belongs to another principal');
-    const info = await deps.entitlements.sensor(reg.sensor);
-    if (!info || info.status !== 'active')
-      throw itradeError(
-        'BROKER_ACTIVATION_REJECTED',
-        `the sensor is ${info?.status ?? 'unknown'} on chain: activate it first`,
-      );
-    const t = await deps.tokens.issueSensor(reg.sensor, reg.principal, deps.ttl.sensor);
-    await deps.publishListener?.onSensorActivated(reg.sensor);
-    deps.log.info({ sensor: reg.sensor, jti: t.jti }, 'sensor activated');
-    return { token: t.token, sensor: reg.sensor, principal: reg.principal, expiresAt: t.expiresAt };
-  });
-
-  app.post('/v1/admin/revoke', async (req) => {
-    await bearer(deps, req, 'operator');
-    const b = body(req);
-    if (typeof b.jti === 'string') {
-      const exp =
-        typeof b.exp === 'number' && Number.isInteger(b.exp) ? b.exp : Math.floor(Date.now() / 1000) + 366 * 86400;
-      await deps.revocations.revokeJti(field(b, 'jti', /^[A-Za-z0-9-]{1,64}$/, 'a token id'), exp);
-      return { revoked: { jti: b.jti } };
-    }
-    const subject = field(
-      b,
-      'subject',
-      /^(0x[0-9a-f]{40}|operator:[A-Za-z0-9_.-]{1,64})$/,
-      'a lower-case address or operator:<name> (or give jti)',
-    );
-    const before = await deps.revocations.revokeSubject(subject);
-    return { revoked: { subject, issuedUpTo: before } };
-  });
-
+  const app = createHttpServer({ log: deps.log });
+  app.get('/v1/health', { schema: { response: S.replies(S.HealthReply) } }, async () => ({ ok: true }));
+  loginRoutes(app, deps);
+  tokenRoutes(app, deps);
   return app;
+}
+
+/** POST /v1/auth/challenge and /v1/auth/login: a principal token for a signed challenge. */
+function loginRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post<{ Body: S.ChallengeBody }>(
+    '/v1/auth/challenge',
+    { schema: { body: S.ChallengeBody, response: S.replies(S.ChallengeReply) } },
+    async (req) => deps.challenges.create(req.body.address),
+  );
+  app.post<{ Body: S.LoginBody }>(
+    '/v1/auth/login',
+    { schema: { body: S.LoginBody, response: S.replies(S.LoginReply) } },
+    async (req) => {
+      const account = await deps.challenges.redeem(req.body.nonce, req.body.signature);
+      const principal = await deps.entitlements.principalOfAccount(account);
+      if (!principal) throw itradeError('AUTH_NOT_PRINCIPAL');
+      const t = await deps.tokens.issuePrincipal(principal, account, deps.ttl.principal);
+      deps.log.info({ principal, jti: t.jti }, 'principal logged in');
+      return { token: t.token, principal, account, expiresAt: t.expiresAt };
+    },
+  );
+}
+
+/** The routes a bearer token opens: sensor activation (principal), revocation (operator). */
+function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const callers = new WeakMap<FastifyRequest, Identity>();
+  const requireToken =
+    (kind: Identity['kind']): onRequestAsyncHookHandler =>
+    async (req) =>
+      void callers.set(req, await bearer(deps, req, kind));
+  app.post<{ Body: S.ActivateBody }>(
+    '/v1/sensors/activate',
+    {
+      onRequest: requireToken('principal'),
+      schema: { body: S.ActivateBody, response: S.replies(S.ActivateReply) },
+    },
+    async (req) => activate(deps, callers.get(req)!, req.body.txHash),
+  );
+  app.post<{ Body: S.RevokeBody }>(
+    '/v1/admin/revoke',
+    { onRequest: requireToken('operator'), schema: { body: S.RevokeBody, response: S.replies(S.RevokeReply) } },
+    async (req) => revoke(deps, req.body),
+  );
+}
+
+async function activate(deps: ApiDeps, caller: Identity, txHash: string) {
+  const reg = await deps.registrations.sensorRegistration(txHash);
+  if (!reg)
+    throw itradeError('BROKER_ACTIVATION_REJECTED', 'the transaction is unknown, failed, or registered no sensor');
+  if (reg.principal !== caller.sub)
+    throw itradeError('BROKER_ACTIVATION_REJECTED', 'the sensor belongs to another principal');
+  const info = await deps.entitlements.sensor(reg.sensor);
+  if (!info || info.status !== 'active')
+    throw itradeError(
+      'BROKER_ACTIVATION_REJECTED',
+      `the sensor is ${info?.status ?? 'unknown'} on chain: activate it first`,
+    );
+  const t = await deps.tokens.issueSensor(reg.sensor, reg.principal, deps.ttl.sensor);
+  await deps.publishListener?.onSensorActivated(reg.sensor);
+  deps.log.info({ sensor: reg.sensor, jti: t.jti }, 'sensor activated');
+  return { token: t.token, sensor: reg.sensor, principal: reg.principal, expiresAt: t.expiresAt };
+}
+
+async function revoke(deps: ApiDeps, b: S.RevokeBody) {
+  if (b.jti !== undefined) {
+    // Without exp the entry lives a year, longer than any token lives with the default lifetimes.
+    await deps.revocations.revokeJti(b.jti, b.exp ?? Math.floor(Date.now() / 1000) + 366 * 86400);
+    return { revoked: { jti: b.jti } };
+  }
+  const subject = b.subject!; // the schema requires jti or subject
+  return { revoked: { subject, issuedUpTo: await deps.revocations.revokeSubject(subject) } };
 }

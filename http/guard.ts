@@ -8,6 +8,7 @@ import { itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { VERSION } from '../lib/version.ts';
+import { InfoReply, replies } from './schemas.ts';
 
 export interface ApiGuardDeps {
   network: NetworkPolicy | undefined;
@@ -50,5 +51,9 @@ export function guardApi(app: FastifyInstance, deps: ApiGuardDeps): void {
   });
   app.addHook('onClose', async () => refusals.flushAll());
 
-  app.get('/v1/info', async () => ({ name: 'itrade', version: VERSION, region: deps.region }));
+  app.get('/v1/info', { schema: { response: replies(InfoReply) } }, async () => ({
+    name: 'itrade',
+    version: VERSION,
+    region: deps.region,
+  }));
 }

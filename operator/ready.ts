@@ -5,7 +5,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { oneLine } from '../protocol/errors.ts';
-import { probeChain } from '../stack/probes.ts';
+import { probeChain } from '../lib/probes.ts';
 
 export interface ReadyCheck {
   name: string;

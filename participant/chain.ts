@@ -51,7 +51,8 @@ export async function createFunder(provider: JsonRpcProvider, env: NodeJS.Proces
       fund: async (address) => {
         throw itradeError(
           'SIM_FUNDING',
-          `account ${address} needs ether and this chain is not a local anvil: set ITRADE_FUNDER_KEY to a funded private key`,
+          `account ${address} needs ether and this chain is not a local anvil: set ITRADE_FUNDER_KEY to a ` +
+            `funded private key`,
         );
       },
     };

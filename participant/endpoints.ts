@@ -92,7 +92,10 @@ export function marketDir(chainId: number, marketplace: string): string {
   return fromRoot('.cache', 'itrade', `${chainId}-${marketplace.toLowerCase()}`);
 }
 
-/** A profile name is a folder under the marketplace's profiles/; anything with a slash is a path (from the working directory). */
+/**
+ * A profile name is a folder under the marketplace's profiles/; anything with a slash is a path (from the working
+ * directory).
+ */
 export function profileDir(e: Pick<Endpoints, 'marketDir'>, profile = 'default'): string {
   if (profile.includes('/')) return resolve(profile); // a path, from the working directory
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(profile))

@@ -125,7 +125,8 @@ export class Profile {
     if (this.data.chainId !== chainId || this.data.marketplace !== marketplace.toLowerCase()) {
       throw itradeError(
         'SIM_STATE_STALE',
-        `profile ${this.dir} belongs to marketplace ${this.data.marketplace} on chain ${this.data.chainId}, not ${marketplace.toLowerCase()} on chain ${chainId}`,
+        `profile ${this.dir} belongs to marketplace ${this.data.marketplace} on chain ${this.data.chainId}, not ` +
+          `${marketplace.toLowerCase()} on chain ${chainId}`,
       );
     }
     return this;

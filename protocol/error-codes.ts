@@ -208,6 +208,44 @@ export const ERROR_SPECS = {
     httpStatus: 503,
   }),
 
+  // --- HTTP API (public API and operator endpoint: what fastify refuses before any route runs) ---
+  HTTP_BODY_TOO_LARGE: spec({
+    code: 'ITRADE_ERR_HTTP_BODY_TOO_LARGE',
+    message: 'the request body is larger than the API accepts',
+    httpStatus: 413,
+  }),
+  HTTP_BAD_JSON: spec({
+    code: 'ITRADE_ERR_HTTP_BAD_JSON',
+    message: 'the request body is not valid JSON',
+    httpStatus: 400,
+  }),
+  HTTP_MEDIA_TYPE: spec({
+    code: 'ITRADE_ERR_HTTP_MEDIA_TYPE',
+    message: 'the request body must be JSON (Content-Type: application/json)',
+    httpStatus: 415,
+  }),
+  HTTP_BAD_REQUEST: spec({
+    code: 'ITRADE_ERR_HTTP_BAD_REQUEST',
+    message: 'the request is malformed (URL encoding, Content-Length)',
+    httpStatus: 400,
+  }),
+  HTTP_URL_TOO_LONG: spec({
+    code: 'ITRADE_ERR_HTTP_URL_TOO_LONG',
+    message: 'a path parameter is longer than the API accepts',
+    httpStatus: 414,
+  }),
+  HTTP_NOT_FOUND: spec({ code: 'ITRADE_ERR_HTTP_NOT_FOUND', message: 'no such route', httpStatus: 404 }),
+  HTTP_METHOD_NOT_ALLOWED: spec({
+    code: 'ITRADE_ERR_HTTP_METHOD_NOT_ALLOWED',
+    message: 'the route does not take this method',
+    httpStatus: 405,
+  }),
+  HTTP_INTERNAL: spec({
+    code: 'ITRADE_ERR_HTTP_INTERNAL',
+    message: 'internal error: the gateway could not serve the request (logged for the operator)',
+    httpStatus: 500,
+  }),
+
   // --- bridge (Kafka write-through, replay of history to buyers) ---
   BRIDGE_BUFFER_FULL: spec({
     code: 'ITRADE_ERR_BRIDGE_BUFFER_FULL',

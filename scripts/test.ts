@@ -103,6 +103,10 @@ const formatting = () =>
     '**/*.{ts,mjs}',
   ]);
 
+// Prettier leaves long strings and comments alone; scripts/line-length.ts finds them.
+const lineLength = () =>
+  check('line length (<= 120 columns)', ['--import', 'tsx', fromRoot('scripts', 'line-length.ts')]);
+
 async function pool(files: string[], env: NodeJS.ProcessEnv, report: (r: Result) => void): Promise<Result[]> {
   const results: Result[] = [];
   let next = 0;
@@ -174,7 +178,7 @@ async function main(): Promise<number> {
 
   // A failed install is reported here; the test files that need the tool then fail with the same error.
   const tools = toolUsers.length > 0 ? deployTools() : undefined;
-  for (const c of await Promise.all([typecheck(), formatting()])) {
+  for (const c of await Promise.all([typecheck(), formatting(), lineLength()])) {
     results.push(c);
     report(c);
   }

@@ -144,7 +144,9 @@ export class BuyerKeyClient {
     return { ...entry, untilMs: reply.untilMs };
   }
 
-  /** The key of this key id: from the local keyring, else from the gateway (once, however many envelopes wait for it). */
+  /**
+   * The key of this key id: from the local keyring, else from the gateway (once, however many envelopes wait for it).
+   */
   async keyFor(sensor: string, keyId: number): Promise<Buffer> {
     const s = sensor.toLowerCase();
     const local = this.cfg.keyrings.has(s) ? this.cfg.keyrings.get(s).get(keyId) : undefined;

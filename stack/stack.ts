@@ -4,12 +4,13 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Endpoints } from '../config/endpoints.ts';
 import type { ItradeConfig } from '../config/schema.ts';
 import { isItradeError, itradeError, oneLine, type ItradeError } from '../protocol/errors.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { resolvePath } from '../lib/paths.ts';
 import { freePort, isPortFree } from './ports.ts';
-import { probeChain, probeKafka, probeRedis } from './probes.ts';
+import { probeChain, probeKafka, probeRedis } from '../lib/probes.ts';
 import {
   isOurs,
   readRecord,
@@ -38,11 +39,8 @@ export interface ServiceStatus {
   error?: ItradeError;
 }
 
-export interface Endpoints {
-  redisUrl: string;
-  kafkaBrokers: string[];
-  rpcUrl: string;
-}
+/** The endpoints of this stack's services, as the gateway takes them (config/endpoints.ts). */
+export type { Endpoints };
 
 const PROBES: Record<ServiceName, (endpoint: string, timeoutMs: number) => Promise<string>> = {
   redis: probeRedis,
@@ -204,7 +202,8 @@ export class LocalStack {
         if (!(await isPortFree(wanted))) {
           throw itradeError(
             'STACK_PORT_IN_USE',
-            `${s.name}: port ${wanted} (stack.${s.name}.${name}) is in use by another process; free it or choose another port`,
+            `${s.name}: port ${wanted} (stack.${s.name}.${name}) is in use by another process; free it or ` +
+              `choose another port`,
           );
         }
         out[name] = wanted;

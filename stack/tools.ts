@@ -35,7 +35,8 @@ export async function aptInstall(pkg: string, provides: string, log: Logger): Pr
   if (!apt || !isRoot) {
     throw itradeError(
       'STACK_TOOL_MISSING',
-      `${provides} not found: install Debian's package ${pkg} (sudo apt-get install -y ${pkg}) or point the configuration at an existing service`,
+      `${provides} not found: install Debian's package ${pkg} (sudo apt-get install -y ${pkg}) or point the ` +
+        `configuration at an existing service`,
     );
   }
   log.info({ pkg }, 'installing Debian package');

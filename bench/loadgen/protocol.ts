@@ -32,7 +32,10 @@ export interface PublisherJob {
   devices: DeviceSpec[];
   ratePerDevice: number; // messages per second per device
   qos: 0 | 1;
-  /** sent from the start of the schedule (a later `start` message: CLOCK_MONOTONIC ns as a string) but on but not counted: the measured part begins warmupMs later */
+  /**
+   * sent from the start of the schedule (a later `start` message: CLOCK_MONOTONIC ns as a string) but on but not
+   * counted: the measured part begins warmupMs later
+   */
   warmupMs: number;
   durationMs: number;
   codec: CodecSpec;

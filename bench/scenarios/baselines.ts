@@ -30,7 +30,8 @@ export async function baselines(ctx: ScenarioContext): Promise<void> {
       });
       ctx.result.runs.push({ scenario: 'paper workload', target: target.name, run });
       ctx.say(
-        `  p50 ${run.e2e.p50.toFixed(2)} ms, p99 ${run.e2e.p99.toFixed(2)} ms, delivered ${run.delivered}/${run.expected}`,
+        `  p50 ${run.e2e.p50.toFixed(2)} ms, p99 ${run.e2e.p99.toFixed(2)} ms, delivered ` +
+          `${run.delivered}/${run.expected}`,
       );
       ctx.say(`${target.name}: highest sustained rate (P99 <= 100 ms, nothing lost)`);
       const max = await findMax(

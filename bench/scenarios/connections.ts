@@ -61,7 +61,8 @@ export async function connections(ctx: ScenarioContext): Promise<void> {
         connectMs += m.ms;
         if (m.refusedCount) refused = `${m.refusedCount} refused (${m.refused.join(', ')})`;
         ctx.say(
-          `  ${open} open, gateway RSS ${((sampleProc(pid)?.rssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, batch of ${BATCH} in ${m.ms.toFixed(0)} ms`,
+          `  ${open} open, gateway RSS ${((sampleProc(pid)?.rssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, batch of ` +
+            `${BATCH} in ${m.ms.toFixed(0)} ms`,
         );
         child.send({ type: 'next' });
       },

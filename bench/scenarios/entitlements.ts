@@ -74,7 +74,8 @@ async function coldAndWarm(ctx: ScenarioContext, env: BenchEnv, buyers: Provisio
   const c = summarize(cold);
   const w = summarize(warm);
   ctx.say(
-    `  cold SUBSCRIBE p50 ${c.p50.toFixed(2)} ms p99 ${c.p99.toFixed(2)} ms; cached p50 ${w.p50.toFixed(2)} ms p99 ${w.p99.toFixed(2)} ms`,
+    `  cold SUBSCRIBE p50 ${c.p50.toFixed(2)} ms p99 ${c.p99.toFixed(2)} ms; cached p50 ${w.p50.toFixed(2)} ms ` +
+      `p99 ${w.p99.toFixed(2)} ms`,
   );
   ctx.result.figures['entitlement check: cold vs cached (SUBSCRIBE -> SUBACK)'] = {
     buyers: buyers.length,
@@ -107,7 +108,8 @@ async function storm(ctx: ScenarioContext, env: BenchEnv, buyers: ProvisionedBuy
       .filter(([m]) => CHECK_METHODS.includes(m))
       .reduce((n, [, v]) => n + v, 0);
     ctx.say(
-      `  ${buyers.length} buyers subscribed at once: all answered in ${ms.toFixed(0)} ms, ${refused} refused, ${checks} chain reads (${JSON.stringify(calls)})`,
+      `  ${buyers.length} buyers subscribed at once: all answered in ${ms.toFixed(0)} ms, ${refused} refused, ` +
+        `${checks} chain reads (${JSON.stringify(calls)})`,
     );
     ctx.result.figures['subscribe storm'] = {
       buyers: buyers.length,
@@ -128,7 +130,8 @@ export async function entitlements(ctx: ScenarioContext): Promise<void> {
   const fleet = await benchFleet(ctx);
   const n = Math.max(ctx.opts.storm, fleet.provisioned.buyers.length);
   ctx.say(
-    `entitlements: provisioning ${n} buyers with a subscription each (the fleet's ${fleet.provisioned.buyers.length} included) ...`,
+    `entitlements: provisioning ${n} buyers with a subscription each (the fleet's ` +
+      `${fleet.provisioned.buyers.length} included) ...`,
   );
   let last = 0;
   const p = await provision({

@@ -10,9 +10,8 @@ export async function benchEnv(ctx: ScenarioContext): Promise<BenchEnv> {
   const env = await BenchEnv.start(ctx.log);
   ctx.cleanups.push(() => env.stop());
   env.bus = ctx.opts.bus;
-  ctx.result.notes.push(
-    `The gateway ran with broker.bus = ${env.bus}${env.bus === 'memory' ? ' (one instance, as in the paper; the default, redis, lets several instances act as one broker)' : ''}.`,
-  );
+  const why = ' (one instance, as in the paper; the default, redis, lets several instances act as one broker)';
+  ctx.result.notes.push(`The gateway ran with broker.bus = ${env.bus}${env.bus === 'memory' ? why : ''}.`);
   await env.startGateway();
   ctx.env = env;
   return env;

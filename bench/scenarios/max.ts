@@ -79,7 +79,10 @@ export async function findMax(
     const why = judge(run, o.p99BoundMs);
     steps.push({ rate, run, ok: why === '', why });
     log(
-      `  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ${run.generators.totalCores.toFixed(2)} (busiest ${run.generators.maxCores.toFixed(2)})${why ? ` -> failed: ${why}` : ''}`,
+      `  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ` +
+        `${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ` +
+        `${run.generators.totalCores.toFixed(2)} (busiest ` +
+        `${run.generators.maxCores.toFixed(2)})${why ? ` -> failed: ${why}` : ''}`,
     );
     return why;
   });

@@ -14,7 +14,8 @@ export async function paper(ctx: ScenarioContext): Promise<void> {
   const gw = env.gateway!;
   const spec = { endpoint: gw.mqtt, targetPid: gw.child.pid!, ...fleet, qos: 1 as const, codec: sealed(fleet) };
   ctx.say(
-    `gateway: warm-up ${ctx.opts.warmupMs / 1000} s, then ${fleet.devices.length} devices x ${ctx.opts.rate} msg/s for ${ctx.opts.durationMs / 1000} s`,
+    `gateway: warm-up ${ctx.opts.warmupMs / 1000} s, then ${fleet.devices.length} devices x ${ctx.opts.rate} ` +
+      `msg/s for ${ctx.opts.durationMs / 1000} s`,
   );
   const run = await runStream({
     ...spec,
@@ -24,12 +25,18 @@ export async function paper(ctx: ScenarioContext): Promise<void> {
   });
   ctx.result.runs.push({ scenario: 'paper workload', target: 'gateway', run });
   ctx.say(
-    `  e2e p50 ${run.e2e.p50.toFixed(2)} p90 ${run.e2e.p90.toFixed(2)} p99 ${run.e2e.p99.toFixed(2)} max ${run.e2e.max.toFixed(2)} ms; PUBACK p99 ${run.puback.p99.toFixed(2)} ms; delivered ${run.delivered}/${run.expected}; CPU ${run.target.cpuCores.toFixed(2)} cores, RSS ${(run.target.peakRssBytes / 2 ** 20).toFixed(0)} MiB; load generators ${run.generators.totalCores.toFixed(2)} cores (busiest ${run.generators.maxCores.toFixed(2)})`,
+    `  e2e p50 ${run.e2e.p50.toFixed(2)} p90 ${run.e2e.p90.toFixed(2)} p99 ${run.e2e.p99.toFixed(2)} max ` +
+      `${run.e2e.max.toFixed(2)} ms; PUBACK p99 ${run.puback.p99.toFixed(2)} ms; delivered ` +
+      `${run.delivered}/${run.expected}; CPU ${run.target.cpuCores.toFixed(2)} cores, RSS ` +
+      `${(run.target.peakRssBytes / 2 ** 20).toFixed(0)} MiB; load generators ` +
+      `${run.generators.totalCores.toFixed(2)} cores (busiest ${run.generators.maxCores.toFixed(2)})`,
   );
   const ok = run.e2e.p99 <= 25 && run.delivered === run.expected && run.acked === run.sent;
   ctx.result.goals.push({
     goal: 'paper scenario: P99 <= 25 ms with 100.00% delivered',
-    measured: `P99 ${run.e2e.p99.toFixed(2)} ms, ${((run.delivered / run.expected) * 100).toFixed(3)}% delivered, ${run.acked}/${run.sent} acknowledged`,
+    measured:
+      `P99 ${run.e2e.p99.toFixed(2)} ms, ${((run.delivered / run.expected) * 100).toFixed(3)}% ` +
+      `delivered, ${run.acked}/${run.sent} acknowledged`,
     met: ok,
   });
 }

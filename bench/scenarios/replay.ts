@@ -103,7 +103,8 @@ export async function replay(ctx: ScenarioContext): Promise<void> {
   const ms = performance.now() - t0;
   await c.end();
   ctx.say(
-    `  ${entries} entries in ${(ms / 1000).toFixed(1)} s = ${Math.round((entries / ms) * 1000)} entries/s (${end.reason ?? end.code}); ${bad} failed to decrypt`,
+    `  ${entries} entries in ${(ms / 1000).toFixed(1)} s = ${Math.round((entries / ms) * 1000)} entries/s ` +
+      `(${end.reason ?? end.code}); ${bad} failed to decrypt`,
   );
   ctx.result.figures['replay to one buyer'] = {
     'entries stored (bench fill)': n,

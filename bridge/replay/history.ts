@@ -68,7 +68,8 @@ async function startOffset(
     if (from.timestamp < at.startMs)
       throw itradeError(
         'REPLAY_BEFORE_START',
-        `from.timestamp ${from.timestamp} is before the subscription start ${at.startMs} (ms); ask from ${at.startMs} or later, or leave "from" out`,
+        `from.timestamp ${from.timestamp} is before the subscription start ${at.startMs} (ms); ask from ` +
+          `${at.startMs} or later, or leave "from" out`,
       );
     return deps.store.offsetForTime(at.topic, at.partition, from.timestamp);
   }

@@ -8,7 +8,8 @@ import { marketOptions, untilInterrupted, withMarket, type MarketOptions } from 
 export function registerAgentCommand(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
   marketOptions(program.command('agent'))
     .description(
-      "Run your key agent as a seller (docs/key-exchange.md): wraps your sensors' keys for entitled buyers, until Ctrl-C",
+      "Run your key agent as a seller (docs/key-exchange.md): wraps your sensors' keys for entitled buyers, " +
+        'until Ctrl-C',
     )
     .action((o: MarketOptions) => {
       const stop = untilInterrupted();

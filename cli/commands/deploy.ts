@@ -12,7 +12,10 @@ export function registerDeploy(program: Command, ctx: () => CliContext, setExit:
     .command('deploy')
     .summary('Deploy the DataMarketplace contract and record it')
     .description(
-      "Deploy the DataMarketplace contract and record its address in chain.deploymentFile (key: ITRADE_DEPLOYER_KEY; the local stack uses anvil's dev key; the node must serve the chain --chain-id or chain.chainId names, if one is named)",
+      'Deploy the DataMarketplace contract and record its address ' +
+        'in chain.deploymentFile (key: ITRADE_DEPLOYER_KEY; the ' +
+        "local stack uses anvil's dev key; the node must serve the " +
+        'chain --chain-id or chain.chainId names, if one is named)',
     )
     .option('--rpc-url <url>', "JSON-RPC URL (default: chain.rpcUrl, else the local stack's anvil)", (v: string) => {
       if (!/^(https?|wss?):\/\/.+/.test(v)) throw new InvalidArgumentError('must be an http(s):// or ws(s):// URL');

@@ -52,11 +52,15 @@ export function registerMarketCommand(program: Command, ctx: () => CliContext, s
         if (o.json) for (const l of list) c.out(JSON.stringify({ ...l, price: l.price.toString() }));
         else {
           c.out(
-            `${'sensor'.padEnd(42)}  ${'type'.padEnd(14)}  ${'gwei/entry'.padStart(10)}  ${'status'.padEnd(8)}  ${'location'.padEnd(20)}  subs${o.near ? '  km' : ''}`,
+            `${'sensor'.padEnd(42)}  ${'type'.padEnd(14)}  ${'gwei/entry'.padStart(10)}  ${'status'.padEnd(8)}  ` +
+              `${'location'.padEnd(20)}  subs${o.near ? '  km' : ''}`,
           );
           for (const l of list) {
+            const km = l.distanceKm === undefined ? '' : `  ${l.distanceKm.toFixed(1)}`;
             c.out(
-              `${l.sensor}  ${l.typeName.padEnd(14)}  ${formatUnits(l.price, 'gwei').padStart(10)}  ${l.status.padEnd(8)}  ${`${l.latitude.toFixed(4)},${l.longitude.toFixed(4)}`.padEnd(20)}  ${String(l.subscriptions).padStart(4)}${l.distanceKm === undefined ? '' : `  ${l.distanceKm.toFixed(1)}`}`,
+              `${l.sensor}  ${l.typeName.padEnd(14)}  ${formatUnits(l.price, 'gwei').padStart(10)}  ` +
+                `${l.status.padEnd(8)}  ${`${l.latitude.toFixed(4)},${l.longitude.toFixed(4)}`.padEnd(20)}  ` +
+                `${String(l.subscriptions).padStart(4)}${km}`,
             );
           }
           c.err(`${list.length} sensor(s)`);

@@ -22,14 +22,16 @@ export function registerPrincipalCommand(
     .description('Your market identity: a DataStreamPrincipal with an RSA key pair (seller, buyer or both)');
   marketOptions(cmd.command('register'))
     .description(
-      'Register your account as a principal with a new RSA key pair (public key on chain, private key in the profile, 0600); prints the principal address',
+      'Register your account as a principal with a new RSA key pair (public key on chain, private key in the ' +
+        'profile, 0600); prints the principal address',
     )
     .option('--name <name>', 'public name (default: the profile name)')
     .option('--url <url>', 'public URL', 'https://example.org')
     .option('--email <email>', 'public contact address (default: <profile>@example.org)')
     .option(
       '--account-key-env <VAR>',
-      'use the account whose private key is in this environment variable (default: a new account, funded on a local chain)',
+      'use the account whose private key is in this environment variable (default: a new account, funded on a ' +
+        'local chain)',
     )
     .action((o: RegisterOptions) =>
       withMarket(ctx(), o, async (s) => {
@@ -47,7 +49,8 @@ export function registerPrincipalCommand(
     );
   marketOptions(cmd.command('token'))
     .description(
-      'Log in to the gateway (a challenge signed by your account) and print a principal JWT: the MQTT password of a buyer or key agent',
+      'Log in to the gateway (a challenge signed by your account) and print a principal JWT: the MQTT password ' +
+        'of a buyer or key agent',
     )
     .action((o: MarketOptions) =>
       withMarket(ctx(), o, async (s) => {

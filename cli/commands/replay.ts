@@ -15,7 +15,8 @@ function time(v: string): number {
 export function registerReplayCommand(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
   marketOptions(program.command('replay'))
     .description(
-      "Read a sensor's history as a buyer (docs/replay.md), decrypted, one JSON line per reading; replayed entries count against your paid entries",
+      "Read a sensor's history as a buyer (docs/replay.md), decrypted, one JSON line per reading; replayed " +
+        'entries count against your paid entries',
     )
     .argument('<sensor>', 'sensor address', address)
     .option(
@@ -36,7 +37,8 @@ export function registerReplayCommand(program: Command, ctx: () => CliContext, s
           { ...(from ? { from } : {}), ...(o.limit ? { limit: o.limit } : {}) },
         );
         c.err(
-          `replay ${r.reason}: ${r.entries} entries (offsets ${r.from ?? '-'}..${r.end ?? '-'}), continue from offset ${r.next ?? '-'}; ${r.failed} not decrypted`,
+          `replay ${r.reason}: ${r.entries} entries (offsets ${r.from ?? '-'}..${r.end ?? '-'}), continue from ` +
+            `offset ${r.next ?? '-'}; ${r.failed} not decrypted`,
         );
         setExit(r.failed > 0 ? EXIT.failed : EXIT.ok);
       }),

@@ -32,7 +32,8 @@ type Sub = (cmd: Command, ctx: () => CliContext, run: Run) => void;
 const registerSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('register'))
     .description(
-      'Register a sensor of your principal (it starts inactive) and create its AES key file (key id 1, 0600); prints the sensor address',
+      'Register a sensor of your principal (it starts inactive) and create its AES key file (key id 1, 0600); ' +
+        'prints the sensor address',
     )
     .requiredOption(
       '--type <id|name>',
@@ -53,7 +54,8 @@ const registerSub: Sub = (cmd, ctx, run) => {
           pricePerDataEntry: o.price,
         });
         ctx().err(
-          `key file ${p.sellerKeys().pathOf(r.sensor)} (copy it to the device); next: itrade sensor activate ${r.sensor}`,
+          `key file ${p.sellerKeys().pathOf(r.sensor)} (copy it to the device); next: itrade sensor activate ` +
+            `${r.sensor}`,
         );
         ctx().out(r.sensor);
       }),
@@ -134,7 +136,8 @@ const statusSub: Sub = (cmd, ctx, run) => {
 const rotateSub: Sub = (cmd, ctx, run) => {
   marketOptions(cmd.command('rotate-key'))
     .description(
-      'Make a new AES key current for your sensor (key id + 1); old keys stay for history. Copy the key file to the device; the key agent serves the new key at once',
+      'Make a new AES key current for your sensor (key id + 1); old keys stay for history. Copy the key file to ' +
+        'the device; the key agent serves the new key at once',
     )
     .argument('<sensor>', 'sensor address', address)
     .action((sensor: string, o: MarketOptions) =>

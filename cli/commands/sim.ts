@@ -27,7 +27,9 @@ interface SimFlags extends MarketOptions {
 export function registerSimCommand(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
   marketOptions(program.command('sim'), { profile: false })
     .description(
-      'Simulate a market against the running gateway: register sellers, sensors and buyers on chain, publish encrypted readings, decrypt and verify them at the buyers, print progress and a verdict (exit 1 when a reading was lost or altered)',
+      'Simulate a market against the running gateway: register sellers, sensors and buyers on chain, publish ' +
+        'encrypted readings, decrypt and verify them at the buyers, print progress and a verdict (exit 1 when a ' +
+        'reading was lost or altered)',
     )
     .option('--devices <n>', 'simulated sensors', count, 3)
     .option('--buyers <n>', 'simulated buyers', int, 2)

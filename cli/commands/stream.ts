@@ -16,7 +16,8 @@ import {
 export function registerStreamCommand(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
   marketOptions(program.command('stream'))
     .description(
-      'Receive sensors live as a buyer: fetch their keys through the key exchange, decrypt and print each reading as a JSON line',
+      'Receive sensors live as a buyer: fetch their keys through the key exchange, decrypt and print each ' +
+        'reading as a JSON line',
     )
     .argument('<sensor...>', 'sensor addresses you hold subscriptions to', (v: string, prev: string[] = []) => [
       ...prev,

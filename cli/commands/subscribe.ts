@@ -16,7 +16,8 @@ export function registerSubscribeCommand(
 ): void {
   marketOptions(program.command('subscribe'))
     .description(
-      'Buy data entries of a sensor on chain, paying exactly price x entries from your account; prints the subscription address',
+      'Buy data entries of a sensor on chain, paying exactly price x entries from your account; prints the ' +
+        'subscription address',
     )
     .argument('<sensor>', 'sensor address (see `itrade market list`)', address)
     .requiredOption('-n, --entries <n>', 'data entries to buy (live and replayed entries both count)', count)

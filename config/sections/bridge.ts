@@ -11,7 +11,8 @@ const TopicSection = Type.Object(
       1,
       1000,
       1,
-      "Partitions of a new sensor topic. A sensor's entries are keyed by its address and all go to one partition, so 1 is enough.",
+      "Partitions of a new sensor topic. A sensor's entries are keyed by its address and all go to one " +
+        'partition, so 1 is enough.',
     ),
     replicationFactor: Int(
       1,
@@ -23,7 +24,8 @@ const TopicSection = Type.Object(
       1,
       32,
       1,
-      'min.insync.replicas of a new sensor topic: replicas that must have a write before acks=all succeeds (2 with replication 3).',
+      'min.insync.replicas of a new sensor topic: replicas that must have a write before acks=all succeeds ' +
+        '(2 with replication 3).',
     ),
     retentionMs: Type.Integer({
       minimum: -1,
@@ -44,7 +46,8 @@ const ProducerSection = Type.Object(
       0,
       100,
       2,
-      'How long an idle bridge waits to gather a batch before writing it. While a batch is in flight the next one gathers anyway.',
+      'How long an idle bridge waits to gather a batch before writing it. While a batch is in flight the next ' +
+        'one gathers anyway.',
     ),
     maxBatchEntries: Int(1, 100000, 2000, 'Most entries in one Kafka produce request.'),
     maxBatchBytes: Int(
@@ -155,7 +158,8 @@ export const BridgeSection = Type.Object(
       pattern: '^[A-Za-z0-9._-]{0,200}$',
       hint: 'letters, digits, dot, underscore or dash (at most 200)',
       description:
-        "Prefix of every sensor topic; the rest is the sensor's contract address (paper IV.B). Lets several gateways share one Kafka.",
+        "Prefix of every sensor topic; the rest is the sensor's contract address (paper IV.B). Lets several " +
+        'gateways share one Kafka.',
     }),
     topic: TopicSection,
     producer: ProducerSection,

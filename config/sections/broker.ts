@@ -117,7 +117,8 @@ const Auth = Type.Object(
     devSecret: Type.Boolean({
       default: true,
       description:
-        'With HS256 and an empty secret: share a random secret through Redis (local development only). Set false in production so an empty secret refuses to start.',
+        'With HS256 and an empty secret: share a random secret through Redis (local development only). Set ' +
+        'false in production so an empty secret refuses to start.',
     }),
     principalTokenTtlSec: Type.Integer({ minimum: 60, default: 3600, description: 'Lifetime of a principal JWT.' }),
     sensorTokenTtlSec: Type.Integer({
@@ -173,13 +174,15 @@ const Entitlements = Type.Object(
       maximum: 1000,
       default: 8,
       description:
-        'Chain look-ups (cache misses) under way at once; the others wait their turn, and the wait does not count against rpcTimeoutMs, so a storm of new buyers queues instead of overloading the node into timeouts.',
+        'Chain look-ups (cache misses) under way at once; the others wait their turn, and the wait does not ' +
+        'count against rpcTimeoutMs, so a storm of new buyers queues instead of overloading the node into timeouts.',
     }),
     maxLoadWaitMs: Type.Integer({
       minimum: 100,
       default: 30000,
       description:
-        'A look-up that waited this long for its turn fails closed (a node that stopped answering cannot build an endless queue).',
+        'A look-up that waited this long for its turn fails closed (a node that stopped answering cannot build ' +
+        'an endless queue).',
     }),
   },
   {
@@ -223,7 +226,9 @@ const Http = Type.Object(
 const Bus = StringEnum(['redis', 'memory'] as const, {
   default: 'redis',
   description:
-    'How a publish reaches the subscribers: redis (Redis pub/sub, so several gateway instances behind one load balancer act as one broker) or memory (in the process: one instance only, about a fifth less CPU per message and no Redis round trip before delivery).',
+    'How a publish reaches the subscribers: redis (Redis pub/sub, so several gateway instances behind one load ' +
+    'balancer act as one broker) or memory (in the process: one instance only, about a fifth less CPU per ' +
+    'message and no Redis round trip before delivery).',
 });
 
 export const BrokerSection = Type.Object(

@@ -9,7 +9,8 @@ export const KeyExchangeSection = Type.Object(
       maximum: 120000,
       default: 5000,
       description:
-        "How long the gateway waits for a seller's key agent before the buyer gets ITRADE_ERR_CRYPTO_KEY_AGENT_UNAVAILABLE.",
+        "How long the gateway waits for a seller's key agent before the buyer gets " +
+        'ITRADE_ERR_CRYPTO_KEY_AGENT_UNAVAILABLE.',
     }),
     cacheTtlSec: Type.Integer({
       minimum: 60,

@@ -28,7 +28,9 @@ export const AbuseLimitFields = {
     maximum: 268435455,
     default: 262144,
     description:
-      'Largest PUBLISH payload. A larger one is refused (no PUBACK, connection closed, ITRADE_ERR_LIMIT_PAYLOAD_TOO_LARGE); a packet longer than this plus 4 KiB is cut off as its header arrives, before it is buffered.',
+      'Largest PUBLISH payload. A larger one is refused (no PUBACK, connection closed, ' +
+      'ITRADE_ERR_LIMIT_PAYLOAD_TOO_LARGE); a packet longer than this plus 4 KiB is cut off as its header ' +
+      'arrives, before it is buffered.',
   }),
   connectRate: Rate(20, 100, 'CONNECTs from one client address (IPv6: one /64)'),
   publishRate: Rate(500, 1000, 'publishes of one sensor'),

@@ -9,7 +9,8 @@ const OperatorHttp = Type.Object(
       default: '127.0.0.1',
       minLength: 1,
       description:
-        'Interface of the operator endpoint. Keep it off the public network: /metrics tells an outsider a lot. In Kubernetes use 0.0.0.0 (probes come from the kubelet) and do not expose the port in a Service or Ingress.',
+        'Interface of the operator endpoint. Keep it off the public network: /metrics tells an outsider a lot. ' +
+        'In Kubernetes use 0.0.0.0 (probes come from the kubelet) and do not expose the port in a Service or Ingress.',
     }),
     port: Type.Integer({
       minimum: 0,
@@ -32,14 +33,17 @@ const Shutdown = Type.Object(
       maximum: 600000,
       default: 10000,
       description:
-        'On SIGTERM/SIGINT: how long in-flight publishes may wait for Kafka (their PUBACKs still go out), and then how long the bridge may drain its buffer. Publishes not acknowledged by then are never PUBACKed, so devices resend them.',
+        'On SIGTERM/SIGINT: how long in-flight publishes may wait for Kafka (their PUBACKs still go out), and ' +
+        'then how long the bridge may drain its buffer. Publishes not acknowledged by then are never PUBACKed, ' +
+        'so devices resend them.',
     }),
     timeoutMs: Type.Integer({
       minimum: 1000,
       maximum: 900000,
       default: 25000,
       description:
-        "The whole shutdown; past it the process exits with 1 (keep it below the orchestrator's grace period, 30 s in Kubernetes).",
+        "The whole shutdown; past it the process exits with 1 (keep it below the orchestrator's grace period, " +
+        '30 s in Kubernetes).',
     }),
   },
   { additionalProperties: false, default: {}, description: 'Graceful shutdown.' },

@@ -41,7 +41,8 @@ export const KafkaSection = Type.Object(
     brokers: Type.Array(HostPort, {
       default: [],
       description:
-        'Kafka bootstrap brokers as host:port (the broker listener, not the KRaft controller). Empty: the local stack Kafka.',
+        'Kafka bootstrap brokers as host:port (the broker listener, not the KRaft controller). Empty: the local ' +
+        'stack Kafka.',
     }),
     clientId: Type.String({ default: 'itrade-gateway', minLength: 1, description: 'Kafka client id of the gateway.' }),
   },
@@ -84,26 +85,33 @@ export const ChainSection = Type.Object(
       minimum: 0,
       default: 0,
       description:
-        "Chain id the node at rpcUrl must report (1 Ethereum, 11155111 Sepolia, ...): `itrade deploy` and the chain look-ups check it before anything else. 0: the local stack's stack.chain.chainId when rpcUrl is empty, else whatever the node reports (name it for any real network).",
+        'Chain id the node at rpcUrl must report (1 Ethereum, 11155111 Sepolia, ' +
+        '...): `itrade deploy` and the chain look-ups check it before anything ' +
+        "else. 0: the local stack's stack.chain.chainId when rpcUrl is empty, " +
+        'else whatever the node reports (name it for any real network).',
     }),
     marketplace: Type.String({
       default: '',
       pattern: '^(|0x[0-9a-fA-F]{40})$',
       hint: 'a 0x-prefixed 20-byte address, or empty to read chain.deploymentFile',
       description:
-        'Address of the DataMarketplace contract. Empty: the address recorded in chain.deploymentFile by `npm run deploy`.',
+        'Address of the DataMarketplace contract. ' +
+        'Empty: the address recorded in chain.deploymentFile by `npm run deploy`.',
     }),
     marketplaceBlock: Type.Integer({
       minimum: 0,
       default: 0,
       description:
-        'Block the marketplace was deployed in, where following its events starts, when chain.marketplace is set (the deployment file records its own).',
+        'Block the marketplace was deployed in, where following its events starts, when chain.marketplace is ' +
+        'set (the deployment file records its own).',
     }),
     deploymentFile: Type.String({
       default: '.cache/deployments/{chainId}.json',
       minLength: 1,
       description:
-        'JSON file (relative to the project root) that `npm run deploy` writes and the gateway reads: chain id, marketplace address, deployment block. `{chainId}` stands for the chain id, so each chain keeps its own record.',
+        'JSON file (relative to the project root) that `npm run deploy` writes and the gateway reads: chain id, ' +
+        'marketplace address, deployment block. `{chainId}` stands ' +
+        'for the chain id, so each chain keeps its own record.',
     }),
     deploy: MarketplaceDeploySection,
   },

@@ -7,7 +7,9 @@ import { Type } from '@sinclair/typebox';
 // start-up and names the key when a value is not a network.
 const Cidr = Type.String({
   pattern: '^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(/[0-9]{1,3})?$',
-  hint: 'an IPv4 or IPv6 network in CIDR notation, e.g. "10.0.0.0/8" or "2001:db8::/32" (a bare address means /32 or /128)',
+  hint:
+    'an IPv4 or IPv6 network in CIDR notation, e.g. "10.0.0.0/8" or "2001:db8::/32" (a bare address means ' +
+    '/32 or /128)',
   description: 'CIDR network',
 });
 
@@ -17,7 +19,8 @@ export const SovereigntySection = Type.Object(
       default: '',
       maxLength: 64,
       description:
-        'Name of the region this gateway serves (for example "eu-central"), shown by GET /v1/info. Informational: keeping data in region is a deployment duty (docs/sovereignty.md).',
+        'Name of the region this gateway serves (for example "eu-central"), shown by GET /v1/info. ' +
+        'Informational: keeping data in region is a deployment duty (docs/sovereignty.md).',
     }),
     allow: Type.Array(Cidr, {
       default: [],
@@ -31,7 +34,9 @@ export const SovereigntySection = Type.Object(
     trustedProxies: Type.Array(Cidr, {
       default: [],
       description:
-        'Reverse proxies / load balancers whose X-Forwarded-For header is believed (WebSocket listener and HTTP API). The client address is the right-most X-Forwarded-For entry not in this list. Empty: the header is ignored and the peer address counts.',
+        'Reverse proxies / load balancers whose X-Forwarded-For header is believed (WebSocket listener and HTTP ' +
+        'API). The client address is the right-most X-Forwarded-For entry not in this list. Empty: the header ' +
+        'is ignored and the peer address counts.',
     }),
   },
   {

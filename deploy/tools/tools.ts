@@ -74,7 +74,8 @@ function need(cmd: string, hint: string, extraDirs: string[] = []): string {
 function goEnv(extra: NodeJS.ProcessEnv = {}): { go: string; env: NodeJS.ProcessEnv } {
   const go = need(
     'go',
-    'the deployment checks build helm, kubeconform and compose-config with Go 1.24 or newer (https://go.dev/doc/install, or Debian: apt-get install -y golang)',
+    'the deployment checks build helm, kubeconform and compose-config with Go 1.24 ' +
+      'or newer (https://go.dev/doc/install, or Debian: apt-get install -y golang)',
     ['/usr/local/go/bin'],
   );
   // GOTOOLCHAIN=local: build with the Go that is here rather than fetch another toolchain.

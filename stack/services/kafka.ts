@@ -26,7 +26,8 @@ function javaBinary(): string {
   if (!java || !existsSync(java)) {
     throw itradeError(
       'STACK_TOOL_MISSING',
-      'java not found: Kafka needs Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless), or set kafka.brokers to an existing Kafka',
+      'java not found: Kafka needs Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless), or ' +
+        'set kafka.brokers to an existing Kafka',
     );
   }
   return java;
@@ -39,7 +40,8 @@ async function fetchJars(ctx: ServiceContext): Promise<void> {
   if (!mvn)
     throw itradeError(
       'STACK_TOOL_MISSING',
-      'mvn not found: the Kafka jars come from Maven Central through Maven (Debian: apt-get install -y maven), or set kafka.brokers to an existing Kafka',
+      'mvn not found: the Kafka jars come from Maven Central through Maven (Debian: apt-get install -y maven), ' +
+        'or set kafka.brokers to an existing Kafka',
     );
   const tmp = `${libs}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -118,7 +118,7 @@ test('wrong key, alg none, expired, tampered, wrong audience and missing claims 
   for (const [what, token, code] of cases) assert.is(await refusal(t, token), code, what);
 });
 
-test('ES256: verifies its own tokens and refuses an HS256 token keyed with its public key (alg confusion)', async () => {
+test('ES256: verifies its own tokens, refuses an HS256 token keyed with its public key (alg confusion)', async () => {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const dir = mkdtempSync(join(tmpdir(), 'itrade-jwt-'));
   const pub = await exportSPKI(publicKey);

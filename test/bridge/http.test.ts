@@ -1,13 +1,13 @@
 // The NDJSON history endpoint on the in-memory store: same entitlement and metering as the MQTT
 // replay, clear HTTP errors, and a slow reader that holds back the metered reads.
 import { get, type IncomingMessage } from 'node:http';
-import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Bridge } from '../../bridge/bridge.ts';
 import { MemoryLogStore } from '../../bridge/memory-store.ts';
 import { validateConfig } from '../../config/load.ts';
+import { createHttpServer } from '../../http/server.ts';
 import { createLogger } from '../../lib/log.ts';
 import { FakeChannel, FakeEntitlements, FakeMeter, address, publish } from '../helpers/bridge-fakes.ts';
 
@@ -39,7 +39,7 @@ async function setup(
       bridge.onPublish(publish(sensor, Buffer.alloc(size, i % 256), 1, T0 + i * 1000)),
     ),
   );
-  const app = Fastify();
+  const app = createHttpServer({ log: createLogger({ level: 'silent' }) });
   // The buyer's principal JWT is checked by the broker's verifier; here a header names the buyer.
   await app.register(bridge.httpRoutes(async (req) => String(req.headers['x-buyer'])));
   return { app, bridge, entitlements, meter, sensor, buyer };
@@ -114,6 +114,26 @@ test('refusals carry the HTTP status and code', async () => {
   assert.equal(await call('?limit=abc'), [400, 'ITRADE_ERR_REPLAY_BAD_REQUEST']);
   assert.equal(await call('?since=1'), [400, 'ITRADE_ERR_REPLAY_BAD_REQUEST']);
   assert.equal(await call('', 'not-an-address'), [400, 'ITRADE_ERR_REPLAY_BAD_REQUEST']);
+  await s.app.close();
+  await s.bridge.close();
+});
+
+test('a malformed request names the parameter; every refusal is counted by code', async () => {
+  const s = await setup(3, 3);
+  const call = async (q: string, sensor = s.sensor) => {
+    const res = await s.app.inject({ url: `/v1/sensors/${sensor}/history${q}`, headers: { 'x-buyer': s.buyer } });
+    const e = (res.json() as { error: { code: string; message: string } }).error;
+    return [res.statusCode, e.code, e.message];
+  };
+  const bad = 'ITRADE_ERR_REPLAY_BAD_REQUEST';
+  assert.match(String((await call('?limit=abc'))[2]), /^limit: must be an integer from 1 to \d+$/);
+  assert.equal(await call('?limit=0&offset=1'), [400, bad, (await call('?limit=abc'))[2]]);
+  assert.equal(await call('?since=1'), [400, bad, 'since: unknown field (allowed: from, offset, limit)']);
+  assert.equal(await call('?from=1&offset=2'), [400, bad, 'query: give from (ms timestamp) or offset, not both']);
+  assert.equal(await call('', '0x12'), [400, bad, "sensor: must be the sensor's 0x-prefixed 20-byte hex address"]);
+  assert.equal((await call('', '%zz')).slice(0, 2), [400, 'ITRADE_ERR_HTTP_BAD_REQUEST']);
+  const counted = (await s.bridge.metrics.replayRefused.get()).values;
+  assert.is(counted.find((v) => v.labels.code === bad)?.value, 6);
   await s.app.close();
   await s.bridge.close();
 });

@@ -100,7 +100,7 @@ test('concurrent publishes share batches, keep per-sensor order, and each resolv
   await writer.close(100);
 });
 
-test('store down: QoS 1 waits, QoS 0 is shed above the high-water mark, all is refused at the limit; then it drains in order', async () => {
+test('store down: QoS 1 waits, QoS 0 shed above high-water, all refused at limit; then drains in order', async () => {
   const cap = captureLog();
   const { store, writer, metric } = setup(
     { buffer: { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50 } },

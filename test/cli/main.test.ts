@@ -67,7 +67,8 @@ test('gateway: a bad configuration exits 3 in one line before anything is starte
   const r = await run('gateway', '--config', file);
   assert.is(r.code, 3);
   assert.equal(r.err, [
-    `itrade: sovereignty.deny[0]: must be an IPv4 or IPv6 network in CIDR notation (got "10.0.0.0/40") [ITRADE_ERR_CONFIG_INVALID]`,
+    `itrade: sovereignty.deny[0]: must be an IPv4 or IPv6 network in CIDR notation (got "10.0.0.0/40") ` +
+      `[ITRADE_ERR_CONFIG_INVALID]`,
   ]);
   const missing = await run('gateway', '--config', join(dir, 'nope.yaml'));
   assert.is(missing.code, 3);

@@ -70,20 +70,24 @@ test('chain.rpcUrl or --rpc-url: not local, and no key without ITRADE_DEPLOYER_K
   assert.equal([t.rpcUrl, t.local, t.key, t.expectedChainId], ['wss://other.example.org', false, key, 8453]);
 });
 
-test("the chain the node must serve: the local stack's, chain.chainId, or --chain-id over both; none named for another node", () => {
-  const env = { ITRADE_DEPLOYER_KEY: Wallet.createRandom().privateKey };
-  assert.is(deployTarget({ config: remote, env }).expectedChainId, undefined);
-  assert.is(
-    deployTarget({ config: local, rpcUrl: 'http://10.0.0.1:8545', env }).expectedChainId,
-    undefined,
-    'not the local stack',
-  );
-  assert.is(deployTarget({ config: sepolia, env }).expectedChainId, 11155111);
-  assert.is(deployTarget({ config: sepolia, chainId: 17000, env }).expectedChainId, 17000);
-  assert.is(deployTarget({ config: local, chainId: 1337, env }).expectedChainId, 1337);
-  assert.is(parseChainId('11155111'), 11155111);
-  for (const bad of ['0', '-1', 'sepolia', '1.5', '']) assert.throws(() => parseChainId(bad), /positive integer/);
-});
+test(
+  "the chain the node must serve: the local stack's, chain.chainId, " +
+    'or --chain-id over both; none named for another node',
+  () => {
+    const env = { ITRADE_DEPLOYER_KEY: Wallet.createRandom().privateKey };
+    assert.is(deployTarget({ config: remote, env }).expectedChainId, undefined);
+    assert.is(
+      deployTarget({ config: local, rpcUrl: 'http://10.0.0.1:8545', env }).expectedChainId,
+      undefined,
+      'not the local stack',
+    );
+    assert.is(deployTarget({ config: sepolia, env }).expectedChainId, 11155111);
+    assert.is(deployTarget({ config: sepolia, chainId: 17000, env }).expectedChainId, 17000);
+    assert.is(deployTarget({ config: local, chainId: 1337, env }).expectedChainId, 1337);
+    assert.is(parseChainId('11155111'), 11155111);
+    for (const bad of ['0', '-1', 'sepolia', '1.5', '']) assert.throws(() => parseChainId(bad), /positive integer/);
+  },
+);
 
 test('a malformed key or RPC URL is refused before anything is sent', () => {
   const e = failure(() => deployTarget({ config: local, env: { ITRADE_DEPLOYER_KEY: 'hunter2' } }));

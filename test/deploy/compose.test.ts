@@ -145,34 +145,38 @@ test("the gateways' environment makes a valid configuration from the image's fil
   assert.is(services.deploy!.environment!.ITRADE_DEPLOYMENT_FILE, cfgs[0]!.chain.deploymentFile);
 });
 
-test('HAProxy: one address for MQTT, WebSocket and HTTP, backends are the three gateways on the configured ports, checked on /readyz', () => {
-  const cfg = readFileSync(fromRoot('deploy', 'compose', 'haproxy.cfg'), 'utf8');
-  const gw = parseConfig(readFileSync(fromRoot('deploy', 'container', 'itrade.yaml'), 'utf8'), 'g', {
-    env: services['gateway-1']!.environment,
-  });
-  const want = {
-    'gateways-mqtt': gw.broker.listeners.tcp.port,
-    'gateways-ws': gw.broker.listeners.ws.port,
-    'gateways-api': gw.broker.http.port,
-  };
-  for (const [backend, port] of Object.entries(want)) {
-    const body = cfg.split(new RegExp(`^backend ${backend}\n`, 'm'))[1]!.split(/\n(?:frontend|backend) /)[0]!;
-    const servers = [...body.matchAll(/^\s+server (\S+) (\S+):(\d+)/gm)].map((m) => [m[1], m[2], Number(m[3])]);
-    assert.equal(
-      servers,
-      ['gateway-1', 'gateway-2', 'gateway-3'].map((g) => [g, g, port]),
-      backend,
-    );
-    assert.match(body, /http-check send meth GET uri \/readyz/);
-  }
-  assert.match(cfg, new RegExp(`check port ${gw.operator.http.port}\\b`));
-  assert.equal(services.lb!.ports!.map((p) => p.target).sort(), [1883, 8080, 8083]);
-  for (const t of [1883, 8080, 8083]) assert.match(cfg, new RegExp(`bind :${t}\\n`));
-  const published = Object.entries(services)
-    .filter(([, s]) => s.ports?.length)
-    .map(([n]) => n);
-  assert.equal(published, ['lb'], 'only the load balancer is reachable from the host');
-});
+test(
+  'HAProxy: one address for MQTT, WebSocket and HTTP, backends are ' +
+    'the three gateways on the configured ports, checked on /readyz',
+  () => {
+    const cfg = readFileSync(fromRoot('deploy', 'compose', 'haproxy.cfg'), 'utf8');
+    const gw = parseConfig(readFileSync(fromRoot('deploy', 'container', 'itrade.yaml'), 'utf8'), 'g', {
+      env: services['gateway-1']!.environment,
+    });
+    const want = {
+      'gateways-mqtt': gw.broker.listeners.tcp.port,
+      'gateways-ws': gw.broker.listeners.ws.port,
+      'gateways-api': gw.broker.http.port,
+    };
+    for (const [backend, port] of Object.entries(want)) {
+      const body = cfg.split(new RegExp(`^backend ${backend}\n`, 'm'))[1]!.split(/\n(?:frontend|backend) /)[0]!;
+      const servers = [...body.matchAll(/^\s+server (\S+) (\S+):(\d+)/gm)].map((m) => [m[1], m[2], Number(m[3])]);
+      assert.equal(
+        servers,
+        ['gateway-1', 'gateway-2', 'gateway-3'].map((g) => [g, g, port]),
+        backend,
+      );
+      assert.match(body, /http-check send meth GET uri \/readyz/);
+    }
+    assert.match(cfg, new RegExp(`check port ${gw.operator.http.port}\\b`));
+    assert.equal(services.lb!.ports!.map((p) => p.target).sort(), [1883, 8080, 8083]);
+    for (const t of [1883, 8080, 8083]) assert.match(cfg, new RegExp(`bind :${t}\\n`));
+    const published = Object.entries(services)
+      .filter(([, s]) => s.ports?.length)
+      .map(([n]) => n);
+    assert.equal(published, ['lb'], 'only the load balancer is reachable from the host');
+  },
+);
 
 test('the demo runs `itrade sim --demo` through the load balancer with flags the CLI has', async () => {
   const cmd = services.demo!.command!;

@@ -82,24 +82,28 @@ test('covers what an operator asked for: one row each', () => {
   }
 });
 
-test("queries only the gateway's metrics (and up); PromQL metric extraction sees through functions, labels and by()", () => {
-  assert.equal(
-    promqlMetrics(
-      'histogram_quantile(0.99, sum by (le, method) (rate(itrade_chain_rpc_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
-    ),
-    ['itrade_chain_rpc_seconds_bucket'],
-  );
-  assert.equal(promqlMetrics('a_total / (b_total + c) > 0.8 * 1e3 unless on (x) d offset 5m'), [
-    'a_total',
-    'b_total',
-    'c',
-    'd',
-  ]);
-  for (const q of dashboardQueries(dash)) {
-    const names = promqlMetrics(q.expr);
-    assert.ok(names.length > 0, `${q.where} reads a metric`);
-    for (const n of names) assert.ok(n.startsWith('itrade_') || PROMETHEUS_SERIES.has(n), `${q.where}: ${n}`);
-  }
-});
+test(
+  "queries only the gateway's metrics (and up); PromQL " + 'metric extraction sees through functions, labels and by()',
+  () => {
+    assert.equal(
+      promqlMetrics(
+        'histogram_quantile(0.99, sum by (le, method) ' +
+          '(rate(itrade_chain_rpc_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
+      ),
+      ['itrade_chain_rpc_seconds_bucket'],
+    );
+    assert.equal(promqlMetrics('a_total / (b_total + c) > 0.8 * 1e3 unless on (x) d offset 5m'), [
+      'a_total',
+      'b_total',
+      'c',
+      'd',
+    ]);
+    for (const q of dashboardQueries(dash)) {
+      const names = promqlMetrics(q.expr);
+      assert.ok(names.length > 0, `${q.where} reads a metric`);
+      for (const n of names) assert.ok(n.startsWith('itrade_') || PROMETHEUS_SERIES.has(n), `${q.where}: ${n}`);
+    }
+  },
+);
 
 test.run();

@@ -121,38 +121,41 @@ function gatewayConfig(objects: K8s[], env: Record<string, string>) {
   });
 }
 
-test('defaults: autoscaled Deployment, PDB, probes on the operator endpoint, preStop and grace tied to the shutdown', async () => {
-  const { objects } = await render([MINIMAL]);
-  const dep = one(objects, 'Deployment');
-  const pod = dep.spec.template.spec;
-  const c = pod.containers[0];
-  assert.is(dep.spec.replicas, undefined, 'the HPA owns the replica count');
-  const hpa = one(objects, 'HorizontalPodAutoscaler');
-  assert.equal([hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.scaleTargetRef.name], [3, 12, 'it-itrade']);
-  assert.is(one(objects, 'PodDisruptionBudget').spec.maxUnavailable, 1);
-  assert.equal(
-    [c.livenessProbe.httpGet, c.readinessProbe.httpGet],
-    [
-      { path: '/healthz', port: 'operator' },
-      { path: '/readyz', port: 'operator' },
-    ],
-  );
-  const cfg = gatewayConfig(objects, { ITRADE_JWT_SECRET: 'x'.repeat(32) });
-  assert.ok(
-    c.readinessProbe.timeoutSeconds * 1000 > cfg.operator.readyTimeoutMs,
-    'a slow check answers 503 before the probe times out',
-  );
-  const preStop = Number(c.lifecycle.preStop.exec.command[1]);
-  assert.is(preStop, 5);
-  assert.ok(
-    pod.terminationGracePeriodSeconds >= preStop + cfg.operator.shutdown.timeoutMs / 1000,
-    'the kubelet waits for the whole shutdown',
-  );
-  assert.ok(cfg.operator.shutdown.timeoutMs >= 2 * cfg.operator.shutdown.drainTimeoutMs);
-  assert.equal([cfg.operator.shutdown.drainTimeoutMs, cfg.operator.shutdown.timeoutMs], [10_000, 25_000]);
-  assert.equal(pod.securityContext.runAsUser, 1000);
-  assert.ok(c.securityContext.readOnlyRootFilesystem && pod.securityContext.runAsNonRoot);
-});
+test(
+  'defaults: autoscaled Deployment, PDB, probes on the ' + 'operator endpoint, preStop and grace tied to the shutdown',
+  async () => {
+    const { objects } = await render([MINIMAL]);
+    const dep = one(objects, 'Deployment');
+    const pod = dep.spec.template.spec;
+    const c = pod.containers[0];
+    assert.is(dep.spec.replicas, undefined, 'the HPA owns the replica count');
+    const hpa = one(objects, 'HorizontalPodAutoscaler');
+    assert.equal([hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.scaleTargetRef.name], [3, 12, 'it-itrade']);
+    assert.is(one(objects, 'PodDisruptionBudget').spec.maxUnavailable, 1);
+    assert.equal(
+      [c.livenessProbe.httpGet, c.readinessProbe.httpGet],
+      [
+        { path: '/healthz', port: 'operator' },
+        { path: '/readyz', port: 'operator' },
+      ],
+    );
+    const cfg = gatewayConfig(objects, { ITRADE_JWT_SECRET: 'x'.repeat(32) });
+    assert.ok(
+      c.readinessProbe.timeoutSeconds * 1000 > cfg.operator.readyTimeoutMs,
+      'a slow check answers 503 before the probe times out',
+    );
+    const preStop = Number(c.lifecycle.preStop.exec.command[1]);
+    assert.is(preStop, 5);
+    assert.ok(
+      pod.terminationGracePeriodSeconds >= preStop + cfg.operator.shutdown.timeoutMs / 1000,
+      'the kubelet waits for the whole shutdown',
+    );
+    assert.ok(cfg.operator.shutdown.timeoutMs >= 2 * cfg.operator.shutdown.drainTimeoutMs);
+    assert.equal([cfg.operator.shutdown.drainTimeoutMs, cfg.operator.shutdown.timeoutMs], [10_000, 25_000]);
+    assert.equal(pod.securityContext.runAsUser, 1000);
+    assert.ok(c.securityContext.readOnlyRootFilesystem && pod.securityContext.runAsNonRoot);
+  },
+);
 
 test('the ConfigMap is a valid gateway configuration; ports, Services and container agree', async () => {
   const { objects } = await render([MINIMAL]);
@@ -200,54 +203,57 @@ test('the ConfigMap is a valid gateway configuration; ports, Services and contai
   );
 });
 
-test('production values: TLS on, 5 replicas, no HPA, ES256, the chart-made Secret, merged config, monitoring', async () => {
-  const { text, objects } = await render([PRODUCTION], [], NEWEST);
-  const report = await kubeconform(text, NEWEST!, ['-skip', 'PodMonitor,PrometheusRule']);
-  assert.equal(
-    report.resources.filter((r) => !['statusValid', 'statusSkipped'].includes(r.status)),
-    [],
-  );
-  assert.equal(report.summary, { valid: objects.length - 2, invalid: 0, errors: 0, skipped: 2 });
-  const dep = one(objects, 'Deployment');
-  const pod = dep.spec.template.spec;
-  assert.is(dep.spec.replicas, 5);
-  assert.not.ok(objects.some((o) => o.kind === 'HorizontalPodAutoscaler'));
-  const cfg = gatewayConfig(objects, {
-    ITRADE_REDIS_URL: 'rediss://:a-redis-password@redis.example.internal:6380',
-    ITRADE_RPC_URL: 'https://rpc.example.internal/v1/an-api-key',
-  });
-  assert.ok(cfg.broker.listeners.tls.enabled);
-  const mounts = Object.fromEntries(
-    pod.containers[0].volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]),
-  );
-  assert.ok(
-    cfg.broker.listeners.tls.certFile.startsWith(`${mounts.tls}/`) &&
-      cfg.broker.listeners.tls.keyFile.startsWith(`${mounts.tls}/`),
-  );
-  assert.ok(cfg.broker.auth.jwt.privateKeyFile.startsWith(`${mounts.jwt}/`));
-  assert.equal(pod.volumes.find((v: { name: string }) => v.name === 'tls').secret, { secretName: 'itrade-mqtt-tls' });
-  assert.ok(
-    one(objects, 'Service', '-mqtt').spec.ports.some(
-      (p: { name: string; port: number }) => p.name === 'mqtts' && p.port === 8883,
-    ),
-  );
-  assert.equal(Object.keys(one(objects, 'Secret').stringData!).sort(), ['redis-url', 'rpc-url']);
-  assert.is(cfg.sovereignty.region, 'eu-central');
-  assert.equal(
-    [cfg.broker.limits.connectRate.perSec, cfg.broker.limits.connectRate.burst],
-    [50, 100],
-    'merged over the defaults',
-  );
-  assert.is(pod.terminationGracePeriodSeconds, 10 + 45 + 5);
-  assert.is(cfg.broker.entitlements.chainId, 11155111);
-  const rules = parse(readFileSync(`${CHART}/files/itrade-alerts.yaml`, 'utf8')) as { groups: unknown[] };
-  assert.equal(one(objects, 'PrometheusRule').spec.groups, rules.groups);
-  const dash = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'it-itrade-dashboard')!;
-  assert.equal(
-    JSON.parse(dash.data!['itrade-dashboard.json']!),
-    JSON.parse(readFileSync(`${CHART}/files/itrade-dashboard.json`, 'utf8')),
-  );
-});
+test(
+  'production values: TLS on, 5 replicas, no HPA, ES256, ' + 'the chart-made Secret, merged config, monitoring',
+  async () => {
+    const { text, objects } = await render([PRODUCTION], [], NEWEST);
+    const report = await kubeconform(text, NEWEST!, ['-skip', 'PodMonitor,PrometheusRule']);
+    assert.equal(
+      report.resources.filter((r) => !['statusValid', 'statusSkipped'].includes(r.status)),
+      [],
+    );
+    assert.equal(report.summary, { valid: objects.length - 2, invalid: 0, errors: 0, skipped: 2 });
+    const dep = one(objects, 'Deployment');
+    const pod = dep.spec.template.spec;
+    assert.is(dep.spec.replicas, 5);
+    assert.not.ok(objects.some((o) => o.kind === 'HorizontalPodAutoscaler'));
+    const cfg = gatewayConfig(objects, {
+      ITRADE_REDIS_URL: 'rediss://:a-redis-password@redis.example.internal:6380',
+      ITRADE_RPC_URL: 'https://rpc.example.internal/v1/an-api-key',
+    });
+    assert.ok(cfg.broker.listeners.tls.enabled);
+    const mounts = Object.fromEntries(
+      pod.containers[0].volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]),
+    );
+    assert.ok(
+      cfg.broker.listeners.tls.certFile.startsWith(`${mounts.tls}/`) &&
+        cfg.broker.listeners.tls.keyFile.startsWith(`${mounts.tls}/`),
+    );
+    assert.ok(cfg.broker.auth.jwt.privateKeyFile.startsWith(`${mounts.jwt}/`));
+    assert.equal(pod.volumes.find((v: { name: string }) => v.name === 'tls').secret, { secretName: 'itrade-mqtt-tls' });
+    assert.ok(
+      one(objects, 'Service', '-mqtt').spec.ports.some(
+        (p: { name: string; port: number }) => p.name === 'mqtts' && p.port === 8883,
+      ),
+    );
+    assert.equal(Object.keys(one(objects, 'Secret').stringData!).sort(), ['redis-url', 'rpc-url']);
+    assert.is(cfg.sovereignty.region, 'eu-central');
+    assert.equal(
+      [cfg.broker.limits.connectRate.perSec, cfg.broker.limits.connectRate.burst],
+      [50, 100],
+      'merged over the defaults',
+    );
+    assert.is(pod.terminationGracePeriodSeconds, 10 + 45 + 5);
+    assert.is(cfg.broker.entitlements.chainId, 11155111);
+    const rules = parse(readFileSync(`${CHART}/files/itrade-alerts.yaml`, 'utf8')) as { groups: unknown[] };
+    assert.equal(one(objects, 'PrometheusRule').spec.groups, rules.groups);
+    const dash = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'it-itrade-dashboard')!;
+    assert.equal(
+      JSON.parse(dash.data!['itrade-dashboard.json']!),
+      JSON.parse(readFileSync(`${CHART}/files/itrade-dashboard.json`, 'utf8')),
+    );
+  },
+);
 
 test('mistakes in values stop the render with the value to fix', async () => {
   const cases: Array<[string[], string[], RegExp]> = [

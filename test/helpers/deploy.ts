@@ -136,7 +136,9 @@ export function exposedNames(text: string): Set<string> {
 
 /** `kubeconform -strict` against the cached schemas of one Kubernetes release; never the network. */
 export function kubeconformArgs(schemasDir: string, kubernetesVersion: string, extra: string[] = []): string[] {
-  const location = `${schemasDir}/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`;
+  const location =
+    `${schemasDir}/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/` +
+    '{{ .ResourceKind }}{{ .KindSuffix }}.json';
   return [
     '-strict',
     '-summary',

@@ -174,7 +174,8 @@ test('every abuse is refused and counted while a well-behaved device keeps being
   assert.equal(received, sent, 'the buyer got every good entry, in order');
 
   console.log(
-    `good: ${sent.length} published and received; flood: ${flood.filter((c) => c === 3).length} of 40 got CONNACK 3; publish rate: ${acked} of 100 acknowledged`,
+    `good: ${sent.length} published and received; flood: ${flood.filter((c) => c === 3).length} of 40 got ` +
+      `CONNACK 3; publish rate: ${acked} of 100 acknowledged`,
   );
   const after = await scrape(gw.operatorPort!);
   const delta = (name: string, labels: Record<string, string | number>) =>

@@ -78,7 +78,7 @@ class Device {
   }
 }
 
-test('kill Kafka while devices publish QoS 1, start it again: every acknowledged message is in Kafka exactly once, in order', async () => {
+test('Kafka killed under QoS 1 publishes, restarted: every acked message in Kafka exactly once, in order', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'itrade-outage-'));
   const stackCfg = validateConfig(
     {
@@ -176,7 +176,9 @@ test('kill Kafka while devices publish QoS 1, start it again: every acknowledged
     const metric = async (name: string) =>
       (await registry.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
     console.log(
-      `outage: ${acked()} acknowledged, ${total} in Kafka (exactly once), ${ackedWhileDown} before the stop, ${refused} refusals resent, buffer peak ${maxBuffered}/${MAX_ENTRIES}, producer restarts ${await metric('itrade_bridge_producer_restarts_total')}`,
+      `outage: ${acked()} acknowledged, ${total} in Kafka (exactly once), ${ackedWhileDown} before the stop, ` +
+        `${refused} refusals resent, buffer peak ${maxBuffered}/${MAX_ENTRIES}, producer restarts ` +
+        `${await metric('itrade_bridge_producer_restarts_total')}`,
     );
     assert.is(total, SENSORS * COUNT);
     assert.is(acked(), SENSORS * COUNT);

@@ -166,7 +166,7 @@ test('a sensor publish is acknowledged only after the history store took it, the
   );
 });
 
-test('a publish the history store refuses gets no PUBACK: the device is disconnected and nothing is delivered', async () => {
+test('a publish the history store refuses gets no PUBACK: the device is cut off, nothing is delivered', async () => {
   listener.holding = true;
   const acked = publishAck(device, `sensors/${paid}`, 'reading-lost');
   await waitFor('listener holds', () => listener.hold !== undefined);
@@ -190,7 +190,7 @@ test('a sensor publishing anywhere but its own topic is disconnected without PUB
   }
 });
 
-test('buyer requests under its own tree reach the handler; notices, key answers and foreign trees are refused', async () => {
+test('buyer requests under its own tree reach the handler; notices, key answers, foreign trees refused', async () => {
   assert.is(await publishAck(buyerClient, `buyers/${buyer.principal}/keys/request`, '{"sensor":"x"}'), 'acked');
   await waitFor('handler got the request', () =>
     requests.find((r) => r.topic === `buyers/${buyer.principal}/keys/request`),
@@ -241,7 +241,7 @@ test('a gateway notice reaches only its buyer, on whichever connection', async (
   await end(spy);
 });
 
-test('a blocked sensor ends its subscriptions: the buyer is unsubscribed and told, and refused afterwards', async () => {
+test('a blocked sensor ends its subscriptions: the buyer is unsubscribed, told, and refused afterwards', async () => {
   const doomed = (await market.sensor(seller)).sensor;
   await market.subscribe(buyer, doomed, 50);
   assert.equal(await subscribeAck(buyerClient, [`sensors/${doomed}`]), [1]);

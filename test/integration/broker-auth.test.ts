@@ -115,7 +115,7 @@ test('login: another account signing, and an account without principal, are refu
   assert.is(bad.status, 400);
 });
 
-test('activation: the owner gets a sensor token for its registration tx; others and inactive sensors do not', async () => {
+test('activation: the owner gets a sensor token for its registration tx; others, inactive sensors do not', async () => {
   const sellerToken = (await login(seller)).json.token as string;
   const ok = await post('/v1/sensors/activate', { txHash: sensor.txHash }, sellerToken);
   assert.is(ok.status, 200);
@@ -163,7 +163,16 @@ test('CONNECT: every bad token gets 4, a foreign client id 2', async () => {
   const other = await market.sensor(seller);
   const otherToken = (await gw.tokens.issueSensor(other.sensor, seller.principal, 600)).token;
   const [h, , sig] = sensorToken.split('.');
-  const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: other.sensor, iss: 'itrade-gateway', aud: 'itrade', jti: 'x', iat: now, exp: now + 600 })).toString('base64url')}.${sig}`;
+  const forged = {
+    ...claims,
+    sub: other.sensor,
+    iss: 'itrade-gateway',
+    aud: 'itrade',
+    jti: 'x',
+    iat: now,
+    exp: now + 600,
+  };
+  const tampered = `${h}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${sig}`;
   const cases: [string, string | undefined, string][] = [
     ['no password', undefined, s],
     ['wrong key', await sign('another-secret-of-at-least-32-bytes!!', now + 600), s],

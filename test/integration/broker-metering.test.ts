@@ -66,7 +66,7 @@ function collect(c: MqttClient, sensor: string): { data: string[]; notices: { ty
   return out;
 }
 
-test(`a buyer who paid for ${N} entries gets exactly ${N} of ${PUBLISHED}, then a notice, then SUBACK 0x80`, async () => {
+test(`a buyer who paid for ${N} entries gets exactly ${N} of ${PUBLISHED}, a notice, then SUBACK 0x80`, async () => {
   const buyer = await market.principal('buyer');
   const { sensor } = await market.sensor(seller);
   await market.subscribe(buyer, sensor, N);

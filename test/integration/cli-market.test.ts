@@ -169,7 +169,7 @@ test('after `sensor rotate-key` the stream carries key 2; `replay` reads history
   assert.equal([history[0]!.keyId, history.at(-1)!.keyId], [1, 2]);
 });
 
-test('exit codes: 5 when the market refuses (no subscription), 4 when the chain is unreachable, 2 for bad usage', async () => {
+test('exit codes: 5 when the market refuses (no subscription), 4 when the chain is down, 2 bad usage', async () => {
   await ok('principal', 'register', '--profile', dir('stranger'));
   const refused = await itrade('stream', sensor, '--count', '1', '--profile', dir('stranger'));
   assert.is(refused.code, 5);

@@ -74,7 +74,8 @@ test('deploy: progress while the chain works, the record written (exit 0); a dea
     assert.match(
       r.err[1]!,
       new RegExp(
-        `^chain 31337: sending the DataMarketplace deployment from ${wallet.address} and waiting for it to be mined \\.\\.\\.$`,
+        `^chain 31337: sending the DataMarketplace deployment from ${wallet.address} and waiting for it to be ` +
+          `mined \\.\\.\\.$`,
       ),
     );
     assert.match(r.err[2]!, /^mined in block \d+/);

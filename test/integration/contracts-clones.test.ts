@@ -50,59 +50,71 @@ async function world() {
   return { ...m, seller, buyer, s, b };
 }
 
-test('each entity is the EIP-1167 proxy to its implementation and its fields, at the CREATE2 address of (kind, index)', async () => {
-  const w = await world();
-  const { sensor, address: s } = await registerSensor(w.s.principal, {
-    sensorType: 3,
-    latitudeE6: -33_868_820,
-    longitudeE6: 151_209_296,
-    pricePerDataEntry: 5n,
-  });
-  await mined(sensor.activate());
-  const { address: sub, receipt } = await subscribe(sensor.connect(w.buyer), w.b.address, {
-    startTimestamp: 1_700_000_000,
-    dataEntries: 9,
-  });
-  const mk = w.marketplace;
-  const [pi, si, ui] = [
-    await mk.principalImplementation(),
-    await mk.sensorImplementation(),
-    await mk.subscriptionImplementation(),
-  ];
-  assert.equal(
-    [w.s.address, w.b.address, s, sub],
-    [
-      entityAddress(w.address, KIND.principal, 0),
-      entityAddress(w.address, KIND.principal, 1),
-      entityAddress(w.address, KIND.sensor, 0),
-      entityAddress(w.address, KIND.subscription, 0),
-    ],
-  );
-  const name = Buffer.from('Zürich Wetter ☀').toString('hex');
-  const fields = `${w.seller.address.slice(2).toLowerCase()}${name}${Buffer.from('https://w.example.org').toString('hex')}${Buffer.from('ops@w.example.org').toString('hex')}${hex(name.length / 2, 1)}${hex(21, 1)}${hex(17, 1)}`;
-  assert.is(await provider.getCode(w.s.address), proxy(pi) + fields);
-  assert.is(await provider.getCode(s), proxy(si) + hex(3, 2) + hex(-33_868_820, 4) + hex(151_209_296, 4) + hex(0, 4));
-  const createdAt = (await provider.getBlock(receipt.blockNumber))!.timestamp;
-  const terms =
-    hex(0, 4) +
-    hex(1, 4) +
-    s.slice(2).toLowerCase() +
-    hex(1_700_000_000, 8) +
-    hex(9, 8) +
-    hex(createdAt, 5) +
-    hex(5, 16) +
-    hex(0, 4);
-  assert.is(await provider.getCode(sub), proxy(ui) + terms);
-  for (const impl of [pi, si, ui]) {
+test(
+  'each entity is the EIP-1167 proxy to its implementation ' +
+    'and its fields, at the CREATE2 address of (kind, index)',
+  async () => {
+    const w = await world();
+    const { sensor, address: s } = await registerSensor(w.s.principal, {
+      sensorType: 3,
+      latitudeE6: -33_868_820,
+      longitudeE6: 151_209_296,
+      pricePerDataEntry: 5n,
+    });
+    await mined(sensor.activate());
+    const { address: sub, receipt } = await subscribe(sensor.connect(w.buyer), w.b.address, {
+      startTimestamp: 1_700_000_000,
+      dataEntries: 9,
+    });
+    const mk = w.marketplace;
+    const [pi, si, ui] = [
+      await mk.principalImplementation(),
+      await mk.sensorImplementation(),
+      await mk.subscriptionImplementation(),
+    ];
     assert.equal(
-      [await mk.isPrincipal(impl), await mk.isSensor(impl), await mk.isSubscription(impl)],
-      [false, false, false],
+      [w.s.address, w.b.address, s, sub],
+      [
+        entityAddress(w.address, KIND.principal, 0),
+        entityAddress(w.address, KIND.principal, 1),
+        entityAddress(w.address, KIND.sensor, 0),
+        entityAddress(w.address, KIND.subscription, 0),
+      ],
     );
-    assert.ok((await provider.getCode(impl)).length > 1000);
-  }
-  // No entity keeps storage: every mutable field is the marketplace's.
-  for (const a of [w.s.address, s, sub]) assert.is(await provider.getStorage(a, 0), '0x' + '0'.repeat(64));
-});
+    const name = Buffer.from('Zürich Wetter ☀').toString('hex');
+    const fields = [
+      w.seller.address.slice(2).toLowerCase(),
+      name,
+      Buffer.from('https://w.example.org').toString('hex'),
+      Buffer.from('ops@w.example.org').toString('hex'),
+      hex(name.length / 2, 1),
+      hex(21, 1),
+      hex(17, 1),
+    ].join('');
+    assert.is(await provider.getCode(w.s.address), proxy(pi) + fields);
+    assert.is(await provider.getCode(s), proxy(si) + hex(3, 2) + hex(-33_868_820, 4) + hex(151_209_296, 4) + hex(0, 4));
+    const createdAt = (await provider.getBlock(receipt.blockNumber))!.timestamp;
+    const terms =
+      hex(0, 4) +
+      hex(1, 4) +
+      s.slice(2).toLowerCase() +
+      hex(1_700_000_000, 8) +
+      hex(9, 8) +
+      hex(createdAt, 5) +
+      hex(5, 16) +
+      hex(0, 4);
+    assert.is(await provider.getCode(sub), proxy(ui) + terms);
+    for (const impl of [pi, si, ui]) {
+      assert.equal(
+        [await mk.isPrincipal(impl), await mk.isSensor(impl), await mk.isSubscription(impl)],
+        [false, false, false],
+      );
+      assert.ok((await provider.getCode(impl)).length > 1000);
+    }
+    // No entity keeps storage: every mutable field is the marketplace's.
+    for (const a of [w.s.address, s, sub]) assert.is(await provider.getStorage(a, 0), '0x' + '0'.repeat(64));
+  },
+);
 
 test('immutable fields read back exactly, for many entities and the extremes of every type', async () => {
   const w = await world();
@@ -193,39 +205,43 @@ test('immutable fields read back exactly, for many entities and the extremes of 
   assert.is(await subscription.pricePaid(), specs[5]!.pricePerDataEntry * 1_000_000n);
 });
 
-test('no initialiser anywhere; the code callback answers nobody outside a creation; an entity cannot be created twice', async () => {
-  const w = await world();
-  for (const abi of [DataStreamPrincipalAbi, SensorAbi, DataStreamSubscriptionAbi]) {
-    assert.not.ok(
-      abi.some((i) => i.type === 'function' && /^init/i.test(i.name)),
-      'an entity has an initialiser',
+test(
+  'no initialiser anywhere; the code callback answers nobody ' +
+    'outside a creation; an entity cannot be created twice',
+  async () => {
+    const w = await world();
+    for (const abi of [DataStreamPrincipalAbi, SensorAbi, DataStreamSubscriptionAbi]) {
+      assert.not.ok(
+        abi.some((i) => i.type === 'function' && /^init/i.test(i.name)),
+        'an entity has an initialiser',
+      );
+    }
+    // The fallback INITCODE calls: empty calldata outside a creation reverts, and so does ether.
+    let refused = false;
+    await provider.call({ to: w.address, data: '0x' }).catch(() => (refused = true));
+    assert.ok(refused, 'the code callback answered outside a creation');
+    // Rewinding the subscription counter (MarketplaceState's Config, slot 2, bits 224..255) makes
+    // the next subscription's address one already taken: CREATE2 fails, nothing is overwritten.
+    const { sensor } = await registerSensor(w.s.principal, {
+      sensorType: 0,
+      latitudeE6: 0,
+      longitudeE6: 0,
+      pricePerDataEntry: 1n,
+    });
+    await mined(sensor.activate());
+    const first = await subscribe(sensor.connect(w.buyer), w.b.address, { startTimestamp: 0, dataEntries: 1 });
+    const config = BigInt(await provider.getStorage(w.address, 2));
+    assert.is(config >> 224n, 1n);
+    await provider.send('anvil_setStorageAt', [w.address, '0x2', toBeHex(config & ((1n << 224n) - 1n), 32)]);
+    await expectRevert(
+      subscribe(sensor.connect(w.buyer), w.b.address, { startTimestamp: 0, dataEntries: 2 }),
+      'CloneFailed',
     );
-  }
-  // The fallback INITCODE calls: empty calldata outside a creation reverts, and so does ether.
-  let refused = false;
-  await provider.call({ to: w.address, data: '0x' }).catch(() => (refused = true));
-  assert.ok(refused, 'the code callback answered outside a creation');
-  // Rewinding the subscription counter (MarketplaceState's Config, slot 2, bits 224..255) makes
-  // the next subscription's address one already taken: CREATE2 fails, nothing is overwritten.
-  const { sensor } = await registerSensor(w.s.principal, {
-    sensorType: 0,
-    latitudeE6: 0,
-    longitudeE6: 0,
-    pricePerDataEntry: 1n,
-  });
-  await mined(sensor.activate());
-  const first = await subscribe(sensor.connect(w.buyer), w.b.address, { startTimestamp: 0, dataEntries: 1 });
-  const config = BigInt(await provider.getStorage(w.address, 2));
-  assert.is(config >> 224n, 1n);
-  await provider.send('anvil_setStorageAt', [w.address, '0x2', toBeHex(config & ((1n << 224n) - 1n), 32)]);
-  await expectRevert(
-    subscribe(sensor.connect(w.buyer), w.b.address, { startTimestamp: 0, dataEntries: 2 }),
-    'CloneFailed',
-  );
-  assert.is(await first.subscription.dataEntries(), 1n);
-  await provider.send('anvil_setStorageAt', [w.address, '0x2', toBeHex(config, 32)]);
-  await subscribe(sensor.connect(w.buyer), w.b.address, { startTimestamp: 0, dataEntries: 2 });
-});
+    assert.is(await first.subscription.dataEntries(), 1n);
+    await provider.send('anvil_setStorageAt', [w.address, '0x2', toBeHex(config, 32)]);
+    await subscribe(sensor.connect(w.buyer), w.b.address, { startTimestamp: 0, dataEntries: 2 });
+  },
+);
 
 test('forgeries are not entities: copies of genuine code elsewhere, the implementations themselves', async () => {
   const w = await world();

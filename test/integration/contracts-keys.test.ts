@@ -37,51 +37,57 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   );
 }
 
-test('readPrincipalKey: the registered PEM, then the new one after setRsaPublicKey; one eth_getLogs of one block', async () => {
-  const { marketplace, address } = await newMarketplace(provider);
-  const {
-    principal,
-    address: p,
-    receipt,
-  } = await registerPrincipal(marketplace.connect(await fundedWallet(provider)), key);
-  const node = new LyingNode(services().rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  assert.is(await readPrincipalKey(node, address, p), SAMPLE_RSA_KEY);
-  assert.is(node.getLogsCalls, 1);
-  assert.is(Number(await principal.rsaPublicKeyBlock()), receipt.blockNumber);
-  await mined(principal.setRsaPublicKey('-----BEGIN PUBLIC KEY-----\nnew\n-----END PUBLIC KEY-----'));
-  assert.is(
-    await readPrincipalKey(node, address, p.toLowerCase()),
-    '-----BEGIN PUBLIC KEY-----\nnew\n-----END PUBLIC KEY-----',
-  );
-  // No principal, no key, and no log query either.
-  assert.is(await readPrincipalKey(node, address, (await fundedWallet(provider)).address), undefined);
-  assert.is(node.getLogsCalls, 2);
-  node.destroy();
-});
+test(
+  'readPrincipalKey: the registered PEM, then the new one ' + 'after setRsaPublicKey; one eth_getLogs of one block',
+  async () => {
+    const { marketplace, address } = await newMarketplace(provider);
+    const {
+      principal,
+      address: p,
+      receipt,
+    } = await registerPrincipal(marketplace.connect(await fundedWallet(provider)), key);
+    const node = new LyingNode(services().rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    assert.is(await readPrincipalKey(node, address, p), SAMPLE_RSA_KEY);
+    assert.is(node.getLogsCalls, 1);
+    assert.is(Number(await principal.rsaPublicKeyBlock()), receipt.blockNumber);
+    await mined(principal.setRsaPublicKey('-----BEGIN PUBLIC KEY-----\nnew\n-----END PUBLIC KEY-----'));
+    assert.is(
+      await readPrincipalKey(node, address, p.toLowerCase()),
+      '-----BEGIN PUBLIC KEY-----\nnew\n-----END PUBLIC KEY-----',
+    );
+    // No principal, no key, and no log query either.
+    assert.is(await readPrincipalKey(node, address, (await fundedWallet(provider)).address), undefined);
+    assert.is(node.getLogsCalls, 2);
+    node.destroy();
+  },
+);
 
-test('a key that does not hash to the stored hash is CHAIN_KEY_MISMATCH: rewritten, dropped, or handed over', async () => {
-  const { marketplace, address } = await newMarketplace(provider);
-  const { address: p } = await registerPrincipal(marketplace.connect(await fundedWallet(provider)), key);
-  const stored = rsaKeyHash(SAMPLE_RSA_KEY);
-  const node = new LyingNode(services().rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  const evil = SAMPLE_RSA_KEY.replace('u1SU1', 'u1SU2');
-  const lies: [string, (logs: Log[]) => Log[]][] = [
-    ['another key, the stored hash claimed', (logs) => logs.map((l) => withKey(l, [p, stored, evil]))],
-    ['another key with its own hash', (logs) => logs.map((l) => withKey(l, [p, rsaKeyHash(evil), evil]))],
-    ['no event at all', () => []],
-  ];
-  for (const [what, edit] of lies) {
-    node.edit = edit;
-    const err = await failure(readPrincipalKey(node, address, p));
-    assert.ok(isItradeError(err, 'CHAIN_KEY_MISMATCH'), `${what}: ${String(err)}`);
-    assert.match((err as Error).message, stored);
-  }
-  // A key someone hands over (the gateway to a key agent) is checked against the hash alone.
-  assert.is(assertPrincipalKey(p, SAMPLE_RSA_KEY, stored), SAMPLE_RSA_KEY);
-  const err = await failure(Promise.resolve().then(() => assertPrincipalKey(p, evil, stored)));
-  assert.ok(isItradeError(err, 'CHAIN_KEY_MISMATCH'), String(err));
-  node.destroy();
-});
+test(
+  'a key that does not hash to the stored hash is ' + 'CHAIN_KEY_MISMATCH: rewritten, dropped, or handed over',
+  async () => {
+    const { marketplace, address } = await newMarketplace(provider);
+    const { address: p } = await registerPrincipal(marketplace.connect(await fundedWallet(provider)), key);
+    const stored = rsaKeyHash(SAMPLE_RSA_KEY);
+    const node = new LyingNode(services().rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    const evil = SAMPLE_RSA_KEY.replace('u1SU1', 'u1SU2');
+    const lies: [string, (logs: Log[]) => Log[]][] = [
+      ['another key, the stored hash claimed', (logs) => logs.map((l) => withKey(l, [p, stored, evil]))],
+      ['another key with its own hash', (logs) => logs.map((l) => withKey(l, [p, rsaKeyHash(evil), evil]))],
+      ['no event at all', () => []],
+    ];
+    for (const [what, edit] of lies) {
+      node.edit = edit;
+      const err = await failure(readPrincipalKey(node, address, p));
+      assert.ok(isItradeError(err, 'CHAIN_KEY_MISMATCH'), `${what}: ${String(err)}`);
+      assert.match((err as Error).message, stored);
+    }
+    // A key someone hands over (the gateway to a key agent) is checked against the hash alone.
+    assert.is(assertPrincipalKey(p, SAMPLE_RSA_KEY, stored), SAMPLE_RSA_KEY);
+    const err = await failure(Promise.resolve().then(() => assertPrincipalKey(p, evil, stored)));
+    assert.ok(isItradeError(err, 'CHAIN_KEY_MISMATCH'), String(err));
+    node.destroy();
+  },
+);
 
 test('two key changes in one block: the marketplace stores the last, and that is the key read back', async () => {
   const { address } = await newMarketplace(provider);

@@ -83,29 +83,45 @@ test('registerDataStreamPrincipal: one principal per account, with its details, 
   );
 });
 
-test('registerDataStreamPrincipal reverts: wrong fee either way, second registration, empty name or key, a field over 255 bytes', async () => {
-  const { marketplace } = await newMarketplace(provider);
-  const bob = await fundedWallet(provider);
-  const m = marketplace.connect(bob);
-  await expectRevert(m.registerDataStreamPrincipal('b', '', '', 'k', { value: fee - 1n }), 'WrongFee', [fee, fee - 1n]);
-  await expectRevert(m.registerDataStreamPrincipal('b', '', '', 'k', { value: fee + 1n }), 'WrongFee', [fee, fee + 1n]);
-  await expectRevert(m.registerDataStreamPrincipal('b', '', '', 'k'), 'WrongFee', [fee, 0n]);
-  await expectRevert(m.registerDataStreamPrincipal('', '', '', 'k', { value: fee }), 'EmptyField', ['name']);
-  await expectRevert(m.registerDataStreamPrincipal('b', '', '', '', { value: fee }), 'EmptyField', ['rsaPublicKey']);
-  const long = 'x'.repeat(256);
-  await expectRevert(m.registerDataStreamPrincipal(long, '', '', 'k', { value: fee }), 'FieldTooLong', ['name', 255n]);
-  await expectRevert(m.registerDataStreamPrincipal('b', long, '', 'k', { value: fee }), 'FieldTooLong', ['url', 255n]);
-  await expectRevert(m.registerDataStreamPrincipal('b', '', long, 'k', { value: fee }), 'FieldTooLong', [
-    'email',
-    255n,
-  ]);
-  const { address: p } = await registerPrincipal(m, details);
-  await expectRevert(m.registerDataStreamPrincipal('again', '', '', 'k', { value: fee }), 'AlreadyRegistered', [
-    bob.address,
-    p,
-  ]);
-  assert.is(await marketplace.principalCount(), 1n);
-});
+test(
+  'registerDataStreamPrincipal reverts: wrong fee either way, ' +
+    'second registration, empty name or key, a field over 255 bytes',
+  async () => {
+    const { marketplace } = await newMarketplace(provider);
+    const bob = await fundedWallet(provider);
+    const m = marketplace.connect(bob);
+    await expectRevert(m.registerDataStreamPrincipal('b', '', '', 'k', { value: fee - 1n }), 'WrongFee', [
+      fee,
+      fee - 1n,
+    ]);
+    await expectRevert(m.registerDataStreamPrincipal('b', '', '', 'k', { value: fee + 1n }), 'WrongFee', [
+      fee,
+      fee + 1n,
+    ]);
+    await expectRevert(m.registerDataStreamPrincipal('b', '', '', 'k'), 'WrongFee', [fee, 0n]);
+    await expectRevert(m.registerDataStreamPrincipal('', '', '', 'k', { value: fee }), 'EmptyField', ['name']);
+    await expectRevert(m.registerDataStreamPrincipal('b', '', '', '', { value: fee }), 'EmptyField', ['rsaPublicKey']);
+    const long = 'x'.repeat(256);
+    await expectRevert(m.registerDataStreamPrincipal(long, '', '', 'k', { value: fee }), 'FieldTooLong', [
+      'name',
+      255n,
+    ]);
+    await expectRevert(m.registerDataStreamPrincipal('b', long, '', 'k', { value: fee }), 'FieldTooLong', [
+      'url',
+      255n,
+    ]);
+    await expectRevert(m.registerDataStreamPrincipal('b', '', long, 'k', { value: fee }), 'FieldTooLong', [
+      'email',
+      255n,
+    ]);
+    const { address: p } = await registerPrincipal(m, details);
+    await expectRevert(m.registerDataStreamPrincipal('again', '', '', 'k', { value: fee }), 'AlreadyRegistered', [
+      bob.address,
+      p,
+    ]);
+    assert.is(await marketplace.principalCount(), 1n);
+  },
+);
 
 test('principal owner updates the RSA key; nobody else can; the marketplace emits PrincipalKeyUpdated', async () => {
   const { marketplace, address } = await newMarketplace(provider);

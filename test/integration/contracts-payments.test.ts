@@ -90,7 +90,7 @@ async function marketDay() {
   };
 }
 
-test('to the wei: what buyers sent = commission + seller payouts + refunds, and the marketplace ends empty', async () => {
+test('to the wei: what buyers sent = commission + seller payouts + refunds; the marketplace ends empty', async () => {
   const { owner, marketplace, address, sellers, buyers, buyerPrincipals, sensors, registrationFees } =
     await marketDay();
   assert.is(await marketplace.feesAccrued(), registrationFees);

@@ -71,7 +71,7 @@ interface ActorContract {
   principal(): Promise<string>;
 }
 
-test('re-entering withdraw from receive(): the inner call fails with ReentrantCall, the seller is paid once', async () => {
+test('re-entering withdraw from receive(): the inner call fails (ReentrantCall), the seller is paid once', async () => {
   const m = await market();
   await subscribe(m.sensor, m.b, { startTimestamp: 0, dataEntries: 10 });
   const share = 10n * price - (10n * price * 500n) / 10_000n;
@@ -135,30 +135,34 @@ async function impersonate(address: string): Promise<JsonRpcSigner> {
   return provider.getSigner(address);
 }
 
-test('the marketplace hooks refuse outsiders (NotEntity), entities of the wrong kind, and callers who do not own the entity', async () => {
-  const m = await market();
-  const stranger = await fundedWallet(provider);
-  // Thunks: each call starts only when awaited.
-  const hooks = (mk: MarketplaceContract, caller: string) => ({
-    entitySetSensorActive: () => mk.entitySetSensorActive(caller, true),
-    entitySetSensorPrice: () => mk.entitySetSensorPrice(caller, 1),
-    entitySetPrincipalKey: () => mk.entitySetPrincipalKey('evil'),
-  });
-  for (const call of Object.values(hooks(m.marketplace.connect(stranger), stranger.address)))
-    await expectRevert(call(), 'NotEntity', [stranger.address]);
-  // A principal may only set its key; a sensor only its status and price.
-  const asPrincipal = hooks(m.marketplace.connect(await impersonate(m.b)), m.b);
-  for (const call of [asPrincipal.entitySetSensorActive, asPrincipal.entitySetSensorPrice])
-    await expectRevert(call(), 'NotEntity', [m.b]);
-  const s = await m.sensor.getAddress();
-  const asSensor = hooks(m.marketplace.connect(await impersonate(s)), stranger.address);
-  await expectRevert(asSensor.entitySetPrincipalKey(), 'NotEntity', [s]);
-  // A genuine sensor forwarding a caller that does not own it: what sensor.activate() by a stranger does.
-  for (const call of [asSensor.entitySetSensorActive, asSensor.entitySetSensorPrice])
-    await expectRevert(call(), 'NotOwner', [stranger.address]);
-  for (const a of [m.b, s]) await provider.send('anvil_stopImpersonatingAccount', [a]);
-  assert.is((await m.marketplace.sensorInfo(s)).pricePerDataEntry, price, 'nothing changed');
-});
+test(
+  'the marketplace hooks refuse outsiders (NotEntity), entities ' +
+    'of the wrong kind, and callers who do not own the entity',
+  async () => {
+    const m = await market();
+    const stranger = await fundedWallet(provider);
+    // Thunks: each call starts only when awaited.
+    const hooks = (mk: MarketplaceContract, caller: string) => ({
+      entitySetSensorActive: () => mk.entitySetSensorActive(caller, true),
+      entitySetSensorPrice: () => mk.entitySetSensorPrice(caller, 1),
+      entitySetPrincipalKey: () => mk.entitySetPrincipalKey('evil'),
+    });
+    for (const call of Object.values(hooks(m.marketplace.connect(stranger), stranger.address)))
+      await expectRevert(call(), 'NotEntity', [stranger.address]);
+    // A principal may only set its key; a sensor only its status and price.
+    const asPrincipal = hooks(m.marketplace.connect(await impersonate(m.b)), m.b);
+    for (const call of [asPrincipal.entitySetSensorActive, asPrincipal.entitySetSensorPrice])
+      await expectRevert(call(), 'NotEntity', [m.b]);
+    const s = await m.sensor.getAddress();
+    const asSensor = hooks(m.marketplace.connect(await impersonate(s)), stranger.address);
+    await expectRevert(asSensor.entitySetPrincipalKey(), 'NotEntity', [s]);
+    // A genuine sensor forwarding a caller that does not own it: what sensor.activate() by a stranger does.
+    for (const call of [asSensor.entitySetSensorActive, asSensor.entitySetSensorPrice])
+      await expectRevert(call(), 'NotOwner', [stranger.address]);
+    for (const a of [m.b, s]) await provider.send('anvil_stopImpersonatingAccount', [a]);
+    assert.is((await m.marketplace.sensorInfo(s)).pricePerDataEntry, price, 'nothing changed');
+  },
+);
 
 test.after(() => provider.destroy());
 test.run();

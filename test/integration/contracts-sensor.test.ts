@@ -38,7 +38,7 @@ async function seller(): Promise<{
   return { marketplace, owner, address, sellerWallet, principal, p };
 }
 
-test('registerSensor: a genuine Inactive sensor with its details, listed by its principal, fee to the marketplace', async () => {
+test('registerSensor: a genuine Inactive sensor, its details, listed by its principal, fee to the market', async () => {
   const { marketplace, address, sellerWallet, principal, p } = await seller();
   const before = await provider.getBalance(sellerWallet.address);
   const feesBefore = await marketplace.feesAccrued();
@@ -122,7 +122,7 @@ test('registerSensor reverts: not the owner, wrong fee, unknown type, coordinate
   assert.is(await principal.sensorCount(), 2n);
 });
 
-test('the seller activates and deactivates; nobody else can; each change is an event from the marketplace', async () => {
+test('the seller activates and deactivates; nobody else can; each change is a marketplace event', async () => {
   const { address, principal } = await seller();
   const { sensor, address: s } = await registerSensor(principal, spec);
   const stranger = await fundedWallet(provider);
@@ -145,7 +145,7 @@ test('the seller activates and deactivates; nobody else can; each change is an e
   ]);
 });
 
-test('the marketplace owner blocks and unblocks; a blocked sensor cannot be reactivated; unblocked it is Inactive', async () => {
+test('the owner blocks and unblocks; a blocked sensor cannot be reactivated; unblocked it is Inactive', async () => {
   const { marketplace, address, principal, sellerWallet } = await seller();
   const { sensor, address: s } = await registerSensor(principal, spec);
   await mined(sensor.activate());

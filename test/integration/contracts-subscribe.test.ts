@@ -156,7 +156,7 @@ test("only the buyer principal's owner may subscribe for it", async () => {
   await subscribe(w.sensor.connect(mallory), m, { startTimestamp: 0, dataEntries: 1 });
 });
 
-test('valid while the sensor is not Blocked: deactivation keeps it, a block voids it, unblocking restores it', async () => {
+test('valid unless the sensor is Blocked: deactivating keeps it, a block voids it, unblocking restores', async () => {
   const w = await world();
   const { subscription: sub } = await subscribe(w.sensor.connect(w.buyer), w.b, { startTimestamp: 0, dataEntries: 1 });
   await mined(w.sensor.deactivate());
@@ -167,7 +167,7 @@ test('valid while the sensor is not Blocked: deactivation keeps it, a block void
   assert.ok(await sub.isDatastreamSubscriptionValid());
 });
 
-test('a price change applies to new subscriptions only; a free sensor costs nothing and refunds everything', async () => {
+test('a price change applies to new subscriptions only; a free sensor costs nothing, refunds everything', async () => {
   const w = await world();
   const { subscription: first } = await subscribe(w.sensor.connect(w.buyer), w.b, {
     startTimestamp: 0,

@@ -89,22 +89,28 @@ test('Node.js 24 runs `itrade --help` from it: every command module loads withou
 
 const secret = () => unique('jwt-secret-for-the-image-test-0123456789');
 
-test('the image configuration checks out from the environment, and names the key whose variable is missing', async () => {
-  const env = {
-    ITRADE_REDIS_URL: svc.redisUrl,
-    ITRADE_KAFKA_BROKERS: svc.kafkaBrokers.join(','),
-    ITRADE_RPC_URL: svc.rpcUrl,
-  };
-  const ok = await itrade(['config', 'check', 'deploy/container/itrade.yaml'], { ...env, ITRADE_JWT_SECRET: secret() });
-  assert.is(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /ok/);
-  const missing = await itrade(['config', 'check', 'deploy/container/itrade.yaml'], env);
-  assert.is(missing.code, 3);
-  assert.match(
-    missing.stderr,
-    /broker\.auth\.jwt\.secret: environment variable ITRADE_JWT_SECRET is not set \[ITRADE_ERR_CONFIG_ENV\]/,
-  );
-});
+test(
+  'the image configuration checks out from the environment, ' + 'and names the key whose variable is missing',
+  async () => {
+    const env = {
+      ITRADE_REDIS_URL: svc.redisUrl,
+      ITRADE_KAFKA_BROKERS: svc.kafkaBrokers.join(','),
+      ITRADE_RPC_URL: svc.rpcUrl,
+    };
+    const ok = await itrade(['config', 'check', 'deploy/container/itrade.yaml'], {
+      ...env,
+      ITRADE_JWT_SECRET: secret(),
+    });
+    assert.is(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /ok/);
+    const missing = await itrade(['config', 'check', 'deploy/container/itrade.yaml'], env);
+    assert.is(missing.code, 3);
+    assert.match(
+      missing.stderr,
+      /broker\.auth\.jwt\.secret: environment variable ITRADE_JWT_SECRET is not set \[ITRADE_ERR_CONFIG_ENV\]/,
+    );
+  },
+);
 
 /** The Dockerfile's HEALTHCHECK command, as Docker would run it inside the container. */
 function healthcheck(): string[] {

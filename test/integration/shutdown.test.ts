@@ -157,7 +157,8 @@ test('SIGTERM mid-storm: exit 0, and every acknowledged message is in Kafka', as
   const stored = await readAll(sensors.map((s) => `${prefix}${s}`));
   const lost = [...acked].filter((p) => !stored.has(p));
   console.log(
-    `storm: ${sent} sent, ${inFlight} in flight at SIGTERM, ${acked.size} acknowledged, ${stored.size} in Kafka (${stored.size - acked.size} stored without PUBACK), shutdown ${shutdownMs} ms`,
+    `storm: ${sent} sent, ${inFlight} in flight at SIGTERM, ${acked.size} acknowledged, ${stored.size} in Kafka ` +
+      `(${stored.size - acked.size} stored without PUBACK), shutdown ${shutdownMs} ms`,
   );
   assert.equal(lost, [], 'acknowledged but not in Kafka');
   assert.ok(acked.size >= 2000);

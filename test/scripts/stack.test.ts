@@ -61,7 +61,7 @@ test('missing file', () => {
   );
   assertOneLine(
     { status: r.status, stderr: r.stderr.trim(), stdout: r.stdout.trim() },
-    /none\.yaml: cannot read configuration file \[ITRADE_ERR_CONFIG_FILE\]: caused by: ENOENT: no such file or directory/,
+    /none\.yaml: cannot read configuration file \[ITRADE_ERR_CONFIG_FILE\]: caused by: ENOENT: no such file/,
   );
 });
 

@@ -49,7 +49,7 @@ async function setup(replay: Record<string, number> = {}) {
 
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
-test('from the subscription start: exactly the entries at and after it, in order, bytes untouched, metered', async () => {
+test('from the subscription start: exactly the entries from it on, in order, bytes untouched, metered', async () => {
   const s = await setup();
   s.entitlements.grant(s.buyer, s.sensor, (T0 + 5000) / 1000, 100);
   s.meter.pay(s.buyer, s.sensor, 100);
@@ -178,7 +178,7 @@ test('a buyer that stops acknowledging is cut off after ackTimeoutMs', async () 
   await s.bridge.close();
 });
 
-test('caps: a second replay of one buyer is refused (maxPerBuyer 1), a reused id is refused on the error topic', async () => {
+test('caps: a second replay of a buyer is refused (maxPerBuyer 1), a reused id on the error topic', async () => {
   const s = await setup({ maxPerBuyer: 1 });
   s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, 100);
   s.meter.pay(s.buyer, s.sensor, 100);

@@ -1,5 +1,5 @@
 // "Does it really answer?" for each service: Redis PING, Kafka metadata, eth_chainId. Used by
-// `stack up` (wait until ready), `stack status`, and later the gateway's /readyz.
+// `stack up` (wait until ready), `stack status`, and the gateway's /readyz (so it lives in lib/).
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
