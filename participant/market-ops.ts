@@ -18,7 +18,7 @@ import type { SensorStatus } from '../interfaces/layers.ts';
 import { itradeError, oneLine } from '../protocol/errors.ts';
 import { chainProvider, createFunder, gasAllowance, nonceManaged, sent, txError, type Funder } from './chain.ts';
 import { PrincipalKey, savePrincipalKey } from '../sdk/node.ts';
-import { GatewayApi } from '../sdk/gateway-api.ts';
+import { GatewayApi } from '../sdk/node.ts';
 import { fresh, Profile, type SensorRecord, type SubscriptionRecord } from './profile.ts';
 
 export interface MarketContext {

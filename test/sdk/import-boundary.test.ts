@@ -1,7 +1,7 @@
 // The client SDK is a library a stranger installs and a browser page loads: it imports nothing
 // of the gateway but protocol/ (the wire formats and error codes it shares with it), and nothing
 // only Node.js has outside sdk/node/. Walks the whole static import graph from its two entries.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -99,6 +99,26 @@ test('the check fails on a server import, a type-only one, node: outside sdk/nod
       rmSync(root, { recursive: true, force: true });
     }
   }
+});
+
+test('the simulator, participant tooling, CLI, bench and scripts use the SDK like an outside user: its entries only', () => {
+  const users = ['firmware-sim', 'participant', 'cli', 'bench', 'scripts'];
+  const graph = importGraph(
+    PROJECT_ROOT,
+    readdirSync(PROJECT_ROOT, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => users.some((u) => f.startsWith(`${u}/`)) && f.endsWith('.ts') && !f.includes('node_modules'),
+    ),
+  );
+  const inside = graph.edges.filter(
+    (e) =>
+      users.some((u) => e.from.startsWith(`${u}/`)) &&
+      e.to?.startsWith('sdk/') &&
+      !/^sdk\/(index|node)\.ts$/.test(e.to),
+  );
+  assert.equal(
+    inside.map((e) => `${e.from} -> ${e.to}`),
+    [],
+  );
 });
 
 test.run();
