@@ -3,8 +3,6 @@
 // driven headless by playwright-core, served from 127.0.0.1 (a secure context, so
 // crypto.subtle is there). Every result of the page is checked on the Node side with node:crypto,
 // and the page opens what Node sealed and wrapped: the wire formats are the same in both.
-import { build } from 'esbuild';
-import { createServer, type Server } from 'node:http';
 import {
   constants,
   createPublicKey,
@@ -15,16 +13,11 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLogger } from '../../lib/log.ts';
 import { fromRoot } from '../../lib/paths.ts';
-import { ensureChromium } from '../../stack/chromium.ts';
 import { openEnvelopeSync, sealEnvelopeSync } from '../../sdk/node/envelope-sync.ts';
-
-type PageSdk = Record<string, (...a: never[]) => unknown>;
+import { openPage, type BrowserPage } from '../helpers/browser.ts';
 
 const SENSOR = '0x1234567890abcdef1234567890abcdef12345678';
 const BUYER = '0x00000000000000000000000000000000000000b1';
@@ -32,53 +25,24 @@ const CONTEXT = Buffer.from('itrade-wrapped-key/1');
 const PSS = (saltLength: number) => ({ padding: constants.RSA_PKCS1_PSS_PADDING, saltLength });
 const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' };
 
-let browser: Browser;
-let page: Page;
-let server: Server;
-
-/** Calls itrade.<fn>(...args) in the page and returns its (JSON) result. */
-function inPage<T>(fn: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(
-    ([f, a]) => (globalThis as unknown as { itrade: PageSdk }).itrade[f as string]!(...(a as never[])),
-    [fn, args] as const,
-  ) as Promise<T>;
-}
+let browser: BrowserPage;
+const inPage = <T>(fn: string, ...args: unknown[]) => browser.call<T>(fn, ...args);
 
 test.before(async () => {
-  const executablePath = await ensureChromium(createLogger({ level: 'warn' }));
-  const bundle = await build({
-    entryPoints: [fromRoot('test', 'sdk', 'browser', 'page.ts')],
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'chrome110',
-    write: false,
-    logLevel: 'silent',
-  });
-  const js = bundle.outputFiles[0]!.text;
-  server = createServer((req, res) => {
-    if (req.url === '/sdk.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/sdk.js"></script>');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
-  page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  await page.waitForFunction(() => 'itrade' in globalThis);
-  assert.equal(errors, [], 'the bundle loads without an error');
+  browser = await openPage(fromRoot('test', 'sdk', 'browser', 'page.ts'));
+  assert.equal(browser.errors, [], 'the bundle loads without an error');
 });
 
 test.after(async () => {
   await browser?.close();
-  server?.close();
 });
 
 test('the page runs the SDK without a Buffer polyfill', async () => {
   assert.is(await inPage('hasBuffer'), false);
   assert.match(
-    await page.evaluate(() => (globalThis as unknown as { navigator: { userAgent: string } }).navigator.userAgent),
+    await browser.page.evaluate(
+      () => (globalThis as unknown as { navigator: { userAgent: string } }).navigator.userAgent,
+    ),
     /Chrome\//,
   );
 });
@@ -112,12 +76,12 @@ test('RSA in the browser: SPKI and PKCS#8 PEM that node:crypto reads; PSS with a
 });
 
 test('a key wrapped by Node.js unwraps in the browser, and one wrapped in the browser unwraps in Node.js', async () => {
-  const page = await inPage<{ publicKeyPem: string }>('rsa');
+  const inBrowser = await inPage<{ publicKeyPem: string }>('rsa');
   const seller = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const sellerPem = seller.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const key = randomBytes(32);
   const blob = Buffer.concat([Buffer.from([1]), Buffer.from(SENSOR.slice(2), 'hex'), Buffer.from([0, 0, 0, 5]), key]);
-  const wrapped = publicEncrypt({ key: page.publicKeyPem, ...OAEP }, blob);
+  const wrapped = publicEncrypt({ key: inBrowser.publicKeyPem, ...OAEP }, blob);
   const signature = sign('sha256', Buffer.concat([CONTEXT, Buffer.from(BUYER.slice(2), 'hex'), wrapped]), {
     key: seller.privateKey,
     ...PSS(20),
@@ -147,7 +111,7 @@ test('a key wrapped by Node.js unwraps in the browser, and one wrapped in the br
   assert.equal(opened.subarray(25), key);
   assert.is(opened.readUInt32BE(21), 4);
   const signed = Buffer.concat([CONTEXT, Buffer.from(BUYER.slice(2), 'hex'), Buffer.from(back.wrapped, 'hex')]);
-  assert.ok(verify('sha256', signed, { key: page.publicKeyPem, ...PSS(20) }, Buffer.from(back.signature, 'hex')));
+  assert.ok(verify('sha256', signed, { key: inBrowser.publicKeyPem, ...PSS(20) }, Buffer.from(back.signature, 'hex')));
 });
 
 test.run();
