@@ -4,10 +4,8 @@
 // through the real key exchange (seller key agents, RSA-wrapped keys). The device seals with the
 // seller's key; the bench fails if the buyer's unwrapped key differs.
 import { sensorTopic } from '../protocol/topics.ts';
-import { KeyringStore } from '../sdk/crypto/keyring.ts';
-import { PrincipalKey } from '../sdk/crypto/rsa.ts';
-import { KeyAgent } from '../sdk/key-agent.ts';
-import { BuyerKeyClient } from '../sdk/key-client.ts';
+import { BuyerKeyClient, KeyAgent, KeyringFolder, loadPrincipalKey } from '../sdk/node.ts';
+import { toHex } from '../protocol/bytes.ts';
 import { limiter } from '../lib/limiter.ts';
 import { provision, type Provisioned } from '../firmware-sim/provision.ts';
 import { join } from 'node:path';
@@ -47,9 +45,13 @@ export async function gatewayFleet(
 
   const t0 = Date.now();
   const agents = await Promise.all(
-    p.sellers.map((s) =>
+    p.sellers.map(async (s) =>
       KeyAgent.start(
-        { seller: s.principal, keyrings: new KeyringStore(s.keysDir), principalKey: PrincipalKey.load(s.rsaKeyFile) },
+        {
+          seller: s.principal,
+          keyrings: new KeyringFolder(s.keysDir),
+          principalKey: await loadPrincipalKey(s.rsaKeyFile),
+        },
         { url, password: s.token, clientId: `${s.principal}:agent` },
       ),
     ),
@@ -57,8 +59,8 @@ export async function gatewayFleet(
   const index = new Map(p.sensors.map((s, i) => [s.sensor, i]));
   const keys: Fleet['keys'] = {};
   p.sensors.forEach((s, i) => {
-    const k = new KeyringStore(s.keysDir).get(s.sensor).current();
-    keys[i] = { keyHex: k.key.toString('hex'), keyId: k.keyId, sensor: s.sensor };
+    const k = new KeyringFolder(s.keysDir).get(s.sensor).current();
+    keys[i] = { keyHex: toHex(k.key), keyId: k.keyId, sensor: s.sensor };
   });
   const limit = limiter(16);
   try {
@@ -68,8 +70,8 @@ export async function gatewayFleet(
           const client = await BuyerKeyClient.connect(
             {
               buyer: b.principal,
-              principalKey: PrincipalKey.load(b.rsaKeyFile),
-              keyrings: new KeyringStore(b.keysDir),
+              principalKey: await loadPrincipalKey(b.rsaKeyFile),
+              keyrings: new KeyringFolder(b.keysDir),
             },
             { url, password: b.token, clientId: `${b.principal}:keys` },
           );
@@ -77,7 +79,7 @@ export async function gatewayFleet(
             for (const s of b.sensors) {
               const got = await client.request(s, 'current');
               const want = keys[index.get(s)!]!;
-              if (got.key.toString('hex') !== want.keyHex || got.keyId !== want.keyId)
+              if (toHex(got.key) !== want.keyHex || got.keyId !== want.keyId)
                 throw new Error(`buyer ${b.principal} got another key for ${s}`);
             }
           } finally {

@@ -14,6 +14,7 @@ import { registerSubscribeCommand } from './commands/subscribe.ts';
 import { registerStreamCommand } from './commands/stream.ts';
 import { registerReplayCommand } from './commands/replay.ts';
 import { registerAgentCommand } from './commands/agent.ts';
+import { registerCryptoCommand } from './commands/crypto.ts';
 import { registerSimCommand } from './commands/sim.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { EXIT, exitCodeFor } from './exit.ts';
@@ -31,6 +32,7 @@ const REGISTRARS = [
   registerStreamCommand,
   registerReplayCommand,
   registerAgentCommand,
+  registerCryptoCommand,
   registerSimCommand,
 ];
 

@@ -1,16 +1,11 @@
-// A simulated device: what a real sensor does with nothing but MQTT 3.1.1, its token and
-// AES-256-GCM. It connects as its sensor (username and client id = the sensor address, password
-// = the sensor JWT), and at a steady rate seals a plausible reading (generator.ts) with the
-// current key of its keyring copy and publishes it on sensors/<sensor> with QoS 1. A rotated key
-// file is picked up on the next reading (KeyringStore reloads a changed file).
+// A simulated device: the SDK's Device (sdk/device.ts: MQTT 3.1.1 as its sensor, AES-256-GCM
+// envelopes, QoS 1) driven at a steady rate with plausible readings (readings.ts), counting what
+// was sent, acknowledged, failed or held back. Only the schedule and the counts are simulation;
+// connecting, sealing and publishing are what any device built on the SDK does.
 import type { MqttClient } from 'mqtt';
-import { sensorTopic } from '../protocol/topics.ts';
 import type { Logger } from '../lib/log.ts';
-import { envelopeKeyId } from '../sdk/crypto/envelope.ts';
+import { Device, KeyringFolder, type BuiltInSensorType, type Reading } from '../sdk/node.ts';
 import { ReadingGenerator } from './readings.ts';
-import { KeyringStore } from '../sdk/crypto/keyring.ts';
-import { encodeReading, type BuiltInSensorType, type Reading } from '../sdk/crypto/reading.ts';
-import { connectMqtt } from '../sdk/mqtt-connect.ts';
 
 export interface DeviceOptions {
   /** Broker URL, e.g. mqtt://127.0.0.1:11883. */
@@ -27,7 +22,7 @@ export interface DeviceOptions {
   /** QoS 1 publishes waiting for their PUBACK before the device holds back (default 100). */
   maxInflight?: number;
   /** Called with every reading once the gateway acknowledged it (it is in the history store). */
-  onAcked?: (r: Reading, envelope: Buffer) => void;
+  onAcked?: (r: Reading, envelope: Uint8Array) => void;
   log?: Logger;
 }
 
@@ -45,42 +40,40 @@ export interface DeviceStats {
 export class SimDevice {
   readonly stats: DeviceStats = { sent: 0, acked: 0, failed: 0, heldBack: 0, keyId: 0 };
   private readonly gen: ReadingGenerator;
-  private readonly keys: KeyringStore;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
   private t0 = 0;
   private due = 0;
   private inflight = 0;
   private readonly drained: (() => void)[] = [];
 
   private constructor(
-    readonly client: MqttClient,
+    readonly device: Device,
     private readonly o: DeviceOptions,
   ) {
     this.gen = new ReadingGenerator(o.sensorType, { ...(o.seed === undefined ? {} : { seed: o.seed }) });
-    this.keys = new KeyringStore(o.keysDir);
+  }
+
+  get client(): MqttClient {
+    return this.device.client;
   }
 
   static async connect(o: DeviceOptions): Promise<SimDevice> {
-    const sensor = o.sensor.toLowerCase();
-    // A device's client id and username are its sensor address (docs/broker.md, CONNECT).
-    const client = await connectMqtt(
-      { url: o.url, username: sensor, password: o.token, clientId: sensor },
-      'device',
-      o.log,
-    );
-    const d = new SimDevice(client, { ...o, sensor });
-    client.on('error', (err: Error & { code?: unknown }) => d.onError(err));
-    return d;
+    let sim: SimDevice | undefined;
+    const device = await Device.connect({
+      url: o.url,
+      sensor: o.sensor,
+      token: o.token,
+      keyrings: new KeyringFolder(o.keysDir),
+      onRefused: (code) => sim?.refused(code),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    sim = new SimDevice(device, { ...o, sensor: device.sensor });
+    return sim;
   }
 
-  // Refused for good (2 client id, 4 token, 5 not authorised): stop instead of retrying every
-  // second, as a well-behaved device would. 3 (server unavailable) is worth retrying.
-  private onError(err: Error & { code?: unknown }): void {
-    if (err.code !== 2 && err.code !== 4 && err.code !== 5) return;
-    this.stats.refusedWith = err.code;
-    this.o.log?.warn({ sensor: this.o.sensor, returnCode: err.code }, 'connection refused: device stops');
+  private refused(code: number): void {
+    this.stats.refusedWith = code;
     clearInterval(this.timer);
-    this.client.end(true);
   }
 
   /** Publishes at the configured rate until stop(). */
@@ -101,27 +94,26 @@ export class SimDevice {
         this.stats.heldBack++;
         continue;
       }
-      this.publish(this.gen.next());
+      void this.publish(this.gen.next());
     }
   }
 
-  /** Seals and publishes one reading now (QoS 1). */
-  publish(reading: Reading): void {
-    const envelope = this.keys.get(this.o.sensor).seal(encodeReading(reading));
-    this.stats.keyId = envelopeKeyId(envelope);
+  /** Seals and publishes one reading now (QoS 1); resolves when it was acknowledged or failed. */
+  async publish(reading: Reading): Promise<void> {
     this.stats.sent++;
     this.inflight++;
-    this.client.publish(sensorTopic(this.o.sensor), envelope, { qos: 1 }, (err) => {
+    try {
+      const p = await this.device.publish(reading);
+      this.stats.keyId = p.keyId;
+      this.stats.acked++;
+      this.o.onAcked?.(reading, p.envelope);
+    } catch (err) {
+      this.stats.failed++;
+      this.o.log?.warn({ sensor: this.device.sensor, err: (err as Error).message }, 'publish failed');
+    } finally {
       this.inflight--;
-      if (err) {
-        this.stats.failed++;
-        this.o.log?.warn({ sensor: this.o.sensor, err: err.message }, 'publish failed');
-      } else {
-        this.stats.acked++;
-        this.o.onAcked?.(reading, envelope);
-      }
       if (this.inflight === 0) for (const d of this.drained.splice(0)) d();
-    });
+    }
   }
 
   /** Stops publishing; waits (up to `waitMs`) for the PUBACKs of what was sent, then disconnects. */
@@ -137,6 +129,6 @@ export class SimDevice {
       });
     }
     // Unacknowledged publishes would keep a graceful end waiting forever: force it then.
-    await this.client.endAsync(this.inflight > 0 || !this.client.connected);
+    await this.device.close(this.inflight > 0);
   }
 }

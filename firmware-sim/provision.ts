@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseUnits } from 'ethers';
 import { itradeError } from '../protocol/errors.ts';
-import { writeSecretFile } from '../sdk/node/secret-file.ts';
+import { writeSecretFile } from '../sdk/node.ts';
 import { limiter, type Limit } from '../lib/limiter.ts';
 import {
   closeMarket,

@@ -1,7 +1,7 @@
 // Plausible readings for simulated sensors: a mean-reverting random walk per sensor type inside a
 // realistic range, so a chart of simulated data looks like a real sensor and not like noise.
 // Seedable, so a test (or a benchmark) can replay exactly the same series.
-import { SENSOR_TYPES, type BuiltInSensorType, type Reading } from '../sdk/crypto/reading.ts';
+import { SENSOR_TYPES, type BuiltInSensorType, type Reading } from '../sdk/node.ts';
 
 export interface WalkProfile {
   min: number;

@@ -2,9 +2,8 @@
 // decrypted reading in demo mode, and the final verdict: did every buyer decrypt, unchanged and
 // in order, every reading the devices had acknowledged?
 import type { BuyerReading, SimBuyer } from './buyer.ts';
-import { SENSOR_TYPES } from '../sdk/crypto/reading.ts';
+import { SENSOR_TYPES, type ReplayOutcome } from '../sdk/node.ts';
 import type { SimDevice } from './device.ts';
-import type { ReplayOutcome } from '../sdk/replay-client.ts';
 import { percentile } from './verify.ts';
 
 export interface SimTotals {

@@ -2,12 +2,15 @@
 // seller, connect the buyers (keys first, then the live stream), start the devices, print
 // progress (and in demo mode every decrypted reading) until the duration ends or the run is
 // aborted, replay history, and judge the run (sim-report.ts). The run is a list of named steps.
-import { KeyringStore } from '../sdk/crypto/keyring.ts';
-import type { BuiltInSensorType } from '../sdk/crypto/reading.ts';
-import { PrincipalKey } from '../sdk/crypto/rsa.ts';
+import {
+  KeyAgent,
+  KeyringFolder,
+  loadPrincipalKey,
+  refreshPasswordOnClose,
+  type BuiltInSensorType,
+} from '../sdk/node.ts';
 import { SimBuyer, type BuyerReading } from './buyer.ts';
 import { SimDevice } from './device.ts';
-import { KeyAgent } from '../sdk/key-agent.ts';
 import { limiter } from '../lib/limiter.ts';
 import {
   closeMarket,
@@ -17,7 +20,6 @@ import {
   sellerPublicKey,
   type MarketContext,
 } from '../participant/market-ops.ts';
-import { refreshPasswordOnClose } from '../sdk/mqtt-connect.ts';
 import { provision, type Provisioned, type ProvisionOptions } from './provision.ts';
 import {
   Progress,
@@ -114,8 +116,8 @@ async function startAgents(r: Run): Promise<void> {
       const agent = await KeyAgent.start(
         {
           seller: s.principal,
-          keyrings: new KeyringStore(s.keysDir),
-          principalKey: PrincipalKey.load(s.rsaKeyFile),
+          keyrings: new KeyringFolder(s.keysDir),
+          principalKey: await loadPrincipalKey(s.rsaKeyFile),
           ...(r.o.log ? { log: r.o.log } : {}),
         },
         { url: r.o.mqttUrl, password: s.token, clientId: `${s.principal}:agent` },
@@ -189,13 +191,13 @@ async function startDevices(r: Run): Promise<void> {
 }
 
 function rotateAll(r: Run): void {
-  for (const s of r.p.sensors) new KeyringStore(s.keysDir).get(s.sensor).rotate();
+  for (const s of r.p.sensors) new KeyringFolder(s.keysDir).rotate(s.sensor);
   r.o.out(`rotated the keys of ${r.p.sensors.length} sensor(s): devices now seal with key ${currentKeyId(r)}`);
 }
 
 function currentKeyId(r: Run): number {
   const s = r.p.sensors[0];
-  return s ? new KeyringStore(s.keysDir).get(s.sensor).current().keyId : 0;
+  return s ? new KeyringFolder(s.keysDir).get(s.sensor).current().keyId : 0;
 }
 
 async function replayAll(r: Run): Promise<void> {

@@ -2,7 +2,7 @@
 // sealed with the sensor's key, unchanged; here the sequence shows lost, repeated or reordered
 // entries (docs/envelope.md: +1 per reading, back to 0 with a later ts on a device restart), the
 // type must be the sensor's on-chain type, and the delay from the device clock is measured.
-import type { Reading } from '../sdk/crypto/reading.ts';
+import type { Reading } from '../sdk/node.ts';
 
 export interface StreamTotals {
   decrypted: number;

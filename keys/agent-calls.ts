@@ -8,6 +8,7 @@ import type { SellerChannel } from '../interfaces/layers.ts';
 import { sellerKeyRequestTopic, sellerOfKeyReplyTopic } from '../protocol/topics.ts';
 import { allErrorSpecs, ItradeError, itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
+import { asBuffer } from '../lib/bytes.ts';
 
 interface Waiting {
   seller: string;
@@ -79,7 +80,7 @@ export class AgentCalls {
       }, this.opts.agentTimeoutMs);
       this.waiting.set(id, { seller, buyer: req.buyer, resolve, reject, timer });
       this.sellers
-        .send(seller, sellerKeyRequestTopic(seller), encodeKeyMessage({ id, ...req }), 1)
+        .send(seller, sellerKeyRequestTopic(seller), asBuffer(encodeKeyMessage({ id, ...req })), 1)
         .catch((cause: unknown) => {
           this.settle(id)?.reject(
             itradeError('CRYPTO_KEY_AGENT_UNAVAILABLE', `cannot reach the key agent of seller ${seller}`, { cause }),

@@ -31,6 +31,7 @@ import { AgentCalls } from './agent-calls.ts';
 import { buyerKeyFingerprint } from './buyer-key.ts';
 import { RedisWrappedKeyCache, type CachedGrant, type WrappedKeyCache } from './key-cache.ts';
 import type { KeyObserver } from './metrics.ts';
+import { asBuffer } from '../lib/bytes.ts';
 
 export interface KeyServiceOptions {
   agentTimeoutMs: number;
@@ -197,7 +198,7 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
       };
       this.deps.log.info({ buyer: b, sensor: r.req?.sensor, code: e.code }, 'key request refused');
     }
-    await this.reply(b, buyerKeyReplyTopic(b, answer.id), encodeKeyMessage(answer));
+    await this.reply(b, buyerKeyReplyTopic(b, answer.id), asBuffer(encodeKeyMessage(answer)));
   }
 
   async onSellerMessage(seller: string, topic: string, payload: Buffer): Promise<void> {

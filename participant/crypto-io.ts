@@ -3,11 +3,18 @@
 // `-F '%t %x'` (topic, space, payload in hex) or `-F %x` (hex only).
 import { parseBuyerKeyReply } from '../protocol/key-exchange.ts';
 import { sensorOfTopic } from '../protocol/topics.ts';
-import { itradeError } from '../protocol/errors.ts';
-import { envelopeKeyId } from '../sdk/crypto/envelope.ts';
-import type { KeyringStore } from '../sdk/crypto/keyring.ts';
-import { checkReading, decodeReading, SENSOR_TYPES, type Reading } from '../sdk/crypto/reading.ts';
-import { unwrapSensorKey, type PrincipalKey } from '../sdk/crypto/rsa.ts';
+import { errorFromCode, itradeError } from '../protocol/errors.ts';
+import { fromBase64, fromHex, utf8 } from '../protocol/bytes.ts';
+import {
+  checkReading,
+  decodeReading,
+  envelopeKeyId,
+  SENSOR_TYPES,
+  unwrapSensorKey,
+  type KeyringFolder,
+  type PrincipalKey,
+  type Reading,
+} from '../sdk/node.ts';
 
 export interface ReadingFlags {
   type?: number;
@@ -21,7 +28,7 @@ export function buildReading(flags: ReadingFlags, json: string | undefined, now 
   if (flags.value === undefined) {
     if (!json?.trim())
       throw itradeError('CRYPTO_READING_INVALID', 'give --value (and --type, --seq) or a reading as JSON on stdin');
-    return decodeReading(Buffer.from(json, 'utf8'));
+    return decodeReading(utf8(json));
   }
   const type = flags.type ?? 0;
   const builtIn = SENSOR_TYPES[type as keyof typeof SENSOR_TYPES];
@@ -44,10 +51,10 @@ const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 /** One `topic hex` or `hex` line: the sensor comes from the topic, else from `sensor`. */
 export function decryptLine(
   line: string,
-  store: KeyringStore,
+  store: KeyringFolder,
   sensor: string | undefined,
   now = Date.now(),
-): DecryptedLine {
+): Promise<DecryptedLine> {
   const parts = line.trim().split(/\s+/);
   const hex = parts.at(-1) ?? '';
   const s = parts.length > 1 ? sensorOfTopic(parts[0]!) : sensor?.toLowerCase();
@@ -58,17 +65,17 @@ export function decryptLine(
     );
   if (!HEX.test(hex))
     throw itradeError('CRYPTO_ENVELOPE_MALFORMED', 'the payload is not hex (use mosquitto_sub -F %x)');
-  return decryptEnvelope(Buffer.from(hex, 'hex'), store, s, now);
+  return decryptEnvelope(fromHex(hex)!, store, s, now);
 }
 
-export function decryptEnvelope(
-  envelope: Buffer,
-  store: KeyringStore,
+export async function decryptEnvelope(
+  envelope: Uint8Array,
+  store: KeyringFolder,
   sensor: string,
   now = Date.now(),
-): DecryptedLine {
+): Promise<DecryptedLine> {
   const keyId = envelopeKeyId(envelope);
-  const reading = decodeReading(store.get(sensor).open(envelope));
+  const reading = decodeReading(await store.get(sensor).open(envelope));
   return { sensor: sensor.toLowerCase(), keyId, reading, latencyMs: now - reading.ts };
 }
 
@@ -76,21 +83,21 @@ export function decryptEnvelope(
  * A key answer (the JSON mosquitto_sub prints from buyers/<buyer>/keys/<id>): an error answer
  * becomes that error; a grant is verified, unwrapped and added to the buyer's keyring.
  */
-export function unwrapAnswer(
+export async function unwrapAnswer(
   json: string,
   own: PrincipalKey,
-  store: KeyringStore,
+  store: KeyringFolder,
   buyer: string,
   sellerPublicKeyPem?: string,
-): { sensor: string; keyId: number } {
-  const reply = parseBuyerKeyReply(Buffer.from(json.trim(), 'utf8'));
+): Promise<{ sensor: string; keyId: number }> {
+  const reply = parseBuyerKeyReply(utf8(json.trim()));
   if ('error' in reply)
-    throw itradeError('CRYPTO_UNWRAP_FAILED', `the gateway answered ${reply.error.code}: ${reply.error.message}`);
-  const k = unwrapSensorKey(
+    throw errorFromCode(reply.error.code, `the gateway answered: ${reply.error.message}`, 'CRYPTO_UNWRAP_FAILED');
+  const k = await unwrapSensorKey(
     own,
-    { wrapped: Buffer.from(reply.wrapped, 'base64'), signature: Buffer.from(reply.signature, 'base64') },
+    { wrapped: fromBase64(reply.wrapped)!, signature: fromBase64(reply.signature)! },
     { buyer, sensor: reply.sensor, keyId: reply.keyId, ...(sellerPublicKeyPem ? { sellerPublicKeyPem } : {}) },
   );
-  store.getOrCreateEmpty(k.sensor).add({ keyId: k.keyId, key: k.key, sinceMs: reply.sinceMs });
+  store.add(k.sensor, { keyId: k.keyId, key: k.key, sinceMs: reply.sinceMs });
   return { sensor: k.sensor, keyId: k.keyId };
 }

@@ -18,8 +18,8 @@ import { readPrincipalKey, rsaKeyHash } from '../contracts/keys.ts';
 import type { SensorStatus } from '../interfaces/layers.ts';
 import { itradeError, oneLine } from '../protocol/errors.ts';
 import { chainProvider, createFunder, gasAllowance, nonceManaged, sent, txError, type Funder } from './chain.ts';
-import { PrincipalKey } from '../sdk/crypto/rsa.ts';
-import { GatewayApi } from '../sdk/gateway-api.ts';
+import { PrincipalKey, savePrincipalKey } from '../sdk/node.ts';
+import { GatewayApi } from '../sdk/node.ts';
 import { fresh, Profile, type SensorRecord, type SubscriptionRecord } from './profile.ts';
 
 export interface MarketContext {
@@ -104,7 +104,7 @@ export interface PrincipalDetails {
 
 /** Creates the profile's RSA key pair once (principal.pem, 0600). */
 export async function ensurePrincipalKey(p: Profile): Promise<void> {
-  if (!p.hasPrincipalKey()) (await PrincipalKey.generateAsync()).save(p.principalKeyFile);
+  if (!p.hasPrincipalKey()) savePrincipalKey(await PrincipalKey.generate(), p.principalKeyFile);
 }
 
 /**
@@ -126,7 +126,7 @@ export async function registerPrincipal(
     return { principal: p.data.principal, created: false };
   }
   await ensurePrincipalKey(p);
-  const pem = p.principalKey().publicKeyPem();
+  const pem = (await p.principalKey()).publicKeyPem();
   if (onChain !== ZeroAddress.toLowerCase()) {
     // Registered by an earlier run that stopped before saving: adopt it if the key is ours.
     const chainHash = await attachPrincipal(onChain, ctx.provider).rsaPublicKeyHash();

@@ -12,10 +12,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet, type Provider } from 'ethers';
 import { itradeError } from '../protocol/errors.ts';
-import { KeyringStore } from '../sdk/crypto/keyring.ts';
-import { PrincipalKey } from '../sdk/crypto/rsa.ts';
-import { readSecretFile, writeSecretFile } from '../sdk/node/secret-file.ts';
-import type { IssuedToken } from '../sdk/gateway-api.ts';
+import {
+  KeyringFolder,
+  loadPrincipalKey,
+  readSecretFile,
+  writeSecretFile,
+  type IssuedToken,
+  type PrincipalKey,
+} from '../sdk/node.ts';
 
 export const PROFILE_FORMAT = 'itrade-profile/1';
 
@@ -160,18 +164,18 @@ export class Profile {
     return existsSync(this.principalKeyFile);
   }
 
-  principalKey(): PrincipalKey {
-    return PrincipalKey.load(this.principalKeyFile);
+  principalKey(): Promise<PrincipalKey> {
+    return loadPrincipalKey(this.principalKeyFile);
   }
 
   /** The seller's sensor keyrings (the device gets a copy of its sensor's file). */
-  sellerKeys(): KeyringStore {
-    return new KeyringStore(join(this.dir, 'sensor-keys'));
+  sellerKeys(): KeyringFolder {
+    return new KeyringFolder(join(this.dir, 'sensor-keys'));
   }
 
   /** Keys received through the key exchange, as a buyer. */
-  buyerKeys(): KeyringStore {
-    return new KeyringStore(join(this.dir, 'bought-keys'));
+  buyerKeys(): KeyringFolder {
+    return new KeyringFolder(join(this.dir, 'bought-keys'));
   }
 
   sensor(sensor: string): SensorRecord {

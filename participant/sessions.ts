@@ -1,17 +1,23 @@
 // The long-running parts of the market commands, one participant at a time: `itrade stream`
 // (live, decrypted), `itrade replay` (history, decrypted) and `itrade agent` (the seller's key
 // agent). Each reads the participant's profile and talks to the real gateway.
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { attachSensor } from '../contracts/client.ts';
 import { oneLine } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
-import { SimBuyer, type BuyerReading } from '../firmware-sim/buyer.ts';
-import { KeyringStore } from '../sdk/crypto/keyring.ts';
+import {
+  Buyer,
+  KeyAgent,
+  KeyringFolder,
+  refreshPasswordOnClose,
+  type BuyerReading,
+  type PrincipalKey,
+  type ReplayOptions,
+  type ReplayOutcome,
+} from '../sdk/node.ts';
 import type { Endpoints } from './endpoints.ts';
-import { KeyAgent } from '../sdk/key-agent.ts';
 import { login, sellerPublicKey, type MarketContext } from './market-ops.ts';
-import { refreshPasswordOnClose } from '../sdk/mqtt-connect.ts';
 import type { Profile } from './profile.ts';
-import type { ReplayOptions, ReplayOutcome } from '../sdk/replay-client.ts';
 
 export interface SessionIo {
   ctx: MarketContext;
@@ -25,32 +31,41 @@ export interface SessionIo {
   log?: Logger;
 }
 
-export function readingJson(r: BuyerReading): string {
-  return JSON.stringify({ sensor: r.sensor, keyId: r.keyId, ...r.reading, latencyMs: r.latencyMs, source: r.source });
+/** One decrypted reading as the JSON line `itrade stream` and `itrade replay` print. */
+export function readingJson(r: BuyerReading, now = Date.now()): string {
+  const latencyMs = now - r.reading.ts;
+  return JSON.stringify({ sensor: r.sensor, keyId: r.keyId, ...r.reading, latencyMs, source: r.source });
 }
 
-async function connectBuyer(io: SessionIo, sensors: string[], onReading: (r: BuyerReading) => void): Promise<SimBuyer> {
+/** A buyer connection (the SDK's Buyer) of the profile; counts entries that did not open. */
+async function connectBuyer(io: SessionIo, onReading: (r: BuyerReading) => void) {
   const p = io.profile;
-  const types = await Promise.all(
-    sensors.map(async (s) => [s.toLowerCase(), Number(await attachSensor(s, io.ctx.provider).sensorType())] as const),
-  );
-  return SimBuyer.connect({
+  const failed = { count: 0 };
+  const buyer = await Buyer.connect({
     url: io.endpoints.mqttUrl,
     buyer: p.principal(),
     token: await login(io.ctx, p),
-    rsaKeyFile: p.principalKeyFile,
-    keysDir: p.buyerKeys().dir,
-    sensors: new Map(types),
+    principalKey: await p.principalKey(),
+    keyrings: p.buyerKeys(),
     sellerPublicKey: (s) => sellerPublicKey(io.ctx, s),
     onReading,
-    onFailure: (f) => io.err(`entry of ${f.sensor} not decrypted: ${oneLine(f.error)}`),
+    onFailure: (f) => {
+      failed.count++;
+      io.err(`entry of ${f.sensor} not decrypted: ${oneLine(f.error)}`);
+    },
     refreshToken: () => login(io.ctx, p),
     ...(io.log ? { log: io.log } : {}),
   });
+  return { buyer, failed };
+}
+
+/** The sensor exists on chain (a typo gets the chain's answer before any key request). */
+async function checkSensors(io: SessionIo, sensors: string[]): Promise<void> {
+  await Promise.all(sensors.map((s) => attachSensor(s, io.ctx.provider).sensorType()));
 }
 
 /** Resolves at the first of: `ms` passed, the signal aborted, `done` settled. */
-function until(io: SessionIo, ms: number | undefined, done: Promise<void>): Promise<void> {
+function until(io: { signal?: AbortSignal }, ms: number | undefined, done: Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     const finish = () => {
       clearTimeout(timer);
@@ -73,7 +88,8 @@ export async function streamLive(
   let readings = 0;
   let reached: () => void = () => undefined;
   const enough = new Promise<void>((r) => (reached = r));
-  const buyer = await connectBuyer(io, sensors, (r) => {
+  await checkSensors(io, sensors);
+  const { buyer, failed } = await connectBuyer(io, (r) => {
     io.out(readingJson(r));
     if (++readings === o.count) reached();
   });
@@ -82,14 +98,13 @@ export async function streamLive(
       io.err(`fetching the keys of ${s.toLowerCase()} ...`);
       await buyer.fetchKeys(s);
     }
-    await buyer.subscribeLive();
+    await buyer.subscribe(sensors);
     io.err(`streaming ${sensors.length} sensor(s); Ctrl-C stops`);
     await until(io, o.durationSec === undefined ? undefined : o.durationSec * 1000, enough);
   } finally {
     await buyer.close();
   }
-  const failed = [...buyer.checks.live.values()].reduce((n, c) => n + c.failures, 0);
-  return { readings, failed };
+  return { readings, failed: failed.count };
 }
 
 /** One sensor's history, decrypted, until the gateway ends the replay. */
@@ -98,34 +113,73 @@ export async function replaySensor(
   sensor: string,
   o: ReplayOptions,
 ): Promise<ReplayOutcome & { failed: number }> {
-  const buyer = await connectBuyer(io, [sensor], (r) => io.out(readingJson(r)));
+  await checkSensors(io, [sensor]);
+  const { buyer, failed } = await connectBuyer(io, (r) => io.out(readingJson(r)));
   try {
     io.err(`fetching the keys of ${sensor.toLowerCase()} ...`);
     await buyer.fetchKeys(sensor);
     const outcome = await buyer.replay(sensor, o);
     await buyer.settled();
-    return { ...outcome, failed: buyer.checks.replay.get(sensor.toLowerCase())!.failures };
+    return { ...outcome, failed: failed.count };
   } finally {
     await buyer.close();
   }
 }
 
-/** The seller's key agent for every sensor in the profile's keyring folder, until the signal aborts. */
-export async function serveKeys(io: SessionIo): Promise<void> {
-  const p = io.profile;
-  const principal = p.principal();
-  const keyrings = new KeyringStore(p.sellerKeys().dir);
+/** What `itrade agent` serves from: a profile, or key files alone (`--key-file`, `--keys-dir`, `--seller`). */
+export interface AgentSource {
+  seller: string;
+  keysDir: string;
+  principalKey: PrincipalKey;
+  /** The first principal JWT, and a fresh one when the session closes (none: the token's hour is the limit). */
+  token: () => Promise<string>;
+  refresh?: () => Promise<string>;
+}
+
+/** The line `itrade agent` prints on stdout once it is subscribed to its requests (docs/key-exchange.md). */
+export const AGENT_READY_LINE = 'key agent ready';
+
+function writeReadyFile(path: string, what: object): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(what)}\n`);
+  renameSync(tmp, path); // whoever waits for the file never reads half of it
+}
+
+/**
+ * The seller's key agent for every sensor in the keys folder, until the signal aborts. Once the
+ * broker acknowledged its subscription to sellers/<seller>/keys/requests it prints
+ * AGENT_READY_LINE on `out` and writes `readyFile` (removed again when it stops).
+ */
+export async function serveKeys(
+  io: Omit<SessionIo, 'ctx' | 'profile' | 'endpoints'> & { mqttUrl: string },
+  src: AgentSource,
+  readyFile?: string,
+): Promise<void> {
+  const seller = src.seller.toLowerCase();
+  const keyrings = new KeyringFolder(src.keysDir);
   const agent = await KeyAgent.start(
-    { seller: principal, keyrings, principalKey: p.principalKey(), ...(io.log ? { log: io.log } : {}) },
-    { url: io.endpoints.mqttUrl, password: await login(io.ctx, p), clientId: `${principal}:agent` },
+    { seller, keyrings, principalKey: src.principalKey, ...(io.log ? { log: io.log } : {}) },
+    { url: io.mqttUrl, password: await src.token(), clientId: `${seller}:agent` },
   );
-  refreshPasswordOnClose(agent.client, () => login(io.ctx, p), io.log);
-  io.err(
-    `key agent of ${principal} serving ${keyrings.sensors().length} sensor(s) on ${io.endpoints.mqttUrl}; Ctrl-C stops`,
-  );
+  if (src.refresh) refreshPasswordOnClose(agent.client, src.refresh, io.log);
+  io.err(`key agent of ${seller} serving ${keyrings.sensors().length} sensor(s) on ${io.mqttUrl}; Ctrl-C stops`);
+  if (readyFile) writeReadyFile(readyFile, { seller, sensors: keyrings.sensors(), pid: process.pid });
+  io.out(AGENT_READY_LINE);
   try {
     await until(io, undefined, new Promise(() => undefined));
   } finally {
     await agent.stop();
+    if (readyFile) rmSync(readyFile, { force: true });
   }
+}
+
+/** The agent source of a profile: its principal, key files and logins. */
+export async function profileAgentSource(ctx: MarketContext, p: Profile): Promise<AgentSource> {
+  return {
+    seller: p.principal(),
+    keysDir: p.sellerKeys().dir,
+    principalKey: await p.principalKey(),
+    token: () => login(ctx, p),
+    refresh: () => login(ctx, p),
+  };
 }

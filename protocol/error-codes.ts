@@ -103,6 +103,10 @@ export const ERROR_SPECS = {
     code: 'ITRADE_ERR_CRYPTO_KEY_CHECK_FAILED',
     message: 'the gateway could not check the subscription; retry later',
   }),
+  CRYPTO_UNAVAILABLE: spec({
+    code: 'ITRADE_ERR_CRYPTO_UNAVAILABLE',
+    message: 'Web Crypto (globalThis.crypto.subtle) is not available here',
+  }),
 
   // --- contracts (compile, deploy, deployment file) ---
   CHAIN_COMPILE: spec({ code: 'ITRADE_ERR_CHAIN_COMPILE', message: 'the Solidity sources did not compile' }),

@@ -44,6 +44,15 @@ export function isItradeError(err: unknown, name?: ErrorName): err is ItradeErro
   return name === undefined || err.code === ERROR_SPECS[name].code;
 }
 
+/**
+ * The typed error for a code another party sent (the gateway's HTTP error, a key answer, a replay
+ * refusal): the registered one when the code is known, else `fallback` naming the foreign code.
+ */
+export function errorFromCode(code: unknown, message: string, fallback: ErrorName): ItradeError {
+  const spec = Object.values(ERROR_SPECS).find((s) => s.code === code);
+  return spec ? new ItradeError(spec, message) : itradeError(fallback, `${String(code ?? '')} ${message}`.trim());
+}
+
 /** Every registered code, for docs and the docs-sync test. */
 export function allErrorSpecs(): readonly ErrorSpec[] {
   return Object.values(ERROR_SPECS);

@@ -3,7 +3,7 @@
 // throws CRYPTO_KEY_REQUEST_INVALID naming the field, so bad input gets a clear answer.
 import { itradeError } from './errors.ts';
 import { isAddress, isKeyRequestId } from './topics.ts';
-import type { SubscriptionGrant } from '../interfaces/layers.ts';
+import { fromUtf8, utf8 } from './bytes.ts';
 
 export const MAX_KEY_MESSAGE_BYTES = 16 * 1024;
 const MAX_B64 = 2048; // a 4096-bit RSA block is 684 base64 characters
@@ -61,7 +61,7 @@ function parseObject(payload: Uint8Array): Obj {
     bad('(root)', `is ${payload.length} bytes; at most ${MAX_KEY_MESSAGE_BYTES}`);
   let v: unknown;
   try {
-    v = JSON.parse(Buffer.from(payload).toString('utf8'));
+    v = JSON.parse(fromUtf8(payload));
   } catch {
     bad('(root)', 'is not JSON');
   }
@@ -162,8 +162,8 @@ export function parseAgentKeyReply(payload: Uint8Array): AgentKeyReply {
   return { id: id(o), ...grant(o) };
 }
 
-export function encodeKeyMessage(m: BuyerKeyRequest | BuyerKeyReply | AgentKeyRequest | AgentKeyReply): Buffer {
-  return Buffer.from(JSON.stringify(m), 'utf8');
+export function encodeKeyMessage(m: BuyerKeyRequest | BuyerKeyReply | AgentKeyRequest | AgentKeyReply): Uint8Array {
+  return utf8(JSON.stringify(m));
 }
 
 // --- the key rotation rule ---------------------------------------------------------------------
@@ -173,7 +173,7 @@ export function encodeKeyMessage(m: BuyerKeyRequest | BuyerKeyReply | AgentKeyRe
 // still entitled at all (valid on chain, entries left) is checked before this rule applies.
 
 /** The earliest startTimestamp of the grants, in ms (the grants must not be empty). */
-export function coverageStartMs(grants: readonly SubscriptionGrant[]): number {
+export function coverageStartMs(grants: readonly { startTimestamp: number }[]): number {
   return Math.min(...grants.map((g) => g.startTimestamp * 1000));
 }
 

@@ -4,6 +4,7 @@
 // them apart: 0x01 an entry, '{' (0x7b) a control message.
 import { isAddress, normAddress } from './topics.ts';
 import { itradeError } from './errors.ts';
+import { fromUtf8, utf8, view } from './bytes.ts';
 
 export const ENTRY_MAGIC = 0x01;
 /** type (1) + sequence (u32) + offset (u64) + timestamp ms (u64), big-endian. */
@@ -37,46 +38,48 @@ export interface Entry {
   seq: number;
   offset: number;
   timestamp: number;
-  payload: Buffer;
+  payload: Uint8Array;
 }
 
-export function encodeEntry(seq: number, offset: number, timestamp: number, payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(ENTRY_HEADER_BYTES + payload.length);
-  out.writeUInt8(ENTRY_MAGIC, 0);
-  out.writeUInt32BE(seq, 1);
-  out.writeBigUInt64BE(BigInt(offset), 5);
-  out.writeBigUInt64BE(BigInt(timestamp), 13);
-  payload.copy(out, ENTRY_HEADER_BYTES);
+export function encodeEntry(seq: number, offset: number, timestamp: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(ENTRY_HEADER_BYTES + payload.length);
+  const v = view(out);
+  v.setUint8(0, ENTRY_MAGIC);
+  v.setUint32(1, seq);
+  v.setBigUint64(5, BigInt(offset));
+  v.setBigUint64(13, BigInt(timestamp));
+  out.set(payload, ENTRY_HEADER_BYTES);
   return out;
 }
 
 /** For clients and tests: an entry frame, or the control message. */
-export function decodeFrame(buf: Buffer): { entry: Entry } | { control: Control } {
+export function decodeFrame(buf: Uint8Array): { entry: Entry } | { control: Control } {
   if (buf.length >= ENTRY_HEADER_BYTES && buf[0] === ENTRY_MAGIC) {
+    const v = view(buf);
     return {
       entry: {
-        seq: buf.readUInt32BE(1),
-        offset: Number(buf.readBigUInt64BE(5)),
-        timestamp: Number(buf.readBigUInt64BE(13)),
+        seq: v.getUint32(1),
+        offset: Number(v.getBigUint64(5)),
+        timestamp: Number(v.getBigUint64(13)),
         payload: buf.subarray(ENTRY_HEADER_BYTES),
       },
     };
   }
-  return { control: JSON.parse(buf.toString('utf8')) as Control };
+  return { control: JSON.parse(fromUtf8(buf)) as Control };
 }
 
-export function encodeControl(c: Control): Buffer {
-  return Buffer.from(JSON.stringify(c));
+export function encodeControl(c: Control): Uint8Array {
+  return utf8(JSON.stringify(c));
 }
 
 function bad(detail: string): never {
   throw itradeError('REPLAY_BAD_REQUEST', detail);
 }
 
-function parseJsonObject(payload: Buffer, what: string): Record<string, unknown> {
+function parseJsonObject(payload: Uint8Array, what: string): Record<string, unknown> {
   let v: unknown;
   try {
-    v = JSON.parse(payload.toString('utf8'));
+    v = JSON.parse(fromUtf8(payload));
   } catch {
     bad(`${what}: not JSON`);
   }
@@ -107,16 +110,16 @@ export function parseSensor(v: unknown): string {
 }
 
 /** The id of a request, if it has a usable one: errors go to that replay's topic then. */
-export function requestId(payload: Buffer): string | undefined {
+export function requestId(payload: Uint8Array): string | undefined {
   try {
-    const id = (JSON.parse(payload.toString('utf8')) as { id?: unknown }).id;
+    const id = (JSON.parse(fromUtf8(payload)) as { id?: unknown }).id;
     return typeof id === 'string' && ID.test(id) && !RESERVED_IDS.has(id) ? id : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function parseRequest(payload: Buffer, limits: { defaultWindow: number; maxWindow: number }): ReplayRequest {
+export function parseRequest(payload: Uint8Array, limits: { defaultWindow: number; maxWindow: number }): ReplayRequest {
   const o = parseJsonObject(payload, 'replay request');
   const unknown = Object.keys(o).filter((k) => !['id', 'sensor', 'from', 'window', 'limit'].includes(k));
   if (unknown.length > 0) bad(`unknown field ${unknown[0]} (allowed: id, sensor, from, window, limit)`);
@@ -133,7 +136,7 @@ export function parseRequest(payload: Buffer, limits: { defaultWindow: number; m
   return req;
 }
 
-export function parseAck(payload: Buffer, maxWindow: number): ReplayAck {
+export function parseAck(payload: Uint8Array, maxWindow: number): ReplayAck {
   const o = parseJsonObject(payload, 'replay ack');
   const ack: ReplayAck = {};
   if (o.ack !== undefined) ack.ack = uint(o.ack, 'ack', 0);

@@ -12,7 +12,7 @@ import { deploy } from '../contracts/deploy.ts';
 import { resolveMarketplace } from '../contracts/deployment.ts';
 import { chainProvider } from '../participant/chain.ts';
 import { gatewayUrls, marketDir } from '../participant/endpoints.ts';
-import { GatewayApi } from '../sdk/gateway-api.ts';
+import { GatewayApi } from '../sdk/node.ts';
 import { runSim } from '../firmware-sim/sim.ts';
 import { isItradeError, itradeError, oneLine } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';

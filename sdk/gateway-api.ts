@@ -2,7 +2,7 @@
 // of a principal (challenge, personal_sign, login) and sensor activation by registration
 // transaction. An error answer keeps the gateway's code; no answer is SIM_GATEWAY_UNREACHABLE.
 import type { Signer } from 'ethers';
-import { allErrorSpecs, ItradeError, itradeError, oneLine } from '../protocol/errors.ts';
+import { errorFromCode, ItradeError, itradeError, oneLine } from '../protocol/errors.ts';
 
 export interface IssuedToken {
   token: string;
@@ -22,10 +22,7 @@ export interface SensorActivation extends IssuedToken {
 
 function gatewayError(code: unknown, message: unknown, status: number): ItradeError {
   const text = typeof message === 'string' ? message : `HTTP ${status}`;
-  const spec = allErrorSpecs().find((s) => s.code === code);
-  return spec
-    ? new ItradeError(spec, `gateway: ${text}`)
-    : itradeError('SIM_GATEWAY_REFUSED', `gateway answered HTTP ${status}: ${String(code ?? '')} ${text}`.trim());
+  return errorFromCode(code, `gateway (HTTP ${status}): ${text}`, 'SIM_GATEWAY_REFUSED');
 }
 
 /** HTTP 503 (chain, Kafka or Redis briefly unavailable) asks to retry later: a few tries, backing off. */

@@ -7,7 +7,6 @@
 // given its own chain view (`directory`, `subscriptions`) does not take the gateway's word: it
 // wraps only for the key the chain holds and re-checks the subscription itself.
 import type { MqttClient } from 'mqtt';
-import type { Entitlements, PrincipalDirectory } from '../interfaces/layers.ts';
 import {
   coverageStartMs,
   encodeKeyMessage,
@@ -18,10 +17,25 @@ import {
 } from '../protocol/key-exchange.ts';
 import { sellerKeyReplyTopic, sellerKeyRequestTopic } from '../protocol/topics.ts';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
-import type { Logger } from '../lib/log.ts';
+import { toBase64 } from '../protocol/bytes.ts';
 import type { KeyringStore } from './crypto/keyring.ts';
 import { wrapSensorKey, type PrincipalKey } from './crypto/rsa.ts';
-import { connectMqtt, type MqttEndpoint } from './mqtt-connect.ts';
+import { asPayload, connectMqtt, type MqttEndpoint } from './mqtt-connect.ts';
+import type { SdkLogger } from './log.ts';
+
+/** The chain's word on principals (the gateway's chain adapter has the same method). */
+export interface AgentPrincipalDirectory {
+  /** The principal's rsaPublicKey as registered on chain (PEM), or undefined when none is set. */
+  rsaPublicKey(principal: string): Promise<string | undefined>;
+}
+
+/** The chain's word on subscriptions: the valid ones of a buyer to a sensor. */
+export interface AgentSubscriptions {
+  validSubscriptions(
+    buyer: string,
+    sensor: string,
+  ): Promise<readonly { buyer: string; sensor: string; startTimestamp: number }[]>;
+}
 
 export interface KeyAgentConfig {
   /** The seller's DataStreamPrincipal address. */
@@ -31,10 +45,10 @@ export interface KeyAgentConfig {
   /** The seller's principal private key: signs every wrapped key. */
   principalKey: PrincipalKey;
   /** Chain view of principals: when set, the buyer's key comes from here, not from the gateway. */
-  directory?: PrincipalDirectory;
+  directory?: AgentPrincipalDirectory;
   /** Chain view of subscriptions: when set, the agent re-checks the subscription itself. */
-  subscriptions?: Pick<Entitlements, 'validSubscriptions'>;
-  log?: Logger;
+  subscriptions?: AgentSubscriptions;
+  log?: SdkLogger;
 }
 
 async function buyerPublicKey(cfg: KeyAgentConfig, req: AgentKeyRequest): Promise<string> {
@@ -66,9 +80,8 @@ async function notBeforeMs(cfg: KeyAgentConfig, req: AgentKeyRequest): Promise<n
 /** Answers one request: the wrapped key, or the reason it is refused. Never throws. */
 export async function answerKeyRequest(cfg: KeyAgentConfig, req: AgentKeyRequest): Promise<AgentKeyReply> {
   try {
-    if (!cfg.keyrings.has(req.sensor))
-      throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `this agent holds no keys for sensor ${req.sensor}`);
-    const ring = cfg.keyrings.get(req.sensor);
+    const ring = await cfg.keyrings.load(req.sensor);
+    if (!ring) throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `this agent holds no keys for sensor ${req.sensor}`);
     const entry = req.keyId === 'current' ? ring.current() : ring.get(req.keyId);
     if (!entry) throw itradeError('CRYPTO_UNKNOWN_KEY_ID', `sensor ${req.sensor} has no key ${req.keyId}`);
     const period = ring.period(entry.keyId)!;
@@ -79,7 +92,7 @@ export async function answerKeyRequest(cfg: KeyAgentConfig, req: AgentKeyRequest
       );
     }
     const pem = await buyerPublicKey(cfg, req);
-    const w = wrapSensorKey(
+    const w = await wrapSensorKey(
       pem,
       req.buyer,
       { sensor: req.sensor, keyId: entry.keyId, key: entry.key },
@@ -91,8 +104,8 @@ export async function answerKeyRequest(cfg: KeyAgentConfig, req: AgentKeyRequest
       sensor: req.sensor,
       keyId: entry.keyId,
       ...period,
-      wrapped: w.wrapped.toString('base64'),
-      signature: w.signature.toString('base64'),
+      wrapped: toBase64(w.wrapped),
+      signature: toBase64(w.signature),
     };
   } catch (err) {
     const e = isItradeError(err) ? err : itradeError('CRYPTO_KEY_AGENT_REFUSED', 'the key agent failed; see its log');
@@ -135,7 +148,7 @@ export class KeyAgent {
     void p.finally(() => this.busy.delete(p));
   }
 
-  private async onMessage(topic: string, payload: Buffer): Promise<void> {
+  private async onMessage(topic: string, payload: Uint8Array): Promise<void> {
     if (topic !== sellerKeyRequestTopic(this.cfg.seller)) return;
     let req: AgentKeyRequest;
     try {
@@ -146,7 +159,9 @@ export class KeyAgent {
     }
     const reply = await answerKeyRequest(this.cfg, req);
     try {
-      await this.client.publishAsync(sellerKeyReplyTopic(this.cfg.seller), encodeKeyMessage(reply), { qos: 1 });
+      await this.client.publishAsync(sellerKeyReplyTopic(this.cfg.seller), asPayload(encodeKeyMessage(reply)), {
+        qos: 1,
+      });
     } catch (err) {
       this.cfg.log?.warn({ sensor: req.sensor, err: (err as Error).message }, 'cannot publish key reply');
     }

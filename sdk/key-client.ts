@@ -3,7 +3,6 @@
 // seller's signature (when it knows the seller's on-chain key), unwraps the key with its own RSA
 // private key and keeps it in its keyring, so every later envelope with that key id opens locally.
 import type { MqttClient } from 'mqtt';
-import { randomBytes } from 'node:crypto';
 import {
   encodeKeyMessage,
   parseBuyerKeyReply,
@@ -11,36 +10,33 @@ import {
   type KeyIdSelector,
 } from '../protocol/key-exchange.ts';
 import { buyerKeyReplyTopic, buyerKeyRequestTopic, buyerTopic } from '../protocol/topics.ts';
-import { allErrorSpecs, isItradeError, ItradeError, itradeError } from '../protocol/errors.ts';
-import type { Logger } from '../lib/log.ts';
-import { envelopeKeyId } from './crypto/envelope.ts';
-import type { KeyEntry, KeyringStore } from './crypto/keyring.ts';
+import { errorFromCode, isItradeError, itradeError } from '../protocol/errors.ts';
+import { fromBase64, toHex } from '../protocol/bytes.ts';
+import { envelopeKeyId, openEnvelope } from './crypto/envelope.ts';
+import { Keyring, type KeyEntry, type KeyringStore } from './crypto/keyring.ts';
+import { randomBytes } from './crypto/random.ts';
 import { decodeReading, type Reading } from './crypto/reading.ts';
 import { unwrapSensorKey, type PrincipalKey } from './crypto/rsa.ts';
-import { connectMqtt, type MqttEndpoint } from './mqtt-connect.ts';
+import { asPayload, connectMqtt, type MqttEndpoint } from './mqtt-connect.ts';
+import type { SdkLogger } from './log.ts';
 
 export interface BuyerKeyClientConfig {
   /** The buyer's DataStreamPrincipal address. */
   buyer: string;
   /** The buyer's principal private key (its public half is on chain). */
   principalKey: PrincipalKey;
-  /** Where received sensor keys are kept (one <sensor>.json per sensor, mode 0600). */
+  /** Where received sensor keys are kept (Node.js: a KeyringFolder, mode 0600 files; a page: MemoryKeyrings). */
   keyrings: KeyringStore;
   /** The on-chain rsaPublicKey of the sensor's seller; when given, every wrapped key must carry its signature. */
   sellerPublicKey?: (sensor: string) => Promise<string | undefined>;
   timeoutMs?: number;
-  log?: Logger;
+  log?: SdkLogger;
 }
 
 interface Waiting {
   resolve: (r: BuyerKeyReply) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-function replyError(code: string, message: string): ItradeError {
-  const spec = allErrorSpecs().find((s) => s.code === code);
-  return spec ? new ItradeError(spec, message) : itradeError('CRYPTO_KEY_AGENT_REFUSED', `${code}: ${message}`);
+  timer: ReturnType<typeof setTimeout>;
 }
 
 export class BuyerKeyClient {
@@ -48,7 +44,7 @@ export class BuyerKeyClient {
   private readonly cfg: BuyerKeyClientConfig;
   private readonly buyer: string;
   private readonly waiting = new Map<string, Waiting>();
-  private readonly fetching = new Map<string, Promise<Buffer>>();
+  private readonly fetching = new Map<string, Promise<Uint8Array>>();
 
   private constructor(client: MqttClient, cfg: BuyerKeyClientConfig) {
     this.client = client;
@@ -74,7 +70,7 @@ export class BuyerKeyClient {
     return c;
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Uint8Array): void {
     // Only answers: not the data this client may also subscribe to, not our own echoed request.
     if (!topic.startsWith(buyerTopic(this.buyer, 'keys', '')) || topic === buyerKeyRequestTopic(this.buyer)) return;
     let reply: BuyerKeyReply;
@@ -93,7 +89,7 @@ export class BuyerKeyClient {
   }
 
   private ask(sensor: string, keyId: KeyIdSelector): Promise<BuyerKeyReply> {
-    const id = `k${randomBytes(8).toString('hex')}`;
+    const id = `k${toHex(randomBytes(8))}`;
     const timeoutMs = this.cfg.timeoutMs ?? 15_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -107,7 +103,7 @@ export class BuyerKeyClient {
       }, timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
       this.client
-        .publishAsync(buyerKeyRequestTopic(this.buyer), encodeKeyMessage({ id, sensor, keyId }), { qos: 1 })
+        .publishAsync(buyerKeyRequestTopic(this.buyer), asPayload(encodeKeyMessage({ id, sensor, keyId })), { qos: 1 })
         .catch((cause: unknown) => {
           clearTimeout(timer);
           this.waiting.delete(id);
@@ -120,13 +116,13 @@ export class BuyerKeyClient {
   async request(sensor: string, keyId: KeyIdSelector): Promise<KeyEntry & { untilMs: number | null }> {
     const s = sensor.toLowerCase();
     const reply = await this.ask(s, keyId);
-    if ('error' in reply) throw replyError(reply.error.code, reply.error.message);
+    if ('error' in reply) throw errorFromCode(reply.error.code, reply.error.message, 'CRYPTO_KEY_AGENT_REFUSED');
     const sellerPublicKeyPem = this.cfg.sellerPublicKey ? await this.cfg.sellerPublicKey(s) : undefined;
     if (this.cfg.sellerPublicKey && !sellerPublicKeyPem)
       throw itradeError('CRYPTO_UNWRAP_FAILED', `no on-chain key of the seller of ${s} to check the signature with`);
-    const k = unwrapSensorKey(
+    const k = await unwrapSensorKey(
       this.cfg.principalKey,
-      { wrapped: Buffer.from(reply.wrapped, 'base64'), signature: Buffer.from(reply.signature, 'base64') },
+      { wrapped: fromBase64(reply.wrapped)!, signature: fromBase64(reply.signature)! },
       {
         buyer: this.buyer,
         sensor: s,
@@ -140,16 +136,18 @@ export class BuyerKeyClient {
         `the answer says key ${reply.keyId}, the wrapped blob holds key ${k.keyId}`,
       );
     const entry = { keyId: k.keyId, key: k.key, sinceMs: reply.sinceMs };
-    this.cfg.keyrings.getOrCreateEmpty(s).add(entry);
+    const ring = (await this.cfg.keyrings.load(s)) ?? Keyring.empty(s);
+    if (ring.add(entry)) await this.cfg.keyrings.save(ring);
     return { ...entry, untilMs: reply.untilMs };
   }
 
   /**
-   * The key of this key id: from the local keyring, else from the gateway (once, however many envelopes wait for it).
+   * The key of this key id: from the local keyring, else from the gateway (once, however many
+   * envelopes wait for it).
    */
-  async keyFor(sensor: string, keyId: number): Promise<Buffer> {
+  async keyFor(sensor: string, keyId: number): Promise<Uint8Array> {
     const s = sensor.toLowerCase();
-    const local = this.cfg.keyrings.has(s) ? this.cfg.keyrings.get(s).get(keyId) : undefined;
+    const local = (await this.cfg.keyrings.load(s))?.get(keyId);
     if (local) return local.key;
     const k = `${s}:${keyId}`;
     let p = this.fetching.get(k);
@@ -165,8 +163,8 @@ export class BuyerKeyClient {
   /** Decrypts one envelope of the sensor (fetching its key once) and decodes the reading. */
   async open(sensor: string, envelope: Uint8Array): Promise<Reading> {
     const s = sensor.toLowerCase();
-    await this.keyFor(s, envelopeKeyId(envelope));
-    return decodeReading(this.cfg.keyrings.get(s).open(envelope));
+    const key = await this.keyFor(s, envelopeKeyId(envelope));
+    return decodeReading(await openEnvelope(envelope, s, () => key));
   }
 
   /**

@@ -1,10 +1,13 @@
-// MQTT 3.1.1 connections of the key agent and the buyer helper: a principal JWT as the password
-// (the broker's authentication decides the exact convention; both are parameters here), a
-// bounded wait for the CONNACK, and a clear error instead of endless silent retries.
+// MQTT 3.1.1 connections of every SDK client (device, buyer, key agent): the sensor's or the
+// principal's JWT as the password, the address as username and client id (docs/broker.md,
+// CONNECT), a bounded wait for the CONNACK, and a clear error instead of endless silent retries.
+// In Node.js the URL is mqtt:// or mqtts://; in a browser ws:// or wss:// (the gateway's
+// WebSocket listener, broker.listeners.ws).
 import mqtt, { type MqttClient } from 'mqtt';
-import { randomBytes } from 'node:crypto';
 import { itradeError } from '../protocol/errors.ts';
-import type { Logger } from '../lib/log.ts';
+import { toHex } from '../protocol/bytes.ts';
+import { randomBytes } from './crypto/random.ts';
+import type { SdkLogger } from './log.ts';
 
 export interface MqttEndpoint {
   url: string;
@@ -21,7 +24,7 @@ export interface MqttEndpoint {
  * one principal run a key agent and a buyer at once.
  */
 export function defaultClientId(username: string | undefined, role: string): string {
-  const suffix = `${role}-${randomBytes(6).toString('hex')}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 32);
+  const suffix = `${role}-${toHex(randomBytes(6))}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 32);
   return username ? `${username}:${suffix}` : suffix;
 }
 
@@ -29,7 +32,7 @@ export function defaultClientId(username: string | undefined, role: string): str
  * Principal tokens expire (an hour by default) and the gateway then closes the session; a
  * long-running client gets a fresh token before mqtt.js reconnects (reconnectPeriod 1 s).
  */
-export function refreshPasswordOnClose(client: MqttClient, fresh: () => Promise<string>, log?: Logger): void {
+export function refreshPasswordOnClose(client: MqttClient, fresh: () => Promise<string>, log?: SdkLogger): void {
   client.on('close', () => {
     if (client.disconnecting || client.disconnected) return; // closed by end(): no reconnect follows
     fresh().then(
@@ -41,7 +44,7 @@ export function refreshPasswordOnClose(client: MqttClient, fresh: () => Promise<
   });
 }
 
-export function connectMqtt(ep: MqttEndpoint, role: string, log?: Logger): Promise<MqttClient> {
+export function connectMqtt(ep: MqttEndpoint, role: string, log?: SdkLogger): Promise<MqttClient> {
   const timeoutMs = ep.connectTimeoutMs ?? 10_000;
   const client = mqtt.connect(ep.url, {
     protocolVersion: 4, // MQTT 3.1.1: what every device and mosquitto client speaks
@@ -80,4 +83,12 @@ export function connectMqtt(ep: MqttEndpoint, role: string, log?: Logger): Promi
     client.once('connect', ok);
     client.once('error', onError);
   });
+}
+
+/**
+ * mqtt.js types a payload as `string | Buffer` but sends any Uint8Array (mqtt-packet measures it
+ * with Buffer.byteLength and writes it to the stream as it is), so a browser needs no Buffer.
+ */
+export function asPayload(bytes: Uint8Array): Buffer {
+  return bytes as Buffer;
 }

@@ -2,10 +2,11 @@
 // publish the request, take entries in order, acknowledge every half window so the gateway keeps
 // sending, and finish at the `end` (or `error`) control message.
 import type { MqttClient } from 'mqtt';
-import { randomBytes } from 'node:crypto';
 import { decodeFrame, type Control, type Entry } from '../protocol/replay.ts';
 import { buyerTopic } from '../protocol/topics.ts';
-import { allErrorSpecs, ItradeError, itradeError } from '../protocol/errors.ts';
+import { errorFromCode, itradeError, type ItradeError } from '../protocol/errors.ts';
+import { toHex } from '../protocol/bytes.ts';
+import { randomBytes } from './crypto/random.ts';
 
 export interface ReplayOptions {
   from?: { timestamp: number } | { offset: number };
@@ -29,10 +30,7 @@ export interface ReplayOutcome {
 }
 
 function controlError(c: Extract<Control, { type: 'error' }>): ItradeError {
-  const spec = allErrorSpecs().find((s) => s.code === c.code);
-  return spec
-    ? new ItradeError(spec, `replay refused: ${c.message}`)
-    : itradeError('SIM_GATEWAY_REFUSED', `replay refused: ${c.code} ${c.message}`);
+  return errorFromCode(c.code, `replay refused: ${c.message}`, 'SIM_GATEWAY_REFUSED');
 }
 
 /**
@@ -46,7 +44,7 @@ export async function replayHistory(
   o: ReplayOptions,
   onEntry: (e: Entry) => Promise<void> | void,
 ): Promise<ReplayOutcome> {
-  const id = `r${randomBytes(6).toString('hex')}`;
+  const id = `r${toHex(randomBytes(6))}`;
   const topic = buyerTopic(buyer, 'replay', id);
   const errors = buyerTopic(buyer, 'replay', 'error');
   const window = o.window ?? 100;
@@ -55,7 +53,7 @@ export async function replayHistory(
   let chain = Promise.resolve();
   let acked = 0;
   const done = new Promise<ReplayOutcome>((resolve, reject) => {
-    let idle: NodeJS.Timeout;
+    let idle: ReturnType<typeof setTimeout>;
     const finish = (err?: Error) => {
       clearTimeout(idle);
       client.removeListener('message', onMessage);
@@ -91,7 +89,7 @@ export async function replayHistory(
         await client.publishAsync(`${topic}/ack`, JSON.stringify({ ack: e.seq }), { qos: 1 });
       }
     };
-    const onMessage = (t: string, payload: Buffer) => {
+    const onMessage = (t: string, payload: Uint8Array) => {
       if (t !== topic && t !== errors) return;
       arm();
       let f: ReturnType<typeof decodeFrame>;

@@ -4,6 +4,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { hrtime } from 'node:process';
 import { decodeFrame } from '../../protocol/replay.ts';
+import { asBuffer } from '../../lib/bytes.ts';
 import { buyerTopic } from '../../protocol/topics.ts';
 import { makeCodec } from '../loadgen/codecs.ts';
 import { sealed } from '../fleet.ts';
@@ -87,7 +88,7 @@ export async function replay(ctx: ScenarioContext): Promise<void> {
       }
       entries++;
       try {
-        codec.decode(`sensors/${sensor}`, f.entry.payload);
+        codec.decode(`sensors/${sensor}`, asBuffer(f.entry.payload));
       } catch {
         bad++;
       }

@@ -10,6 +10,7 @@ import { openHistory, type HistoryDeps } from './history.ts';
 import { encodeControl, parseAck, parseRequest, requestId } from '../../protocol/replay.ts';
 import { ReplaySession } from './session.ts';
 import type { ReplaySlots } from './slots.ts';
+import { asBuffer } from '../../lib/bytes.ts';
 
 export interface ReplayServiceDeps {
   history: HistoryDeps;
@@ -112,7 +113,7 @@ export class ReplayService implements BuyerRequestHandler {
     this.deps.metrics.replayRefused.inc({ channel: 'mqtt', code: err.code });
     this.deps.log.info({ buyer, id, code: err.code }, 'replay refused');
     const where = id === undefined || isItradeError(err, 'REPLAY_DUPLICATE_ID') ? 'error' : id;
-    const msg = encodeControl({ type: 'error', id: id ?? null, code: err.code, message: err.message });
+    const msg = asBuffer(encodeControl({ type: 'error', id: id ?? null, code: err.code, message: err.message }));
     await this.deps.channel.send(buyer, buyerTopic(buyer, 'replay', where), msg, 1).catch((e: unknown) => {
       this.deps.log.warn({ buyer, id, err: (e as Error).message }, 'replay refusal not delivered');
     });

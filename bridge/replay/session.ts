@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/log.ts';
 import type { BridgeMetrics } from '../metrics.ts';
 import type { HistoryCursor } from './history.ts';
 import { encodeControl, encodeEntry, type Control, type ReplayAck } from '../../protocol/replay.ts';
+import { asBuffer } from '../../lib/bytes.ts';
 
 export interface SessionDeps {
   channel: BuyerChannel;
@@ -72,7 +73,12 @@ export class ReplaySession {
       // which keeps their order, so a step costs one bus round trip instead of one per entry.
       await Promise.all(
         step.entries.map((e) =>
-          this.deps.channel.send(this.buyer, this.topic, encodeEntry(++this.sent, e.offset, e.timestamp, e.value), 1),
+          this.deps.channel.send(
+            this.buyer,
+            this.topic,
+            asBuffer(encodeEntry(++this.sent, e.offset, e.timestamp, e.value)),
+            1,
+          ),
         ),
       );
       this.deps.metrics.replayEntries.inc({ channel: 'mqtt' }, step.entries.length);
@@ -97,6 +103,6 @@ export class ReplaySession {
   }
 
   private control(c: Control): Promise<void> {
-    return this.deps.channel.send(this.buyer, this.topic, encodeControl(c), 1);
+    return this.deps.channel.send(this.buyer, this.topic, asBuffer(encodeControl(c)), 1);
   }
 }

@@ -144,7 +144,7 @@ const rotateSub: Sub = (cmd, ctx, run) => {
       run(o, async (s) => {
         const p = s.profile();
         p.sensor(sensor);
-        const e = p.sellerKeys().get(sensor).rotate();
+        const e = p.sellerKeys().rotate(sensor);
         ctx().err(`key file ${p.sellerKeys().pathOf(sensor)}`);
         ctx().out(`${sensor} key ${e.keyId}`);
       }),

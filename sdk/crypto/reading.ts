@@ -5,6 +5,7 @@
 // buyer measures latency against it), type: the on-chain sensor type (uint16), value: a finite
 // number, unit: a SenML unit name [RFC 8428 12.1] (docs/envelope.md lists the built-in types).
 import { itradeError } from '../../protocol/errors.ts';
+import { fromUtf8, utf8 } from '../../protocol/bytes.ts';
 
 export interface Reading {
   seq: number;
@@ -50,16 +51,16 @@ export function checkReading(r: unknown): Reading {
   return { seq, ts, type, value: o.value, unit: o.unit };
 }
 
-export function encodeReading(r: Reading): Buffer {
+export function encodeReading(r: Reading): Uint8Array {
   const ok = checkReading(r);
-  return Buffer.from(JSON.stringify({ seq: ok.seq, ts: ok.ts, type: ok.type, value: ok.value, unit: ok.unit }), 'utf8');
+  return utf8(JSON.stringify({ seq: ok.seq, ts: ok.ts, type: ok.type, value: ok.value, unit: ok.unit }));
 }
 
 export function decodeReading(bytes: Uint8Array): Reading {
   if (bytes.length > MAX_READING_BYTES) fail('(root)', `is ${bytes.length} bytes; at most ${MAX_READING_BYTES}`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    parsed = JSON.parse(fromUtf8(bytes));
   } catch {
     fail('(root)', 'is not JSON');
   }

@@ -1,4 +1,4 @@
-// docs/deploy.md's samples run: every `sh` block that does not start with "# not run here" runs
+// docs/deploy.md's samples run: every `sh` block marked "Checked by test/deploy/docs.test.ts" runs
 // in bash (the offline checks with the cached tools, key generation), every values example
 // renders with the chart and passes kubeconform, the minimal example is the file npm test
 // renders, and every test the page cites exists.
@@ -11,11 +11,14 @@ import { parse } from 'yaml';
 import { PINS, tool } from '../../deploy/tools/tools.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import { kubeconformArgs, runTool, type KubeconformReport } from '../helpers/deploy.ts';
+import { blocksOf } from '../helpers/doc-samples.ts';
 
 const DOC = readFileSync(fromRoot('docs', 'deploy.md'), 'utf8');
-const blocks = [...DOC.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, body: m[2]! }));
+const HERE = 'test/deploy/docs.test.ts';
+// The docs harness's own reading of the page (test/helpers/doc-samples.ts): one marker convention.
+const blocks = blocksOf('docs/deploy.md', DOC).map((b) => ({ ...b, body: b.code }));
 const sh = blocks.filter((b) => b.lang === 'sh');
-const runnable = sh.filter((b) => !b.body.startsWith('# not run here'));
+const runnable = sh.filter((b) => b.checkedBy === HERE);
 const values = blocks.filter((b) => b.lang === 'yaml' && b.body.startsWith('# values:'));
 const scratch = mkdtempSync(join(tmpdir(), 'itrade-deploy-doc-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -23,7 +26,7 @@ test.after(() => rmSync(scratch, { recursive: true, force: true }));
 test('the page has runnable samples, and says why the others do not run here', () => {
   assert.ok(runnable.length >= 2, `${runnable.length} runnable`);
   for (const b of sh.filter((x) => !runnable.includes(x)))
-    assert.match(b.body.split('\n')[0]!, /^# not run here: needs /);
+    assert.match(b.notRun ?? '', /^\*Not run by the docs test: needs /, `${b.doc}:${b.line}`);
 });
 
 test('every runnable sh block runs', async () => {

@@ -4,9 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyringStore } from '../../sdk/crypto/keyring.ts';
-import type { BuiltInSensorType } from '../../sdk/crypto/reading.ts';
-import { KeyAgent } from '../../sdk/key-agent.ts';
+import { KeyAgent, KeyringFolder, type BuiltInSensorType } from '../../sdk/node.ts';
 import {
   closeMarket,
   login,
@@ -68,7 +66,7 @@ export interface SellerSetup {
   profile: Profile;
   principal: string;
   sensors: { sensor: string; sensorType: BuiltInSensorType; token: string }[];
-  keys: KeyringStore;
+  keys: KeyringFolder;
 }
 
 /** A seller with one active sensor per type given, each with its device token. */
@@ -104,7 +102,7 @@ export async function buyer(m: SimMarket, name: string, subs: [string, number][]
 /** The seller's key agent, connected to the gateway with its principal JWT. */
 export async function agent(m: SimMarket, s: SellerSetup): Promise<KeyAgent> {
   return KeyAgent.start(
-    { seller: s.principal, keyrings: new KeyringStore(s.keys.dir), principalKey: s.profile.principalKey() },
+    { seller: s.principal, keyrings: new KeyringFolder(s.keys.dir), principalKey: await s.profile.principalKey() },
     { url: m.mqttUrl, password: await login(m.ctx, s.profile), clientId: `${s.principal}:agent` },
   );
 }

@@ -129,7 +129,9 @@ test('replay from a timestamp: exactly the entries from it on, bytes untouched, 
     first.entries.map((e) => e.timestamp),
     Array.from({ length: 9 }, (_, i) => t0 + (21 + i) * 1000),
   );
-  first.entries.forEach((e, i) => assert.ok(e.payload.equals(payloads[21 + i]!), `entry ${21 + i} bytes differ`));
+  first.entries.forEach((e, i) =>
+    assert.ok(Buffer.from(e.payload).equals(payloads[21 + i]!), `entry ${21 + i} bytes differ`),
+  );
   assert.equal(first.controls.at(-1), { type: 'end', id: 'a', reason: 'caught-up', sent: 9, next: 30 });
 
   // 11 paid entries left; from the subscription start (offset 5) there are 25.

@@ -3,6 +3,7 @@
 // seller's `itrade agent` (a child process) serves the keys; a key rotation and a replay; the exit
 // codes of a refusal and of an unreachable chain.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +17,7 @@ import { startMarket, type SimMarket } from '../helpers/sim-market.ts';
 let m: SimMarket;
 let agent: ChildProcess | undefined;
 let agentLog = '';
+let agentOut = '';
 let device: SimDevice | undefined;
 let sensor: string;
 const dir = (name: string) => join(m.dir, name);
@@ -135,12 +137,19 @@ test('a buyer subscribes and streams the sensor decrypted while the seller runs 
     '--mqtt',
     m.mqttUrl,
   ];
-  agent = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'agent', '--profile', dir('seller'), ...where], {
+  const ready = join(dir('seller'), 'agent.ready');
+  const args = ['agent', '--profile', dir('seller'), '--ready-file', ready, ...where];
+  agent = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ITRADE_LOG_LEVEL: 'silent' },
   });
   agent.stderr!.on('data', (d: Buffer) => (agentLog += d));
-  await waitFor('the key agent', () => agentLog.includes('serving 1 sensor(s)'), 30_000);
+  agent.stdout!.on('data', (d: Buffer) => (agentOut += d));
+  // The documented signal (docs/key-exchange.md): one line on stdout, and the ready file.
+  await waitFor('the key agent', () => agentOut.includes('key agent ready\n'), 30_000);
+  assert.is(agentOut, 'key agent ready\n', 'nothing else on stdout');
+  assert.match(agentLog, 'serving 1 sensor(s)');
+  assert.equal(JSON.parse(readFileSync(ready, 'utf8')).sensors, [sensor]);
 
   const lines = json(await ok('stream', sensor, '--count', '3', '--profile', dir('buyer')));
   assert.is(lines.length, 3);
@@ -187,6 +196,32 @@ test('exit codes: 5 when the market refuses (no subscription), 4 when the chain 
   );
 });
 
+test('`itrade agent --key-file` serves from key files alone: ready file, then a clean stop', async () => {
+  const [token] = await ok('principal', 'token', '--profile', dir('seller'));
+  const profile = JSON.parse(readFileSync(join(dir('seller'), 'profile.json'), 'utf8')) as { principal: string };
+  const ready = join(m.dir, 'files-agent.ready');
+  const args = [
+    'agent',
+    '--key-file',
+    join(dir('seller'), 'principal.pem'),
+    '--keys-dir',
+    join(dir('seller'), 'sensor-keys'),
+  ];
+  const files = spawn(
+    process.execPath,
+    [fromRoot('bin', 'itrade.mjs'), ...args, '--seller', profile.principal, '--mqtt', m.mqttUrl, '--ready-file', ready],
+    { cwd: PROJECT_ROOT, env: { ...process.env, ITRADE_LOG_LEVEL: 'silent', ITRADE_TOKEN: token! } },
+  );
+  let out = '';
+  files.stdout!.on('data', (d: Buffer) => (out += d));
+  await waitFor('the ready file', () => existsSync(ready), 30_000);
+  assert.is(out, 'key agent ready\n');
+  const exited = new Promise<number | null>((r) => files.once('exit', (code) => r(code)));
+  files.kill('SIGTERM');
+  assert.is(await exited, 0);
+  assert.not.ok(existsSync(ready));
+});
+
 test('`sensor deactivate` takes the sensor off the market; the agent stops on SIGTERM', async () => {
   assert.match((await ok('sensor', 'deactivate', sensor, '--profile', dir('seller')))[0]!, /is inactive/);
   assert.match((await ok('sensor', 'status', sensor)).join('\n'), /status\s+inactive/);
@@ -195,6 +230,7 @@ test('`sensor deactivate` takes the sensor off the market; the agent stops on SI
   agent!.kill('SIGTERM');
   assert.is(await exited, 0);
   agent = undefined;
+  assert.not.ok(existsSync(join(dir('seller'), 'agent.ready')), 'a stopped agent is not ready');
 });
 
 test.run();

@@ -12,7 +12,7 @@ import { SimBuyer, type BuyerReading } from '../../firmware-sim/buyer.ts';
 import { ReadingGenerator } from '../../firmware-sim/readings.ts';
 import { encodeReading, type Reading } from '../../sdk/crypto/reading.ts';
 import { SimDevice } from '../../firmware-sim/device.ts';
-import type { KeyAgent } from '../../sdk/key-agent.ts';
+import type { KeyAgent } from '../../sdk/node.ts';
 import { login, sellerPublicKey } from '../../participant/market-ops.ts';
 import type { Profile } from '../../participant/profile.ts';
 import { isItradeError, type ErrorName } from '../../protocol/errors.ts';
@@ -96,7 +96,7 @@ test.before(async () => {
     keysDir: s.keys.dir,
     sensorType: 0,
     rateHz: 1,
-    onAcked: (_r, env) => published.push(env),
+    onAcked: (_r, env) => published.push(Buffer.from(env)),
   });
   // A persistent session of b1 that is offline: the broker queues S1's entries for it in Redis.
   const offline = await mqtt.connectAsync(m.mqttUrl, {
@@ -129,7 +129,7 @@ test('a buyer decrypts exactly what the device sent, live and replayed', async (
     sent,
   );
   assert.equal(
-    live(b1).map((r) => r.envelope.toString('hex')),
+    live(b1).map((r) => Buffer.from(r.envelope).toString('hex')),
     published.map((x) => x.toString('hex')),
     'the bytes the device published',
   );
@@ -146,12 +146,12 @@ test('a buyer decrypts exactly what the device sent, live and replayed', async (
 
 test('a tampered envelope, or one of another sensor, is rejected; the stream goes on', async () => {
   const b1 = buyers[0]!;
-  const genuine = s.keys.get(S1).seal(encodeReading(gen.next()));
+  const genuine = await s.keys.get(S1).seal(encodeReading(gen.next()));
   const tampered = Buffer.from(genuine);
   tampered[20] = tampered[20]! ^ 0x01; // one bit of the ciphertext
-  const foreign = s.keys.get(S2).seal(encodeReading({ seq: 0, ts: Date.now(), type: 1, value: 50, unit: '%RH' }));
+  const foreign = await s.keys.get(S2).seal(encodeReading({ seq: 0, ts: Date.now(), type: 1, value: 50, unit: '%RH' }));
   await publishRaw(tampered);
-  await publishRaw(foreign);
+  await publishRaw(Buffer.from(foreign));
   await publishReadings(1);
   await waitFor('the next genuine reading', () => live(b1).length === 11);
   assert.equal(live(b1).at(-1)!.reading, sent.at(-1));
@@ -184,7 +184,7 @@ test('after a key rotation, a buyer whose entries ran out cannot decrypt new ent
   await publishReadings(7);
   await waitFor('b2 used up its 5 entries', () => b2.exhausted(S1) && live(b2).length === 5);
 
-  assert.is(s.keys.get(S1).rotate().keyId, 2);
+  assert.is(s.keys.rotate(S1).keyId, 2);
   await publishReadings(3);
   await waitFor(
     'b1 reads key-2 entries',
@@ -207,7 +207,8 @@ test('after a key rotation, a buyer whose entries ran out cannot decrypt new ent
   await rejects(b2.keys.open(S1, newEntry), 'CRYPTO_KEY_NOT_ENTITLED');
   await rejects(b2.keys.request(S1, 2), 'CRYPTO_KEY_NOT_ENTITLED');
   assert.equal(await redis.keys(`${m.keyPrefix}wrapped:${S1}:2:${b2.buyer}`), []);
-  assert.equal(await b2.keys.open(S1, live(b2)[0]!.envelope), live(b2)[0]!.reading, 'what it paid for stays readable');
+  const paid = live(b2)[0]!;
+  assert.equal(await b2.keys.open(S1, paid.envelope), paid.reading, 'what it paid for stays readable');
 });
 
 test('the bytes in Kafka and Redis never contain a reading or an AES key', async () => {
@@ -215,9 +216,9 @@ test('the bytes in Kafka and Redis never contain a reading or an AES key', async
     s.keys
       .get(x)
       .keyIds()
-      .map((id) => s.keys.get(x).get(id)!.key),
+      .map((id) => Buffer.from(s.keys.get(x).get(id)!.key)),
   );
-  const plaintexts = sent.map((r) => encodeReading(r));
+  const plaintexts = sent.map((r) => Buffer.from(encodeReading(r)));
   assert.is(
     findSecret(Buffer.concat([Buffer.from('x'), plaintexts[0]!]), plaintexts),
     0,

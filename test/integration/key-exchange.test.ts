@@ -14,12 +14,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sensorTopic } from '../../protocol/topics.ts';
-import { KeyringStore } from '../../sdk/crypto/keyring.ts';
 import { ReadingGenerator } from '../../firmware-sim/readings.ts';
 import { encodeReading, type Reading } from '../../sdk/crypto/reading.ts';
-import { PrincipalKey } from '../../sdk/crypto/rsa.ts';
-import { KeyAgent } from '../../sdk/key-agent.ts';
-import { BuyerKeyClient } from '../../sdk/key-client.ts';
+import { asPayload, BuyerKeyClient, KeyAgent, KeyringFolder, PrincipalKey } from '../../sdk/node.ts';
 import { createKeyService, type KeyService } from '../../keys/key-service.ts';
 import { isItradeError } from '../../protocol/errors.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -49,9 +46,9 @@ const clients: { close(): Promise<void> }[] = [];
 const entitlements = new FakeEntitlements();
 const meter = new FakeMeter();
 const directory = new FakeDirectory();
-const sellerKeys = new KeyringStore(join(dir, 'seller'));
-const sellerKey = PrincipalKey.generate();
-const buyerKey = new Map([B1, B2, B3].map((b) => [b, PrincipalKey.generate()]));
+const sellerKeys = new KeyringFolder(join(dir, 'seller'));
+const sellerKey = await PrincipalKey.generate();
+const buyerKey = new Map(await Promise.all([B1, B2, B3].map(async (b) => [b, await PrincipalKey.generate()] as const)));
 const sent: Reading[] = [];
 
 async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
@@ -85,7 +82,7 @@ async function buyer(b: string): Promise<{ keys: BuyerKeyClient; received: Buffe
     {
       buyer: b,
       principalKey: buyerKey.get(b)!,
-      keyrings: new KeyringStore(join(dir, b)),
+      keyrings: new KeyringFolder(join(dir, b)),
       sellerPublicKey: async () => sellerKey.publicKeyPem(),
       timeoutMs: 10_000,
       log,
@@ -132,7 +129,7 @@ test.before(async () => {
     options: { agentTimeoutMs: 1500, cacheTtlSec: 3600, maxPendingPerBuyer: 8 },
   });
   agent = await KeyAgent.start(
-    { seller: SELLER, keyrings: new KeyringStore(join(dir, 'seller')), principalKey: sellerKey, log },
+    { seller: SELLER, keyrings: new KeyringFolder(join(dir, 'seller')), principalKey: sellerKey, log },
     { url, password: 'seller-jwt' },
   );
 });
@@ -150,11 +147,11 @@ test.after(async () => {
 });
 
 async function deviceSends(device: MqttClient, gen: ReadingGenerator, n: number): Promise<void> {
-  const ring = new KeyringStore(join(dir, 'seller')).get(SENSOR); // the device's own copy of the key file
+  const ring = new KeyringFolder(join(dir, 'seller')).get(SENSOR); // the device's own copy of the key file
   for (let i = 0; i < n; i++) {
     const r = gen.next();
     sent.push(r);
-    await device.publishAsync(sensorTopic(SENSOR), ring.seal(encodeReading(r)), { qos: 1 });
+    await device.publishAsync(sensorTopic(SENSOR), asPayload(await ring.seal(encodeReading(r))), { qos: 1 });
   }
 }
 
@@ -174,7 +171,7 @@ test('buyers decrypt exactly what the device sent; rotation locks out the buyer 
   }
 
   meter.set(B2, SENSOR, 0); // B2 used up its entries
-  sellerKeys.get(SENSOR).rotate();
+  sellerKeys.rotate(SENSOR);
   await deviceSends(device, gen, 3);
   await until(() => b1.received.length === 8 && b2.received.length === 8, 'three more readings');
 
@@ -217,9 +214,9 @@ test('Redis holds only wrapped keys (never an AES key or a reading), per sensor,
     sellerKeys
       .get(s)
       .keyIds()
-      .map((id) => sellerKeys.get(s).get(id)!.key),
+      .map((id) => Buffer.from(sellerKeys.get(s).get(id)!.key)),
   );
-  const plaintexts = sent.map((r) => encodeReading(r));
+  const plaintexts = sent.map((r) => Buffer.from(encodeReading(r)));
   for (const k of keys) {
     const value = Buffer.from((await redis.getBuffer(k))!);
     assert.is(findSecret(value, aesKeys), -1, `${k} holds an AES key`);
@@ -233,8 +230,8 @@ test('no payload that crossed the broker holds an AES key or a plaintext reading
   const aesKeys = sellerKeys
     .get(SENSOR)
     .keyIds()
-    .map((id) => sellerKeys.get(SENSOR).get(id)!.key);
-  const plaintexts = sent.map((r) => encodeReading(r));
+    .map((id) => Buffer.from(sellerKeys.get(SENSOR).get(id)!.key));
+  const plaintexts = sent.map((r) => Buffer.from(encodeReading(r)));
   assert.ok(brokerPayloads.length > 20, `saw ${brokerPayloads.length} payloads`);
   for (const p of brokerPayloads) {
     assert.is(findSecret(p, aesKeys), -1, 'an AES key crossed the broker');
@@ -246,7 +243,7 @@ test('seller agent offline: a cached key is still served, a new one fails with a
   await agent.stop();
   const b1 = await buyer(B1);
   assert.is((await b1.keys.request(SENSOR, 2)).keyId, 2, 'served from the Redis cache');
-  sellerKeys.get(SENSOR).rotate(); // key 3, which nobody has fetched
+  sellerKeys.rotate(SENSOR); // key 3, which nobody has fetched
   try {
     await b1.keys.request(SENSOR, 3);
     assert.unreachable('a key came without an agent');

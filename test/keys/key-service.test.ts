@@ -14,8 +14,10 @@ import {
   type BuyerKeyReply,
 } from '../../protocol/key-exchange.ts';
 import { buyerKeyReplyTopic, buyerKeyRequestTopic, buyerTopic, sellerKeyReplyTopic } from '../../protocol/topics.ts';
-import { KeyringStore } from '../../sdk/crypto/keyring.ts';
+import { KeyringFolder } from '../../sdk/node/keyring-folder.ts';
 import { PrincipalKey, unwrapSensorKey } from '../../sdk/crypto/rsa.ts';
+import { fromBase64 } from '../../protocol/bytes.ts';
+import { asBuffer } from '../../lib/bytes.ts';
 import { answerKeyRequest, type KeyAgentConfig } from '../../sdk/key-agent.ts';
 import { KeyService, type KeyServiceOptions } from '../../keys/key-service.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -37,14 +39,17 @@ const B3 = addr('d'); // no subscription
 const log = createLogger({ level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'itrade-keysvc-'));
 
-const sellerKey = PrincipalKey.generate();
-const buyerKeys = new Map([B1, B2, B3].map((b) => [b, PrincipalKey.generate()]));
+const sellerKey = await PrincipalKey.generate();
+const buyerKeys = new Map(
+  await Promise.all([B1, B2, B3].map(async (b) => [b, await PrincipalKey.generate()] as const)),
+);
 
 // Sensor keys: key 1 from t=1000 s, key 2 from 2000 s, key 3 from 3000 s (current).
-const keyrings = new KeyringStore(join(dir, 'seller'));
-const ring = keyrings.create(SENSOR, 1_000_000);
-ring.rotate(2_000_000);
-ring.rotate(3_000_000);
+const keyrings = new KeyringFolder(join(dir, 'seller'));
+keyrings.create(SENSOR, 1_000_000);
+keyrings.rotate(SENSOR, 2_000_000);
+keyrings.rotate(SENSOR, 3_000_000);
+const ring = keyrings.get(SENSOR);
 keyrings.create(OTHER_SENSOR, 1_000_000);
 
 class AgentLoop implements SellerChannel {
@@ -58,7 +63,9 @@ class AgentLoop implements SellerChannel {
     this.asked.push(req);
     if (!this.online) return;
     const reply = await answerKeyRequest(this.cfg, req);
-    setImmediate(() => void this.service.onSellerMessage(seller, sellerKeyReplyTopic(seller), encodeKeyMessage(reply)));
+    setImmediate(
+      () => void this.service.onSellerMessage(seller, sellerKeyReplyTopic(seller), asBuffer(encodeKeyMessage(reply))),
+    );
   }
 }
 
@@ -101,7 +108,7 @@ function unwrap(buyer: string, r: BuyerKeyReply, sensor = SENSOR) {
   if ('error' in r) throw new Error('unreachable');
   return unwrapSensorKey(
     buyerKeys.get(buyer)!,
-    { wrapped: Buffer.from(r.wrapped, 'base64'), signature: Buffer.from(r.signature, 'base64') },
+    { wrapped: fromBase64(r.wrapped)!, signature: fromBase64(r.signature)! },
     { buyer, sensor, keyId: r.keyId, sellerPublicKeyPem: sellerKey.publicKeyPem() },
   );
 }
@@ -111,7 +118,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 test("a subscribed buyer gets the sensor's current key, wrapped for it and signed by the seller", async () => {
   const { ask, agent } = setup();
   const r = await ask(B1, { sensor: SENSOR, keyId: 'current' });
-  const k = unwrap(B1, r);
+  const k = await unwrap(B1, r);
   assert.is(k.keyId, 3);
   assert.equal(k.key, ring.get(3)!.key);
   assert.is(agent.asked.length, 1);
@@ -136,7 +143,7 @@ test("another sensor's subscription does not count, even if the chain adapter re
   entitlements.ignoreSensor = true; // a buggy adapter hands back B3's OTHER_SENSOR grant
   assert.is(code(await ask(B3, { sensor: SENSOR, keyId: 'current' })), 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED');
   assert.is(agent.asked.length, 0);
-  unwrap(B3, await ask(B3, { sensor: OTHER_SENSOR, keyId: 'current' }), OTHER_SENSOR); // its own sensor works
+  await unwrap(B3, await ask(B3, { sensor: OTHER_SENSOR, keyId: 'current' }), OTHER_SENSOR); // its own sensor works
 });
 
 test('unknown and blocked sensors are refused (fail closed)', async () => {
@@ -155,7 +162,7 @@ test('a cached answer is served to that buyer only; another buyer gets its own w
   assert.equal(again, { ...first, id: again.id });
   const other = await ask(B2, { sensor: SENSOR, keyId: 2 });
   assert.is(agent.asked.length, 2, "B1's cached key is not B2's");
-  assert.equal(unwrap(B2, other).key, ring.get(2)!.key);
+  assert.equal((await unwrap(B2, other)).key, ring.get(2)!.key);
   const b1Wrapped = 'error' in first ? '' : first.wrapped;
   assert.not.ok(
     buyers.sent.some((s) => s.buyer !== B1 && s.payload.toString().includes(b1Wrapped)),
@@ -170,15 +177,15 @@ test('a cached answer is served to that buyer only; another buyer gets its own w
 test('a buyer that registered a new RSA key gets a fresh wrapping, not the cached one', async () => {
   const { ask, agent, directory } = setup();
   await ask(B1, { sensor: SENSOR, keyId: 3 });
-  const newKey = PrincipalKey.generate();
+  const newKey = await PrincipalKey.generate();
   directory.keys.set(B1, newKey.publicKeyPem());
   buyerKeys.set(B1, newKey);
   try {
     const r = await ask(B1, { sensor: SENSOR, keyId: 3 });
     assert.is(agent.asked.length, 2);
-    assert.equal(unwrap(B1, r).key, ring.get(3)!.key);
+    assert.equal((await unwrap(B1, r)).key, ring.get(3)!.key);
   } finally {
-    buyerKeys.set(B1, PrincipalKey.generate()); // keep the map consistent for later tests
+    buyerKeys.set(B1, await PrincipalKey.generate()); // keep the map consistent for later tests
     directory.keys.set(B1, buyerKeys.get(B1)!.publicKeyPem());
   }
 });
@@ -194,16 +201,16 @@ test('agent offline: the buyer gets a clear error, not silence', async () => {
 test('rotation rule: keys retired before the subscription started are refused, later ones given', async () => {
   const { ask } = setup();
   // B1 subscribed at 1500 s: key 1 was in effect then; B2 at 2500 s: key 1 was retired at 2000 s.
-  for (const id of [1, 2, 3]) assert.is(unwrap(B1, await ask(B1, { sensor: SENSOR, keyId: id })).keyId, id);
+  for (const id of [1, 2, 3]) assert.is((await unwrap(B1, await ask(B1, { sensor: SENSOR, keyId: id }))).keyId, id);
   assert.is(code(await ask(B2, { sensor: SENSOR, keyId: 1 })), 'ITRADE_ERR_CRYPTO_KEY_NOT_COVERED');
-  for (const id of [2, 3]) assert.is(unwrap(B2, await ask(B2, { sensor: SENSOR, keyId: id })).keyId, id);
+  for (const id of [2, 3]) assert.is((await unwrap(B2, await ask(B2, { sensor: SENSOR, keyId: id }))).keyId, id);
 });
 
 test('an expired buyer (no entries left) gets no new key id; keys it already received are re-sent', async () => {
   const { ask, meter } = setup();
-  unwrap(B1, await ask(B1, { sensor: SENSOR, keyId: 2 }));
+  await unwrap(B1, await ask(B1, { sensor: SENSOR, keyId: 2 }));
   meter.set(B1, SENSOR, 0);
-  assert.is(unwrap(B1, await ask(B1, { sensor: SENSOR, keyId: 2 })).keyId, 2, 'already issued: re-sent');
+  assert.is((await unwrap(B1, await ask(B1, { sensor: SENSOR, keyId: 2 }))).keyId, 2, 'already issued: re-sent');
   assert.is(code(await ask(B1, { sensor: SENSOR, keyId: 3 })), 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED');
   assert.is(code(await ask(B1, { sensor: SENSOR, keyId: 'current' })), 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED');
 });
@@ -265,13 +272,13 @@ test('only the asked seller can answer: a reply from another seller or topic is 
   const req = agent.asked[0]!;
   const real = await answerKeyRequest(agent.cfg, req);
   const impostor = addr('e');
-  await service.onSellerMessage(impostor, sellerKeyReplyTopic(impostor), encodeKeyMessage(real));
-  await service.onSellerMessage(SELLER, sellerKeyReplyTopic(impostor), encodeKeyMessage(real));
+  await service.onSellerMessage(impostor, sellerKeyReplyTopic(impostor), asBuffer(encodeKeyMessage(real)));
+  await service.onSellerMessage(SELLER, sellerKeyReplyTopic(impostor), asBuffer(encodeKeyMessage(real)));
   await service.onSellerMessage(SELLER, sellerKeyReplyTopic(SELLER), Buffer.from('{"id":"not-pending"}'));
   assert.is(buyers.sent.length, 0, 'nothing answered yet');
-  await service.onSellerMessage(SELLER, sellerKeyReplyTopic(SELLER), encodeKeyMessage(real));
+  await service.onSellerMessage(SELLER, sellerKeyReplyTopic(SELLER), asBuffer(encodeKeyMessage(real)));
   await pending;
-  assert.is(unwrap(B1, parseBuyerKeyReply(buyers.last().payload)).keyId, 3);
+  assert.is((await unwrap(B1, parseBuyerKeyReply(buyers.last().payload))).keyId, 3);
 });
 
 test('close() fails questions still waiting for agents', async () => {

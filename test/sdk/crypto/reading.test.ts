@@ -8,7 +8,7 @@ const R = { seq: 42, ts: 1767225600123, type: 0, value: 21.37, unit: 'Cel' };
 
 test('a reading encodes to the documented JSON and back', () => {
   const bytes = encodeReading(R);
-  assert.is(bytes.toString(), '{"seq":42,"ts":1767225600123,"type":0,"value":21.37,"unit":"Cel"}');
+  assert.is(Buffer.from(bytes).toString(), '{"seq":42,"ts":1767225600123,"type":0,"value":21.37,"unit":"Cel"}');
   assert.equal(decodeReading(bytes), R);
 });
 

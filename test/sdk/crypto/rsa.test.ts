@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parsePublicKey, PrincipalKey, unwrapSensorKey, wrapSensorKey } from '../../../sdk/crypto/rsa.ts';
+import { loadPrincipalKey, savePrincipalKey } from '../../../sdk/node/principal-key-file.ts';
 import { isItradeError, type ErrorName } from '../../../protocol/errors.ts';
 
 const SENSOR_A = '0x1234567890abcdef1234567890abcdef12345678';
@@ -12,14 +13,12 @@ const SENSOR_B = '0x00000000000000000000000000000000000000b2';
 const BUYER = '0x00000000000000000000000000000000000000c3';
 const dir = mkdtempSync(join(tmpdir(), 'itrade-rsa-'));
 
-const seller = PrincipalKey.generate();
-const buyer = PrincipalKey.generate();
-const stranger = PrincipalKey.generate();
+const [seller, buyer, stranger] = await Promise.all([1, 2, 3].map(() => PrincipalKey.generate()));
 const key = randomBytes(32);
 
-function throwsCode(fn: () => unknown, name: ErrorName, what = ''): Error {
+async function throwsCode(fn: () => unknown, name: ErrorName, what = ''): Promise<Error> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     assert.ok(isItradeError(err, name), `${what}: expected ${name}, got ${(err as Error).message}`);
     return err as Error;
@@ -29,32 +28,32 @@ function throwsCode(fn: () => unknown, name: ErrorName, what = ''): Error {
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the on-chain public key is an SPKI PEM of at least 2048 bits', () => {
+test('the on-chain public key is an SPKI PEM of at least 2048 bits', async () => {
   const pem = buyer.publicKeyPem();
   assert.match(pem, /^-----BEGIN PUBLIC KEY-----\n/);
-  assert.is(parsePublicKey(pem).getKeySize(), 2048);
+  assert.is((await parsePublicKey(pem)).bits, 2048);
 });
 
-test('wrap and unwrap: the buyer gets the sensor key, bound to sensor and key id, signed by the seller', () => {
-  const w = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 3, key }, seller);
+test('wrap and unwrap: the buyer gets the sensor key, bound to sensor and key id, signed by the seller', async () => {
+  const w = await wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 3, key }, seller);
   assert.is(w.wrapped.length, 256);
-  assert.not.ok(w.wrapped.includes(key), 'the key is not in the wrapped bytes');
-  const k = unwrapSensorKey(buyer, w, {
+  assert.not.ok(Buffer.from(w.wrapped).includes(key), 'the key is not in the wrapped bytes');
+  const k = await unwrapSensorKey(buyer, w, {
     buyer: BUYER,
     sensor: SENSOR_A,
     keyId: 3,
     sellerPublicKeyPem: seller.publicKeyPem(),
   });
-  assert.equal(k, { sensor: SENSOR_A, keyId: 3, key });
+  assert.equal({ ...k, key: Buffer.from(k.key) }, { sensor: SENSOR_A, keyId: 3, key });
 });
 
-test('the padding is standard RSA-OAEP with SHA-256 (a buyer in any language can unwrap)', () => {
+test('the padding is standard RSA-OAEP with SHA-256 (a buyer in any language can unwrap)', async () => {
   const path = join(dir, 'buyer.pem');
-  buyer.save(path);
-  const w = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
+  savePrincipalKey(buyer, path);
+  const w = await wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
   const blob = privateDecrypt(
     { key: readFileSync(path, 'utf8'), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-    w.wrapped,
+    Buffer.from(w.wrapped),
   );
   assert.is(blob.length, 57);
   assert.is(blob[0], 1);
@@ -63,35 +62,38 @@ test('the padding is standard RSA-OAEP with SHA-256 (a buyer in any language can
   assert.equal(blob.subarray(25), key);
 });
 
-test('another private key cannot unwrap', () => {
-  const w = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
-  throwsCode(() => unwrapSensorKey(stranger, w, { buyer: BUYER, sensor: SENSOR_A, keyId: 1 }), 'CRYPTO_UNWRAP_FAILED');
+test('another private key cannot unwrap', async () => {
+  const w = await wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
+  await throwsCode(
+    () => unwrapSensorKey(stranger, w, { buyer: BUYER, sensor: SENSOR_A, keyId: 1 }),
+    'CRYPTO_UNWRAP_FAILED',
+  );
 });
 
-test("a wrapped key cannot be passed off as another sensor's or another key id's", () => {
-  const w = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
-  const e1 = throwsCode(
+test("a wrapped key cannot be passed off as another sensor's or another key id's", async () => {
+  const w = await wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
+  const e1 = await throwsCode(
     () => unwrapSensorKey(buyer, w, { buyer: BUYER, sensor: SENSOR_B, keyId: 1 }),
     'CRYPTO_UNWRAP_FAILED',
     'swapped sensor',
   );
   assert.match(e1.message, `belongs to sensor ${SENSOR_A}`);
-  throwsCode(
+  await throwsCode(
     () => unwrapSensorKey(buyer, w, { buyer: BUYER, sensor: SENSOR_A, keyId: 2 }),
     'CRYPTO_UNWRAP_FAILED',
     'swapped key id',
   );
 });
 
-test("a key not signed by the sensor's seller (e.g. forged by a relay) is refused", () => {
+test("a key not signed by the sensor's seller (e.g. forged by a relay) is refused", async () => {
   // Anyone can wrap for the buyer's public key; only the seller can sign.
-  const forged = wrapSensorKey(
+  const forged = await wrapSensorKey(
     buyer.publicKeyPem(),
     BUYER,
     { sensor: SENSOR_A, keyId: 1, key: randomBytes(32) },
     stranger,
   );
-  throwsCode(
+  await throwsCode(
     () =>
       unwrapSensorKey(buyer, forged, {
         buyer: BUYER,
@@ -101,10 +103,10 @@ test("a key not signed by the sensor's seller (e.g. forged by a relay) is refuse
       }),
     'CRYPTO_UNWRAP_FAILED',
   );
-  const real = wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
+  const real = await wrapSensorKey(buyer.publicKeyPem(), BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller);
   const tampered = { wrapped: Buffer.from(real.wrapped), signature: real.signature };
   tampered.wrapped[10]! ^= 1;
-  throwsCode(
+  await throwsCode(
     () =>
       unwrapSensorKey(buyer, tampered, {
         buyer: BUYER,
@@ -115,7 +117,7 @@ test("a key not signed by the sensor's seller (e.g. forged by a relay) is refuse
     'CRYPTO_UNWRAP_FAILED',
   );
   const otherBuyer = '0x00000000000000000000000000000000000000d4';
-  throwsCode(
+  await throwsCode(
     () =>
       unwrapSensorKey(buyer, real, {
         buyer: otherBuyer,
@@ -127,34 +129,36 @@ test("a key not signed by the sensor's seller (e.g. forged by a relay) is refuse
   );
 });
 
-test('a private key file is written 0600, never overwritten, and refused when others can read it', () => {
+test('a private key file is written 0600, never overwritten, and refused when others can read it', async () => {
   const path = join(dir, 'seller.pem');
-  seller.save(path);
+  savePrincipalKey(seller, path);
   assert.is(statSync(path).mode & 0o777, 0o600);
   assert.match(readFileSync(path, 'utf8'), /^-----BEGIN PRIVATE KEY-----/);
-  throwsCode(() => seller.save(path), 'CRYPTO_KEYFILE_INVALID');
-  const loaded = PrincipalKey.load(path);
+  await throwsCode(() => savePrincipalKey(seller, path), 'CRYPTO_KEYFILE_INVALID');
+  const loaded = await loadPrincipalKey(path);
   assert.is(loaded.publicKeyPem(), seller.publicKeyPem());
   chmodSync(path, 0o644);
-  const err = throwsCode(() => PrincipalKey.load(path), 'CRYPTO_KEYFILE_PERMISSIONS');
+  const err = await throwsCode(() => loadPrincipalKey(path), 'CRYPTO_KEYFILE_PERMISSIONS');
   assert.match(err.message, 'chmod 600');
 });
 
-test('short, malformed or missing public keys are refused', () => {
+test('short, malformed or missing public keys are refused', async () => {
   const weak = generateKeyPairSync('rsa', { modulusLength: 1024 })
     .publicKey.export({ type: 'spki', format: 'pem' })
     .toString();
-  const e = throwsCode(
+  const e = await throwsCode(
     () => wrapSensorKey(weak, BUYER, { sensor: SENSOR_A, keyId: 1, key }, seller),
     'CRYPTO_RSA_KEY_INVALID',
   );
   assert.match(e.message, '1024 bits');
-  throwsCode(
+  await throwsCode(
     () => parsePublicKey('-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----'),
     'CRYPTO_RSA_KEY_INVALID',
   );
-  throwsCode(() => parsePublicKey(''), 'CRYPTO_RSA_KEY_INVALID');
-  throwsCode(() => PrincipalKey.generate(1024), 'CRYPTO_RSA_KEY_INVALID');
+  await throwsCode(() => parsePublicKey(''), 'CRYPTO_RSA_KEY_INVALID');
+  const e2 = await throwsCode(() => PrincipalKey.fromPem(buyer.publicKeyPem()), 'CRYPTO_RSA_KEY_INVALID');
+  assert.match(e2.message, 'holds a public key, not a private one');
+  await throwsCode(() => PrincipalKey.generate(1024), 'CRYPTO_RSA_KEY_INVALID');
 });
 
 test.run();

@@ -1,4 +1,4 @@
-// The shell tool as a user runs it (a child process, stdin/stdout as mosquitto_pub/_sub use them).
+// `itrade crypto` as a user runs it (a child process, stdin/stdout as mosquitto_pub/_sub use them).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeKeyMessage } from '../../protocol/key-exchange.ts';
-import { KeyringStore } from '../../sdk/crypto/keyring.ts';
-import { PrincipalKey, wrapSensorKey } from '../../sdk/crypto/rsa.ts';
+import { toBase64 } from '../../protocol/bytes.ts';
+import { KeyringFolder, PrincipalKey, wrapSensorKey } from '../../sdk/node.ts';
 import { fromRoot } from '../../lib/paths.ts';
 
 const SENSOR = `0x${'ab'.repeat(20)}`;
@@ -17,7 +17,7 @@ const sellerDir = join(dir, 'seller-keys');
 const buyerDir = join(dir, 'buyer-keys');
 
 function tool(args: string[], input?: Buffer | string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fromRoot('cli', 'crypto-tool.ts'), ...args], {
+  const r = spawnSync(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'crypto', ...args], {
     cwd: fromRoot(),
     input,
     maxBuffer: 1 << 20,
@@ -78,28 +78,34 @@ test('decrypt reports a tampered or foreign line with its code and goes on with 
   assert.is(d.stdout.toString().trim().split('\n').length, 1, 'the good line still decrypted');
 });
 
-test('rsa-keygen, then unwrap a key answer into the buyer keys folder, then decrypt as the buyer', () => {
+test('rsa-keygen, then unwrap a key answer into the buyer keys folder, then decrypt as the buyer', async () => {
   const keyFile = join(dir, 'buyer.pem');
   const g = tool(['rsa-keygen', '--out', keyFile]);
   assert.is(g.code, 0, g.stderr);
   assert.match(g.stdout.toString(), /^-----BEGIN PUBLIC KEY-----/);
   assert.is(statSync(keyFile).mode & 0o777, 0o600);
 
-  const seller = PrincipalKey.generate();
-  const ring = new KeyringStore(sellerDir).get(SENSOR);
-  const w = wrapSensorKey(g.stdout.toString(), BUYER, { sensor: SENSOR, keyId: 1, key: ring.get(1)!.key }, seller);
+  const seller = await PrincipalKey.generate();
+  const ring = new KeyringFolder(sellerDir).get(SENSOR);
+  const w = await wrapSensorKey(
+    g.stdout.toString(),
+    BUYER,
+    { sensor: SENSOR, keyId: 1, key: ring.get(1)!.key },
+    seller,
+  );
   const answer = encodeKeyMessage({
     id: 'r1',
     sensor: SENSOR,
     keyId: 1,
     sinceMs: 5,
     untilMs: null,
-    wrapped: w.wrapped.toString('base64'),
-    signature: w.signature.toString('base64'),
+    wrapped: toBase64(w.wrapped),
+    signature: toBase64(w.signature),
   });
   const sellerPem = join(dir, 'seller-public.pem');
   writeFileSync(sellerPem, seller.publicKeyPem());
-  const u = tool(['unwrap', '--buyer', BUYER, '--key', keyFile, '--dir', buyerDir, '--seller-key', sellerPem], answer);
+  const unwrap = ['unwrap', '--buyer', BUYER, '--key', keyFile, '--dir', buyerDir, '--seller-key', sellerPem];
+  const u = tool(unwrap, Buffer.from(answer));
   assert.is(u.code, 0, u.stderr);
   assert.equal(JSON.parse(u.stdout.toString()), { sensor: SENSOR, keyId: 1 });
   assert.is(statSync(join(buyerDir, `${SENSOR}.json`)).mode & 0o777, 0o600);
@@ -117,13 +123,13 @@ test('rsa-keygen, then unwrap a key answer into the buyer keys folder, then decr
     ['unwrap', '--buyer', BUYER, '--key', keyFile, '--dir', buyerDir],
     JSON.stringify({ id: 'r2', error: { code: 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED', message: 'no subscription' } }),
   );
-  assert.is(refused.code, 1);
+  assert.is(refused.code, 5, 'the gateway refused: exit 5 (docs/cli.md)');
   assert.match(refused.stderr, 'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED');
 });
 
-test('bad arguments get a usage message, not a stack trace', () => {
+test('bad arguments get a usage message (exit 2), not a stack trace', () => {
   const r = tool(['seal', '--sensor', SENSOR, '--dir', sellerDir, '--value', 'warm']);
-  assert.is(r.code, 1);
+  assert.is(r.code, 2);
   assert.match(r.stderr, "option '--value <v>' argument 'warm' is invalid");
   const m = tool(['keygen', '--sensor', '0x12', '--dir', sellerDir]);
   assert.is(m.code, 1);
