@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import type { ItradeConfig } from '../config/schema.ts';
 import { TokenService } from './jwt.ts';
-import { itradeError } from '../protocol/errors.ts';
+import { isItradeError, itradeError } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { LocalStack } from '../stack/stack.ts';
 
@@ -45,9 +45,7 @@ async function devSecret(cfg: ItradeConfig): Promise<string> {
       );
     return secret;
   } catch (err) {
-    throw (err as { code?: string }).code?.startsWith('ITRADE_ERR_')
-      ? err
-      : itradeError('STACK_UNREACHABLE', `redis ${url} does not answer`, { cause: err });
+    throw isItradeError(err) ? err : itradeError('STACK_UNREACHABLE', `redis ${url} does not answer`, { cause: err });
   } finally {
     redis.disconnect();
   }

@@ -43,7 +43,7 @@ interface Pending {
 }
 
 // A write ends with these; anything else (Kafka down, topic not there yet) is retried.
-const FINAL = new Set<string>(['ITRADE_ERR_KAFKA_WRITE_FAILED', 'ITRADE_ERR_BRIDGE_CLOSED']);
+const FINAL: ErrorName[] = ['KAFKA_WRITE_FAILED', 'BRIDGE_CLOSED'];
 
 export const RECEIVED_AT_HEADER = 'itrade-received-at';
 
@@ -212,7 +212,7 @@ export class WriteThrough {
         return;
       } catch (err) {
         const e = isItradeError(err) ? err : itradeError('KAFKA_WRITE_FAILED', (err as Error).message, { cause: err });
-        if (FINAL.has(e.code)) return this.failOrSplit(batch, e, splittable);
+        if (FINAL.some((n) => isItradeError(e, n))) return this.failOrSplit(batch, e, splittable);
         if (attempt % 20 === 0)
           this.log.warn({ attempt, entries: batch.length, err: e.message }, 'kafka write failed: retrying');
         await sleep(Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** Math.min(attempt, 16)));

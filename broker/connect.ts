@@ -160,9 +160,10 @@ export function authenticate(ctx: BrokerContext) {
         const returnCode = isItradeError(err) ? (err.mqttReturnCode ?? 5) : 3;
         const reason = reasonOf(err);
         ctx.metrics.connectRefused.inc({ reason, connack: returnCode });
+        // Not one of ours: no code to give, the error itself says what happened.
         const detail = isItradeError(err)
           ? { code: err.code }
-          : { code: 'unexpected', err: err instanceof Error ? err.message : String(err) };
+          : { err: err instanceof Error ? err.message : String(err) };
         ctx.refusals.connect.note(reason, `${client.id}@${state.address ?? '?'}`, { ...detail, returnCode });
         const refusal = err instanceof Error ? err : new Error(String(err));
         done(Object.assign(refusal, { returnCode }) as AuthenticateError, false);

@@ -24,8 +24,12 @@ async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: strin
   } catch (err) {
     // Fail closed, but keep a stored subscription: the chain may answer again later.
     // Rate-limited: a chain outage during a subscribe storm would otherwise log a line per buyer.
-    const code = isItradeError(err) ? err.code : 'unexpected';
-    ctx.refusals.entitlement.note(code, buyer, { code, sensor, err: err instanceof Error ? err.message : String(err) });
+    const code = isItradeError(err) ? err.code : undefined;
+    ctx.refusals.entitlement.note(code ?? 'unexpected', buyer, {
+      code,
+      sensor,
+      err: err instanceof Error ? err.message : String(err),
+    });
     return {
       ok: false,
       reason: isItradeError(err) ? err.message : 'entitlement check failed',

@@ -3,6 +3,7 @@
 // bridge drain, Redis) and the command exits 0 when it is done; a second signal, or a shutdown
 // longer than operator.shutdown.timeoutMs, ends the process at once with a non-zero code.
 import type { ItradeConfig } from '../config/schema.ts';
+import { errorCode } from '../protocol/errors.ts';
 import { exitForSignal } from './exit.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { startGateway, type GatewayHandle } from '../gateway/gateway.ts';
@@ -31,7 +32,7 @@ export async function runGateway<G extends Pick<GatewayHandle, 'close'> = Gatewa
     const onSignal = (signal: (typeof SIGNALS)[number]): void => {
       if (stopping) {
         log.error(
-          { signal, code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT' },
+          { signal, code: errorCode('GATEWAY_FORCED_EXIT') },
           'second signal: exiting now without finishing the shutdown',
         );
         return opts.exit(exitForSignal(signal));
@@ -43,7 +44,7 @@ export async function runGateway<G extends Pick<GatewayHandle, 'close'> = Gatewa
       );
       const timer = setTimeout(() => {
         log.error(
-          { code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT', timeoutMs: cfg.operator.shutdown.timeoutMs },
+          { code: errorCode('GATEWAY_FORCED_EXIT'), timeoutMs: cfg.operator.shutdown.timeoutMs },
           'shutdown did not finish in time: exiting',
         );
         opts.exit(1);

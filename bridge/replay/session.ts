@@ -3,7 +3,7 @@
 // slow buyer holds at most one bounded Kafka read in the gateway, never an unbounded queue.
 import type { BuyerChannel } from '../../interfaces/layers.ts';
 import { buyerTopic } from '../../protocol/topics.ts';
-import { isItradeError } from '../../protocol/errors.ts';
+import { errorCode, isItradeError } from '../../protocol/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { BridgeMetrics } from '../metrics.ts';
 import type { HistoryCursor } from './history.ts';
@@ -52,7 +52,7 @@ export class ReplaySession {
       await this.control({ type: 'end', id: this.id, reason, sent: this.sent, next: this.cursor.nextOffset });
       return reason;
     } catch (err) {
-      const code = isItradeError(err) ? err.code : 'ITRADE_ERR_KAFKA_READ_FAILED';
+      const code = isItradeError(err) ? err.code : errorCode('KAFKA_READ_FAILED');
       this.deps.log.warn({ buyer: this.buyer, id: this.id, code, err: (err as Error).message }, 'replay failed');
       await this.control({ type: 'error', id: this.id, code, message: (err as Error).message }).catch(() => undefined);
       return 'error';
