@@ -99,6 +99,7 @@ const openSession: Step = (ctx, s) => {
     id.kind === 'principal'
       ? new LeaseBook(
           ctx.meter,
+          ctx.entitlements,
           id.sub,
           ctx.metering,
           {

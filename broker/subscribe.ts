@@ -17,7 +17,7 @@ async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: strin
     const grants = await ctx.entitlements.validSubscriptions(buyer, sensor);
     if (grants.length === 0)
       return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
-    const credit = await session.leases!.open(sensor);
+    const credit = await session.leases!.open(sensor, grants);
     if (credit === 0)
       return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
     return { ok: true };

@@ -5,8 +5,15 @@
 // out before the next lease arrives, entries are held back in order (not dropped) and delivered
 // once it does; a lease not spent goes back to the counter when the subscription or the
 // connection ends, so nobody pays for entries never delivered.
-import type { Meter } from '../interfaces/layers.ts';
+//
+// The paid limit comes from the grants the SUBSCRIBE read (broker/subscribe.ts) and the lease
+// keeps them: a take costs one script call, not two more cache reads. Grants only grow while the
+// sensor is not blocked (and a block closes the lease, broker/enforce.ts), so the kept ones can
+// only under-state the limit; when a take comes up short they are read again, in case the buyer
+// paid for more since.
+import type { Entitlements, Meter, SubscriptionGrant } from '../interfaces/layers.ts';
 import type { Logger } from '../lib/log.ts';
+import { paidLimit } from './meter.ts';
 
 /** The shared counter, plus giving back what a lease did not spend (RedisMeter). */
 export interface LeaseMeter extends Meter {
@@ -35,6 +42,8 @@ export interface LeaseHost {
 
 class Lease {
   credit = 0;
+  /** The buyer's valid subscriptions to the sensor as last read: the limit takes are measured against. */
+  grants: readonly SubscriptionGrant[] = [];
   held: HeldEntry[] = [];
   /** Payloads already paid for by a flush, on their way back through authorizeForward. */
   prepaid = new Set<Buffer>();
@@ -52,6 +61,7 @@ export class LeaseBook {
 
   constructor(
     private readonly meter: LeaseMeter,
+    private readonly entitlements: Pick<Entitlements, 'validSubscriptions'>,
     private readonly buyer: string,
     private readonly opts: LeaseOptions,
     private readonly host: LeaseHost,
@@ -66,14 +76,21 @@ export class LeaseBook {
     return this.leases.get(sensor)?.credit ?? 0;
   }
 
-  /** Takes the first lease (at SUBSCRIBE); 0 means nothing is left to deliver. */
-  async open(sensor: string): Promise<number> {
+  /**
+   * Takes the first lease (at SUBSCRIBE), against `grants`: the buyer's valid subscriptions to
+   * the sensor, just read. 0 means nothing is left to deliver.
+   */
+  async open(sensor: string, grants: readonly SubscriptionGrant[]): Promise<number> {
     const existing = this.leases.get(sensor);
-    if (existing) return Math.max(1, existing.credit); // the same filter again: the lease runs on
+    if (existing) {
+      existing.grants = grants;
+      return Math.max(1, existing.credit); // the same filter again: the lease runs on
+    }
     const lease = new Lease();
+    lease.grants = grants;
     this.leases.set(sensor, lease);
     try {
-      lease.credit = await this.meter.take(this.buyer, sensor, this.opts.leaseSize);
+      lease.credit = await this.meter.take(this.buyer, sensor, this.opts.leaseSize, grants);
       lease.dry = lease.credit < this.opts.leaseSize;
     } catch (err) {
       this.leases.delete(sensor);
@@ -118,7 +135,7 @@ export class LeaseBook {
     lease.refilling = true;
     // A backlog is taken in the same round trip, so a burst never outruns the leases.
     const want = this.opts.leaseSize + lease.held.length;
-    this.meter.take(this.buyer, sensor, want).then(
+    this.take(sensor, lease, want).then(
       (granted) => this.refilled(sensor, lease, granted, want),
       (err: unknown) => {
         lease.refilling = false;
@@ -131,6 +148,16 @@ export class LeaseBook {
         }
       },
     );
+  }
+
+  // One script call against the kept grants; they are read again only when it comes up short.
+  private async take(sensor: string, lease: Lease, want: number): Promise<number> {
+    const granted = await this.meter.take(this.buyer, sensor, want, lease.grants);
+    if (granted >= want || lease.closed) return granted;
+    const fresh = await this.entitlements.validSubscriptions(this.buyer, sensor);
+    const raised = paidLimit(fresh) > paidLimit(lease.grants);
+    lease.grants = fresh;
+    return raised ? granted + (await this.meter.take(this.buyer, sensor, want - granted, fresh)) : granted;
   }
 
   private refilled(sensor: string, lease: Lease, granted: number, wanted: number): void {

@@ -1,19 +1,39 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { SubscriptionGrant } from '../../interfaces/layers.ts';
 import { LeaseBook, type HeldEntry, type LeaseMeter as Meter } from '../../metering/leases.ts';
+import { paidLimit } from '../../metering/meter.ts';
 import { createLogger } from '../../lib/log.ts';
 
 const log = createLogger({ level: 'silent' });
 
-/** The shared counter, in memory: atomic because JavaScript runs one take at a time. */
+function grant(dataEntries: number): SubscriptionGrant {
+  return { subscription: '0xs', buyer: 'buyer', sensor: 's', startTimestamp: 0, dataEntries };
+}
+
+/**
+ * The chain's grants and the shared counter, in memory: atomic because JavaScript runs one take
+ * at a time. Like RedisMeter, a take measures against the grants it is given, else the chain's.
+ */
 class MemoryMeter implements Meter {
   used = 0;
   takes = 0;
-  constructor(private readonly limit: number) {}
-  async take(_b: string, _s: string, n: number): Promise<number> {
+  /** Grant look-ups (each costs two cache reads in the gateway). */
+  lookups = 0;
+  readonly chain: SubscriptionGrant[];
+  readonly entitlements = {
+    validSubscriptions: async (): Promise<SubscriptionGrant[]> => (this.lookups++, [...this.chain]),
+  };
+  constructor(limit: number) {
+    this.chain = [grant(limit)];
+  }
+  get grants(): SubscriptionGrant[] {
+    return [...this.chain];
+  }
+  async take(_b: string, _s: string, n: number, grants?: readonly SubscriptionGrant[]): Promise<number> {
     this.takes++;
     await new Promise((r) => setImmediate(r));
-    const g = Math.max(0, Math.min(n, this.limit - this.used));
+    const g = Math.max(0, Math.min(n, paidLimit(grants ?? this.chain) - this.used));
     this.used += g;
     return g;
   }
@@ -21,15 +41,17 @@ class MemoryMeter implements Meter {
     this.used -= Math.min(n, this.used);
   }
   async remaining(): Promise<number> {
-    return this.limit - this.used;
+    return paidLimit(this.chain) - this.used;
   }
 }
 
-function book(meter: Meter, opts = { leaseSize: 4, lowWater: 1, maxHeld: 100 }) {
+function book(meter: MemoryMeter | Meter, opts = { leaseSize: 4, lowWater: 1, maxHeld: 100 }) {
   const delivered: string[] = [];
   const exhausted: string[] = [];
+  const entitlements = meter instanceof MemoryMeter ? meter.entitlements : { validSubscriptions: async () => [] };
   const b = new LeaseBook(
     meter,
+    entitlements,
     'buyer',
     opts,
     {
@@ -50,7 +72,7 @@ const settle = () => new Promise((r) => setTimeout(r, 20));
 test('a burst far over N delivers exactly the first N, in order, and reports exhaustion once', async () => {
   const meter = new MemoryMeter(10);
   const { b, delivered, exhausted, offer } = book(meter);
-  assert.is(await b.open('s'), 4);
+  assert.is(await b.open('s', meter.grants), 4);
   for (let i = 0; i < 30; i++) offer(String(i));
   for (let i = 0; i < 20; i++) await settle();
   assert.equal(
@@ -65,7 +87,7 @@ test('a burst far over N delivers exactly the first N, in order, and reports exh
 test('credit is taken ahead of need: steady traffic is never held back', async () => {
   const meter = new MemoryMeter(100);
   const { b, delivered, offer } = book(meter, { leaseSize: 8, lowWater: 4, maxHeld: 100 });
-  await b.open('s');
+  await b.open('s', meter.grants);
   for (let i = 0; i < 40; i++) {
     offer(String(i));
     assert.is(delivered.length, i + 1, `entry ${i} forwarded at once`);
@@ -76,19 +98,19 @@ test('credit is taken ahead of need: steady traffic is never held back', async (
 test('closing returns the unspent lease; nothing paid is lost', async () => {
   const meter = new MemoryMeter(10);
   const { b, offer } = book(meter);
-  await b.open('s');
+  await b.open('s', meter.grants);
   offer('a');
   await b.close('s');
   assert.is(meter.used, 1);
-  assert.is(await b.open('s'), 4);
+  assert.is(await b.open('s', meter.grants), 4);
 });
 
 test('two connections sharing one counter deliver exactly N together', async () => {
   const meter = new MemoryMeter(25);
   const one = book(meter);
   const two = book(meter);
-  await one.b.open('s');
-  await two.b.open('s');
+  await one.b.open('s', meter.grants);
+  await two.b.open('s', meter.grants);
   for (let i = 0; i < 60; i++) {
     one.offer(String(i));
     two.offer(String(i));
@@ -108,7 +130,7 @@ test('a failing counter holds entries and retries instead of delivering unpaid o
   };
   const { b, delivered, offer } = book(flaky);
   fail = false;
-  await b.open('s');
+  await b.open('s', meter.grants);
   fail = true;
   for (let i = 0; i < 8; i++) offer(String(i));
   await settle();
@@ -121,7 +143,7 @@ test('a failing counter holds entries and retries instead of delivering unpaid o
 test('reclaim moves unspent credit out of a lease without releasing it', async () => {
   const meter = new MemoryMeter(6);
   const { b, delivered, exhausted, offer } = book(meter);
-  assert.is(await b.open('s'), 4);
+  assert.is(await b.open('s', meter.grants), 4);
   offer('a');
   assert.is(b.reclaim('s', 10), 3, 'all unspent credit moves');
   assert.is(meter.used, 4, 'moved credit stays counted: the taker delivers it');
@@ -134,6 +156,37 @@ test('reclaim moves unspent credit out of a lease without releasing it', async (
   assert.equal(delivered, ['a', 'b', 'c']);
   assert.ok(meter.used <= 6);
   assert.equal(exhausted, ['s']);
+});
+
+test('refills measure against the grants the lease holds: no grant look-up while they last', async () => {
+  const meter = new MemoryMeter(100);
+  const { b, delivered, offer } = book(meter);
+  await b.open('s', meter.grants);
+  for (let i = 0; i < 30; i++) {
+    offer(String(i));
+    await settle();
+  }
+  assert.is(delivered.length, 30);
+  assert.ok(meter.takes >= 8, `${meter.takes} takes`);
+  assert.is(meter.lookups, 0);
+});
+
+test('a buyer who pays for more while subscribed keeps receiving: short takes read the grants again', async () => {
+  const meter = new MemoryMeter(6);
+  const { b, delivered, exhausted, offer } = book(meter);
+  await b.open('s', meter.grants);
+  for (let i = 0; i < 5; i++) offer(String(i));
+  for (let i = 0; i < 5; i++) await settle();
+  assert.is(delivered.length, 5);
+  meter.chain.push(grant(4)); // a second subscription: 10 paid in all
+  for (let i = 5; i < 14; i++) offer(String(i));
+  for (let i = 0; i < 10; i++) await settle();
+  assert.equal(
+    delivered,
+    Array.from({ length: 10 }, (_, i) => String(i)),
+  );
+  assert.equal(exhausted, ['s']);
+  assert.ok(meter.lookups >= 1);
 });
 
 test.run();
