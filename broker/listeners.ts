@@ -57,7 +57,9 @@ export async function startListeners(cfg: BrokerConfig, ctx: BrokerContext, a: A
 function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number) {
   const start = (conn: Duplex, address: string | undefined, req?: IncomingMessage): void => {
     if (address) ctx.guard.peers.set(conn, address);
-    const client = a.handle(conn as never, req) as unknown as Client;
+    const client = a.handle(conn as never, req);
+    ctx.connections.add(client);
+    conn.once('close', () => ctx.connections.delete(client));
     guardPacketLength(client, maxPacketBytes);
   };
   const network = ctx.guard.network;

@@ -34,7 +34,10 @@ export interface LeaseOptions {
 
 /** What the lease book needs from the connection it serves. */
 export interface LeaseHost {
-  /** Delivers an entry that was held back (already paid from the lease). */
+  /**
+   * Delivers an entry that was held back (already paid from the lease). The delivery passes it
+   * through forward() before this returns, as Aedes' deliverQoS does with authorizeForward.
+   */
   redeliver(sensor: string, entry: HeldEntry): void;
   /** The buyer has received every entry it paid for: stop and tell it. */
   exhausted(sensor: string): void;
@@ -45,8 +48,12 @@ class Lease {
   /** The buyer's valid subscriptions to the sensor as last read: the limit takes are measured against. */
   grants: readonly SubscriptionGrant[] = [];
   held: HeldEntry[] = [];
-  /** Payloads already paid for by a flush, on their way back through authorizeForward. */
-  prepaid = new Set<Buffer>();
+  /**
+   * Held entries paid for and handed to the host, not yet back through forward(). The host
+   * delivers each one through forward() at once and in order (broker/forward.ts, redeliver), so
+   * a count is enough: nothing depends on the entry coming back as the same object.
+   */
+  prepaid = 0;
   refilling = false;
   /** The last take got less than asked: refill again only when the credit is gone. */
   dry = false;
@@ -108,7 +115,10 @@ export class LeaseBook {
   forward(sensor: string, entry: HeldEntry): boolean {
     const lease = this.leases.get(sensor);
     if (!lease || lease.closed) return false;
-    if (lease.prepaid.delete(entry.payload)) return true;
+    if (lease.prepaid > 0) {
+      lease.prepaid--;
+      return true;
+    }
     if (lease.credit > 0 && lease.held.length === 0) {
       lease.credit--;
       this.maybeRefill(sensor, lease);
@@ -178,7 +188,7 @@ export class LeaseBook {
     while (lease.held.length > 0 && lease.credit > 0) {
       const entry = lease.held.shift()!;
       lease.credit--;
-      lease.prepaid.add(entry.payload);
+      lease.prepaid++;
       this.host.redeliver(sensor, entry);
     }
     this.maybeRefill(sensor, lease);

@@ -45,7 +45,12 @@ class MemoryMeter implements Meter {
   }
 }
 
-function book(meter: MemoryMeter | Meter, opts = { leaseSize: 4, lowWater: 1, maxHeld: 100 }) {
+function book(
+  meter: MemoryMeter | Meter,
+  opts = { leaseSize: 4, lowWater: 1, maxHeld: 100 },
+  /** How a held entry comes back to forward(): as it was handed over, or copied on the way. */
+  back: (e: HeldEntry) => HeldEntry = (e) => e,
+) {
   const delivered: string[] = [];
   const exhausted: string[] = [];
   const entitlements = meter instanceof MemoryMeter ? meter.entitlements : { validSubscriptions: async () => [] };
@@ -55,7 +60,7 @@ function book(meter: MemoryMeter | Meter, opts = { leaseSize: 4, lowWater: 1, ma
     'buyer',
     opts,
     {
-      redeliver: (_s, e) => b.forward('s', e) && delivered.push(e.payload.toString()),
+      redeliver: (_s, e) => b.forward('s', back(e)) && delivered.push(e.payload.toString()),
       exhausted: (s) => exhausted.push(s),
     },
     log,
@@ -187,6 +192,20 @@ test('a buyer who pays for more while subscribed keeps receiving: short takes re
   );
   assert.equal(exhausted, ['s']);
   assert.ok(meter.lookups >= 1);
+});
+
+test('held entries come back as copies (a new packet, a new buffer): each is delivered once, paid once, in order', async () => {
+  const meter = new MemoryMeter(100);
+  const copy = (e: HeldEntry): HeldEntry => ({ ...e, payload: Buffer.from(e.payload) });
+  const { b, delivered, offer } = book(meter, { leaseSize: 4, lowWater: 1, maxHeld: 100 }, copy);
+  await b.open('s', meter.grants);
+  for (let i = 0; i < 12; i++) offer(String(i)); // 4 at once, 8 held until the refill
+  for (let i = 0; i < 10; i++) await settle();
+  assert.equal(
+    delivered,
+    Array.from({ length: 12 }, (_, i) => String(i)),
+  );
+  assert.is(meter.used - b.credit('s'), 12, 'paid exactly what was delivered');
 });
 
 test.run();
