@@ -2,7 +2,6 @@
 // are cached reads them once (two GETs: the sensor, the buyer's subscriptions) and takes its
 // first lease in one script call; a lease refill on the delivery path is one script call, since
 // the lease keeps the grants the SUBSCRIBE read (metering/leases.ts).
-import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,6 +9,7 @@ import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';
 import { services, unique } from '../helpers/services.ts';
+import { CommandLog } from '../helpers/redis-monitor.ts';
 
 const svc = services();
 const keyPrefix = `${unique('cost')}:`;
@@ -19,46 +19,12 @@ let seller: Account;
 let monitor: CommandLog;
 const clients: MqttClient[] = [];
 
-/** Every Redis command, in the order Redis ran them, from a MONITOR connection. */
-class CommandLog {
-  readonly seen: string[][] = [];
-  private marks = 0;
-  private feed: Redis | undefined;
-  private constructor(private readonly client: Redis) {}
-
-  static async start(url: string): Promise<CommandLog> {
-    const log = new CommandLog(new Redis(url));
-    // ioredis answers monitor() with a connection of its own in MONITOR mode.
-    const feed = (log.feed = await log.client.monitor());
-    // Commands a script runs show up too, with source "lua": the script call itself is the cost.
-    feed.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua') log.seen.push(args);
-    });
-    return log;
-  }
-
-  /** Resolves once every command Redis ran before this call is in `seen`; returns its place. */
-  async mark(): Promise<number> {
-    const key = `${keyPrefix}mark:${this.marks++}`;
-    await this.client.get(key);
-    return waitFor(`MONITOR shows ${key}`, () => {
-      const i = this.seen.findIndex((a) => a[1] === key);
-      return i >= 0 ? i : undefined;
-    });
-  }
-
-  /** The metering commands (chain cache and entry counter) run between two marks, as "VERB key". */
-  metering(from: number, to: number): string[] {
-    return this.seen
-      .slice(from + 1, to)
-      .filter((a) => a.some((x) => x.startsWith(`${keyPrefix}chain:`) || x.startsWith(`${keyPrefix}meter:`)))
-      .map((a) => `${a[0]!.toUpperCase()} ${a.find((x) => x.startsWith(keyPrefix))!.slice(keyPrefix.length)}`);
-  }
-
-  async stop(): Promise<void> {
-    this.feed?.disconnect();
-    await this.client.quit();
-  }
+/** The metering commands (chain cache and entry counter) run between two marks, as "VERB key". */
+function metering(from: number, to: number): string[] {
+  return monitor
+    .between(from, to)
+    .filter((a) => a.some((x) => x.startsWith(`${keyPrefix}chain:`) || x.startsWith(`${keyPrefix}meter:`)))
+    .map((a) => `${a[0]!.toUpperCase()} ${a.find((x) => x.startsWith(keyPrefix))!.slice(keyPrefix.length)}`);
 }
 
 test.before(async () => {
@@ -125,7 +91,7 @@ test('a SUBSCRIBE with its grants cached: two GETs and one script call', async (
   await waitFor('the lease given back', () => gw.broker.leaseCredit(buyer.principal, sensor) === 0);
   const from = await monitor.mark();
   assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [1]);
-  const cost = monitor.metering(from, await monitor.mark());
+  const cost = metering(from, await monitor.mark());
   const s = sensor.toLowerCase();
   const b = buyer.principal.toLowerCase();
   assert.equal(cost, [`GET chain:sensor:${s}`, `GET chain:subs:${b}:${s}`, `EVAL meter:${b}:${s}`]);
@@ -145,7 +111,7 @@ test('a lease refill while delivering: one script call, no cache read', async ()
   for (const p of ['a', 'b', 'c']) assert.is(await publishAck(dev, `sensors/${sensor}`, p), 'acked');
   await waitFor('3 delivered', () => got.length === 3);
   await waitFor('the lease refilled', () => gw.broker.leaseCredit(buyer.principal, sensor) === 5);
-  const cost = monitor.metering(from, await monitor.mark());
+  const cost = metering(from, await monitor.mark());
   assert.equal(cost, [`EVAL meter:${buyer.principal.toLowerCase()}:${sensor.toLowerCase()}`]);
 });
 
