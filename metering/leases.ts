@@ -12,6 +12,7 @@
 // only under-state the limit; when a take comes up short they are read again, in case the buyer
 // paid for more since.
 import type { Entitlements, Meter, SubscriptionGrant } from '../interfaces/layers.ts';
+import { systemClock, type Clock, type Timer } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { paidLimit } from './meter.ts';
 
@@ -58,10 +59,11 @@ class Lease {
   /** The last take got less than asked: refill again only when the credit is gone. */
   dry = false;
   closed = false;
-  retry: NodeJS.Timeout | undefined;
+  retry: Timer | undefined;
 }
 
-const RETRY_MS = 1000;
+/** A failed refill (Redis down) is tried again after this long, while entries wait. */
+export const RETRY_MS = 1000;
 
 export class LeaseBook {
   private readonly leases = new Map<string, Lease>();
@@ -73,6 +75,7 @@ export class LeaseBook {
     private readonly opts: LeaseOptions,
     private readonly host: LeaseHost,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   has(sensor: string): boolean {
@@ -151,7 +154,7 @@ export class LeaseBook {
         lease.refilling = false;
         this.log.warn({ err, buyer: this.buyer, sensor }, 'lease refill failed; retrying');
         if (!lease.closed && lease.retry === undefined) {
-          lease.retry = setTimeout(() => {
+          lease.retry = this.clock.setTimeout(() => {
             lease.retry = undefined;
             if (lease.held.length > 0 || lease.credit === 0) this.refill(sensor, lease);
           }, RETRY_MS);
@@ -197,7 +200,7 @@ export class LeaseBook {
   private drop(sensor: string, lease: Lease): void {
     lease.closed = true;
     lease.held = [];
-    if (lease.retry) clearTimeout(lease.retry);
+    this.clock.clearTimeout(lease.retry);
     if (this.leases.get(sensor) === lease) this.leases.delete(sensor);
   }
 

@@ -4,6 +4,7 @@
 import type { BuyerChannel } from '../../interfaces/layers.ts';
 import { buyerTopic } from '../../protocol/topics.ts';
 import { errorCode, isItradeError } from '../../protocol/errors.ts';
+import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { BridgeMetrics } from '../metrics.ts';
 import type { HistoryCursor } from './history.ts';
@@ -14,6 +15,8 @@ export interface SessionDeps {
   metrics: BridgeMetrics;
   log: Logger;
   ackTimeoutMs: number;
+  /** Times the ack timeout. */
+  clock: Clock;
 }
 
 export type SessionEnd = string; // an EndReason, 'cancelled', 'ack-timeout' or 'error'
@@ -83,9 +86,9 @@ export class ReplaySession {
   private waitForAck(): Promise<boolean> {
     const before = this.acked;
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), this.deps.ackTimeoutMs);
+      const timer = this.deps.clock.setTimeout(() => done(false), this.deps.ackTimeoutMs);
       const done = (ok: boolean) => {
-        clearTimeout(timer);
+        this.deps.clock.clearTimeout(timer);
         this.wake = undefined;
         resolve(ok);
       };

@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SubscriptionGrant } from '../../interfaces/layers.ts';
-import { LeaseBook, type HeldEntry, type LeaseMeter as Meter } from '../../metering/leases.ts';
+import { LeaseBook, RETRY_MS, type HeldEntry, type LeaseMeter as Meter } from '../../metering/leases.ts';
 import { paidLimit } from '../../metering/meter.ts';
 import { createLogger } from '../../lib/log.ts';
+import { FakeClock } from '../helpers/clock.ts';
 
 const log = createLogger({ level: 'silent' });
 
@@ -30,12 +31,19 @@ class MemoryMeter implements Meter {
   get grants(): SubscriptionGrant[] {
     return [...this.chain];
   }
+  /** Takes under way, of every meter: settle() waits until none is. */
+  static pending = 0;
   async take(_b: string, _s: string, n: number, grants?: readonly SubscriptionGrant[]): Promise<number> {
     this.takes++;
-    await new Promise((r) => setImmediate(r));
-    const g = Math.max(0, Math.min(n, paidLimit(grants ?? this.chain) - this.used));
-    this.used += g;
-    return g;
+    MemoryMeter.pending++;
+    try {
+      await new Promise((r) => setImmediate(r)); // answered later, like Redis
+      const g = Math.max(0, Math.min(n, paidLimit(grants ?? this.chain) - this.used));
+      this.used += g;
+      return g;
+    } finally {
+      MemoryMeter.pending--;
+    }
   }
   async release(_b: string, _s: string, n: number): Promise<void> {
     this.used -= Math.min(n, this.used);
@@ -50,6 +58,7 @@ function book(
   opts = { leaseSize: 4, lowWater: 1, maxHeld: 100 },
   /** How a held entry comes back to forward(): as it was handed over, or copied on the way. */
   back: (e: HeldEntry) => HeldEntry = (e) => e,
+  clock = new FakeClock(),
 ) {
   const delivered: string[] = [];
   const exhausted: string[] = [];
@@ -64,6 +73,7 @@ function book(
       exhausted: (s) => exhausted.push(s),
     },
     log,
+    clock,
   );
   const offer = (v: string) => {
     const e: HeldEntry = { topic: 'sensors/s', payload: Buffer.from(v), qos: 1 };
@@ -72,7 +82,14 @@ function book(
   return { b, delivered, exhausted, offer };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 20));
+/**
+ * Resolves once no take is under way and everything their answers started has run: the lease
+ * book itself uses no timer but its retry, which runs on the fake clock. No sleeping.
+ */
+async function settle(): Promise<void> {
+  do await new Promise((r) => setImmediate(r));
+  while (MemoryMeter.pending > 0);
+}
 
 test('a burst far over N delivers exactly the first N, in order, and reports exhaustion once', async () => {
   const meter = new MemoryMeter(10);
@@ -133,7 +150,8 @@ test('a failing counter holds entries and retries instead of delivering unpaid o
     release: meter.release.bind(meter),
     remaining: meter.remaining.bind(meter),
   };
-  const { b, delivered, offer } = book(flaky);
+  const clock = new FakeClock();
+  const { b, delivered, offer } = book(flaky, undefined, undefined, clock);
   fail = false;
   await b.open('s', meter.grants);
   fail = true;
@@ -141,8 +159,13 @@ test('a failing counter holds entries and retries instead of delivering unpaid o
   await settle();
   assert.is(delivered.length, 4, 'only the first lease');
   fail = false;
-  await new Promise((r) => setTimeout(r, 1200));
+  clock.advance(RETRY_MS - 1);
+  await settle();
+  assert.is(delivered.length, 4, 'no retry before RETRY_MS');
+  clock.advance(1);
+  await settle();
   assert.equal(delivered, ['0', '1', '2', '3', '4']);
+  assert.is(clock.pending, 0);
 });
 
 test('reclaim moves unspent credit out of a lease without releasing it', async () => {
