@@ -13,6 +13,7 @@ import type {
   PublishListener,
 } from '../interfaces/layers.ts';
 import { normAddress } from '../protocol/topics.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { historyRoutes, type VerifyBuyer } from './http.ts';
 import { createKafkaClients } from './kafka/client.ts';
@@ -34,6 +35,8 @@ export interface BridgeDeps {
   channel: BuyerChannel;
   registry: Registry;
   log: Logger;
+  /** Times replay ack timeouts (default: the system clock; tests move a fake one). */
+  clock?: Clock;
 }
 
 export class Bridge implements PublishListener, BuyerRequestHandler {
@@ -74,6 +77,7 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
       slots: this.slots,
       metrics: this.metrics,
       log: this.log,
+      clock: deps.clock ?? systemClock,
     });
   }
 

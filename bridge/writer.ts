@@ -14,11 +14,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcceptedPublish } from '../interfaces/layers.ts';
 import { isAddress } from '../protocol/topics.ts';
 import { isItradeError, itradeError, type ErrorName, type ItradeError } from '../protocol/errors.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
+import { ThrottledLog } from '../lib/throttled-log.ts';
 import { Fifo } from './fifo.ts';
 import type { AppendRecord, LogStore, TopicSpec } from './log-store.ts';
 import type { BridgeMetrics, BufferState } from './metrics.ts';
-import { RefusalLog } from './refusal-log.ts';
 
 export interface WriterOptions {
   topicOf(sensor: string): string;
@@ -42,7 +43,7 @@ interface Pending {
 }
 
 // A write ends with these; anything else (Kafka down, topic not there yet) is retried.
-const FINAL = new Set<string>(['ITRADE_ERR_KAFKA_WRITE_FAILED', 'ITRADE_ERR_BRIDGE_CLOSED']);
+const FINAL: ErrorName[] = ['KAFKA_WRITE_FAILED', 'BRIDGE_CLOSED'];
 
 export const RECEIVED_AT_HEADER = 'itrade-received-at';
 
@@ -60,7 +61,7 @@ export class WriteThrough {
   private readonly knownTopics = new Set<string>();
   private readonly lastTimestamp = new Map<string, number>();
   private readonly stallTimer: NodeJS.Timeout;
-  private readonly refusals: RefusalLog;
+  private readonly refusals: ThrottledLog;
   private readonly hwEntries: number;
   private readonly hwBytes: number;
 
@@ -69,10 +70,11 @@ export class WriteThrough {
     private readonly opts: WriterOptions,
     private readonly metrics: BridgeMetrics,
     private readonly log: Logger,
+    clock: Clock = systemClock,
   ) {
     this.hwEntries = Math.max(1, Math.floor((opts.buffer.maxEntries * opts.buffer.highWaterPercent) / 100));
     this.hwBytes = Math.floor((opts.buffer.maxBytes * opts.buffer.highWaterPercent) / 100);
-    this.refusals = new RefusalLog(log);
+    this.refusals = new ThrottledLog(log, 'bridge refused publishes', 'warn', 5000, clock);
     this.stallTimer = setInterval(() => this.checkStall(), Math.min(1000, Math.max(50, opts.stallWarnMs / 4)));
     this.stallTimer.unref();
   }
@@ -87,7 +89,8 @@ export class WriteThrough {
     if (refusal) {
       const [name, reason] = refusal;
       this.metrics.refused.inc({ qos: String(p.qos), reason });
-      this.refusals.note(reason, p.sensor, this.entries, this.bytes);
+      // The buffer's figures when the line is written, not those of the first refusal it sums.
+      this.refusals.note(reason, p.sensor, () => ({ reason, bufferEntries: this.entries, bufferBytes: this.bytes }));
       return Promise.reject(itradeError(name, `sensor ${p.sensor}, qos ${p.qos}`));
     }
     return new Promise<void>((resolve, reject) => {
@@ -118,10 +121,13 @@ export class WriteThrough {
     this.kick();
     const flushing = this.flushing;
     const drained = flushing ? await Promise.race([flushing.then(() => true), sleep(timeoutMs, false)]) : true;
-    if (drained) return;
-    this.abort.abort();
-    this.failQueued(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
-    await flushing;
+    if (!drained) {
+      this.abort.abort();
+      this.failQueued(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
+      await flushing;
+    }
+    // Refusals summed and not yet written would otherwise go with the process.
+    this.refusals.flushAll();
   }
 
   private admission(p: AcceptedPublish): [ErrorName, string] | undefined {
@@ -206,7 +212,7 @@ export class WriteThrough {
         return;
       } catch (err) {
         const e = isItradeError(err) ? err : itradeError('KAFKA_WRITE_FAILED', (err as Error).message, { cause: err });
-        if (FINAL.has(e.code)) return this.failOrSplit(batch, e, splittable);
+        if (FINAL.some((n) => isItradeError(e, n))) return this.failOrSplit(batch, e, splittable);
         if (attempt % 20 === 0)
           this.log.warn({ attempt, entries: batch.length, err: e.message }, 'kafka write failed: retrying');
         await sleep(Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** Math.min(attempt, 16)));

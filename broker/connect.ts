@@ -1,11 +1,12 @@
 // CONNECT: the whole authentication path as one list of steps (like aedes' connectActions).
 // A refusal is an ItradeError whose mqttReturnCode becomes the CONNACK return code
 // [MQTT-3.2.2.3]; aedes then closes the connection [MQTT-3.2.2-5] and nothing else happens.
-import type { AuthenticateError, Client } from 'aedes';
+import type { AuthenticateError, Client, ConnectPacket } from 'aedes';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
 import type { Identity } from '../auth/jwt.ts';
-import { dropSensorSubscription, notify, track, type BrokerContext } from './context.ts';
-import { LeaseBook, type HeldEntry } from '../metering/leases.ts';
+import { track, type BrokerContext } from './context.ts';
+import { leaseHost } from './forward.ts';
+import { LeaseBook } from '../metering/leases.ts';
 import { reasonOf } from './metrics.ts';
 import { rateKey } from '../sovereignty/network.ts';
 
@@ -74,10 +75,18 @@ const matchClientId: Step = (_ctx, s) => {
 // A last will is a publish the broker makes later, possibly on another instance with no session
 // to check it against (aedes' _clearWills calls authorizePublish with a null client). The gateway
 // offers none: sensor data needs the history store's acknowledgement and buyers need no will.
-const refuseWill: Step = (_ctx, s) => {
-  if ((s.client as unknown as { _will?: unknown })._will)
-    throw itradeError('AUTH_NOT_AUTHORISED', 'a last will is not supported');
+// The CONNECT packet is seen by aedes' preConnect hook (rememberWill), not by authenticate.
+const refuseWill: Step = (ctx, s) => {
+  if (ctx.guard.wills.has(s.client)) throw itradeError('AUTH_NOT_AUTHORISED', 'a last will is not supported');
 };
+
+/** aedes preConnect: notes a CONNECT that carries a will, for refuseWill to refuse with CONNACK 5. */
+export function rememberWill(ctx: BrokerContext) {
+  return (client: Client, packet: ConnectPacket, done: (err: Error | null, ok: boolean) => void): void => {
+    if (packet.will) ctx.guard.wills.add(client);
+    done(null, true);
+  };
+}
 
 const checkChain: Step = async (ctx, s) => {
   const id = s.id!;
@@ -97,19 +106,7 @@ const openSession: Step = (ctx, s) => {
   const id = s.id!;
   const leases =
     id.kind === 'principal'
-      ? new LeaseBook(
-          ctx.meter,
-          id.sub,
-          ctx.metering,
-          {
-            redeliver: (_sensor, e) => redeliver(client, e),
-            exhausted: (sensor) => {
-              notify(ctx, id.sub, { type: 'entries-exhausted', sensor, reason: 'every paid data entry was delivered' });
-              dropSensorSubscription(ctx, client, sensor);
-            },
-          },
-          ctx.log,
-        )
+      ? new LeaseBook(ctx.meter, ctx.entitlements, id.sub, ctx.metering, leaseHost(ctx, client, id.sub), ctx.log)
       : undefined;
   ctx.sessions.add(client, id, leases);
   ctx.metrics.connects.inc({ role: id.kind });
@@ -118,18 +115,6 @@ const openSession: Step = (ctx, s) => {
     if (gone?.leases) track(ctx, gone.leases.closeAll(), 'leases not returned');
   });
 };
-
-type Deliver = { deliverQoS(p: object, done: () => void): void };
-
-// A held entry goes straight to this client's delivery, as aedes does for retained messages
-// (lib/handlers/subscribe.js, sendRetained): brokerId null, or aedes' per-broker dedupe would
-// drop every later live entry whose counter is lower than the fresh one client.publish assigns.
-function redeliver(client: Client, e: HeldEntry): void {
-  (client as unknown as Deliver).deliverQoS(
-    { cmd: 'publish', topic: e.topic, payload: e.payload, qos: e.qos, retain: false, dup: false, brokerId: null },
-    () => undefined,
-  );
-}
 
 export const connectSteps: Step[] = [
   refuseWhileClosing,
@@ -160,9 +145,10 @@ export function authenticate(ctx: BrokerContext) {
         const returnCode = isItradeError(err) ? (err.mqttReturnCode ?? 5) : 3;
         const reason = reasonOf(err);
         ctx.metrics.connectRefused.inc({ reason, connack: returnCode });
+        // Not one of ours: no code to give, the error itself says what happened.
         const detail = isItradeError(err)
           ? { code: err.code }
-          : { code: 'unexpected', err: err instanceof Error ? err.message : String(err) };
+          : { err: err instanceof Error ? err.message : String(err) };
         ctx.refusals.connect.note(reason, `${client.id}@${state.address ?? '?'}`, { ...detail, returnCode });
         const refusal = err instanceof Error ? err : new Error(String(err));
         done(Object.assign(refusal, { returnCode }) as AuthenticateError, false);

@@ -1,6 +1,6 @@
 // What the broker's hooks share: the layers behind their interfaces, the live sessions, and a way
 // to tell a buyer something. Built once by createBroker.
-import type { Aedes, Client } from 'aedes';
+import type { Client } from 'aedes';
 import type { Registry } from 'prom-client';
 import type { BuyerRequestHandler, Entitlements, PublishListener, SellerMessageHandler } from '../interfaces/layers.ts';
 import { sensorTopic } from '../protocol/topics.ts';
@@ -39,15 +39,25 @@ export interface Guard {
   maxPayloadBytes: number;
   /** The client address of each connection (after trusted-proxy resolution), set at accept. */
   peers: WeakMap<object, string>;
+  /** Clients whose CONNECT carried a last will (aedes preConnect sees the packet; authenticate does not). */
+  wills: WeakSet<Client>;
   /** Set when shutdown begins: no new connection or publish is taken. */
   closing: boolean;
 }
 
+/** The part of the session store (aedes-persistence's documented interface) the broker uses itself. */
+export interface Persistence {
+  removeSubscriptions(client: { id: string }, topics: string[]): Promise<void>;
+}
+
 export interface BrokerContext extends BrokerDeps {
   sessions: Sessions;
+  /** Every connection handed to Aedes and not yet closed, authenticated or not (broker/listeners.ts). */
+  connections: Set<Client>;
+  /** The session store Aedes was given (aedes-persistence-redis). */
+  persistence: Persistence;
   /** Work that must finish before the broker lets Redis go (leases being returned). */
   pending: Set<Promise<unknown>>;
-  broker: () => Aedes;
   buyers: () => PrincipalChannel;
   metrics: BrokerMetrics;
   guard: Guard;
@@ -66,10 +76,6 @@ export function notify(ctx: BrokerContext, buyer: string, n: Omit<Notice, 'at'>)
     .catch((err: unknown) => ctx.log.warn({ err, buyer, type: n.type }, 'notice not sent'));
 }
 
-interface Persistence {
-  removeSubscriptions(client: { id: string }, topics: string[]): Promise<void>;
-}
-
 /** Cuts one sensor subscription of a live client, also from its stored session. */
 export function dropSensorSubscription(ctx: BrokerContext, client: Client, sensor: string): void {
   const topic = sensorTopic(sensor);
@@ -78,8 +84,7 @@ export function dropSensorSubscription(ctx: BrokerContext, client: Client, senso
 }
 
 export function forgetStored(ctx: BrokerContext, client: Client, topics: string[]): void {
-  const persistence = (ctx.broker() as unknown as { persistence: Persistence }).persistence;
-  persistence
+  ctx.persistence
     .removeSubscriptions({ id: client.id }, topics)
     .catch((err: unknown) => ctx.log.warn({ err }, 'stored subscription not removed'));
 }

@@ -13,10 +13,11 @@ export interface Lifecycle {
   close(): Promise<void>;
 }
 
-type LiveClient = Client & { pause(): void };
+/** Aedes' Client.pause (undeclared in its types; test/broker/aedes-internals.test.ts checks it): stop reading. */
+export type Pausable = Client & { pause(): void };
 
-function liveClients(a: Aedes): LiveClient[] {
-  return Object.values((a as unknown as { clients: Record<string, LiveClient> }).clients);
+function liveClients(ctx: BrokerContext): Pausable[] {
+  return [...ctx.connections] as Pausable[];
 }
 
 export function lifecycle(
@@ -33,7 +34,7 @@ export function lifecycle(
   };
   const drain = async (timeoutMs: number): Promise<number> => {
     stopAccepting();
-    for (const c of liveClients(a)) c.pause();
+    for (const c of liveClients(ctx)) c.pause();
     const deadline = Date.now() + timeoutMs;
     while (ctx.inflight.size > 0 && Date.now() < deadline) {
       await Promise.race([
@@ -49,7 +50,7 @@ export function lifecycle(
     // The persistence unsubscribes through the bus when destroyed, so it goes before aedes
     // closes the bus (aedes.close ends with mq.close).
     await Promise.all(
-      liveClients(a).map(async (c) => {
+      liveClients(ctx).map(async (c) => {
         await flushed(c.conn as unknown as Duplex, 1000);
         await new Promise<void>((r) => c.close(() => r()));
       }),

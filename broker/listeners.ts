@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { ItradeConfig } from '../config/schema.ts';
-import { isItradeError, itradeError } from '../protocol/errors.ts';
+import { errorCode, isItradeError, itradeError } from '../protocol/errors.ts';
 import { resolvePath } from '../lib/paths.ts';
 import type { BrokerContext } from './context.ts';
 import { PACKET_OVERHEAD_BYTES, guardPacketLength } from './limits/packet-guard.ts';
@@ -57,7 +57,9 @@ export async function startListeners(cfg: BrokerConfig, ctx: BrokerContext, a: A
 function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number) {
   const start = (conn: Duplex, address: string | undefined, req?: IncomingMessage): void => {
     if (address) ctx.guard.peers.set(conn, address);
-    const client = a.handle(conn as never, req) as unknown as Client;
+    const client = a.handle(conn as never, req);
+    ctx.connections.add(client);
+    conn.once('close', () => ctx.connections.delete(client));
     guardPacketLength(client, maxPacketBytes);
   };
   const network = ctx.guard.network;
@@ -127,9 +129,9 @@ export function connectionError(ctx: BrokerContext, client: Client, err: Error):
   ctx.metrics.connectionErrors.inc({ reason });
   const code =
     reason === 'packet_too_large'
-      ? 'ITRADE_ERR_LIMIT_PACKET_TOO_LARGE'
+      ? errorCode('LIMIT_PACKET_TOO_LARGE')
       : reason === 'topic_too_deep'
-        ? 'ITRADE_ERR_LIMIT_TOPIC_TOO_DEEP'
+        ? errorCode('LIMIT_TOPIC_TOO_DEEP')
         : undefined;
   ctx.refusals.connection.note(reason, `${client.id ?? '-'}@${ctx.guard.peers.get(client.conn) ?? '?'}`, {
     reason,

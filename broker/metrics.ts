@@ -2,7 +2,8 @@
 // metric with what to alert on). Labels are bounded: roles, QoS, and reasons derived from the
 // fixed set of ITRADE_ERR_* codes, never client ids or topics. Gauges are read at scrape time.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { isItradeError } from '../protocol/errors.ts';
+import { ERROR_CODE_PREFIX } from '../protocol/error-codes.ts';
+import { errorName } from '../protocol/errors.ts';
 import type { Session } from './sessions.ts';
 
 export type BrokerMetrics = ReturnType<typeof createBrokerMetrics>;
@@ -40,8 +41,8 @@ export function createBrokerMetrics(registry: Registry, live: { sessions: () => 
     connectRefused: new Counter({
       name: 'itrade_broker_connect_refused_total',
       help:
-        'Refused MQTT connections, by reason (the error code without ITRADE_ERR_, lower case) and the ' +
-        'CONNACK return code sent.',
+        `Refused MQTT connections, by reason (the error code without ${ERROR_CODE_PREFIX}, lower case) ` +
+        'and the CONNACK return code sent.',
       labelNames: ['reason', 'connack'],
       registers,
     }),
@@ -97,5 +98,5 @@ export function createBrokerMetrics(registry: Registry, live: { sessions: () => 
 
 /** `ITRADE_ERR_AUTH_TOKEN_INVALID` -> `auth_token_invalid`; anything else -> `unexpected`. */
 export function reasonOf(err: unknown): string {
-  return isItradeError(err) ? err.code.slice('ITRADE_ERR_'.length).toLowerCase() : 'unexpected';
+  return errorName(err)?.toLowerCase() ?? 'unexpected';
 }

@@ -148,7 +148,7 @@ export function authorizePublish(ctx: BrokerContext) {
         ctx.metrics.publishRefused.inc({ reason });
         const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
         ctx.refusals.publish.note(reason, session.client.id, {
-          code: isItradeError(err) ? err.code : 'unexpected',
+          ...(isItradeError(err) ? { code: err.code } : { err: err instanceof Error ? err.message : String(err) }),
           cause,
         });
         return refuse(session, err as Error, earlier, done);

@@ -11,8 +11,8 @@ import mqemitterRedis from 'mqemitter-redis';
 import type { ItradeConfig } from '../config/schema.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { PrincipalChannel } from './channel.ts';
-import { authenticate } from './connect.ts';
-import type { BrokerContext, BrokerDeps } from './context.ts';
+import { authenticate, rememberWill } from './connect.ts';
+import type { BrokerContext, BrokerDeps, Persistence } from './context.ts';
 import { onChainEvent, onRevocation } from './enforce.ts';
 import { authorizeForward } from './forward.ts';
 import { lifecycle } from './lifecycle.ts';
@@ -57,36 +57,29 @@ export interface BrokerOptions {
 }
 
 // Both are CommonJS without types: the parts used here, typed.
-const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (o: { conn: Redis }) => {
-  destroy(): Promise<void>;
-};
+const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (o: {
+  conn: Redis;
+}) => Persistence & { destroy(): Promise<void> };
 const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as {
   MQEmitterRedisPrefix: new (prefix: string, o: object) => { state: EventEmitter };
 };
 
 export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<BrokerHandle> {
   const { cfg } = opts;
-  let aedes: Aedes | undefined;
   let buyers: PrincipalChannel | undefined;
-  const ctx = brokerContext(
-    cfg,
-    deps,
-    () => aedes!,
-    () => buyers!,
-  );
   const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
   // An unheard ioredis 'error' event throws and would end the process; ioredis reconnects.
   sessionsDb.on('error', (err: Error) =>
     deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'),
   );
   const persistence = persistenceRedis({ conn: sessionsDb });
-  aedes = await Aedes.createBroker({
+  const ctx = brokerContext(cfg, deps, { buyers: () => buyers!, persistence });
+  const a = await Aedes.createBroker({
     ...(opts.id ? { id: opts.id } : {}),
     ...aedesOptions(cfg, ctx),
     mq: bus(cfg, opts, deps),
     persistence,
   });
-  const a = aedes;
   buyers = new PrincipalChannel(a, 'buyers');
   const sellers = new PrincipalChannel(a, 'sellers');
   a.on('subscribe', onSubscribed(ctx));
@@ -117,18 +110,17 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
 function brokerContext(
   cfg: BrokerConfig,
   deps: BrokerDeps,
-  broker: () => Aedes,
-  buyers: () => PrincipalChannel,
+  parts: Pick<BrokerContext, 'buyers' | 'persistence'>,
 ): BrokerContext {
   const sessions = new Sessions();
   const inflight = new Set<Promise<void>>();
   const l = cfg.limits;
   return {
     ...deps,
+    ...parts,
     sessions,
+    connections: new Set(),
     pending: new Set(),
-    broker,
-    buyers,
     metrics: createBrokerMetrics(deps.registry ?? new Registry(), {
       sessions: () => sessions.all(),
       inflight: () => inflight.size,
@@ -139,6 +131,7 @@ function brokerContext(
       publishRate: new RateLimiter(l.publishRate),
       maxPayloadBytes: l.maxPayloadBytes,
       peers: new WeakMap(),
+      wills: new WeakSet(),
       closing: false,
     },
     inflight,
@@ -163,6 +156,7 @@ function aedesOptions(cfg: BrokerConfig, ctx: BrokerContext) {
     maxClientsIdLength: l.maxClientIdLength,
     maxTopicLevels: l.maxTopicLevels,
     keepaliveLimit: l.keepaliveLimitSec,
+    preConnect: rememberWill(ctx),
     authenticate: authenticate(ctx),
     authorizePublish: authorizePublish(ctx),
     authorizeSubscribe: authorizeSubscribe(ctx),

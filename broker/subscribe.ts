@@ -17,15 +17,19 @@ async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: strin
     const grants = await ctx.entitlements.validSubscriptions(buyer, sensor);
     if (grants.length === 0)
       return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
-    const credit = await session.leases!.open(sensor);
+    const credit = await session.leases!.open(sensor, grants);
     if (credit === 0)
       return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
     return { ok: true };
   } catch (err) {
     // Fail closed, but keep a stored subscription: the chain may answer again later.
     // Rate-limited: a chain outage during a subscribe storm would otherwise log a line per buyer.
-    const code = isItradeError(err) ? err.code : 'unexpected';
-    ctx.refusals.entitlement.note(code, buyer, { code, sensor, err: err instanceof Error ? err.message : String(err) });
+    const code = isItradeError(err) ? err.code : undefined;
+    ctx.refusals.entitlement.note(code ?? 'unexpected', buyer, {
+      code,
+      sensor,
+      err: err instanceof Error ? err.message : String(err),
+    });
     return {
       ok: false,
       reason: isItradeError(err) ? err.message : 'entitlement check failed',

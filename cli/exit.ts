@@ -2,7 +2,7 @@
 // configuration from an unreachable service from a refusal by the market, and a clean gateway
 // stop from a forced one.
 import { constants } from 'node:os';
-import { isItradeError } from '../protocol/errors.ts';
+import { errorName, type ErrorName } from '../protocol/errors.ts';
 
 export const EXIT = {
   ok: 0,
@@ -18,43 +18,44 @@ export function exitForSignal(signal: 'SIGINT' | 'SIGTERM'): number {
   return 128 + constants.signals[signal];
 }
 
-const CONFIG = new Set([
-  'ITRADE_ERR_AUTH_CONFIG',
-  'ITRADE_ERR_CHAIN_DEPLOYER_KEY',
-  'ITRADE_ERR_CHAIN_DEPLOYMENT_MISSING',
-  'ITRADE_ERR_CHAIN_WRONG_NETWORK',
+const CONFIG = new Set<ErrorName>([
+  'AUTH_CONFIG',
+  'CHAIN_DEPLOYER_KEY',
+  'CHAIN_DEPLOYMENT_MISSING',
+  'CHAIN_WRONG_NETWORK',
 ]);
 
-const UNAVAILABLE = new Set([
-  'ITRADE_ERR_STACK_UNREACHABLE',
-  'ITRADE_ERR_STACK_TOOL_MISSING',
-  'ITRADE_ERR_CHAIN_RPC',
-  'ITRADE_ERR_CHAIN_UNAVAILABLE',
-  'ITRADE_ERR_GATEWAY_NOT_READY',
-  'ITRADE_ERR_SIM_GATEWAY_UNREACHABLE',
-  'ITRADE_ERR_CRYPTO_MQTT_CONNECT',
-  'ITRADE_ERR_CRYPTO_KEY_AGENT_UNAVAILABLE',
+const UNAVAILABLE = new Set<ErrorName>([
+  'STACK_UNREACHABLE',
+  'STACK_TOOL_MISSING',
+  'CHAIN_RPC',
+  'CHAIN_UNAVAILABLE',
+  'GATEWAY_NOT_READY',
+  'SIM_GATEWAY_UNREACHABLE',
+  'CRYPTO_MQTT_CONNECT',
+  'CRYPTO_KEY_AGENT_UNAVAILABLE',
 ]);
 
-const REFUSED = new Set([
-  'ITRADE_ERR_SIM_TX_FAILED',
-  'ITRADE_ERR_SIM_SUBSCRIBE_REFUSED',
-  'ITRADE_ERR_SIM_GATEWAY_REFUSED',
-  'ITRADE_ERR_CRYPTO_KEY_NOT_ENTITLED',
-  'ITRADE_ERR_CRYPTO_KEY_NOT_COVERED',
-  'ITRADE_ERR_CRYPTO_KEY_AGENT_REFUSED',
-  'ITRADE_ERR_BROKER_ACTIVATION_REJECTED',
-  'ITRADE_ERR_AUTH_NOT_PRINCIPAL',
-  'ITRADE_ERR_AUTH_NOT_AUTHORISED',
-  'ITRADE_ERR_REPLAY_NOT_SUBSCRIBED',
-  'ITRADE_ERR_REPLAY_BEFORE_START',
-  'ITRADE_ERR_REPLAY_PAID_UP',
+const REFUSED = new Set<ErrorName>([
+  'SIM_TX_FAILED',
+  'SIM_SUBSCRIBE_REFUSED',
+  'SIM_GATEWAY_REFUSED',
+  'CRYPTO_KEY_NOT_ENTITLED',
+  'CRYPTO_KEY_NOT_COVERED',
+  'CRYPTO_KEY_AGENT_REFUSED',
+  'BROKER_ACTIVATION_REJECTED',
+  'AUTH_NOT_PRINCIPAL',
+  'AUTH_NOT_AUTHORISED',
+  'REPLAY_NOT_SUBSCRIBED',
+  'REPLAY_BEFORE_START',
+  'REPLAY_PAID_UP',
 ]);
 
 export function exitCodeFor(err: unknown): number {
-  if (!isItradeError(err)) return EXIT.failed;
-  if (err.code.startsWith('ITRADE_ERR_CONFIG_') || CONFIG.has(err.code)) return EXIT.config;
-  if (UNAVAILABLE.has(err.code)) return EXIT.unavailable;
-  if (REFUSED.has(err.code)) return EXIT.refused;
+  const name = errorName(err);
+  if (name === undefined) return EXIT.failed;
+  if (name.startsWith('CONFIG_') || CONFIG.has(name)) return EXIT.config;
+  if (UNAVAILABLE.has(name)) return EXIT.unavailable;
+  if (REFUSED.has(name)) return EXIT.refused;
   return EXIT.failed;
 }

@@ -3,7 +3,9 @@
 // bridge drain, Redis) and the command exits 0 when it is done; a second signal, or a shutdown
 // longer than operator.shutdown.timeoutMs, ends the process at once with a non-zero code.
 import type { ItradeConfig } from '../config/schema.ts';
+import { errorCode } from '../protocol/errors.ts';
 import { exitForSignal } from './exit.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { startGateway, type GatewayHandle } from '../gateway/gateway.ts';
 
@@ -15,6 +17,8 @@ export interface RunOptions<G extends Pick<GatewayHandle, 'close'> = GatewayHand
   started?: (gw: G) => void;
   /** Starts the gateway (default: startGateway; unit tests pass a stand-in). */
   start?: (cfg: ItradeConfig, log: Logger) => Promise<G>;
+  /** Times the shutdown deadline (default: the system clock; unit tests move a fake one). */
+  clock?: Clock;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -24,6 +28,7 @@ export async function runGateway<G extends Pick<GatewayHandle, 'close'> = Gatewa
   opts: RunOptions<G>,
 ): Promise<number> {
   const log = componentLogger(opts.log, 'gateway');
+  const clock = opts.clock ?? systemClock;
   const start = opts.start ?? ((c: ItradeConfig, l: Logger) => startGateway(c, { log: l }) as unknown as Promise<G>);
   const gw = await start(cfg, opts.log);
   return new Promise((resolve) => {
@@ -31,7 +36,7 @@ export async function runGateway<G extends Pick<GatewayHandle, 'close'> = Gatewa
     const onSignal = (signal: (typeof SIGNALS)[number]): void => {
       if (stopping) {
         log.error(
-          { signal, code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT' },
+          { signal, code: errorCode('GATEWAY_FORCED_EXIT') },
           'second signal: exiting now without finishing the shutdown',
         );
         return opts.exit(exitForSignal(signal));
@@ -41,22 +46,21 @@ export async function runGateway<G extends Pick<GatewayHandle, 'close'> = Gatewa
         { signal, timeoutMs: cfg.operator.shutdown.timeoutMs },
         'signal received: shutting down gracefully (send it again to force)',
       );
-      const timer = setTimeout(() => {
+      const timer = clock.setTimeout(() => {
         log.error(
-          { code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT', timeoutMs: cfg.operator.shutdown.timeoutMs },
+          { code: errorCode('GATEWAY_FORCED_EXIT'), timeoutMs: cfg.operator.shutdown.timeoutMs },
           'shutdown did not finish in time: exiting',
         );
         opts.exit(1);
       }, cfg.operator.shutdown.timeoutMs);
-      timer.unref();
       gw.close().then(
         () => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           for (const [s, l] of listeners) process.removeListener(s, l);
           resolve(0);
         },
         (err: unknown) => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           for (const [s, l] of listeners) process.removeListener(s, l);
           log.error({ err }, 'shutdown failed');
           resolve(1);

@@ -134,8 +134,8 @@ function keyService(cfg: ItradeConfig, s: ServiceDeps, buyers: LateChannel, sell
 export function replayMeter(meter: Meter, live: () => Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'>): Meter {
   return {
     remaining: async (b, s) => (await meter.remaining(b, s)) + live().leaseCredit(b, s),
-    async take(b, s, n) {
-      const granted = await meter.take(b, s, n);
+    async take(b, s, n, grants) {
+      const granted = await meter.take(b, s, n, grants);
       return granted < n ? granted + live().reclaimCredit(b, s, n - granted) : granted;
     },
   };

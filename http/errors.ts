@@ -7,7 +7,7 @@
 //   anything else             a bug: 500 HTTP_INTERNAL, a generic message, one log line at error level
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '../interfaces/http.ts';
-import { isItradeError, itradeError, type ErrorName, type ItradeError } from '../protocol/errors.ts';
+import { errorCode, isItradeError, itradeError, type ErrorName, type ItradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { validationMessage, type SchemaError } from './validation.ts';
 
@@ -61,7 +61,7 @@ export class HttpErrors {
 
   send(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
     const e = this.toItradeError(err, req);
-    if (e.httpStatus >= 500 && e.code !== 'ITRADE_ERR_HTTP_INTERNAL')
+    if (e.httpStatus >= 500 && e.code !== errorCode('HTTP_INTERNAL'))
       this.log.warn({ code: e.code, err: e.message, route: req.routeOptions?.url }, 'http request failed');
     req.routeOptions?.config?.refused?.(e.code);
     return reply.status(e.httpStatus).send({ error: { code: e.code, message: e.message } });

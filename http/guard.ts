@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { NetworkPolicy } from '../sovereignty/network.ts';
-import { itradeError } from '../protocol/errors.ts';
+import { errorCode, itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { VERSION } from '../lib/version.ts';
@@ -40,7 +40,7 @@ export function guardApi(app: FastifyInstance, deps: ApiGuardDeps): void {
       if (network.allows(address)) return;
       refused.inc({ reason: 'sovereignty_denied' });
       refusals.note('sovereignty_denied', address ?? 'unknown', {
-        code: 'ITRADE_ERR_SOVEREIGNTY_DENIED',
+        code: errorCode('SOVEREIGNTY_DENIED'),
         route: req.routeOptions.url ?? 'unmatched',
       });
       throw itradeError('SOVEREIGNTY_DENIED', `client network ${address ?? 'unknown'} may not use this gateway`);

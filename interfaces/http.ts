@@ -7,7 +7,7 @@ import type { ErrorName } from '../protocol/errors.ts';
 /** The body of every refusal, whichever route or layer it comes from. */
 export const ErrorReply = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String() }) },
-  { description: 'a registered ITRADE_ERR_* code (docs/errors.md) and what was wrong' },
+  { description: 'a registered error code (docs/errors.md) and what was wrong' },
 );
 
 /** The response schemas of every error status, for a route's `schema.response`. */

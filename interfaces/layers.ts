@@ -40,8 +40,12 @@ export interface Entitlements {
 
 /** Per-buyer, per-sensor counting of delivered entries, atomic across broker instances. */
 export interface Meter {
-  /** Takes up to `n` entries from what the buyer paid for; returns how many were granted (0: used up). */
-  take(buyer: string, sensor: string, n: number): Promise<number>;
+  /**
+   * Takes up to `n` entries from what the buyer paid for; returns how many were granted (0: used up).
+   * `grants`: the buyer's valid subscriptions to the sensor as the caller just read them
+   * (Entitlements.validSubscriptions); the paid limit is their sum, without asking again.
+   */
+  take(buyer: string, sensor: string, n: number, grants?: readonly SubscriptionGrant[]): Promise<number>;
   remaining(buyer: string, sensor: string): Promise<number>;
 }
 

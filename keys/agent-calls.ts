@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeKeyMessage, parseAgentKeyReply, type AgentKeyRequest, type KeyGrant } from '../protocol/key-exchange.ts';
 import type { SellerChannel } from '../interfaces/layers.ts';
 import { sellerKeyRequestTopic, sellerOfKeyReplyTopic } from '../protocol/topics.ts';
-import { allErrorSpecs, ItradeError, itradeError } from '../protocol/errors.ts';
+import { errorName, itradeError, type ItradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { asBuffer } from '../lib/bytes.ts';
 
@@ -25,8 +25,10 @@ export interface AgentCallOptions {
 
 /** An agent's error answer as the same typed error the buyer will see. */
 function agentError(code: string, message: string): ItradeError {
-  const spec = allErrorSpecs().find((s) => s.code === code && s.code.startsWith('ITRADE_ERR_CRYPTO_'));
-  return spec ? new ItradeError(spec, message) : itradeError('CRYPTO_KEY_AGENT_REFUSED', `${code}: ${message}`);
+  const name = errorName(code);
+  return name?.startsWith('CRYPTO_')
+    ? itradeError(name, message)
+    : itradeError('CRYPTO_KEY_AGENT_REFUSED', `${code}: ${message}`);
 }
 
 export class AgentCalls {

@@ -3,9 +3,14 @@
 // instances take at once (Redis runs each script atomically). The limit is what the chain says
 // now: the sum of `dataEntries` over the buyer's valid, started subscriptions to the sensor.
 import type { Redis } from 'ioredis';
-import type { Entitlements } from '../interfaces/layers.ts';
+import type { Entitlements, SubscriptionGrant } from '../interfaces/layers.ts';
 import type { LeaseMeter } from './leases.ts';
 import { normAddress } from '../protocol/topics.ts';
+
+/** The paid limit: the entries of every valid, started subscription. */
+export function paidLimit(grants: readonly SubscriptionGrant[]): number {
+  return grants.reduce((n, g) => n + g.dataEntries, 0);
+}
 
 // KEYS[1] counter; ARGV[1] limit, ARGV[2] wanted. Returns the entries granted (0: used up).
 const TAKE = `
@@ -36,13 +41,13 @@ export class RedisMeter implements LeaseMeter {
 
   /** The paid limit now (throws CHAIN_UNAVAILABLE when the chain cannot say). */
   async limit(buyer: string, sensor: string): Promise<number> {
-    const grants = await this.entitlements.validSubscriptions(buyer, sensor);
-    return grants.reduce((n, g) => n + g.dataEntries, 0);
+    return paidLimit(await this.entitlements.validSubscriptions(buyer, sensor));
   }
 
-  async take(buyer: string, sensor: string, n: number): Promise<number> {
+  // Grants the caller already holds save the two cache reads (sensor, subscriptions) a limit costs.
+  async take(buyer: string, sensor: string, n: number, grants?: readonly SubscriptionGrant[]): Promise<number> {
     if (n <= 0) return 0;
-    const limit = await this.limit(buyer, sensor);
+    const limit = grants ? paidLimit(grants) : await this.limit(buyer, sensor);
     if (limit <= 0) return 0;
     return Number(await this.redis.eval(TAKE, 1, this.key(buyer, sensor), limit, n));
   }

@@ -1,6 +1,19 @@
 // Registry of every error code. Add new codes here and to docs/errors.md (a test checks both).
 // Names group by component: CONFIG_*, STACK_*, and later AUTH_*, CHAIN_*, KAFKA_*, ...
+// This is the one file that spells a code out; everywhere else a code is named by its registry
+// name (errorCode('BRIDGE_CLOSED'), isItradeError(err, 'BRIDGE_CLOSED')), so a typo is a type
+// error, not a silent mismatch (test/protocol/error-literals.test.ts keeps it so).
 import type { ErrorSpec } from './errors.ts';
+
+export type ErrorCode = `ITRADE_ERR_${string}`;
+
+/** What every code starts with. */
+export const ERROR_CODE_PREFIX = 'ITRADE_ERR_';
+
+/** Shaped like a code (registered or not, say from a newer peer): what a wire format can check. */
+export function looksLikeErrorCode(s: string): s is ErrorCode {
+  return /^ITRADE_ERR_[A-Z0-9_]{1,60}$/.test(s);
+}
 
 function spec<S extends ErrorSpec>(s: S): S {
   return s;

@@ -2,11 +2,11 @@
 // has a stable `ITRADE_ERR_*` code, an optional `cause`, and for authentication failures the
 // MQTT 3.1.1 CONNACK return code. docs/errors.md lists every code; test/protocol/errors.test.ts
 // keeps the two in step.
-import { ERROR_SPECS, type ErrorName } from './error-codes.ts';
+import { ERROR_SPECS, type ErrorCode, type ErrorName } from './error-codes.ts';
 
 export interface ErrorSpec {
   /** Stable, documented code: never renamed once released. */
-  readonly code: `ITRADE_ERR_${string}`;
+  readonly code: ErrorCode;
   /** Default message when the thrower gives no detail. */
   readonly message: string;
   /** CONNACK return code [MQTT-3.2.2.3] for errors that refuse a connection. */
@@ -53,6 +53,24 @@ export function errorFromCode(code: unknown, message: string, fallback: ErrorNam
   return spec ? new ItradeError(spec, message) : itradeError(fallback, `${String(code ?? '')} ${message}`.trim());
 }
 
+/** The code of a registered name, for a log field or a wire message: `errorCode('GATEWAY_FORCED_EXIT')`. */
+export function errorCode(name: ErrorName): ErrorCode {
+  return ERROR_SPECS[name].code;
+}
+
+const NAME_OF_CODE = new Map<string, ErrorName>(
+  (Object.keys(ERROR_SPECS) as ErrorName[]).map((name) => [ERROR_SPECS[name].code, name]),
+);
+
+/**
+ * The registered name of an ItradeError's code, or of a code string (an agent's answer, say);
+ * undefined for anything else.
+ */
+export function errorName(errOrCode: unknown): ErrorName | undefined {
+  const code = errOrCode instanceof ItradeError ? errOrCode.code : errOrCode;
+  return typeof code === 'string' ? NAME_OF_CODE.get(code) : undefined;
+}
+
 /** Every registered code, for docs and the docs-sync test. */
 export function allErrorSpecs(): readonly ErrorSpec[] {
   return Object.values(ERROR_SPECS);
@@ -76,4 +94,4 @@ export function oneLine(err: unknown): string {
   return parts.join(': caused by: ');
 }
 
-export type { ErrorName };
+export type { ErrorCode, ErrorName };

@@ -1,6 +1,7 @@
 // The key exchange messages (JSON over MQTT, docs/key-exchange.md) and the key rotation rule,
 // shared by the gateway's KeyService, the seller's key agent and the buyer's helper. Every parser
 // throws CRYPTO_KEY_REQUEST_INVALID naming the field, so bad input gets a clear answer.
+import { ERROR_CODE_PREFIX, looksLikeErrorCode } from './error-codes.ts';
 import { itradeError } from './errors.ts';
 import { isAddress, isKeyRequestId } from './topics.ts';
 import { fromUtf8, utf8 } from './bytes.ts';
@@ -112,8 +113,8 @@ function b64(o: Obj, field: string): string {
 function errorBody(o: Obj): KeyErrorBody {
   const e = o.error as Obj;
   if (typeof e !== 'object' || e === null) bad('error', 'must be an object');
-  if (typeof e.code !== 'string' || !/^ITRADE_ERR_[A-Z0-9_]{1,60}$/.test(e.code))
-    bad('error.code', 'must be an ITRADE_ERR_ code');
+  if (typeof e.code !== 'string' || !looksLikeErrorCode(e.code))
+    bad('error.code', `must be an ${ERROR_CODE_PREFIX} code`);
   if (typeof e.message !== 'string') bad('error.message', 'must be a string');
   return { code: e.code, message: e.message.slice(0, 500) };
 }

@@ -108,11 +108,13 @@ export class HistoryCursor {
   async step(max: number): Promise<Step> {
     const pre = this.endReason();
     if (pre) return { entries: [], end: pre };
-    if (!(await this.stillEntitled())) return { entries: [], end: (this.ended = 'not-entitled') };
+    // Read once per step: the take below measures against these grants instead of reading them again.
+    const grants = await this.deps.entitlements.validSubscriptions(this.q.buyer, this.q.sensor);
+    if (grants.length === 0) return { entries: [], end: (this.ended = 'not-entitled') };
     if (this.buffered.length === 0) await this.fill();
     if (this.buffered.length === 0) return { entries: [], end: (this.ended = 'caught-up') };
     const want = Math.min(max, this.buffered.length, (this.q.limit ?? Infinity) - this.delivered);
-    const granted = Math.min(want, await this.deps.meter.take(this.q.buyer, this.q.sensor, want));
+    const granted = Math.min(want, await this.deps.meter.take(this.q.buyer, this.q.sensor, want, grants));
     const entries = this.buffered.splice(0, Math.max(0, granted));
     this.delivered += entries.length;
     if (entries.length > 0) this.next = entries[entries.length - 1]!.offset + 1;
@@ -135,9 +137,5 @@ export class HistoryCursor {
       maxRecords: end - this.next,
     });
     this.buffered = records.filter((r) => r.offset < end);
-  }
-
-  private async stillEntitled(): Promise<boolean> {
-    return (await this.deps.entitlements.validSubscriptions(this.q.buyer, this.q.sensor)).length > 0;
   }
 }

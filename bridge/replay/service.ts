@@ -2,6 +2,7 @@
 // and acks, routed by the broker through BuyerRequestHandler), starts metered replay sessions
 // within the concurrency caps, and answers a refused request with an error message.
 import type { BuyerChannel, BuyerRequestHandler } from '../../interfaces/layers.ts';
+import type { Clock } from '../../lib/clock.ts';
 import { buyerTopic, normAddress } from '../../protocol/topics.ts';
 import { isItradeError, itradeError, type ItradeError } from '../../protocol/errors.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -21,6 +22,7 @@ export interface ReplayServiceDeps {
   defaultWindow: number;
   maxWindow: number;
   ackTimeoutMs: number;
+  clock: Clock;
 }
 
 export class ReplayService implements BuyerRequestHandler {

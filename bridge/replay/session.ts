@@ -3,7 +3,8 @@
 // slow buyer holds at most one bounded Kafka read in the gateway, never an unbounded queue.
 import type { BuyerChannel } from '../../interfaces/layers.ts';
 import { buyerTopic } from '../../protocol/topics.ts';
-import { isItradeError } from '../../protocol/errors.ts';
+import { errorCode, isItradeError } from '../../protocol/errors.ts';
+import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { BridgeMetrics } from '../metrics.ts';
 import type { HistoryCursor } from './history.ts';
@@ -15,6 +16,8 @@ export interface SessionDeps {
   metrics: BridgeMetrics;
   log: Logger;
   ackTimeoutMs: number;
+  /** Times the ack timeout. */
+  clock: Clock;
 }
 
 export type SessionEnd = string; // an EndReason, 'cancelled', 'ack-timeout' or 'error'
@@ -53,7 +56,7 @@ export class ReplaySession {
       await this.control({ type: 'end', id: this.id, reason, sent: this.sent, next: this.cursor.nextOffset });
       return reason;
     } catch (err) {
-      const code = isItradeError(err) ? err.code : 'ITRADE_ERR_KAFKA_READ_FAILED';
+      const code = isItradeError(err) ? err.code : errorCode('KAFKA_READ_FAILED');
       this.deps.log.warn({ buyer: this.buyer, id: this.id, code, err: (err as Error).message }, 'replay failed');
       await this.control({ type: 'error', id: this.id, code, message: (err as Error).message }).catch(() => undefined);
       return 'error';
@@ -89,9 +92,9 @@ export class ReplaySession {
   private waitForAck(): Promise<boolean> {
     const before = this.acked;
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), this.deps.ackTimeoutMs);
+      const timer = this.deps.clock.setTimeout(() => done(false), this.deps.ackTimeoutMs);
       const done = (ok: boolean) => {
-        clearTimeout(timer);
+        this.deps.clock.clearTimeout(timer);
         this.wake = undefined;
         resolve(ok);
       };

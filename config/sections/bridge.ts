@@ -1,6 +1,7 @@
 // The bridge: write-through of accepted payloads to Kafka (one topic per sensor) and replay of
 // that history to entitled buyers over MQTT and HTTP. docs/bridge.md explains each setting.
 import { Type } from '@sinclair/typebox';
+import { errorCode } from '../../protocol/errors.ts';
 
 const Int = (min: number, max: number, def: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: def, description });
@@ -60,7 +61,7 @@ const ProducerSection = Type.Object(
       1,
       1000000,
       262144,
-      'Largest payload the bridge writes; a larger publish is refused with ITRADE_ERR_BRIDGE_PAYLOAD_TOO_LARGE.',
+      `Largest payload the bridge writes; a larger publish is refused with ${errorCode('BRIDGE_PAYLOAD_TOO_LARGE')}.`,
     ),
     retryInitialMs: Int(
       10,

@@ -1,6 +1,7 @@
 // The gateway's key exchange (docs/key-exchange.md): how long it waits for a seller's key agent,
 // how long it keeps wrapped keys in Redis, and how many questions one buyer may have open.
 import { Type } from '@sinclair/typebox';
+import { errorCode } from '../../protocol/errors.ts';
 
 export const KeyExchangeSection = Type.Object(
   {
@@ -8,9 +9,8 @@ export const KeyExchangeSection = Type.Object(
       minimum: 100,
       maximum: 120000,
       default: 5000,
-      description:
-        "How long the gateway waits for a seller's key agent before the buyer gets " +
-        'ITRADE_ERR_CRYPTO_KEY_AGENT_UNAVAILABLE.',
+      description: `How long the gateway waits for a seller's key agent before the ' +
+'buyer gets ${errorCode('CRYPTO_KEY_AGENT_UNAVAILABLE')}.`,
     }),
     cacheTtlSec: Type.Integer({
       minimum: 60,
@@ -22,7 +22,8 @@ export const KeyExchangeSection = Type.Object(
       minimum: 1,
       maximum: 1000,
       default: 8,
-      description: 'Key requests of one buyer that may wait for agents at once; more get ITRADE_ERR_CRYPTO_KEY_BUSY.',
+      description:
+        'Key requests of one buyer that may wait for agents at once; more get ' + `${errorCode('CRYPTO_KEY_BUSY')}.`,
     }),
   },
   {

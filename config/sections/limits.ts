@@ -2,6 +2,7 @@
 // to Aedes' own limits so an operator finds every limit in one place. Each refusal is clear to
 // the client (CONNACK code, or no PUBACK and a closed connection), logged and counted.
 import { Type } from '@sinclair/typebox';
+import { errorCode } from '../../protocol/errors.ts';
 
 const Rate = (perSec: number, burst: number, what: string) =>
   Type.Object(
@@ -29,7 +30,7 @@ export const AbuseLimitFields = {
     default: 262144,
     description:
       'Largest PUBLISH payload. A larger one is refused (no PUBACK, connection closed, ' +
-      'ITRADE_ERR_LIMIT_PAYLOAD_TOO_LARGE); a packet longer than this plus 4 KiB is cut off as its header ' +
+      `${errorCode('LIMIT_PAYLOAD_TOO_LARGE')}); a packet longer than this plus 4 KiB is cut off as its header ` +
       'arrives, before it is buffered.',
   }),
   connectRate: Rate(20, 100, 'CONNECTs from one client address (IPv6: one /64)'),

@@ -2,6 +2,7 @@
 // may use it. Enforced at MQTT CONNECT (CONNACK 5) on every listener and on the HTTP API (403);
 // docs/sovereignty.md says where Kafka, Redis and the chain node must run to keep data in region.
 import { Type } from '@sinclair/typebox';
+import { errorCode } from '../../protocol/errors.ts';
 
 // IPv4 or IPv6 address with an optional prefix length; config/network.ts parses it for real at
 // start-up and names the key when a value is not a network.
@@ -29,7 +30,7 @@ export const SovereigntySection = Type.Object(
     deny: Type.Array(Cidr, {
       default: [],
       description:
-        'Client networks refused (CONNACK 5, HTTP 403, ITRADE_ERR_SOVEREIGNTY_DENIED). Deny wins over allow.',
+        `Client networks refused (CONNACK 5, HTTP 403, ${errorCode('SOVEREIGNTY_DENIED')}). ` + 'Deny wins over allow.',
     }),
     trustedProxies: Type.Array(Cidr, {
       default: [],

@@ -1,5 +1,6 @@
 // The NDJSON history endpoint on the in-memory store: same entitlement and metering as the MQTT
-// replay, clear HTTP errors, and a slow reader that holds back the metered reads.
+// replay, clear HTTP errors, and a slow reader that holds back the metered reads. No test sleeps:
+// each waits for what it can observe (a full reader buffer, a slot back in the gauge).
 import { get, type IncomingMessage } from 'node:http';
 import { Registry } from 'prom-client';
 import { test } from 'uvu';
@@ -22,13 +23,14 @@ async function setup(
   const config = validateConfig({ bridge: { http, replay, producer: { maxPayloadBytes: 1 << 16 } } }, 'test').bridge;
   const entitlements = new FakeEntitlements();
   const meter = new FakeMeter();
+  const registry = new Registry();
   const bridge = new Bridge({
     config,
     store: new MemoryLogStore(),
     entitlements,
     meter,
     channel: new FakeChannel(),
-    registry: new Registry(),
+    registry,
     log: createLogger({ level: 'silent' }),
   });
   const sensor = address();
@@ -42,7 +44,11 @@ async function setup(
   const app = createHttpServer({ log: createLogger({ level: 'silent' }) });
   // The buyer's principal JWT is checked by the broker's verifier; here a header names the buyer.
   await app.register(bridge.httpRoutes(async (req) => String(req.headers['x-buyer'])));
-  return { app, bridge, entitlements, meter, sensor, buyer };
+  const activeHttp = async () =>
+    (await registry.getSingleMetric('itrade_bridge_replays_active')!.get()).values.find(
+      (v) => v.labels.channel === 'http',
+    )?.value ?? 0;
+  return { app, bridge, entitlements, meter, sensor, buyer, activeHttp };
 }
 
 function parse(body: string): Record<string, unknown>[] {
@@ -138,28 +144,35 @@ test('a malformed request names the parameter; every refusal is counted by code'
   await s.bridge.close();
 });
 
+/** Lets every queued continuation and immediate run, `rounds` times over: the in-memory path has no timer or I/O. */
+async function quiesce(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+}
+
 test('a client that does not read holds back the stream: entries are read and metered only as it reads', async () => {
-  const total = 1200; // 16 KiB each: about 26 MB of NDJSON, more than socket buffers hold
+  const total = 1200; // 16 KiB each: about 26 MB of NDJSON
   const s = await setup(total, 16 * 1024, { chunkEntries: 8 });
   s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, total);
   s.meter.pay(s.buyer, s.sensor, total);
-  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
-  const res = await new Promise<IncomingMessage>((resolve) =>
-    get(`${url}/v1/sensors/${s.sensor}/history`, { headers: { 'x-buyer': s.buyer } }, resolve),
-  );
-  res.pause();
   const metered = async () => total - (await s.meter.remaining(s.buyer, s.sensor));
-  await new Promise((r) => setTimeout(r, 300));
+  // An injected response as a stream: the route writes into the reader's buffer and gets
+  // backpressure once it is full, exactly as from a socket, but with no kernel buffer in between.
+  const res = await s.app.inject({
+    url: `/v1/sensors/${s.sensor}/history`,
+    headers: { 'x-buyer': s.buyer },
+    payloadAsStream: true,
+  });
+  assert.is(res.statusCode, 200);
+  const reader = res.stream();
+  for (let i = 0; i < 1000 && reader.readableLength < reader.readableHighWaterMark; i++) await quiesce(1);
+  assert.ok(reader.readableLength >= reader.readableHighWaterMark, "the reader's buffer never filled");
+  await quiesce();
   const first = await metered();
-  await new Promise((r) => setTimeout(r, 300));
-  // Whatever the kernel buffers, the stream stops reading and metering while nobody reads.
+  await quiesce();
   assert.is(await metered(), first, 'metering went on while the client read nothing');
   assert.ok(first > 0 && first < total / 2, `metered ${first} of ${total} while the client read nothing`);
   let body = '';
-  res.setEncoding('utf8');
-  res.on('data', (d: string) => (body += d));
-  res.resume();
-  await new Promise((r) => res.on('end', r));
+  for await (const chunk of reader) body += String(chunk);
   const lines = parse(body);
   assert.is(lines.length, total + 1);
   assert.equal(lines.at(-1), { end: { reason: 'caught-up', sent: total, next: total } });
@@ -178,8 +191,10 @@ test('a client that goes away frees its replay slot (maxPerBuyer 1)', async () =
   res.pause();
   const busy = await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?limit=1`, headers: { 'x-buyer': s.buyer } });
   assert.is(busy.statusCode, 429);
+  assert.is(await s.activeHttp(), 1);
   res.destroy();
-  await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 500 && (await s.activeHttp()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.is(await s.activeHttp(), 0, 'the slot was not given back');
   const again = await s.app.inject({ url: `/v1/sensors/${s.sensor}/history?limit=1`, headers: { 'x-buyer': s.buyer } });
   assert.is(again.statusCode, 200);
   await s.app.close();

@@ -11,6 +11,7 @@ import { RECEIVED_AT_HEADER, WriteThrough, type WriterOptions } from '../../brid
 import { itradeError, isItradeError } from '../../protocol/errors.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { address, captureLog, publish } from '../helpers/bridge-fakes.ts';
+import { FakeClock } from '../helpers/clock.ts';
 import { SPEC } from './log-store.contract.ts';
 
 function options(over: Partial<WriterOptions> = {}): WriterOptions {
@@ -33,6 +34,7 @@ function setup(
   over: Partial<WriterOptions> = {},
   store = new MemoryLogStore(),
   log: Logger = createLogger({ level: 'silent' }),
+  clock?: FakeClock,
 ) {
   const registry = new Registry();
   let writer: WriteThrough | undefined;
@@ -41,7 +43,7 @@ function setup(
     () => writer!.state(),
     () => ({ mqtt: 0, http: 0 }),
   );
-  writer = new WriteThrough(store, options(over), metrics, log);
+  writer = new WriteThrough(store, options(over), metrics, log, clock);
   const metric = async (name: string, labels: Record<string, string> = {}) => {
     const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name) as
       { values: { value: number; labels: Record<string, string> }[] } | undefined;
@@ -117,9 +119,10 @@ test('store down: QoS 1 waits, QoS 0 shed above high-water, all refused at limit
   assert.is(await metric('itrade_bridge_buffer_entries'), 10);
   assert.is(await metric('itrade_bridge_refused_total', { qos: '0', reason: 'qos0_shed' }), 1);
   assert.is(await metric('itrade_bridge_refused_total', { qos: '1', reason: 'buffer_full' }), 1);
-  await new Promise((r) => setTimeout(r, 250));
+  const unavailable = () => cap.lines.some((l) => l.msg === 'kafka unavailable: buffering, then refusing');
+  for (let i = 0; i < 1000 && !unavailable(); i++) await new Promise((r) => setTimeout(r, 10)); // stallWarnMs 100
+  assert.ok(unavailable(), 'the stall was never noticed');
   assert.is(await metric('itrade_bridge_kafka_available'), 0);
-  assert.ok(cap.lines.some((l) => l.msg === 'kafka unavailable: buffering, then refusing'));
   assert.ok(cap.lines.some((l) => l.msg === 'bridge refused publishes' && l.reason === 'qos0_shed'));
 
   store.setAvailable(true);
@@ -212,6 +215,64 @@ test('close waits for the store, then refuses what it could not write (never ack
   assert.equal(await Promise.all(pending.map(code)), ['ITRADE_ERR_BRIDGE_CLOSED', 'ITRADE_ERR_BRIDGE_CLOSED']);
   assert.is(await metric('itrade_bridge_refused_total', { reason: 'closed' }), 2);
   assert.is(await metric('itrade_bridge_write_failed_entries_total'), 0);
+});
+
+// Before one throttled log for both (issue 13), the bridge's copy kept the figures of the first
+// refusal it summed, and a summary still pending at close was never written.
+async function refusalsWhileDown(clock: FakeClock) {
+  const cap = captureLog();
+  const buffer = { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50 };
+  const s = setup({ buffer, stallWarnMs: 60_000 }, new MemoryLogStore(), cap.log, clock);
+  const sensor = address();
+  await s.writer.ensureTopic(sensor);
+  s.store.setAvailable(false);
+  const accepted = Array.from({ length: 5 }, (_, i) => s.writer.submit(publish(sensor, Buffer.from([i]), 1)));
+  const shed = () => code(s.writer.submit(publish(sensor, Buffer.from('q0'), 0)));
+  const refusals = () => cap.lines.filter((l) => l.msg === 'bridge refused publishes');
+  return { ...s, sensor, accepted, shed, refusals };
+}
+
+test('a refusal summary carries the buffer figures of when it is written', async () => {
+  const clock = new FakeClock();
+  const r = await refusalsWhileDown(clock);
+  assert.is(await r.shed(), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
+  assert.is(await r.shed(), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
+  r.accepted.push(...[5, 6, 7].map((i) => r.writer.submit(publish(r.sensor, Buffer.from([i]), 1))));
+  assert.is(await r.shed(), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
+  assert.equal(
+    r.refusals().map((l) => [l.count, l.bufferEntries]),
+    [[1, 5]],
+    'the first at once',
+  );
+  clock.advance(5000);
+  assert.equal(
+    r.refusals().map((l) => [l.count, l.bufferEntries, l.reason]),
+    [
+      [1, 5, 'qos0_shed'],
+      [2, 8, 'qos0_shed'],
+    ],
+  );
+  r.store.setAvailable(true);
+  await Promise.all(r.accepted);
+  await r.writer.close(100);
+});
+
+test('close writes the refusal summary still pending', async () => {
+  const r = await refusalsWhileDown(new FakeClock());
+  assert.is(await r.shed(), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
+  assert.is(await r.shed(), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
+  assert.is(await r.shed(), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
+  assert.is(r.refusals().length, 1);
+  await r.writer.close(20);
+  await Promise.allSettled(r.accepted);
+  assert.equal(
+    r.refusals().map((l) => [l.count, l.bufferEntries]),
+    [
+      [1, 5],
+      [2, 0],
+    ],
+    'the two summed, with the (emptied) buffer at close',
+  );
 });
 
 test.run();

@@ -1,5 +1,6 @@
 // Starting gateways on free ports against the test stack, and MQTT clients that report exactly
 // what the broker answered (CONNACK return code, SUBACK granted list, PUBACK or disconnect).
+import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
 import mqtt, { MqttClient, type IClientOptions, type Packet } from 'mqtt';
 import { validateConfig } from '../../config/load.ts';
@@ -150,4 +151,37 @@ export function closed(client: MqttClient): Promise<void> {
 
 export async function end(...clients: (MqttClient | undefined)[]): Promise<void> {
   await Promise.all(clients.map((c) => (c ? new Promise<void>((r) => c.end(true, {}, () => r())) : undefined)));
+}
+
+/** Where `marker` sends: in the principal's own tree, so its buyers/<p>/# or this filter receives it. */
+export function markerTopic(principal: string): string {
+  return `buyers/${principal}/marker`;
+}
+
+/**
+ * Resolves once every client in `clients` (connections of `principal`, subscribed to
+ * markerTopic) received a marker that `gw` published after this call. Everything `gw` put on the
+ * cluster bus before, such as the entries of a device whose PUBACKs came back already, reached
+ * those clients first: one bus connection per instance, delivered in order [MQTT-4.6.0-6]. So a
+ * test that waits for the marker has seen every earlier delivery, a late extra one included,
+ * without sleeping.
+ */
+export async function marker(gw: Pick<GatewayHandle, 'buyers'>, principal: string, ...clients: MqttClient[]) {
+  const id = randomUUID();
+  const topic = markerTopic(principal);
+  const seen = clients.map(
+    (c) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`marker ${id} not received within 30 s`)), 30_000);
+        const on = (t: string, p: Buffer) => {
+          if (t !== topic || p.toString() !== id) return;
+          clearTimeout(timer);
+          c.removeListener('message', on);
+          resolve();
+        };
+        c.on('message', on);
+      }),
+  );
+  await gw.buyers.send(principal, topic, Buffer.from(id), 1);
+  await Promise.all(seen);
 }

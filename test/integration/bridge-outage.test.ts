@@ -130,7 +130,11 @@ test('Kafka killed under QoS 1 publishes, restarted: every acked message in Kafk
     const sampler = setInterval(() => void buffered().then((n) => (maxBuffered = Math.max(maxBuffered, n))), 20);
     await stack.down();
     const ackedWhileDown = acked();
-    await sleep(2000);
+    // Down long enough that the bridge noticed and its buffer filled: publishes were refused.
+    const refusals = () => devices.reduce((n, d) => n + d.refusals, 0);
+    const outage = () => cap.lines.some((l) => l.msg === 'kafka unavailable: buffering, then refusing');
+    for (const t0 = Date.now(); !(outage() && refusals() > 0); await sleep(20))
+      if (Date.now() - t0 > 60_000) assert.unreachable('the bridge neither noticed the outage nor refused');
     assert.is(acked(), ackedWhileDown, 'nothing is acknowledged while Kafka is down');
     await stack.up();
     // An unref'd deadline: it must not keep the process alive once the devices are done.

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
 import type { AcceptedPublish, PublishListener } from '../../interfaces/layers.ts';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
-import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
+import { connectMqtt, end, marker, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';
 import { services, unique } from '../helpers/services.ts';
 
@@ -147,7 +147,9 @@ test('a sensor publish is acknowledged only after the history store took it, the
   let state = 'pending';
   void acked.then((r) => (state = r));
   await waitFor('listener saw the publish', () => listener.accepted.length > before && listener.hold !== undefined);
-  await new Promise((r) => setTimeout(r, 200));
+  // Aedes would put the publish on the bus before writing its PUBACK: had either happened, the
+  // buyer (subscribed to buyers/<p>/#) would have it before this marker.
+  await marker(gw, buyer.principal, buyerClient);
   assert.is(state, 'pending', 'no PUBACK while the store has not acknowledged');
   assert.not.ok(
     received.some((r) => r.payload === 'reading-1'),
@@ -174,7 +176,7 @@ test('a publish the history store refuses gets no PUBACK: the device is cut off,
   listener.hold = undefined;
   listener.holding = false;
   assert.is(await acked, 'closed');
-  await new Promise((r) => setTimeout(r, 200));
+  await marker(gw, buyer.principal, buyerClient);
   assert.not.ok(received.some((r) => r.payload === 'reading-lost'));
   await end(device);
   device = await sensorClient(paid);

@@ -146,6 +146,15 @@ test('CONNECT: valid sensor and principal tokens get 0', async () => {
   await end(dev.client, buyer.client);
 });
 
+test('CONNECT with a last will gets 5 (not authorised): the gateway publishes no will', async () => {
+  const will = { topic: `sensors/${sensor.sensor}`, payload: Buffer.from('gone'), qos: 1 as const, retain: false };
+  const dev = await connectMqtt(url, { clientId: sensor.sensor, username: sensor.sensor, password: sensorToken, will });
+  assert.is(dev.returnCode, 5);
+  const again = await connectMqtt(url, { clientId: sensor.sensor, username: sensor.sensor, password: sensorToken });
+  assert.is(again.returnCode, 0, 'the same client without a will is welcome');
+  await end(dev.client, again.client);
+});
+
 test('CONNECT: every bad token gets 4, a foreign client id 2', async () => {
   const s = sensor.sensor;
   const claims = { kind: 'sensor', prn: seller.principal };

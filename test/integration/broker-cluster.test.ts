@@ -10,6 +10,7 @@ import { TokenService } from '../../auth/jwt.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import { TEST_SECRET, connectMqtt, end, publishAck, subscribeAck, testConfig, waitFor } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';
+import { CommandLog } from '../helpers/redis-monitor.ts';
 import { services, unique } from '../helpers/services.ts';
 
 const svc = services();
@@ -20,6 +21,15 @@ const procs: ChildProcess[] = [];
 let seller: Account;
 let buyer: Account;
 let sensor: string;
+let keyPrefix: string;
+let monitor: CommandLog;
+
+/** Cluster-bus messages (PUBLISH on this test's bus prefix) Redis ran between two marks. */
+function busPublishes(from: number, to: number): string[][] {
+  return monitor
+    .between(from, to)
+    .filter((a) => a[0]!.toLowerCase() === 'publish' && a[1]!.startsWith(`${keyPrefix}mq/`));
+}
 
 function startProcess(bus: 'redis' | 'memory' = 'redis'): Promise<{ proc: ChildProcess; port: number }> {
   const cfg = config as { broker: object };
@@ -73,7 +83,8 @@ async function deviceOn(port: number): Promise<MqttClient> {
 
 test.before(async () => {
   market = await Market.deploy(svc.rpcUrl);
-  const keyPrefix = `${unique('cluster')}:`;
+  keyPrefix = `${unique('cluster')}:`;
+  monitor = await CommandLog.start(svc.redisUrl);
   // Plain data: testConfig validates it; each process validates it again.
   config = JSON.parse(
     JSON.stringify(testConfig({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix })),
@@ -93,6 +104,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  await monitor?.stop();
   await Promise.all(procs.map(stopProcess));
   market.close();
 });
@@ -102,9 +114,11 @@ test('a device on one instance, a buyer on the other: the buyer gets the data', 
   const buyerB = await buyerOn(b.port, true);
   assert.equal(await subscribeAck(buyerB.client, [`sensors/${sensor}`]), [1]);
   const dev = await deviceOn(a.port);
+  const from = await monitor.mark();
   for (const v of ['t1', 't2', 't3']) assert.is(await publishAck(dev, `sensors/${sensor}`, v), 'acked');
   await waitFor('three readings across instances', () => buyerB.got.length === 3);
   assert.equal(buyerB.got, ['t1', 't2', 't3']);
+  assert.ok(busPublishes(from, await monitor.mark()).length >= 3, 'the readings crossed on the Redis bus');
   await end(buyerB.client, dev);
   await Promise.all([stopProcess(a.proc), stopProcess(b.proc)]);
 });
@@ -140,10 +154,12 @@ test('broker.bus memory: one instance delivers by itself, and nothing crosses to
   assert.equal(await subscribeAck(buyerA.client, [`sensors/${sensor}`]), [1]);
   assert.equal(await subscribeAck(other.client, [`sensors/${sensor}`]), [1]);
   const dev = await deviceOn(a.port);
+  const from = await monitor.mark();
   for (const v of ['m1', 'm2', 'm3']) assert.is(await publishAck(dev, `sensors/${sensor}`, v), 'acked');
   await waitFor('three readings on the same instance', () => buyerA.got.length === 3);
   assert.equal(buyerA.got, ['m1', 'm2', 'm3']);
-  await new Promise((r) => setTimeout(r, 300));
+  // Instances share nothing but Redis: a reading that never went through it cannot reach B.
+  assert.equal(busPublishes(from, await monitor.mark()), [], 'the in-process bus does not reach Redis');
   assert.equal(onB, [], 'the in-process bus does not reach the other instance');
   await end(buyerA.client, other.client, dev);
   await Promise.all([stopProcess(a.proc), stopProcess(b.proc)]);

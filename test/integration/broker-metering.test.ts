@@ -1,11 +1,21 @@
 // Metering on real Redis and anvil: a buyer who paid for N entries receives exactly N however
 // many are published, is told why it stops, and cannot subscribe again; two broker instances
-// sharing one Redis share one counter.
+// sharing one Redis share one counter. "Exactly" is checked after a marker the gateway publishes
+// behind the last entry (test/helpers/gateway.ts, marker): a late extra delivery would come first.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
-import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
+import {
+  connectMqtt,
+  end,
+  marker,
+  markerTopic,
+  publishAck,
+  subscribeAck,
+  testGateway,
+  waitFor,
+} from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';
 import { services, unique } from '../helpers/services.ts';
 
@@ -72,13 +82,14 @@ test(`a buyer who paid for ${N} entries gets exactly ${N} of ${PUBLISHED}, a not
   await market.subscribe(buyer, sensor, N);
   const c = await principalOn(a, buyer, 'one');
   const got = collect(c, sensor);
-  assert.equal(await subscribeAck(c, [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`]), [1, 1]);
+  const filters = [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`, markerTopic(buyer.principal)];
+  assert.equal(await subscribeAck(c, filters), [1, 1, 1]);
   const dev = await deviceOn(a, sensor);
   for (let i = 0; i < PUBLISHED; i++) assert.is(await publishAck(dev, `sensors/${sensor}`, String(i)), 'acked');
   await waitFor('the exhaustion notice', () =>
     got.notices.find((n) => n.type === 'entries-exhausted' && n.sensor === sensor),
   );
-  await new Promise((r) => setTimeout(r, 300));
+  await marker(a, buyer.principal, c);
   assert.is(got.data.length, N);
   assert.equal(
     got.data,
@@ -98,12 +109,17 @@ test('two instances share one counter: a buyer connected to both still gets exac
   const onB = await principalOn(b, buyer, 'b');
   const gotA = collect(onA, sensor);
   const gotB = collect(onB, sensor);
-  assert.equal(await subscribeAck(onA, [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`]), [1, 1]);
-  assert.equal(await subscribeAck(onB, [`sensors/${sensor}`]), [1]);
+  const filters = [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`, markerTopic(buyer.principal)];
+  assert.equal(await subscribeAck(onA, filters), [1, 1, 1]);
+  assert.equal(await subscribeAck(onB, filters.slice(1)), [1, 1]);
   const dev = await deviceOn(b, sensor);
   for (let i = 0; i < PUBLISHED; i++) assert.is(await publishAck(dev, `sensors/${sensor}`, String(i)), 'acked');
-  await waitFor('exhaustion notices', () => gotA.notices.filter((n) => n.type === 'entries-exhausted').length >= 1);
-  await new Promise((r) => setTimeout(r, 500));
+  // Each connection's lease ends with a notice (both reach A, subscribed to the notices).
+  await waitFor(
+    'both exhaustion notices',
+    () => gotA.notices.filter((n) => n.type === 'entries-exhausted').length >= 2,
+  );
+  await marker(b, buyer.principal, onA, onB); // from b: the instance whose bus carried the entries
   assert.is(gotA.data.length + gotB.data.length, N);
   assert.ok(gotA.data.length > 0 && gotB.data.length > 0, 'both connections received data');
   await end(onA, onB, dev);
@@ -116,12 +132,13 @@ test('a pipelined burst far over the lease: exactly N, in order, nothing skipped
   await market.subscribe(buyer, sensor, n);
   const c = await principalOn(a, buyer, 'burst');
   const got = collect(c, sensor);
-  assert.equal(await subscribeAck(c, [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`]), [1, 1]);
+  const filters = [`buyers/${buyer.principal}/notices`, `sensors/${sensor}`, markerTopic(buyer.principal)];
+  assert.equal(await subscribeAck(c, filters), [1, 1, 1]);
   const dev = await deviceOn(a, sensor);
   dev.setMaxListeners(0); // one close listener per pipelined publish
   await Promise.all(Array.from({ length: 2 * n }, (_, i) => publishAck(dev, `sensors/${sensor}`, String(i))));
   await waitFor('the exhaustion notice', () => got.notices.find((x) => x.type === 'entries-exhausted'));
-  await new Promise((r) => setTimeout(r, 300));
+  await marker(a, buyer.principal, c);
   assert.equal(
     got.data,
     Array.from({ length: n }, (_, i) => String(i)),

@@ -3,6 +3,11 @@
 // mid-storm the gateway gets SIGTERM and must exit 0. Then Kafka is read: every message whose
 // PUBACK a device received is there. (Messages in Kafka without a PUBACK are allowed: the device
 // resends them, at least once.)
+//
+// Publishes are provably in flight at the signal, however busy the machine: the child holds
+// Kafka's acknowledgements back on request (test/helpers/hold-acks.ts), the test waits until it
+// reports a batch written and held, sends SIGTERM, waits for the shutdown to start, and only then
+// lets the acknowledgements through.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +44,8 @@ interface Gateway {
   proc: ChildProcess;
   tcp: number;
   logs: { msg: string; [k: string]: unknown }[];
+  /** Batches whose Kafka acknowledgement the child holds back (entries each). */
+  held: number[];
   exited: Promise<number | null>;
 }
 
@@ -49,8 +56,14 @@ function startGatewayProcess(): Promise<Gateway> {
   cfg.log = { level: 'info' };
   const file = join(mkdtempSync(join(tmpdir(), 'itrade-stop-')), 'gateway.json');
   writeFileSync(file, JSON.stringify(cfg)); // JSON is YAML
-  const proc = spawn(process.execPath, [fromRoot('bin', 'itrade.mjs'), 'gateway', '--config', file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const hold = fromRoot('test', 'helpers', 'hold-acks.ts');
+  const args = ['--import', 'tsx', '--import', hold, fromRoot('bin', 'itrade.mjs'), 'gateway', '--config', file];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const held: number[] = [];
+  createInterface({ input: proc.stderr! }).on('line', (line) => {
+    const m = /^\{"held":(\d+)\}$/.exec(line);
+    if (m) held.push(Number(m[1]));
+    else process.stderr.write(`${line}\n`);
   });
   const logs: Gateway['logs'] = [];
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
@@ -61,7 +74,7 @@ function startGatewayProcess(): Promise<Gateway> {
       logs.push(entry);
       if (entry.msg !== 'gateway started') return;
       clearTimeout(timer);
-      resolve({ proc, tcp: (entry.mqtt as { tcp: number }).tcp, logs, exited });
+      resolve({ proc, tcp: (entry.mqtt as { tcp: number }).tcp, logs, held, exited });
     });
     void exited.then((code) => reject(new Error(`gateway exited with ${code} before it started`)));
   });
@@ -132,9 +145,14 @@ test('SIGTERM mid-storm: exit 0, and every acknowledged message is in Kafka', as
       return { client: c.client, storm: storm(c.client, s, acked) };
     }),
   );
-  await waitFor('a storm under way', () => acked.size >= 2000, 30_000);
+  await waitFor('a storm under way', () => acked.size >= 2000, 60_000);
+  gw.proc.kill('SIGUSR2'); // hold Kafka's acknowledgements back
+  await waitFor('a batch written to Kafka and its acknowledgement held', () => gw.held.length > 0, 60_000);
   const t0 = Date.now();
   gw.proc.kill('SIGTERM');
+  const shutdownStarted = 'shutting down: listeners closed, finishing in-flight publishes';
+  await waitFor('the shutdown started', () => gw.logs.some((l) => l.msg === shutdownStarted), 60_000);
+  gw.proc.kill('SIGUSR2'); // let them through: the drain finishes
   const code = await gw.exited;
   const shutdownMs = Date.now() - t0;
   for (const d of devices) d.storm.stop();
@@ -151,9 +169,8 @@ test('SIGTERM mid-storm: exit 0, and every acknowledged message is in Kafka', as
     assert.ok(msgs.includes(m), `log: ${m}`);
 
   // The signal came mid-storm: publishes were inside the gateway, waiting for Kafka.
-  const inFlight = gw.logs.find((l) => l.msg === 'shutting down: listeners closed, finishing in-flight publishes')!
-    .inFlight as number;
-  assert.ok(inFlight > 0, 'publishes in flight at the signal');
+  const inFlight = gw.logs.find((l) => l.msg === shutdownStarted)!.inFlight as number;
+  assert.ok(inFlight >= gw.held[0]!, `publishes in flight at the signal: ${inFlight}, held ${gw.held[0]}`);
   const stored = await readAll(sensors.map((s) => `${prefix}${s}`));
   const lost = [...acked].filter((p) => !stored.has(p));
   console.log(

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLogger } from '../../lib/log.ts';
 import { ThrottledLog } from '../../lib/throttled-log.ts';
+import { FakeClock } from '../helpers/clock.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -10,28 +11,30 @@ function capture() {
   return { lines, log: createLogger({ level: 'info' }, stream as never) };
 }
 
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-test('the first refusal is logged at once, a burst after it as one summary with its count', async () => {
+test('the first refusal is logged at once, a burst after it as one summary with its count', () => {
   const { lines, log } = capture();
-  const t = new ThrottledLog(log, 'connection refused', 'warn', 100);
+  const clock = new FakeClock();
+  const t = new ThrottledLog(log, 'connection refused', 'warn', 100, clock);
   t.note('limit_connect_rate', '1.2.3.4', { code: 'ITRADE_ERR_LIMIT_CONNECT_RATE' });
   for (let i = 0; i < 1000; i++)
     t.note('limit_connect_rate', `10.0.0.${i % 50}`, { code: 'ITRADE_ERR_LIMIT_CONNECT_RATE' });
-  await tick(20);
   assert.is(lines.length, 1);
   assert.is(lines[0]!.count, 1);
   assert.is(lines[0]!.level, 40);
-  await tick(150);
+  clock.advance(99);
+  assert.is(lines.length, 1, 'nothing more inside the window');
+  clock.advance(1);
   assert.is(lines.length, 2);
   assert.is(lines[1]!.count, 1000);
   assert.is(lines[1]!.msg, 'connection refused');
   assert.is((lines[1]!.subjects as string[]).length, 10, 'a sample of subjects, not all');
+  assert.is(clock.pending, 0);
 });
 
-test('keys are separate; flushAll writes what is pending', async () => {
+test('keys are separate; flushAll writes what is pending', () => {
   const { lines, log } = capture();
-  const t = new ThrottledLog(log, 'publish refused', 'info', 60_000);
+  const clock = new FakeClock();
+  const t = new ThrottledLog(log, 'publish refused', 'info', 60_000, clock);
   t.note('a', 'x', {});
   t.note('a', 'x', {});
   t.note('b', 'y', {});
@@ -41,6 +44,28 @@ test('keys are separate; flushAll writes what is pending', async () => {
   assert.equal(
     lines.map((l) => l.count),
     [1, 1, 1],
+  );
+  assert.is(clock.pending, 0, 'the window timer is cleared');
+});
+
+test('fields given as a function are read when the summary is written, not when the first event came', () => {
+  const { lines, log } = capture();
+  const clock = new FakeClock();
+  const t = new ThrottledLog(log, 'bridge refused publishes', 'warn', 5000, clock);
+  let entries = 5;
+  const fields = () => ({ bufferEntries: entries });
+  t.note('buffer_full', 's1', fields);
+  t.note('buffer_full', 's1', fields);
+  entries = 8;
+  t.note('buffer_full', 's2', fields);
+  entries = 2;
+  clock.advance(5000);
+  assert.equal(
+    lines.map((l) => [l.count, l.bufferEntries]),
+    [
+      [1, 5],
+      [2, 2],
+    ],
   );
 });
 

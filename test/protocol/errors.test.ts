@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ItradeError, allErrorSpecs, isItradeError, itradeError, oneLine } from '../../protocol/errors.ts';
+import {
+  ItradeError,
+  allErrorSpecs,
+  errorCode,
+  errorName,
+  isItradeError,
+  itradeError,
+  oneLine,
+} from '../../protocol/errors.ts';
 import { fromRoot } from '../../lib/paths.ts';
 
 test('docs/errors.md lists exactly the registered codes', () => {
@@ -58,6 +66,15 @@ test('oneLine leaves out a cause the message already quotes', () => {
     cause: new Error('Flow sequence must end with a ] at line 1, column 8:\n\nstack: [\n       ^'),
   });
   assert.is(oneLine(err), 'a.yaml: line 1, column 8: Flow sequence must end with a ] [ITRADE_ERR_CONFIG_YAML]');
+});
+
+test('a code is named by the registry both ways: errorCode and errorName', () => {
+  assert.is(errorCode('BRIDGE_CLOSED'), 'ITRADE_ERR_BRIDGE_CLOSED');
+  assert.is(errorName(itradeError('BRIDGE_CLOSED')), 'BRIDGE_CLOSED');
+  assert.is(errorName('ITRADE_ERR_CRYPTO_KEY_BUSY'), 'CRYPTO_KEY_BUSY');
+  assert.is(errorName('ITRADE_ERR_NOT_REGISTERED'), undefined);
+  assert.is(errorName(new Error('ITRADE_ERR_BRIDGE_CLOSED')), undefined);
+  assert.is(errorName(Object.assign(new Error('x'), { code: 'ITRADE_ERR_BRIDGE_CLOSED' })), undefined, 'not ours');
 });
 
 test.run();

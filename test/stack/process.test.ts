@@ -21,6 +21,21 @@ import { createServer } from 'node:net';
 
 const dir = mkdtempSync(join(tmpdir(), 'itrade-proc-'));
 
+/** Polls `check` until it holds (true) or 10 s pass (false): a process starts or ends when it does. */
+async function eventually(check: () => boolean): Promise<boolean> {
+  for (const t0 = Date.now(); Date.now() - t0 < 10_000; await new Promise((r) => setTimeout(r, 20)))
+    if (check()) return true;
+  return check();
+}
+
+const readPid = (file: string): number => {
+  try {
+    return Number(execFileSync('cat', [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return 0;
+  }
+};
+
 test('spawn, record, find again, stop the whole group', async () => {
   const script = join(dir, 'svc.sh');
   // The service forks a child; stopping the service must stop the child too.
@@ -39,15 +54,14 @@ test('spawn, record, find again, stop the whole group', async () => {
   };
   writeRecord(join(dir, 'rec.json'), rec);
   assert.equal(readRecord(join(dir, 'rec.json')), rec);
-  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(await eventually(() => readPid(join(dir, 'child.pid')) > 0), 'the service did not start its child');
   assert.ok(isOurs(rec));
   assert.match(tail(logFile), /started/);
-  const childPid = Number(execFileSync('cat', [join(dir, 'child.pid')], { encoding: 'utf8' }).trim());
+  const childPid = readPid(join(dir, 'child.pid'));
   assert.ok(alive(childPid));
   assert.is(await stopProcess(pid, 5000), 'stopped');
-  await new Promise((r) => setTimeout(r, 200));
   assert.not.ok(isOurs(rec));
-  assert.not.ok(alive(childPid), 'child of the service survived');
+  assert.ok(await eventually(() => !alive(childPid)), 'child of the service survived');
 });
 
 test('a live pid with another command line is not ours', () => {

@@ -1,5 +1,7 @@
 // MQTT replay through the Bridge on the in-memory store: entitlement, start no earlier than the
 // subscription, metering to the paid limit, window flow control, caps, cancel and timeouts.
+// The in-memory path has no timer but the ack timeout, which runs on a fake clock: a test waits
+// for queued work to run (tick), never for time to pass.
 import { Registry } from 'prom-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,6 +12,7 @@ import { validateConfig } from '../../../config/load.ts';
 import { buyerTopic } from '../../../protocol/topics.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { FakeChannel, FakeEntitlements, FakeMeter, address, publish, replayBuyer } from '../../helpers/bridge-fakes.ts';
+import { FakeClock } from '../../helpers/clock.ts';
 
 const T0 = 1_750_000_000_000; // ms, a whole second
 
@@ -19,6 +22,7 @@ async function setup(replay: Record<string, number> = {}) {
   const entitlements = new FakeEntitlements();
   const meter = new FakeMeter();
   const channel = new FakeChannel();
+  const clock = new FakeClock();
   const bridge = new Bridge({
     config,
     store,
@@ -27,6 +31,7 @@ async function setup(replay: Record<string, number> = {}) {
     channel,
     registry: new Registry(),
     log: createLogger({ level: 'silent' }),
+    clock,
   });
   const sensor = address();
   const buyer = address();
@@ -44,10 +49,13 @@ async function setup(replay: Record<string, number> = {}) {
       .filter((s) => s.topic === buyerTopic(buyer, 'replay', topicId))
       .map((s) => decodeFrame(s.payload))
       .flatMap((f) => ('control' in f ? [f.control] : []));
-  return { bridge, store, entitlements, meter, channel, sensor, buyer, request, ack, controls };
+  return { bridge, store, entitlements, meter, channel, clock, sensor, buyer, request, ack, controls };
 }
 
-const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+/** Lets every queued continuation and immediate run, twenty rounds over. */
+async function tick(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
 
 test('from the subscription start: exactly the entries from it on, in order, bytes untouched, metered', async () => {
   const s = await setup();
@@ -153,7 +161,7 @@ test('flow control: at most `window` unacknowledged entries; acks release more; 
   await s.request({ id: 'slow', sensor: s.sensor, window: 4 });
   const entries = () =>
     s.channel.sent.filter((x) => x.topic === buyerTopic(s.buyer, 'replay', 'slow') && x.payload[0] === 1).length;
-  await tick(50);
+  await tick();
   assert.is(entries(), 4);
   assert.is(await s.meter.remaining(s.buyer, s.sensor), 96, 'only what was sent is metered');
   await s.ack('slow', { ack: 2 });
@@ -173,7 +181,16 @@ test('a buyer that stops acknowledging is cut off after ackTimeoutMs', async () 
   s.entitlements.grant(s.buyer, s.sensor, T0 / 1000, 100);
   s.meter.pay(s.buyer, s.sensor, 100);
   await s.request({ id: 'gone', sensor: s.sensor, window: 2 });
-  await tick(1300);
+  await tick();
+  s.clock.advance(999);
+  await tick();
+  assert.equal(
+    s.controls('gone').map((c) => c.type),
+    ['started'],
+    'still waiting just before ackTimeoutMs',
+  );
+  s.clock.advance(1);
+  await tick();
   assert.equal(s.controls('gone').at(-1), { type: 'end', id: 'gone', reason: 'ack-timeout', sent: 2, next: 2 });
   await s.bridge.close();
 });

@@ -1,0 +1,118 @@
+// What metering asks of Redis, counted on the real Redis with MONITOR. A SUBSCRIBE whose grants
+// are cached reads them once (two GETs: the sensor, the buyer's subscriptions) and takes its
+// first lease in one script call; a lease refill on the delivery path is one script call, since
+// the lease keeps the grants the SUBSCRIBE read (metering/leases.ts).
+import type { MqttClient } from 'mqtt';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { GatewayHandle } from '../../gateway/gateway.ts';
+import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
+import { Market, type Account } from '../helpers/market.ts';
+import { services, unique } from '../helpers/services.ts';
+import { CommandLog } from '../helpers/redis-monitor.ts';
+
+const svc = services();
+const keyPrefix = `${unique('cost')}:`;
+let market: Market;
+let gw: GatewayHandle;
+let seller: Account;
+let monitor: CommandLog;
+const clients: MqttClient[] = [];
+
+/** The metering commands (chain cache and entry counter) run between two marks, as "VERB key". */
+function metering(from: number, to: number): string[] {
+  return monitor
+    .between(from, to)
+    .filter((a) => a.some((x) => x.startsWith(`${keyPrefix}chain:`) || x.startsWith(`${keyPrefix}meter:`)))
+    .map((a) => `${a[0]!.toUpperCase()} ${a.find((x) => x.startsWith(keyPrefix))!.slice(keyPrefix.length)}`);
+}
+
+test.before(async () => {
+  market = await Market.deploy(svc.rpcUrl);
+  gw = await testGateway({
+    marketplace: market.address,
+    fromBlock: market.deployBlock,
+    keyPrefix,
+    broker: { metering: { leaseSize: 4, lowWater: 1 } },
+  });
+  seller = await market.principal('seller');
+  monitor = await CommandLog.start(svc.redisUrl);
+});
+
+test.after(async () => {
+  await end(...clients);
+  await monitor?.stop();
+  await gw?.close();
+  market?.close();
+});
+
+async function principal(who: Account): Promise<MqttClient> {
+  const token = (await gw.tokens.issuePrincipal(who.principal, who.wallet.address, 600)).token;
+  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
+    clientId: who.principal,
+    username: who.principal,
+    password: token,
+  });
+  assert.is(c.returnCode, 0);
+  clients.push(c.client);
+  return c.client;
+}
+
+async function device(sensor: string): Promise<MqttClient> {
+  const token = (await gw.tokens.issueSensor(sensor, seller.principal, 600)).token;
+  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
+    clientId: sensor,
+    username: sensor,
+    password: token,
+  });
+  assert.is(c.returnCode, 0);
+  return c.client;
+}
+
+/** A buyer paid for `n` entries, and the gateway has applied the chain event (its cache is current). */
+async function paidBuyer(name: string, sensor: string, n: number): Promise<Account> {
+  const buyer = await market.principal(name);
+  let seen = false;
+  const off = gw.entitlements.onEvent((e) => {
+    if (e.kind === 'subscribed' && e.grant.buyer === buyer.principal && e.grant.sensor === sensor) seen = true;
+  });
+  await market.subscribe(buyer, sensor, n);
+  await waitFor('the Subscribed event applied', () => seen);
+  off();
+  return buyer;
+}
+
+test('a SUBSCRIBE with its grants cached: two GETs and one script call', async () => {
+  const { sensor } = await market.sensor(seller);
+  const buyer = await paidBuyer('buyer', sensor, 100);
+  const c = await principal(buyer);
+  assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [1], 'first: fills the cache');
+  await new Promise<void>((r) => c.unsubscribe(`sensors/${sensor}`, () => r()));
+  await waitFor('the lease given back', () => gw.broker.leaseCredit(buyer.principal, sensor) === 0);
+  const from = await monitor.mark();
+  assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [1]);
+  const cost = metering(from, await monitor.mark());
+  const s = sensor.toLowerCase();
+  const b = buyer.principal.toLowerCase();
+  assert.equal(cost, [`GET chain:sensor:${s}`, `GET chain:subs:${b}:${s}`, `EVAL meter:${b}:${s}`]);
+});
+
+test('a lease refill while delivering: one script call, no cache read', async () => {
+  const { sensor } = await market.sensor(seller);
+  const buyer = await paidBuyer('buyer2', sensor, 100);
+  const c = await principal(buyer);
+  const got: string[] = [];
+  c.on('message', (_t, p) => got.push(p.toString()));
+  assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [1]);
+  assert.is(gw.broker.leaseCredit(buyer.principal, sensor), 4, 'the first lease');
+  const dev = await device(sensor);
+  const from = await monitor.mark();
+  // Three deliveries leave 1 (lowWater): the third starts the refill of 4.
+  for (const p of ['a', 'b', 'c']) assert.is(await publishAck(dev, `sensors/${sensor}`, p), 'acked');
+  await waitFor('3 delivered', () => got.length === 3);
+  await waitFor('the lease refilled', () => gw.broker.leaseCredit(buyer.principal, sensor) === 5);
+  const cost = metering(from, await monitor.mark());
+  assert.equal(cost, [`EVAL meter:${buyer.principal.toLowerCase()}:${sensor.toLowerCase()}`]);
+});
+
+test.run();
