@@ -9,8 +9,9 @@ export const KeyExchangeSection = Type.Object(
       minimum: 100,
       maximum: 120000,
       default: 5000,
-      description: `How long the gateway waits for a seller's key agent before the ' +
-'buyer gets ${errorCode('CRYPTO_KEY_AGENT_UNAVAILABLE')}.`,
+      description:
+        "How long the gateway waits for a seller's key agent before the buyer gets " +
+        `${errorCode('CRYPTO_KEY_AGENT_UNAVAILABLE')}.`,
     }),
     cacheTtlSec: Type.Integer({
       minimum: 60,
