@@ -263,6 +263,28 @@ export const ERROR_SPECS = {
     httpStatus: 500,
   }),
 
+  // --- GraphQL API (docs/graphql.md) ---
+  GRAPHQL_BAD_REQUEST: spec({
+    code: 'ITRADE_ERR_GRAPHQL_BAD_REQUEST',
+    message: 'the GraphQL request does not parse or does not fit the schema',
+    httpStatus: 400,
+  }),
+  GRAPHQL_BAD_ARGUMENT: spec({
+    code: 'ITRADE_ERR_GRAPHQL_BAD_ARGUMENT',
+    message: 'a GraphQL argument is out of range',
+    httpStatus: 400,
+  }),
+  GRAPHQL_TOO_DEEP: spec({
+    code: 'ITRADE_ERR_GRAPHQL_TOO_DEEP',
+    message: 'the GraphQL query nests deeper than the gateway allows',
+    httpStatus: 400,
+  }),
+  GRAPHQL_TOO_COSTLY: spec({
+    code: 'ITRADE_ERR_GRAPHQL_TOO_COSTLY',
+    message: 'the GraphQL query would cost more than the gateway allows',
+    httpStatus: 400,
+  }),
+
   // --- bridge (Kafka write-through, replay of history to buyers) ---
   BRIDGE_BUFFER_FULL: spec({
     code: 'ITRADE_ERR_BRIDGE_BUFFER_FULL',
