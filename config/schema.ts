@@ -9,6 +9,7 @@ import { BrokerSection } from './sections/broker.ts';
 import { BridgeSection } from './sections/bridge.ts';
 import { SovereigntySection } from './sections/sovereignty.ts';
 import { OperatorSection } from './sections/operator.ts';
+import { CatalogueSection, GraphqlSection } from './sections/graphql.ts';
 
 export const ConfigSchema = Type.Object(
   {
@@ -22,6 +23,8 @@ export const ConfigSchema = Type.Object(
     bridge: BridgeSection,
     sovereignty: SovereigntySection,
     operator: OperatorSection,
+    graphql: GraphqlSection,
+    catalogue: CatalogueSection,
   },
   { additionalProperties: false, description: 'ITrade gateway configuration.' },
 );
