@@ -98,6 +98,12 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
     return this.writer.ensureTopic(normAddress(sensor));
   }
 
+  /** Entries stored for the sensor: its topic's log end offset (the catalogue's activity). */
+  async logEnd(sensor: string): Promise<number> {
+    const topic = this.history.topicOf(sensor);
+    return (await this.deps.store.bounds(topic, await this.deps.store.partitionOf(topic, normAddress(sensor)))).end;
+  }
+
   onBuyerMessage(buyer: string, topic: string, payload: Buffer): Promise<void> {
     return this.replays.onBuyerMessage(buyer, topic, payload);
   }

@@ -62,8 +62,11 @@ export class ChainViews {
     const { sensorTypeCount, ...rest } = m;
     // Types are only ever added: names already read stay right.
     const have = knownTypes?.slice(0, sensorTypeCount) ?? [];
-    const more = Array.from({ length: sensorTypeCount - have.length }, (_, i) => ['sensorTypeName', [have.length + i]]);
-    const added = (await this.multicall(block, more as Call[])).map((x) => String(x[0]));
+    const more = Array.from({ length: sensorTypeCount - have.length }, (_, i): Call => [
+      'sensorTypeName',
+      [have.length + i],
+    ]);
+    const added = (await this.multicall(block, more)).map((x) => String(x[0]));
     return { ...rest, sensorTypes: [...have, ...added] };
   }
 

@@ -39,6 +39,7 @@ import { Readiness, chainCheck, kafkaCheck, redisCheck, type ReadyReport } from 
 import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
 import { Teardown, shutdown } from './teardown.ts';
 import { connectRedis, plugServices, replayMeter, type Plugged } from './wiring.ts';
+import { startCatalogue, type CatalogueHandle } from './catalogue.ts';
 
 export interface GatewayDeps {
   log?: Logger;
@@ -71,6 +72,8 @@ export interface GatewayHandle {
   /** The Kafka bridge, unless deps.publishListener replaced it. */
   bridge: Bridge | undefined;
   keys: KeyService | undefined;
+  /** The catalogue index behind the GraphQL API (with the real chain adapter). */
+  catalogue: CatalogueHandle | undefined;
   registry: Registry;
   ready(): Promise<ReadyReport>;
   /** Graceful shutdown; idempotent (a second call returns the first one's promise). */
@@ -94,6 +97,8 @@ interface Core extends Base {
   revocations: RevocationStore;
   chain: Chain;
   marketplace: string | undefined;
+  /** The catalogue index and the GraphQL API (with the real chain adapter only). */
+  catalogue: CatalogueHandle | undefined;
   meter: RedisMeter;
   services: Plugged;
   broker: BrokerHandle;
@@ -139,7 +144,9 @@ async function startCore(cfg: ItradeConfig, deps: GatewayDeps, base: Base): Prom
   const revocations = new RevocationStore(base.redis, base.sub, cfg.redis.keyPrefix, longestTtl, log);
   await revocations.start();
   const { chain, marketplace } = startChain(cfg, deps, base);
-  const auth = { ...base, tokens, revocations, chain, marketplace };
+  const catalogue = startCatalogue(cfg, { chain, marketplace, redis: base.redis, root: base.root });
+  if (catalogue) base.teardown.set('catalogue', () => catalogue.close());
+  const auth = { ...base, tokens, revocations, chain, marketplace, catalogue };
   return { ...auth, ...(await startBroker(cfg, deps, auth)) };
 }
 
@@ -162,7 +169,7 @@ function startChain(cfg: ItradeConfig, deps: GatewayDeps, base: Base): { chain: 
   return { chain, marketplace: market?.marketplace };
 }
 
-type Authed = Base & Pick<Core, 'tokens' | 'revocations' | 'chain'>;
+type Authed = Base & Pick<Core, 'tokens' | 'revocations' | 'chain' | 'catalogue'>;
 
 /** The meter, the bridge and key service behind the broker, and the broker itself. */
 async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
@@ -179,7 +186,8 @@ async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
     log: s.root,
   });
   s.teardown.set('bridge and key service', () => services.close(cfg.operator.shutdown.drainTimeoutMs));
-  const { publishListener, buyerHandler, sellerHandler } = services;
+  const { buyerHandler, sellerHandler } = services;
+  const publishListener = s.catalogue?.wrap(services.publishListener, services.bridge) ?? services.publishListener;
   const broker = await createBroker(
     { cfg: b, redisUrl: s.ep.redisUrl, keyPrefix: prefix, id: deps.brokerId },
     {
@@ -245,7 +253,7 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
     chainId: b.entitlements.chainId,
   });
   const ttl = { principal: b.auth.principalTokenTtlSec, sensor: b.auth.sensorTokenTtlSec };
-  const api = buildApi({
+  const apiDeps = {
     tokens,
     challenges,
     revocations,
@@ -254,9 +262,11 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
     publishListener: services.publishListener,
     ttl,
     log: componentLogger(root, 'broker'),
-  });
+  };
+  const api = buildApi(apiDeps);
   const log = componentLogger(root, 'api');
   guardApi(api, { network: core.network, region: cfg.sovereignty.region, registry: core.registry, log });
+  if (cfg.graphql.enabled) await core.catalogue?.serve(api, { api: apiDeps, meter: core.meter });
   const verifyBuyer = async (req: Parameters<typeof bearer>[1]) =>
     (await bearer({ tokens, revocations }, req, 'principal')).sub;
   if (services.bridge) await api.register(services.bridge.httpRoutes(verifyBuyer));
@@ -288,6 +298,7 @@ function handle(cfg: ItradeConfig, core: Core, ends: Ends): GatewayHandle {
     broker,
     bridge: services.bridge,
     keys: services.keys,
+    catalogue: core.catalogue,
     registry: core.registry,
     ready: () => ends.readiness.report(),
     close: () => (closed ??= shutdown(stopping)),

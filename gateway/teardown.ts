@@ -9,6 +9,7 @@ import type { Logger } from '../lib/log.ts';
 
 export const TEARDOWN_ORDER = [
   'broker sessions',
+  'catalogue',
   'bridge and key service',
   'chain',
   'http api',

@@ -56,15 +56,18 @@ function loginRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: S.LoginBody }>(
     '/v1/auth/login',
     { schema: { body: S.LoginBody, response: S.replies(S.LoginReply) } },
-    async (req) => {
-      const account = await deps.challenges.redeem(req.body.nonce, req.body.signature);
-      const principal = await deps.entitlements.principalOfAccount(account);
-      if (!principal) throw itradeError('AUTH_NOT_PRINCIPAL');
-      const t = await deps.tokens.issuePrincipal(principal, account, deps.ttl.principal);
-      deps.log.info({ principal, jti: t.jti }, 'principal logged in');
-      return { token: t.token, principal, account, expiresAt: t.expiresAt };
-    },
+    async (req) => signIn(deps, req.body.nonce, req.body.signature),
   );
+}
+
+/** A principal token for a signed challenge (also the GraphQL API's login). */
+export async function signIn(deps: ApiDeps, nonce: string, signature: string) {
+  const account = await deps.challenges.redeem(nonce, signature);
+  const principal = await deps.entitlements.principalOfAccount(account);
+  if (!principal) throw itradeError('AUTH_NOT_PRINCIPAL');
+  const t = await deps.tokens.issuePrincipal(principal, account, deps.ttl.principal);
+  deps.log.info({ principal, jti: t.jti }, 'principal logged in');
+  return { token: t.token, principal, account, expiresAt: t.expiresAt };
 }
 
 /** The routes a bearer token opens: sensor activation (principal), revocation (operator). */
@@ -89,7 +92,8 @@ function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 }
 
-async function activate(deps: ApiDeps, caller: Identity, txHash: string) {
+/** A device token for the sensor `txHash` registered (also the GraphQL API's activateSensor). */
+export async function activate(deps: ApiDeps, caller: Identity, txHash: string) {
   const reg = await deps.registrations.sensorRegistration(txHash);
   if (!reg)
     throw itradeError('BROKER_ACTIVATION_REJECTED', 'the transaction is unknown, failed, or registered no sensor');
