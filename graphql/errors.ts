@@ -21,7 +21,12 @@ interface Shown {
 const statusOf = (code: string) => (Object.values(ERROR_SPECS) as ErrorSpec[]).find((s) => s.code === code)?.httpStatus;
 
 /** What one error in the list says; `req` for the HTTP error map. */
-function classify(e: GraphQLError | Error, req: FastifyRequest | undefined, errors: HttpErrors): ItradeError {
+function classify(
+  e: GraphQLError | Error,
+  wrapper: string | undefined,
+  req: FastifyRequest | undefined,
+  errors: HttpErrors,
+): ItradeError {
   const g = e instanceof GraphQLError ? e : undefined;
   const own = g?.extensions?.code;
   if (typeof own === 'string') return errorFromCode(own, e.message, 'GRAPHQL_BAD_REQUEST');
@@ -29,8 +34,10 @@ function classify(e: GraphQLError | Error, req: FastifyRequest | undefined, erro
   if (isItradeError(orig)) return orig;
   const code = (orig as { code?: unknown } | undefined)?.code;
   if (code === 'MER_ERR_GQL_QUERY_DEPTH') return itradeError('GRAPHQL_TOO_DEEP', e.message);
-  // Parse and validation errors have no original error; a scalar's refusal is a GraphQLError.
-  if (orig === undefined || orig instanceof GraphQLError || (typeof code === 'string' && code.startsWith('MER_ERR')))
+  // Parse and validation errors have no original error; a scalar's refusal is a GraphQLError;
+  // what mercurius refused (a mutation by GET) comes wrapped in its own MER_ERR_ error.
+  const mercurius = (c: unknown) => typeof c === 'string' && c.startsWith('MER_ERR');
+  if (orig === undefined || orig instanceof GraphQLError || mercurius(code) || mercurius(wrapper))
     return itradeError('GRAPHQL_BAD_REQUEST', e.message);
   if (!req) return itradeError('HTTP_INTERNAL');
   return errors.toItradeError(orig, req);
@@ -52,10 +59,13 @@ export function errorFormatter(errors: HttpErrors) {
     const req = ctx.reply?.request;
     // mercurius wraps parse, validation and depth errors in one error whose `errors` are the real ones.
     const flat = (execution.errors ?? []).flatMap((e) => {
-      const inner = (e.originalError as { errors?: unknown } | undefined)?.errors;
-      return Array.isArray(inner) ? (inner as (GraphQLError | Error)[]) : [e];
+      const o = e.originalError as { errors?: unknown; code?: unknown } | undefined;
+      const wrapper = typeof o?.code === 'string' ? o.code : undefined;
+      return Array.isArray(o?.errors)
+        ? (o.errors as Error[]).map((x) => [x, wrapper] as const)
+        : [[e, undefined] as const];
     });
-    const typed = flat.map((e) => [e, classify(e, req, errors)] as const);
+    const typed = flat.map(([e, w]) => [e, classify(e, w, req, errors)] as const);
     const shown = typed.map(([e, t]) => show(e, t));
     const statusCode = execution.data ? 200 : (typed[0]?.[1].httpStatus ?? 400);
     return { statusCode, response: { data: execution.data ?? null, errors: shown } };
