@@ -8,6 +8,7 @@ import { max, paper } from './paper.ts';
 import { connections } from './connections.ts';
 import { entitlements } from './entitlements.ts';
 import { replay } from './replay.ts';
+import { catalogueScenario } from './catalogue.ts';
 
 export interface ScenarioOptions {
   durationMs: number;
@@ -44,4 +45,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   connections,
   entitlements,
   replay,
+  catalogue: catalogueScenario,
 };
