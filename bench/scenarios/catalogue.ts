@@ -22,7 +22,7 @@ const hex = (n: number, tag: number) => `0x${tag.toString(16).padStart(2, '0')}$
 /** A deterministic pseudo-random catalogue (the same in every run). */
 function catalogue(): SensorRecord[] {
   let x = 12345;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const statuses: SensorStatus[] = ['active', 'active', 'inactive', 'blocked'];
   return Array.from({ length: SENSORS }, (_, i) => ({
     sensor: hex(i, 0x5e),
