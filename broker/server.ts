@@ -24,7 +24,7 @@ import { connectionError, startListeners, type MqttPorts } from './listeners.ts'
 import { createBrokerMetrics } from './metrics.ts';
 import { authorizePublish } from './publish.ts';
 import { Sessions } from './sessions.ts';
-import { authorizeSubscribe, onSubscribed, onUnsubscribed } from './subscribe.ts';
+import { authorizeSubscribe, onConnackSent, onSubscribed, onUnsubscribed } from './subscribe.ts';
 
 export type { MqttPorts } from './listeners.ts';
 
@@ -86,6 +86,7 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   });
   keepSensorDataOffTheBus(a);
   a.on('connackSent', (_p: unknown, client: Client) => connacks.sent(client));
+  a.on('connackSent', onConnackSent(ctx));
   buyers = new PrincipalChannel(a, 'buyers');
   const sellers = new PrincipalChannel(a, 'sellers');
   a.on('subscribe', onSubscribed(ctx));
