@@ -104,7 +104,10 @@ export class Feed {
       const budget = this.budget();
       if (budget <= 0) {
         if (this.paidUp()) {
-          if (await this.exhausted()) return;
+          // The chain (or its cache in Redis) may not answer now: ask again in a while.
+          const done = await this.exhausted().catch(() => undefined);
+          if (done) return;
+          if (done === undefined) await new Promise((r) => setTimeout(r, COMMIT_RETRY_MS));
           continue;
         }
         await this.sleep();
