@@ -82,8 +82,7 @@ export function authorizeSubscribe(ctx: BrokerContext) {
     if (route.kind !== 'sensor') return done(null, sub);
     sensorVerdict(ctx, session, route.sensor, sub).then(
       (v) => {
-        // Delivery from the log is at least once, made exact by the cursor: at most QoS 1.
-        if (v.ok) return done(null, { ...sub, qos: sub.qos === 0 ? 0 : 1 });
+        if (v.ok) return done(null, sub);
         ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
         ctx.metrics.subscribeRefused.inc({
           reason: v.exhausted ? 'exhausted' : v.definitive ? 'not_entitled' : 'chain_unavailable',
