@@ -140,7 +140,7 @@ test('SUBACK: a sensor subscribes to nothing; an operator reads $SYS only', asyn
   await end(c.client);
 });
 
-test('a sensor publish is acknowledged only after the history store took it, then delivered', async () => {
+test('a sensor publish is acknowledged only after the history store took it', async () => {
   listener.holding = true;
   const before = listener.accepted.length;
   const acked = publishAck(device, `sensors/${paid}`, 'reading-1');
@@ -163,9 +163,8 @@ test('a sensor publish is acknowledged only after the history store took it, the
   assert.is(a.sensor, paid);
   assert.is(a.payload.toString(), 'reading-1');
   assert.is(a.clientId, paid);
-  await waitFor('buyer got reading-1', () =>
-    received.some((r) => r.topic === `sensors/${paid}` && r.payload === 'reading-1'),
-  );
+  // This gateway's history store is a stand-in with no log: buyers are served from the log at
+  // their cursors (delivery is tested on the real Kafka in broker-metering and e2e-market).
 });
 
 test('a publish the history store refuses gets no PUBACK: the device is cut off, nothing is delivered', async () => {
