@@ -57,7 +57,7 @@ test.after(async () => {
   await anvil.stop();
 });
 
-test('a subscription and a registration reverted away: delivery ends, SUBSCRIBE refused, catalogue retracted', async () => {
+test('a subscription and a registration reverted away: delivery ends, SUBSCRIBE refused, index retracted', async () => {
   const snapshot = await market.provider.send('evm_snapshot', []);
   await market.subscribe(buyer, sensor, 20);
   const late = (await market.sensor(seller)).sensor;
