@@ -106,9 +106,9 @@ export class ChainFollower {
 
   /** Starts from the stored marks, else at `safe`; tells every sink where. */
   private async resume(safe: number): Promise<void> {
-    const stored = await this.redis.get(this.key);
-    this.marks = stored ? (JSON.parse(stored) as Mark[]) : [];
-    if (this.marks.length === 0) this.marks = [{ block: safe, hash: (await this.hashOf(safe)) ?? '', events: [] }];
+    const stored = Object.values(await this.redis.hgetall(this.key));
+    this.marks = stored.map((m) => JSON.parse(m) as Mark).sort((a, b) => a.block - b.block);
+    if (this.marks.length === 0) await this.mark({ block: safe, hash: (await this.hashOf(safe)) ?? '', events: [] });
     for (const s of this.sinks) await s.begin?.(this.marks.at(-1)!.block);
   }
 
@@ -123,35 +123,41 @@ export class ChainFollower {
     const logs = await this.rpc(this.provider.getLogs({ address: this.o.marketplace, fromBlock: from, toBlock: to }));
     const events = parseMarketplaceLogs(logs, this.o.marketplace).map(plain);
     for (const s of this.sinks) await s.window(to, events);
-    this.marks.push({ block: to, hash, events });
-    const oldest = to - this.o.reorgDepth;
-    while (this.marks.length > 1 && this.marks[0]!.block < oldest) this.marks.shift();
-    await this.save();
+    await this.mark({ block: to, hash, events });
   }
 
-  private async save(): Promise<void> {
-    await this.redis.set(this.key, JSON.stringify(this.marks));
+  /** Adds a mark (one field of a Redis hash per window, so a save never rewrites the others) and trims old ones. */
+  private async mark(m: Mark): Promise<void> {
+    this.marks.push(m);
+    const old: number[] = [];
+    while (this.marks.length > 1 && this.marks[0]!.block < m.block - this.o.reorgDepth)
+      old.push(this.marks.shift()!.block);
+    const tx = this.redis.multi().hset(this.key, String(m.block), JSON.stringify(m));
+    if (old.length > 0) tx.hdel(this.key, ...old.map(String));
+    await tx.exec();
   }
 
   /** Drops the marks no longer on the chain and tells every sink what their events granted is gone. */
   private async unwind(safe: number): Promise<void> {
     const undone: ChainLogEvent[] = [];
+    const dropped: string[] = [];
     while (this.marks.length > 0) {
       const m = this.marks.at(-1)!;
       if (m.block <= safe && (await this.hashOf(m.block)) === m.hash) break;
       undone.unshift(...m.events);
-      this.marks.pop();
+      dropped.push(String(this.marks.pop()!.block));
     }
+    if (dropped.length > 0) await this.redis.hdel(this.key, ...dropped);
     if (this.marks.length === 0) {
       // Deeper than reorgDepth: what happened below the oldest mark is unknown; start again at
       // the head. Entries cached from the old branch live until their TTL (docs/contracts.md).
       this.log.error({ reorgDepth: this.o.reorgDepth }, 'chain reorganised deeper than remembered');
-      this.marks = [{ block: Math.max(0, safe), hash: (await this.hashOf(Math.max(0, safe))) ?? '', events: [] }];
+      const at = Math.max(0, safe);
+      await this.mark({ block: at, hash: (await this.hashOf(at)) ?? '', events: [] });
     }
     const at = this.marks.at(-1)!.block;
     this.log.warn({ forkBlock: at, undone: undone.length }, 'chain reorganised: events undone');
     for (const s of this.sinks) await s.retract(undone, Math.max(at, safe));
-    await this.save();
   }
 }
 
