@@ -27,8 +27,11 @@ export class ChainCache {
     return `${this.prefix}chain:${k}`;
   }
 
-  /** The cached answer to `k` (in `group` when given), else `load()`'s, cached. */
-  async get<T>(k: string, load: () => Promise<T>, group?: string): Promise<T> {
+  /**
+   * The cached answer to `k` (in `group` when given), else `load()`'s, cached. `slotted: false`:
+   * the load takes its own slot and timeout (a batch of loads, chain/batch.ts).
+   */
+  async get<T>(k: string, load: () => Promise<T>, group?: string, slotted = true): Promise<T> {
     const hit = group ? await this.redis.hget(this.key(group), k) : await this.redis.get(this.key(k));
     this.onLookup?.(k, hit !== null);
     if (hit !== null) return JSON.parse(hit) as T;
@@ -36,7 +39,8 @@ export class ChainCache {
     const running = this.inflight.get(id);
     if (running) return running as Promise<T>;
     const gen = this.gen(id) + (group ? this.gen(group) : 0);
-    const p = this.load(k, load, gen, group).finally(() => this.inflight.delete(id));
+    const bounded = slotted ? () => this.slots(() => withTimeout(load(), this.timeoutMs)) : load;
+    const p = this.load(k, bounded, gen, group).finally(() => this.inflight.delete(id));
     this.inflight.set(id, p);
     return p;
   }
@@ -46,7 +50,7 @@ export class ChainCache {
   }
 
   private async load<T>(k: string, load: () => Promise<T>, gen: number, group?: string): Promise<T> {
-    const value = await this.slots(() => withTimeout(load(), this.timeoutMs));
+    const value = await load();
     const json = JSON.stringify(value);
     if (!group) {
       if (this.gen(k) === gen) await this.redis.set(this.key(k), json, 'EX', this.ttlSec);

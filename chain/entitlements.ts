@@ -25,6 +25,7 @@ import { limiter } from '../lib/limiter.ts';
 import { ObservedProvider, type ChainObserver } from './metrics.ts';
 import { ChainFollower } from './follower.ts';
 import { EntitlementSink, subsGroup } from './entitlement-sink.ts';
+import { PairBatcher } from './batch.ts';
 
 export interface ChainOptions {
   rpcUrl: string;
@@ -38,6 +39,8 @@ export interface ChainOptions {
   maxLoadWaitMs: number;
   /** Blocks an event must be under the head before it counts (0: at once). */
   confirmations?: number;
+  /** Most (buyer, sensor) pairs one multicall asks about. */
+  maxBatch?: number;
   /** Most blocks one eth_getLogs asks for. */
   maxLogRange?: number;
   /** Blocks of history the follower remembers to undo a reorg. */
@@ -76,6 +79,7 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
   /** Follows the marketplace's events; the catalogue adds itself as a second sink before start(). */
   readonly follower: ChainFollower | undefined;
   private readonly listeners = new Set<(e: EntitlementEvent) => void>();
+  private readonly pairs: PairBatcher<SubscriptionGrant[]>;
   private stopped = false;
 
   constructor(
@@ -94,12 +98,16 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
             batchMaxCount: 1,
             cacheTimeout: -1,
           }));
+    const slots = loadSlots(o);
+    this.pairs = new PairBatcher(slots, o.maxBatch ?? 100, (pairs) =>
+      withTimeout(this.loadGrants(pairs), o.rpcTimeoutMs),
+    );
     this.cache = new ChainCache(
       redis,
       prefix,
       o.cacheTtlSec,
       o.rpcTimeoutMs,
-      loadSlots(o),
+      slots,
       o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined,
     );
     if (!o.marketplace) return;
@@ -177,22 +185,30 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
     };
   }
 
-  /** One validSubscriptions call per (buyer, sensor): none while the sensor is Blocked, the contract says. */
+  /**
+   * validSubscriptions(buyer, sensor) on chain: none while the sensor is Blocked, the contract
+   * says. At most one read per pair; pairs waiting together share one multicall (chain/batch.ts).
+   */
   async validSubscriptions(buyer: string, sensor: string): Promise<SubscriptionGrant[]> {
     const b = normAddress(buyer);
     const s = normAddress(sensor);
-    const grants = await this.cache.get(b, () => this.loadGrants(b, s), subsGroup(s));
+    const grants = await this.cache.get(b, () => this.pairs.load(b, s), subsGroup(s), false);
     const now = Math.floor(Date.now() / 1000);
     return grants.filter((g) => g.startTimestamp <= now);
   }
 
-  private async loadGrants(buyer: string, sensor: string): Promise<SubscriptionGrant[]> {
-    const [list] = (await this.view('validSubscriptions', [buyer, sensor])) as unknown as [Record<string, unknown>[]];
-    return [...list].flatMap((r) => {
-      const v = subscriptionView(r);
-      if (!v) return [];
-      const { startTimestamp, dataEntries } = v;
-      return [{ subscription: normAddress(v.subscription), buyer, sensor, startTimestamp, dataEntries }];
+  /** One eth_call for any number of pairs: validSubscriptions alone, or several through multicall. */
+  private async loadGrants(pairs: (readonly [string, string])[]): Promise<SubscriptionGrant[][]> {
+    type Fields = Record<string, unknown>;
+    if (pairs.length === 1) {
+      const [b, s] = pairs[0]!;
+      return [grantsOf(b, s, ((await this.view('validSubscriptions', [b, s])) as unknown as [Fields[]])[0])];
+    }
+    const calls = pairs.map(([b, s]) => iface.encodeFunctionData('validSubscriptions', [b, s]));
+    const [results] = (await this.view('multicall', [calls])) as unknown as [string[]];
+    return pairs.map(([b, s], i) => {
+      const [list] = iface.decodeFunctionResult('validSubscriptions', results[i]!) as unknown as [Fields[]];
+      return grantsOf(b, s, list);
     });
   }
 
@@ -237,4 +253,14 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
   async poll(): Promise<void> {
     await this.follower?.poll();
   }
+}
+
+/** A validSubscriptions answer as grants (ethers' Result copied to a plain array first). */
+function grantsOf(buyer: string, sensor: string, list: readonly Record<string, unknown>[]): SubscriptionGrant[] {
+  return [...list].flatMap((r) => {
+    const v = subscriptionView(r);
+    if (!v) return [];
+    const { startTimestamp, dataEntries } = v;
+    return [{ subscription: normAddress(v.subscription), buyer, sensor, startTimestamp, dataEntries }];
+  });
 }

@@ -83,6 +83,24 @@ test('a cold entitlement check is one eth_call, and no eth_getLogs', async () =>
   await proxy.stop();
 });
 
+test('checks waiting together share one multicall: fewer reads than pairs, each answer its own', async () => {
+  const seller = await shared.principal('seller');
+  const buyers = [await shared.principal('b1'), await shared.principal('b2')];
+  const sensors: string[] = [];
+  for (let i = 0; i < 5; i++) sensors.push((await shared.sensor(seller)).sensor);
+  for (let i = 0; i < 5; i++) await shared.subscribe(buyers[i % 2]!, sensors[i]!, 10 + i);
+  const proxy = new RpcCounter(svc.rpcUrl);
+  const { chain } = adapter(shared, await proxy.start(), { maxConcurrentLoads: 1 });
+  const pairs = buyers.flatMap((b) => sensors.map((s) => [b.principal, s] as const));
+  const answers = await Promise.all(pairs.map(([b, s]) => chain.validSubscriptions(b, s)));
+  const entries = answers.map((g) => g.map((x) => x.dataEntries));
+  assert.equal(entries, [[10], [], [12], [], [14], [], [11], [], [13], []]);
+  const calls = proxy.snapshot().eth_call ?? 0;
+  assert.ok(calls >= 1 && calls <= 3, `${calls} eth_call for ${pairs.length} pairs`);
+  await chain.stop();
+  await proxy.stop();
+});
+
 test('events are followed in windows under a range cap, from the checkpoint kept in Redis', async () => {
   const seller = await shared.principal('seller');
   const buyer = await shared.principal('buyer');
