@@ -5,7 +5,8 @@
 // resumes where it stopped. Reorgs: the hash of every window's last block is remembered (the last
 // reorgDepth blocks' worth, with that window's events); when the checkpoint's block no longer has
 // that hash, the windows back to the newest one still on the chain are undone (each sink's
-// retract() with their events) and followed again on the new branch.
+// retract() with their events) and followed again on the new branch. A window whose logs the
+// node does not return (too many for one answer) is halved and tried again, then grows back.
 import type { Provider } from 'ethers';
 import type { Redis } from 'ioredis';
 import type { ChainLogEvent } from '../interfaces/catalogue.ts';
@@ -46,6 +47,8 @@ export class ChainFollower {
   private running: Promise<void> | undefined;
   private stopped = false;
   private failing = false;
+  /** Blocks of the next window: maxLogRange, halved while the node fails to answer one. */
+  private range: number;
   /** The last block every sink has seen (undefined before the first round). */
   confirmed: number | undefined;
 
@@ -55,7 +58,9 @@ export class ChainFollower {
     private readonly key: string,
     private readonly o: FollowerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.range = o.maxLogRange;
+  }
 
   /** Sinks are called in the order they were added (the entitlement cache first). */
   add(sink: ChainSink): void {
@@ -115,12 +120,23 @@ export class ChainFollower {
   /** One window after the last mark, up to `safe` and at most maxLogRange blocks. */
   private async step(safe: number): Promise<void> {
     const from = this.marks.at(-1)!.block + 1;
-    const to = Math.min(safe, from + this.o.maxLogRange - 1);
+    const to = Math.min(safe, from + this.range - 1);
     // The hash is read before the logs: if a reorg comes in between, the next round sees the
     // mark's hash gone and undoes this window (logs read before a hash could hide it).
     const hash = await this.hashOf(to);
     if (!hash) throw new Error(`block ${to} is not on the chain any more`);
-    const logs = await this.rpc(this.provider.getLogs({ address: this.o.marketplace, fromBlock: from, toBlock: to }));
+    let logs;
+    try {
+      logs = await this.rpc(this.provider.getLogs({ address: this.o.marketplace, fromBlock: from, toBlock: to }));
+    } catch (err) {
+      // Too many logs for one answer (a timeout, or a provider's cap on results): the next try
+      // asks for half the blocks, down to one; a one-block window that fails is an outage.
+      if (to === from) throw err;
+      this.range = Math.max(1, Math.floor((to - from + 1) / 2));
+      this.log.info({ from, to, range: this.range }, 'chain events: window too big; halved');
+      return;
+    }
+    this.range = Math.min(this.o.maxLogRange, this.range * 2);
     const events = parseMarketplaceLogs(logs, this.o.marketplace).map(plain);
     for (const s of this.sinks) await s.window(to, events);
     await this.mark({ block: to, hash, events });
