@@ -21,6 +21,7 @@ const program = new Command('bench')
   .option('--rate <msgs>', 'messages per second per device in the paper scenario', '20')
   .option('--connections <n>', 'idle device connections to open', '5000')
   .option('--storm <n>', 'buyers subscribing at once in the entitlements scenario', '1000')
+  .option('--history <n>', 'subscriptions made before the entitlements scenario measures again', '100000')
   .option('--replay-entries <n>', 'entries stored before the replay scenario', '1000000')
   .option('--warmup <seconds>', 'load before each measured run of the paper scenario, not counted', '15')
   .option(
@@ -39,6 +40,7 @@ type Opts = {
   rate: string;
   connections: string;
   storm: string;
+  history: string;
   replayEntries: string;
   warmup: string;
   bus: string;
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
       rate: Number(o.rate),
       connections: Number(o.connections),
       storm: Number(o.storm),
+      history: Number(o.history),
       replayEntries: Number(o.replayEntries),
       warmupMs: Number(o.warmup) * 1000,
       bus: o.bus === 'redis' ? 'redis' : 'memory',

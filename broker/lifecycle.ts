@@ -1,6 +1,6 @@
 // The broker's shutdown in three steps (docs/operations.md, "Shutdown"): stop accepting; stop
 // reading and let the publishes already inside finish (Kafka acknowledges them, their PUBACKs go
-// out); close every session once its socket has flushed, give the leases back, let go of Redis.
+// out); close every session once its socket has flushed, let go of Redis.
 import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import type { BrokerContext } from './context.ts';

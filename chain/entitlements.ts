@@ -1,8 +1,11 @@
-// Entitlements from the chain (ethers v6, docs/contracts-api.md) behind the Redis cache. Only
-// entities the marketplace vouches for count: sensors pass isSensor, subscriptions are read from
-// the marketplace's own Subscribed events. Events are read by polling logs of the marketplace
-// address; each one refreshes the cache before listeners hear of it.
-import { Contract, Interface, JsonRpcProvider, Network, ZeroAddress, type Log } from 'ethers';
+// Entitlements from the chain (ethers v6, docs/contracts-api.md) behind the Redis cache. Every
+// answer is one view call on the marketplace's current state (issue 16: nothing scans history):
+// sensorInfo, principalOf, validSubscriptions per (buyer, sensor). With chain.confirmations > 0
+// they are read at the follower's confirmed block, so an unconfirmed subscription grants nothing
+// yet. Events come from the one ChainFollower (chain/follower.ts); the entitlement side of it
+// (chain/entitlement-sink.ts) drops cached answers before listeners hear of an event, and takes
+// back what a reorg removed.
+import { JsonRpcProvider, Network, ZeroAddress, type BlockTag, type Result } from 'ethers';
 import type { Redis } from 'ioredis';
 import type {
   EntitlementEvent,
@@ -15,10 +18,14 @@ import { normAddress } from '../protocol/topics.ts';
 import { itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { readPrincipalKey } from '../contracts/keys.ts';
-import { MARKETPLACE_ABI, SENSOR_ABI, STATUS } from './abi.ts';
+import { marketplaceInterface as iface } from '../contracts/client.ts';
+import { sensorView, subscriptionView } from '../contracts/views.ts';
 import { ChainCache, withTimeout } from './cache.ts';
 import { limiter } from '../lib/limiter.ts';
 import { ObservedProvider, type ChainObserver } from './metrics.ts';
+import { ChainFollower } from './follower.ts';
+import { EntitlementSink, subsGroup } from './entitlement-sink.ts';
+import { PairBatcher } from './batch.ts';
 
 export interface ChainOptions {
   rpcUrl: string;
@@ -30,6 +37,14 @@ export interface ChainOptions {
   pollIntervalMs: number;
   maxConcurrentLoads: number;
   maxLoadWaitMs: number;
+  /** Blocks an event must be under the head before it counts (0: at once). */
+  confirmations?: number;
+  /** Most (buyer, sensor) pairs one multicall asks about. */
+  maxBatch?: number;
+  /** Most blocks one eth_getLogs asks for. */
+  maxLogRange?: number;
+  /** Blocks of history the follower remembers to undo a reorg. */
+  reorgDepth?: number;
   /** Metrics (RPC calls, cache hits and misses, events); none when absent. */
   observer?: ChainObserver;
 }
@@ -42,9 +57,7 @@ export interface SensorRegistration {
 
 type CachedSensor = Omit<SensorInfo, 'pricePerDataEntry'> & { pricePerDataEntry: string };
 
-const iface = new Interface(MARKETPLACE_ABI);
-
-// A thousand buyers subscribing at once would fire a thousand eth_getLogs at the node together;
+// A thousand buyers subscribing at once would fire a thousand reads at the node together;
 // served all at once, none is answered within rpcTimeoutMs and every check fails closed. Queued,
 // they are answered in turn; one that waited maxLoadWaitMs for its turn fails closed too, so a
 // node that stopped answering cannot build an endless queue.
@@ -62,12 +75,11 @@ function loadSlots(o: ChainOptions) {
 
 export class ChainEntitlements implements Entitlements, PrincipalDirectory {
   readonly provider: JsonRpcProvider;
-  private readonly market: Contract | undefined;
-  private readonly cache: ChainCache;
+  readonly cache: ChainCache;
+  /** Follows the marketplace's events; the catalogue adds itself as a second sink before start(). */
+  readonly follower: ChainFollower | undefined;
   private readonly listeners = new Set<(e: EntitlementEvent) => void>();
-  private lastBlock = -1;
-  private timer: NodeJS.Timeout | undefined;
-  private polling = false;
+  private readonly pairs: PairBatcher<SubscriptionGrant[]>;
   private stopped = false;
 
   constructor(
@@ -86,27 +98,55 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
             batchMaxCount: 1,
             cacheTimeout: -1,
           }));
-    this.market = o.marketplace ? new Contract(o.marketplace, MARKETPLACE_ABI, this.provider) : undefined;
+    const slots = loadSlots(o);
+    this.pairs = new PairBatcher(slots, o.maxBatch ?? 100, (pairs) =>
+      withTimeout(this.loadGrants(pairs), o.rpcTimeoutMs),
+    );
     this.cache = new ChainCache(
       redis,
       prefix,
       o.cacheTtlSec,
       o.rpcTimeoutMs,
-      loadSlots(o),
+      slots,
       o.observer ? (k, hit) => o.observer!.cache(k.slice(0, k.indexOf(':')), hit) : undefined,
     );
+    if (!o.marketplace) return;
+    const follow = {
+      marketplace: o.marketplace,
+      pollIntervalMs: o.pollIntervalMs,
+      maxLogRange: o.maxLogRange ?? 2000,
+      confirmations: o.confirmations ?? 0,
+      reorgDepth: o.reorgDepth ?? 128,
+      rpcTimeoutMs: o.rpcTimeoutMs,
+    };
+    this.follower = new ChainFollower(this.provider, redis, `${prefix}chain:follower`, follow, log);
+    this.follower.add(new EntitlementSink(this, (e) => this.emit(e), o.observer));
   }
 
-  private marketplace(): Contract {
-    if (!this.market)
+  private marketplace(): string {
+    if (!this.o.marketplace)
       throw itradeError('CHAIN_UNAVAILABLE', 'no marketplace address is configured (broker.entitlements.marketplace)');
-    return this.market;
+    return this.o.marketplace;
+  }
+
+  /** The block reads are made at: the head, or with confirmations the follower's confirmed block. */
+  private async blockTag(): Promise<BlockTag> {
+    const c = this.o.confirmations ?? 0;
+    if (c === 0) return 'latest';
+    return this.follower?.confirmed ?? Math.max(0, (await this.provider.getBlockNumber()) - c);
+  }
+
+  /** One eth_call of a marketplace view. */
+  private async view(name: string, args: unknown[]): Promise<Result> {
+    const data = iface.encodeFunctionData(name, args);
+    const raw = await this.provider.call({ to: this.marketplace(), data, blockTag: await this.blockTag() });
+    return iface.decodeFunctionResult(name, raw);
   }
 
   async principalOfAccount(account: string): Promise<string | undefined> {
     const acc = normAddress(account);
     const p = await this.cache.get(`principalOf:${acc}`, async () => {
-      const r = (await this.marketplace().getFunction('principalOf')(acc)) as string;
+      const r = (await this.view('principalOf', [acc]))[0] as string;
       return r === ZeroAddress ? null : normAddress(r);
     });
     return p ?? undefined;
@@ -120,7 +160,7 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
     const p = normAddress(principal);
     const key = await this.cache.get(
       `rsa:${p}`,
-      async () => (await readPrincipalKey(this.provider, await this.marketplace().getAddress(), p)) ?? null,
+      async () => (await readPrincipalKey(this.provider, this.marketplace(), p)) ?? null,
     );
     return key ?? undefined;
   }
@@ -131,52 +171,50 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
     return c ? { ...c, pricePerDataEntry: BigInt(c.pricePerDataEntry) } : undefined;
   }
 
+  /** sensorInfo: one eth_call (all zero for an address the marketplace did not register). */
   private async loadSensor(s: string): Promise<CachedSensor | null> {
-    if (!((await this.marketplace().getFunction('isSensor')(s)) as boolean)) return null;
-    const c = new Contract(s, SENSOR_ABI, this.provider);
-    const [principal, owner, status, sensorType, price] = (await Promise.all([
-      c.getFunction('principal')(),
-      c.getFunction('owner')(),
-      c.getFunction('status')(),
-      c.getFunction('sensorType')(),
-      c.getFunction('pricePerDataEntry')(),
-    ])) as [string, string, bigint, bigint, bigint];
-    const st = STATUS[Number(status)] ?? 'blocked';
+    const v = sensorView((await this.view('sensorInfo', [s]))[0] as Record<string, unknown>);
+    if (!v) return null;
     return {
       sensor: s,
-      principal: normAddress(principal),
-      owner: normAddress(owner),
-      status: st,
-      sensorType: Number(sensorType),
-      pricePerDataEntry: price.toString(),
+      principal: normAddress(v.principal),
+      owner: normAddress(v.owner),
+      status: v.status,
+      sensorType: v.sensorType,
+      pricePerDataEntry: v.pricePerDataEntry.toString(),
     };
   }
 
+  /**
+   * validSubscriptions(buyer, sensor) on chain: none while the sensor is Blocked, the contract
+   * says. At most one read per pair; pairs waiting together share one multicall (chain/batch.ts).
+   */
   async validSubscriptions(buyer: string, sensor: string): Promise<SubscriptionGrant[]> {
     const b = normAddress(buyer);
     const s = normAddress(sensor);
-    const info = await this.sensor(s);
-    // isDatastreamSubscriptionValid(): true while the sensor is not Blocked.
-    if (!info || info.status === 'blocked') return [];
-    const grants = await this.cache.get(`subs:${b}:${s}`, () => this.loadGrants(b, s));
+    const grants = await this.cache.get(b, () => this.pairs.load(b, s), subsGroup(s), false);
     const now = Math.floor(Date.now() / 1000);
     return grants.filter((g) => g.startTimestamp <= now);
   }
 
-  private async loadGrants(buyer: string, sensor: string): Promise<SubscriptionGrant[]> {
-    const market = this.marketplace();
-    const logs = await this.provider.getLogs({
-      address: await market.getAddress(),
-      topics: iface.encodeFilterTopics('Subscribed', [null, sensor, buyer]),
-      fromBlock: this.o.fromBlock,
-      toBlock: 'latest',
+  /** One eth_call for any number of pairs: validSubscriptions alone, or several through multicall. */
+  private async loadGrants(pairs: (readonly [string, string])[]): Promise<SubscriptionGrant[][]> {
+    type Fields = Record<string, unknown>;
+    if (pairs.length === 1) {
+      const [b, s] = pairs[0]!;
+      return [grantsOf(b, s, ((await this.view('validSubscriptions', [b, s])) as unknown as [Fields[]])[0])];
+    }
+    const calls = pairs.map(([b, s]) => iface.encodeFunctionData('validSubscriptions', [b, s]));
+    const [results] = (await this.view('multicall', [calls])) as unknown as [string[]];
+    return pairs.map(([b, s], i) => {
+      const [list] = iface.decodeFunctionResult('validSubscriptions', results[i]!) as unknown as [Fields[]];
+      return grantsOf(b, s, list);
     });
-    return logs.map((l) => toGrant(iface.parseLog(l)!.args as unknown as GrantArgs));
   }
 
   /** Reads a registration transaction: it succeeded and the marketplace logged SensorRegistered. */
   async sensorRegistration(txHash: string): Promise<SensorRegistration | undefined> {
-    const market = normAddress(await this.marketplace().getAddress());
+    const market = normAddress(this.marketplace());
     const receipt = await withTimeout(this.provider.getTransactionReceipt(txHash), this.o.rpcTimeoutMs);
     if (!receipt || receipt.status !== 1) return undefined;
     for (const l of receipt.logs) {
@@ -196,94 +234,33 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
     return () => this.listeners.delete(listener);
   }
 
-  /** Starts following marketplace events from the current block. */
-  start(): void {
-    if (!this.market) return;
-    this.timer = setInterval(() => void this.poll(), this.o.pollIntervalMs);
-    void this.poll();
+  private emit(e: EntitlementEvent): void {
+    if (!this.stopped) for (const listener of this.listeners) listener(e);
   }
 
-  stop(): void {
+  /** Starts following marketplace events (after every sink was added). */
+  start(): void {
+    this.follower?.start();
+  }
+
+  async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    await this.follower?.stop();
     this.provider.destroy();
   }
 
-  /** One round of event reading (also called by tests to avoid waiting for the timer). */
+  /** One round of event reading (tests call it to avoid waiting for the timer). */
   async poll(): Promise<void> {
-    if (this.polling || this.stopped) return;
-    this.polling = true;
-    try {
-      const latest = await withTimeout(this.provider.getBlockNumber(), this.o.rpcTimeoutMs);
-      if (this.lastBlock < 0) this.lastBlock = latest;
-      if (latest > this.lastBlock) {
-        const logs = await withTimeout(
-          this.provider.getLogs({ address: this.o.marketplace, fromBlock: this.lastBlock + 1, toBlock: latest }),
-          this.o.rpcTimeoutMs,
-        );
-        for (const l of logs) await this.apply(l);
-        this.lastBlock = latest;
-      }
-    } catch (err) {
-      this.log.warn({ err }, 'chain events not read; retrying');
-    } finally {
-      this.polling = false;
-    }
-  }
-
-  private async apply(l: Log): Promise<void> {
-    const ev = iface.parseLog(l);
-    if (!ev) return;
-    const a = ev.args;
-    let e: EntitlementEvent | undefined;
-    switch (ev.name) {
-      case 'Subscribed': {
-        const g = toGrant(a as unknown as GrantArgs);
-        await this.cache.invalidate(`subs:${g.buyer}:${g.sensor}`);
-        e = { kind: 'subscribed', grant: g };
-        break;
-      }
-      case 'SensorStatusChanged': {
-        const sensor = normAddress(a.sensor as string);
-        await this.cache.invalidate(`sensor:${sensor}`);
-        e = { kind: 'sensor-status', sensor, status: STATUS[Number(a.status)] ?? 'blocked' };
-        break;
-      }
-      case 'SensorRegistered':
-        await this.cache.invalidate(`sensor:${normAddress(a.sensor as string)}`);
-        break;
-      case 'PrincipalRegistered': {
-        const owner = normAddress(a.owner as string);
-        await this.cache.invalidate(`principalOf:${owner}`);
-        e = { kind: 'principal-registered', principal: normAddress(a.principal as string), owner };
-        break;
-      }
-      case 'PrincipalKeyUpdated': {
-        const principal = normAddress(a.principal as string);
-        await this.cache.invalidate(`rsa:${principal}`);
-        e = { kind: 'principal-key-updated', principal };
-        break;
-      }
-    }
-    this.o.observer?.event(ev.name);
-    if (e) for (const listener of this.listeners) listener(e);
+    await this.follower?.poll();
   }
 }
 
-interface GrantArgs {
-  subscription: string;
-  buyer: string;
-  sensor: string;
-  startTimestamp: bigint;
-  dataEntries: bigint;
-}
-
-function toGrant(a: GrantArgs): SubscriptionGrant {
-  return {
-    subscription: normAddress(a.subscription),
-    buyer: normAddress(a.buyer),
-    sensor: normAddress(a.sensor),
-    startTimestamp: Number(a.startTimestamp),
-    dataEntries: Number(a.dataEntries),
-  };
+/** A validSubscriptions answer as grants (ethers' Result copied to a plain array first). */
+function grantsOf(buyer: string, sensor: string, list: readonly Record<string, unknown>[]): SubscriptionGrant[] {
+  return [...list].flatMap((r) => {
+    const v = subscriptionView(r);
+    if (!v) return [];
+    const { startTimestamp, dataEntries } = v;
+    return [{ subscription: normAddress(v.subscription), buyer, sensor, startTimestamp, dataEntries }];
+  });
 }

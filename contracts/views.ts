@@ -76,7 +76,8 @@ export function sensorView(r: Fields): SensorView | undefined {
   };
 }
 
-function subscriptionView(r: Fields): SubscriptionView | undefined {
+/** A SubscriptionView struct as ethers decodes it; undefined for the all-zero answer. */
+export function subscriptionView(r: Fields): SubscriptionView | undefined {
   if (r.subscription === ZeroAddress) return undefined;
   return {
     subscription: r.subscription as string,

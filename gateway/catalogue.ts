@@ -1,5 +1,5 @@
 // The catalogue index and the GraphQL API, for the composition root (gateway.ts): the Redis index,
-// the poller that feeds it from the chain adapter's provider, the activity recorder around the
+// fed as a second sink of the chain adapter's one event follower (before it starts), the activity recorder around the
 // broker's PublishListener, and what the GraphQL resolvers need. Only with the real chain
 // adapter (it names the marketplace and owns the provider).
 import type { FastifyInstance } from 'fastify';
@@ -10,7 +10,7 @@ import { ChainEntitlements } from '../chain/entitlements.ts';
 import { ActivityRecorder } from '../catalogue/activity.ts';
 import { ChainViews } from '../catalogue/chain-views.ts';
 import { CatalogueIndexer } from '../catalogue/indexer.ts';
-import { CataloguePoller } from '../catalogue/poller.ts';
+import { CatalogueSink } from '../catalogue/follow.ts';
 import { RedisCatalogue } from '../catalogue/redis-store.ts';
 import { registerGraphql, type GraphqlDeps } from '../graphql/server.ts';
 import { wrappedKeyCacheKey } from '../keys/key-cache.ts';
@@ -19,7 +19,6 @@ import { componentLogger, type Logger } from '../lib/log.ts';
 
 export interface CatalogueHandle {
   store: RedisCatalogue;
-  poller: CataloguePoller;
   /** The broker's PublishListener with activity recorded (unchanged without a bridge). */
   wrap(listener: PublishListener | undefined, bridge: Bridge | undefined): PublishListener | undefined;
   /** Registers /graphql on the public API. */
@@ -40,18 +39,11 @@ export function startCatalogue(
   const store = new RedisCatalogue(s.redis, prefix);
   const views = new ChainViews(s.chain.provider, s.marketplace);
   const c = cfg.catalogue;
-  const poller = new CataloguePoller(
-    s.chain.provider,
-    new CatalogueIndexer(store, views, log),
-    { marketplace: s.marketplace, pollIntervalMs: c.pollIntervalMs, maxWindowBlocks: c.maxWindowBlocks },
-    log,
-  );
-  poller.start();
+  s.chain.follower?.add(new CatalogueSink(new CatalogueIndexer(store, views, log)));
   let activity: ActivityRecorder | undefined;
   const marketplace = s.marketplace;
   return {
     store,
-    poller,
     wrap(listener, bridge) {
       if (!listener || !bridge) return listener;
       activity = new ActivityRecorder(listener, store, (sensor) => bridge.logEnd(sensor), c.activityFlushMs, log);
@@ -72,7 +64,6 @@ export function startCatalogue(
       await registerGraphql(app, { ...deps, store, keyIds, limits, marketplace, chainId }, log);
     },
     async close() {
-      await poller.stop();
       await activity?.close();
     },
   };

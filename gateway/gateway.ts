@@ -147,6 +147,8 @@ async function startCore(cfg: ItradeConfig, deps: GatewayDeps, base: Base): Prom
   const { chain, marketplace } = startChain(cfg, deps, base);
   const catalogue = startCatalogue(cfg, { chain, marketplace, redis: base.redis, root: base.root });
   if (catalogue) base.teardown.set('catalogue', () => catalogue.close());
+  // Started once the catalogue is one of the follower's sinks: both begin at the same block.
+  if (chain instanceof ChainEntitlements) chain.start();
   const auth = { ...base, tokens, revocations, chain, marketplace, catalogue };
   return { ...auth, ...(await startBroker(cfg, deps, auth)) };
 }
@@ -158,15 +160,20 @@ function startChain(cfg: ItradeConfig, deps: GatewayDeps, base: Base): { chain: 
   const chain =
     deps.entitlements ??
     new ChainEntitlements(
-      { rpcUrl: base.ep.rpcUrl, ...cfg.broker.entitlements, ...market!, observer: createChainMetrics(base.registry) },
+      {
+        rpcUrl: base.ep.rpcUrl,
+        ...cfg.broker.entitlements,
+        ...market!,
+        confirmations: cfg.chain.confirmations,
+        maxLogRange: cfg.chain.maxLogRange,
+        reorgDepth: cfg.chain.reorgDepth,
+        observer: createChainMetrics(base.registry),
+      },
       base.redis,
       cfg.redis.keyPrefix,
       log,
     );
-  if (chain instanceof ChainEntitlements) {
-    chain.start();
-    base.teardown.set('chain', () => chain.stop());
-  }
+  if (chain instanceof ChainEntitlements) base.teardown.set('chain', () => chain.stop());
   return { chain, marketplace: market?.marketplace };
 }
 

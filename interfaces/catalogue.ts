@@ -1,7 +1,7 @@
 // The catalogue index (docs/graphql.md, "How the index works"): the marketplace's entities as the
 // chain's views say, kept where every gateway instance reads them, so the GraphQL API answers
-// without a chain call per query. CatalogueFeed is what a chain follower calls (today
-// catalogue/poller.ts; issue 16's confirmed-events follower later); CatalogueStore is the index
+// without a chain call per query. CatalogueFeed is what the chain follower calls (chain/follower.ts
+// through catalogue/follow.ts); CatalogueStore is the index
 // itself, one contract (test/catalogue/store.contract.ts) for every implementation.
 import type { SensorStatus } from './layers.ts';
 

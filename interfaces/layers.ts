@@ -26,7 +26,11 @@ export type EntitlementEvent =
   | { kind: 'subscribed'; grant: SubscriptionGrant }
   | { kind: 'sensor-status'; sensor: string; status: SensorStatus }
   | { kind: 'principal-registered'; principal: string; owner: string }
-  | { kind: 'principal-key-updated'; principal: string };
+  | { kind: 'principal-key-updated'; principal: string }
+  // A reorg removed what an event granted (chain.confirmations too few for it):
+  | { kind: 'subscription-retracted'; buyer: string; sensor: string; remaining: number }
+  | { kind: 'sensor-retracted'; sensor: string }
+  | { kind: 'principal-retracted'; principal: string; owner: string };
 
 /** What the chain says, behind a cache. Every answer is about marketplace-created entities only. */
 export interface Entitlements {
@@ -34,7 +38,7 @@ export interface Entitlements {
   sensor(sensor: string): Promise<SensorInfo | undefined>;
   /** The buyer's subscriptions to this sensor that are valid on chain now. */
   validSubscriptions(buyer: string, sensor: string): Promise<SubscriptionGrant[]>;
-  /** Chain events, as they are seen; returns an unsubscribe function. */
+  /** Chain events once confirmed, and reorgs' retractions; returns an unsubscribe function. */
   onEvent(listener: (e: EntitlementEvent) => void): () => void;
 }
 

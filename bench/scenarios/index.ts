@@ -17,6 +17,8 @@ export interface ScenarioOptions {
   rate: number;
   connections: number;
   storm: number;
+  /** Subscriptions made on chain before the entitlements scenario measures a second time. */
+  history: number;
   replayEntries: number;
   /** Load before each measured streaming run, discarded (JIT, fresh Kafka segments). */
   warmupMs: number;

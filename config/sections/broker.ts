@@ -177,6 +177,14 @@ const Entitlements = Type.Object(
         'Chain look-ups (cache misses) under way at once; the others wait their turn, and the wait does not ' +
         'count against rpcTimeoutMs, so a storm of new buyers queues instead of overloading the node into timeouts.',
     }),
+    maxBatch: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 100,
+      description:
+        'Most (buyer, sensor) pairs one multicall eth_call asks about: checks waiting for a chain slot together ' +
+        'leave together, so a storm of new buyers costs a few reads instead of one each.',
+    }),
     maxLoadWaitMs: Type.Integer({
       minimum: 100,
       default: 30000,

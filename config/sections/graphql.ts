@@ -1,5 +1,6 @@
 // The GraphQL API (docs/graphql.md) and the catalogue index it answers from: the limits every
-// query is checked against, and how the index follows the chain and records activity.
+// query is checked against, and how the index records activity (it follows the chain through the
+// one event follower, chain.confirmations and chain.maxLogRange).
 import { Type } from '@sinclair/typebox';
 import { errorCode } from '../../protocol/errors.ts';
 
@@ -42,18 +43,6 @@ export const GraphqlSection = Type.Object(
 
 export const CatalogueSection = Type.Object(
   {
-    pollIntervalMs: Type.Integer({
-      minimum: 50,
-      maximum: 600000,
-      default: 1000,
-      description: "How often the catalogue index reads the marketplace's new events.",
-    }),
-    maxWindowBlocks: Type.Integer({
-      minimum: 1,
-      maximum: 100000,
-      default: 2000,
-      description: 'Most blocks one eth_getLogs of the catalogue asks for (nodes cap the range they answer).',
-    }),
     activityFlushMs: Type.Integer({
       minimum: 100,
       maximum: 60000,

@@ -113,6 +113,31 @@ export const ChainSection = Type.Object(
         'marketplace address, deployment block. `{chainId}` stands ' +
         'for the chain id, so each chain keeps its own record.',
     }),
+    confirmations: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 0,
+      description:
+        'Blocks an event must lie under the head before it changes what anyone may read (subscriptions, ' +
+        'registrations, status); reads are made at that depth too. 0 on the local chain; a reorg shallower ' +
+        'than this never reaches a buyer, a deeper one is taken back (docs/contracts.md, "Finality").',
+    }),
+    maxLogRange: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 2000,
+      description:
+        'Most blocks one eth_getLogs of the event follower asks for (public nodes cap the range, often at ' +
+        '10,000 blocks or less).',
+    }),
+    reorgDepth: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 128,
+      description:
+        'Blocks of followed windows (their hashes and events) kept in Redis to undo a reorg; a deeper one is ' +
+        'logged as an error and followed from the head.',
+    }),
     deploy: MarketplaceDeploySection,
   },
   { additionalProperties: false, default: {}, description: 'The Ethereum chain holding the marketplace contracts.' },
