@@ -52,7 +52,10 @@ export interface ProcsUsage {
   peakRssBytes: number;
 }
 
-/** watchProc over several processes (a gateway of three instances): CPU summed, peaks summed. */
+/**
+ * watchProc over several processes (a gateway of three instances): CPU summed, peaks summed.
+ * stop() may be called again later: each call measures from the start.
+ */
 export function watchProcs(pids: readonly number[]): { stop(): ProcsUsage } {
   const t0 = Date.now();
   const watches = pids.map((pid) => watchProc(pid));

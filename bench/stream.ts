@@ -160,13 +160,15 @@ async function streamWith(spec: StreamSpec, children: ChildProcess[]): Promise<S
   );
   const target = watch.stop();
   await deliveriesSettled(subs);
+  // Under overload deliveries trail the publishers by seconds: the CPU they cost counts too.
+  const untilSettled = watch.stop();
   const subReports = await Promise.all(subs.map((s) => (s.send({ type: 'stop' }), next(s, 'report'))));
   return combine(
     spec,
     pubReports,
     subReports.map((m) => (m as { report: SubscriberReport }).report),
     buyerGroups,
-    target,
+    { ...target, cpuSeconds: untilSettled.cpuSeconds },
   );
 }
 
