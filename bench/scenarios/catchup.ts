@@ -21,6 +21,8 @@ interface Outcome {
   backlog: number;
   older: number;
   duplicates: number;
+  /** entries published after the return that arrived (before the backlog was complete too) */
+  live: number;
   doneMs?: number; // since the reconnect: the last missed entry
   lastBacklogMs: number;
   liveMs?: number; // the first live entry after the backlog
@@ -45,7 +47,7 @@ function publishBacklog(dev: LiteClient, topic: string, n: number, codec: Codec,
 function receive(b: LiteClient, codec: Codec, n: number, t0: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const seen = new Set<number>();
-    const o: Outcome = { backlog: 0, older: 0, duplicates: 0, lastBacklogMs: 0 };
+    const o: Outcome = { backlog: 0, older: 0, duplicates: 0, live: 0, lastBacklogMs: 0 };
     let lastAny = performance.now();
     const finish = () => (clearInterval(stall), resolve(o));
     const stall = setInterval(() => {
@@ -58,6 +60,7 @@ function receive(b: LiteClient, codec: Codec, n: number, t0: number): Promise<Ou
       const s = codec.decode(topic, payload);
       if (s.seq < SEQ_BASE) return void o.older++;
       if (s.seq >= SEQ_BASE + n) {
+        o.live++;
         if (o.doneMs === undefined) return;
         o.liveMs = now - t0;
         o.liveLatencyMs = Number(hrtime.bigint() - s.schedNs) / 1e6;
@@ -111,7 +114,8 @@ function report(ctx: ScenarioContext, n: number, fillMs: number, sessionPresent:
   const live = o.liveMs === undefined ? 'never' : `${(o.liveMs / 1000).toFixed(2)} s`;
   ctx.say(
     `  session present ${sessionPresent}; ${o.backlog}/${n} missed entries delivered at ${rate.toFixed(0)} ` +
-      `entries/s; live again after ${live}; ${o.duplicates} duplicates, ${o.older} older entries first`,
+      `entries/s; live again after ${live} (${o.live} live entries arrived); ${o.duplicates} duplicates, ` +
+      `${o.older} older entries first`,
   );
   ctx.result.figures['catch-up of a persistent buyer'] = {
     'entries missed while away': n,
@@ -122,6 +126,7 @@ function report(ctx: ScenarioContext, n: number, fillMs: number, sessionPresent:
     'time until the whole backlog arrived, s': o.doneMs === undefined ? 'never' : o.doneMs / 1000,
     'time until live again, s': o.liveMs === undefined ? 'never' : o.liveMs / 1000,
     'latency of the first live entry, ms': o.liveLatencyMs ?? 'n/a',
+    'live entries that arrived': o.live,
     duplicates: o.duplicates,
     'entries of earlier runs delivered first': o.older,
   };
