@@ -23,7 +23,13 @@ import { createBridgeMetrics, type BridgeMetrics, type BufferState } from './met
 import type { HistoryDeps } from './replay/history.ts';
 import { ReplayService } from './replay/service.ts';
 import { ReplaySlots } from './replay/slots.ts';
+import { LogTail } from './tail.ts';
 import { WriteThrough } from './writer.ts';
+
+// The tail keeps this many entries per followed sensor: at 20 entries/s, most of a minute, so a
+// buyer that lags a little is still served from memory. A tail nobody read for a minute goes.
+const TAIL_RING_ENTRIES = 1000;
+const TAIL_IDLE_MS = 60_000;
 
 export type BridgeConfig = ItradeConfig['bridge'];
 
@@ -46,6 +52,8 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
   private readonly slots: ReplaySlots;
   private readonly history: HistoryDeps;
   private readonly log: Logger;
+  /** Delivery from the log (SensorLog): the broker reads buyers' cursors through it. */
+  readonly sensorLog: LogTail;
 
   constructor(private readonly deps: BridgeDeps) {
     const cfg = deps.config;
@@ -62,6 +70,17 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
       { ...cfg.producer, topicOf, topic: cfg.topic, buffer: cfg.buffer },
       this.metrics,
       this.log,
+    );
+    this.sensorLog = new LogTail(
+      deps.store,
+      {
+        topicOf,
+        ensureTopic: (sensor) => this.writer.ensureTopic(sensor),
+        ringEntries: TAIL_RING_ENTRIES,
+        fetchMaxBytes: cfg.replay.fetchMaxBytes,
+        idleMs: TAIL_IDLE_MS,
+      },
+      componentLogger(this.log, 'bridge.tail'),
     );
     this.history = {
       store: deps.store,
@@ -83,10 +102,11 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
 
   /**
    * Resolves once Kafka acknowledged the payload (then the broker sends the PUBACK); rejects with BRIDGE_* when
-   * refused.
+   * refused. The entry goes to this instance's tail at once, with the offset Kafka gave it.
    */
-  onPublish(p: AcceptedPublish): Promise<void> {
-    return this.writer.submit(p);
+  async onPublish(p: AcceptedPublish): Promise<void> {
+    const offset = await this.writer.submit(p);
+    this.sensorLog.handOver(p.sensor, offset, p.payload);
   }
 
   /** The buffer between broker and Kafka, and whether Kafka acknowledges writes in time (readiness). */
@@ -126,6 +146,7 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
   async close(drainTimeoutMs = 10_000): Promise<void> {
     await this.replays.close();
     await this.writer.close(drainTimeoutMs);
+    await this.sensorLog.close();
     await this.deps.store.close();
   }
 }

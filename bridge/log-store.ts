@@ -37,6 +37,12 @@ export interface ReadLimits {
   maxRecords: number;
 }
 
+export interface PartitionRead {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
 export interface Bounds {
   /** First offset still stored (retention may have removed older ones). */
   start: number;
@@ -57,6 +63,12 @@ export interface LogStore {
   append(records: readonly AppendRecord[]): Promise<number[]>;
   /** Records at or after `offset` in offset order (from `start` when `offset` is older); [] at the end. */
   read(topic: string, partition: number, offset: number, limits: ReadLimits): Promise<StoredRecord[]>;
+  /**
+   * One read of several partitions at once (one request per broker where the store can): for
+   * each request, the records at or after its offset, as `read` would give them. Waits a little
+   * (the store's own long poll) when none of them has records.
+   */
+  readMany(requests: readonly PartitionRead[], limits: ReadLimits): Promise<StoredRecord[][]>;
   bounds(topic: string, partition: number): Promise<Bounds>;
   /** The first offset whose timestamp is >= `timestamp`, or `end` when there is none. */
   offsetForTime(topic: string, partition: number, timestamp: number): Promise<number>;

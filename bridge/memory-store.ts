@@ -2,7 +2,15 @@
 // the Kafka store (same suite), and can be made unavailable: appends then wait, as kafkajs's
 // producer does while Kafka is down, and go through in order when it comes back.
 import { itradeError } from '../protocol/errors.ts';
-import type { AppendRecord, Bounds, LogStore, ReadLimits, StoredRecord, TopicSpec } from './log-store.ts';
+import type {
+  AppendRecord,
+  Bounds,
+  LogStore,
+  PartitionRead,
+  ReadLimits,
+  StoredRecord,
+  TopicSpec,
+} from './log-store.ts';
 
 interface MemoryTopic {
   spec: TopicSpec;
@@ -13,6 +21,7 @@ export class MemoryLogStore implements LogStore {
   private readonly topics = new Map<string, MemoryTopic>();
   private available = true;
   private readonly waiting: (() => void)[] = [];
+  private readonly appended: (() => void)[] = [];
   /** Appends that reached the store (one per call that succeeded): lets tests see batching. */
   readonly appendSizes: number[] = [];
 
@@ -52,6 +61,7 @@ export class MemoryLogStore implements LogStore {
       return offset;
     });
     this.appendSizes.push(records.length);
+    for (const wake of this.appended.splice(0)) wake();
     return offsets;
   }
 
@@ -66,6 +76,18 @@ export class MemoryLogStore implements LogStore {
       out.push({ ...r, value: Buffer.from(r.value), headers: { ...r.headers } });
     }
     return out;
+  }
+
+  // Kafka's long poll in small: when nothing is there, wait for an append (or 100 ms).
+  async readMany(requests: readonly PartitionRead[], limits: ReadLimits): Promise<StoredRecord[][]> {
+    const readAll = () => Promise.all(requests.map((q) => this.read(q.topic, q.partition, q.offset, limits)));
+    const first = await readAll();
+    if (first.some((r) => r.length > 0)) return first;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 100);
+      this.appended.push(() => (clearTimeout(t), resolve()));
+    });
+    return readAll();
   }
 
   async bounds(topic: string, partition: number): Promise<Bounds> {

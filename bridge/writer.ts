@@ -38,7 +38,7 @@ interface Pending {
   record: AppendRecord;
   qos: 0 | 1 | 2;
   since: number; // performance.now() when accepted
-  resolve(): void;
+  resolve(offset: number): void;
   reject(err: ItradeError): void;
 }
 
@@ -83,8 +83,8 @@ export class WriteThrough {
     return { entries: this.entries, bytes: this.bytes, kafkaAvailable: this.available };
   }
 
-  /** PublishListener.onPublish: resolves once Kafka has the payload; rejects when refused. */
-  submit(p: AcceptedPublish): Promise<void> {
+  /** Resolves with the entry's offset once Kafka has the payload (PublishListener.onPublish); rejects when refused. */
+  submit(p: AcceptedPublish): Promise<number> {
     const refusal = this.admission(p);
     if (refusal) {
       const [name, reason] = refusal;
@@ -93,7 +93,7 @@ export class WriteThrough {
       this.refusals.note(reason, p.sensor, () => ({ reason, bufferEntries: this.entries, bufferBytes: this.bytes }));
       return Promise.reject(itradeError(name, `sensor ${p.sensor}, qos ${p.qos}`));
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       this.queue.push({ record: this.toRecord(p), qos: p.qos, since: performance.now(), resolve, reject });
       this.entries += 1;
       this.bytes += p.payload.length;
@@ -202,13 +202,14 @@ export class WriteThrough {
   // (each partition gets the same records again, so the idempotent producer dedupes).
   private async writeBatch(batch: Pending[], splittable: boolean): Promise<void> {
     this.inflightSince = performance.now();
+    let offsets: number[] = [];
     for (let attempt = 0; ; attempt++) {
       try {
         await this.abortable(async () => {
           await this.ensureTopics(batch);
-          await this.store.append(batch.map((p) => p.record));
+          offsets = await this.store.append(batch.map((p) => p.record));
         });
-        this.acknowledge(batch);
+        this.acknowledge(batch, offsets);
         return;
       } catch (err) {
         const e = isItradeError(err) ? err : itradeError('KAFKA_WRITE_FAILED', (err as Error).message, { cause: err });
@@ -251,7 +252,7 @@ export class WriteThrough {
     }
   }
 
-  private acknowledge(batch: Pending[]): void {
+  private acknowledge(batch: Pending[], offsets: number[]): void {
     const now = performance.now();
     this.metrics.kafkaWriteSeconds.observe((now - this.inflightSince) / 1000);
     this.metrics.batchEntries.observe(batch.length);
@@ -264,10 +265,10 @@ export class WriteThrough {
         'kafka available again: draining the backlog in order',
       );
     }
-    for (const p of batch) {
+    batch.forEach((p, i) => {
       this.metrics.publishAckSeconds.observe((now - p.since) / 1000);
-      p.resolve();
-    }
+      p.resolve(offsets[i]!);
+    });
   }
 
   private fail(batch: Pending[], err: ItradeError): void {

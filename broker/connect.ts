@@ -5,8 +5,6 @@ import type { AuthenticateError, Client, ConnectPacket } from 'aedes';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
 import type { Identity } from '../auth/jwt.ts';
 import { track, type BrokerContext } from './context.ts';
-import { leaseHost } from './forward.ts';
-import { LeaseBook } from '../metering/leases.ts';
 import { reasonOf } from './metrics.ts';
 import { rateKey } from '../sovereignty/network.ts';
 
@@ -104,15 +102,11 @@ const checkChain: Step = async (ctx, s) => {
 const openSession: Step = (ctx, s) => {
   const { client } = s;
   const id = s.id!;
-  const leases =
-    id.kind === 'principal'
-      ? new LeaseBook(ctx.meter, ctx.entitlements, id.sub, ctx.metering, leaseHost(ctx, client, id.sub), ctx.log)
-      : undefined;
-  ctx.sessions.add(client, id, leases);
+  ctx.sessions.add(client, id);
   ctx.metrics.connects.inc({ role: id.kind });
   client.conn.once('close', () => {
     const gone = ctx.sessions.remove(client);
-    if (gone?.leases) track(ctx, gone.leases.closeAll(), 'leases not returned');
+    for (const f of gone?.feeds?.values() ?? []) track(ctx, f.stop(), 'acknowledged entries not counted');
   });
 };
 

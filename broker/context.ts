@@ -2,7 +2,13 @@
 // to tell a buyer something. Built once by createBroker.
 import type { Client } from 'aedes';
 import type { Registry } from 'prom-client';
-import type { BuyerRequestHandler, Entitlements, PublishListener, SellerMessageHandler } from '../interfaces/layers.ts';
+import type {
+  BuyerRequestHandler,
+  Entitlements,
+  PublishListener,
+  SellerMessageHandler,
+  SensorLog,
+} from '../interfaces/layers.ts';
 import { sensorTopic } from '../protocol/topics.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ThrottledLog } from '../lib/throttled-log.ts';
@@ -10,17 +16,20 @@ import type { TokenService } from '../auth/jwt.ts';
 import type { RevocationStore } from '../auth/revocation.ts';
 import { PrincipalChannel, noticeTopic, type Notice } from './channel.ts';
 import type { RateLimiter } from './limits/rate.ts';
-import type { LeaseMeter, LeaseOptions } from '../metering/leases.ts';
+import type { CursorStore } from '../interfaces/cursor.ts';
 import type { BrokerMetrics } from './metrics.ts';
 import type { NetworkPolicy } from '../sovereignty/network.ts';
-import type { Sessions } from './sessions.ts';
+import type { Session, Sessions } from './sessions.ts';
 
 export interface BrokerDeps {
   tokens: TokenService;
   revocations: RevocationStore;
   entitlements: Entitlements;
-  meter: LeaseMeter;
-  metering: LeaseOptions;
+  /** Where each buyer is in each sensor's log, and what it was counted (the meter). */
+  cursors: CursorStore;
+  metering: DeliveryOptions;
+  /** Reading sensors' logs for delivery (the bridge's tail); without it, no sensor data is delivered. */
+  sensorLog?: SensorLog;
   publishListener?: PublishListener;
   buyerHandler?: BuyerRequestHandler;
   sellerHandler?: SellerMessageHandler;
@@ -29,6 +38,13 @@ export interface BrokerDeps {
   registry?: Registry;
   /** Client networks allowed to connect (default: every network). */
   network?: NetworkPolicy;
+}
+
+export interface DeliveryOptions {
+  /** QoS 1 entries per buyer and sensor sent and not yet acknowledged. */
+  window: number;
+  /** Entries per buyer and sensor delivered ahead of the durable cursor (goes on while Redis is away). */
+  leaseSize: number;
 }
 
 /** The abuse limits and the network policy, checked first in the CONNECT and PUBLISH steps. */
@@ -56,11 +72,13 @@ export interface BrokerContext extends BrokerDeps {
   connections: Set<Client>;
   /** The session store Aedes was given (aedes-persistence-redis). */
   persistence: Persistence;
-  /** Work that must finish before the broker lets Redis go (leases being returned). */
+  /** Work that must finish before the broker lets Redis go (acknowledged entries being counted). */
   pending: Set<Promise<unknown>>;
   buyers: () => PrincipalChannel;
   metrics: BrokerMetrics;
   guard: Guard;
+  /** Resolves once the client's CONNACK went out: a restored session's delivery waits for it. */
+  connacked(client: Client): Promise<void>;
   /** Publishes inside authorizePublish (waiting for the history store): shutdown lets them finish. */
   inflight: Set<Promise<void>>;
   /** Rate-limited refusal logs, so a flood cannot flood the log. */
@@ -87,6 +105,14 @@ export function forgetStored(ctx: BrokerContext, client: Client, topics: string[
   ctx.persistence
     .removeSubscriptions({ id: client.id }, topics)
     .catch((err: unknown) => ctx.log.warn({ err }, 'stored subscription not removed'));
+}
+
+/** Ends one sensor's delivery to this session; what was acknowledged is still counted. */
+export function stopFeed(ctx: BrokerContext, session: Session, sensor: string): void {
+  const f = session.feeds?.get(sensor);
+  if (!f) return;
+  session.feeds!.delete(sensor);
+  track(ctx, f.stop(), 'acknowledged entries not counted');
 }
 
 /** Runs `p` to the end even while the broker closes; failures are logged, not thrown. */

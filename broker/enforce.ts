@@ -4,7 +4,7 @@
 // on chain, so its buyers are unsubscribed and told).
 import type { EntitlementEvent } from '../interfaces/layers.ts';
 import { covers, type Revocation } from '../auth/revocation.ts';
-import { dropSensorSubscription, notify, track, type BrokerContext } from './context.ts';
+import { dropSensorSubscription, notify, stopFeed, type BrokerContext } from './context.ts';
 
 export function onRevocation(ctx: BrokerContext) {
   return (r: Revocation): void => {
@@ -23,8 +23,8 @@ export function onChainEvent(ctx: BrokerContext) {
       s.client.close();
     }
     if (e.status !== 'blocked') return;
-    for (const s of ctx.sessions.filter((s) => s.leases?.has(e.sensor) === true)) {
-      track(ctx, s.leases!.close(e.sensor), 'lease not returned');
+    for (const s of ctx.sessions.filter((s) => s.feeds?.has(e.sensor) === true)) {
+      stopFeed(ctx, s, e.sensor);
       dropSensorSubscription(ctx, s.client, e.sensor);
       notify(ctx, s.identity.sub, {
         type: 'subscription-ended',

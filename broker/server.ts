@@ -1,9 +1,12 @@
-// The broker: Aedes with sessions in Redis (aedes-persistence-redis) and the message bus in Redis
-// (mqemitter-redis), so instances sharing one Redis behave as one; our hooks; the listeners
-// (broker/listeners.ts) and the staged shutdown (broker/lifecycle.ts).
+// The broker: Aedes with sessions (subscriptions only) in Redis (aedes-persistence-redis) and the
+// control bus (notices, key exchange) in Redis (mqemitter-redis), so instances sharing one Redis
+// behave as one; our hooks; the listeners (broker/listeners.ts) and the staged shutdown
+// (broker/lifecycle.ts). Sensor data never travels that bus nor waits in Redis: each buyer reads
+// it from the sensor's Kafka log at its cursor (broker/feed.ts, docs/broker.md).
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
+import { sensorOfTopic } from '../protocol/topics.ts';
 import { Registry } from 'prom-client';
 import { Redis } from 'ioredis';
 import mqemitter from 'mqemitter';
@@ -33,10 +36,6 @@ export interface BrokerHandle {
   ports: MqttPorts;
   buyers: PrincipalChannel;
   sellers: PrincipalChannel;
-  /** Moves up to n unspent live-lease entries of this buyer and sensor to the caller (see LeaseBook.reclaim). */
-  reclaimCredit(buyer: string, sensor: string, n: number): number;
-  /** Unspent live-lease entries of this buyer and sensor on this instance. */
-  leaseCredit(buyer: string, sensor: string): number;
   /** Shutdown, step 1: stop accepting connections and refuse new CONNECTs and publishes. */
   stopAccepting(): void;
   /**
@@ -45,7 +44,7 @@ export interface BrokerHandle {
    * Resolves with how many were still waiting at the timeout.
    */
   drain(timeoutMs: number): Promise<number>;
-  /** Shutdown, step 3 (runs 1 when not done): close every session, give leases back, let go of Redis. */
+  /** Shutdown, step 3 (runs 1 when not done): close every session, count what was acknowledged, let go of Redis. */
   close(): Promise<void>;
 }
 
@@ -59,7 +58,10 @@ export interface BrokerOptions {
 // Both are CommonJS without types: the parts used here, typed.
 const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis') as (o: {
   conn: Redis;
-}) => Persistence & { destroy(): Promise<void> };
+}) => Persistence & {
+  destroy(): Promise<void>;
+  outgoingClearMessageId(client: Client, packet: { messageId: number }): Promise<unknown>;
+};
 const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as {
   MQEmitterRedisPrefix: new (prefix: string, o: object) => { state: EventEmitter };
 };
@@ -73,13 +75,17 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'),
   );
   const persistence = persistenceRedis({ conn: sessionsDb });
-  const ctx = brokerContext(cfg, deps, { buyers: () => buyers!, persistence });
+  const connacks = new ConnackWaiters();
+  const ctx = brokerContext(cfg, deps, { buyers: () => buyers!, persistence, connacked: (c) => connacks.wait(c) });
+  takePubacks(ctx, persistence);
   const a = await Aedes.createBroker({
     ...(opts.id ? { id: opts.id } : {}),
     ...aedesOptions(cfg, ctx),
     mq: bus(cfg, opts, deps),
     persistence,
   });
+  keepSensorDataOffTheBus(a);
+  a.on('connackSent', (_p: unknown, client: Client) => connacks.sent(client));
   buyers = new PrincipalChannel(a, 'buyers');
   const sellers = new PrincipalChannel(a, 'sellers');
   a.on('subscribe', onSubscribed(ctx));
@@ -95,22 +101,13 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     throw err;
   });
   const phases = lifecycle(ctx, a, listening, { persistence, unsubscribe: () => (offChain(), offRevoked()) });
-  const leased = (buyer: string) =>
-    ctx.sessions.filter((x) => x.identity.sub === buyer && x.leases !== undefined).map((x) => x.leases!);
-  const reclaimCredit = (buyer: string, sensor: string, n: number): number => {
-    let moved = 0;
-    for (const book of leased(buyer)) if (moved < n) moved += book.reclaim(sensor, n - moved);
-    return moved;
-  };
-  const leaseCredit = (buyer: string, sensor: string): number =>
-    leased(buyer).reduce((sum, book) => sum + book.credit(sensor), 0);
-  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, reclaimCredit, leaseCredit, ...phases };
+  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, ...phases };
 }
 
 function brokerContext(
   cfg: BrokerConfig,
   deps: BrokerDeps,
-  parts: Pick<BrokerContext, 'buyers' | 'persistence'>,
+  parts: Pick<BrokerContext, 'buyers' | 'persistence' | 'connacked'>,
 ): BrokerContext {
   const sessions = new Sessions();
   const inflight = new Set<Promise<void>>();
@@ -162,6 +159,53 @@ function aedesOptions(cfg: BrokerConfig, ctx: BrokerContext) {
     authorizeSubscribe: authorizeSubscribe(ctx),
     authorizeForward: authorizeForward(ctx),
   };
+}
+
+/**
+ * A device's sensor-data PUBLISH is in Kafka before its PUBACK (broker/publish.ts) and buyers
+ * read it from there; aedes' PUBLISH handler then hands it to broker.publish
+ * (lib/handlers/publish.js, enqueuePublish), which would copy it to every instance over the
+ * Redis bus and into persistent sessions' Redis queues (aedes.js, enqueueOffline). An own
+ * `publish` on the instance keeps sensor data out of both; everything else goes on as before.
+ * Canary: test/broker/internals.test.ts.
+ */
+function keepSensorDataOffTheBus(a: Aedes): void {
+  const publish = a.publish.bind(a) as (p: { topic: string }, c: unknown, done?: (e?: Error) => void) => void;
+  (a as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
+    if (sensorOfTopic(packet.topic) === undefined) return publish(packet, client, done);
+    const cb = typeof client === 'function' ? (client as (e?: Error) => void) : done;
+    cb?.();
+  };
+}
+
+/**
+ * aedes asks its persistence to clear the packet id of every PUBACK it reads
+ * (lib/handlers/puback.js), the one place a PUBACK shows. Those of the feeds' entries
+ * (broker/feed.ts) are theirs: they never were in the persistence.
+ */
+function takePubacks(ctx: BrokerContext, persistence: { outgoingClearMessageId: Function }): void {
+  type Clear = (c: Client, p: { messageId: number }) => unknown;
+  const clear = persistence.outgoingClearMessageId.bind(persistence) as Clear;
+  persistence.outgoingClearMessageId = (client: Client, packet: { messageId: number }) => {
+    for (const f of ctx.sessions.get(client)?.feeds?.values() ?? [])
+      if (f.onPuback(packet.messageId)) return Promise.resolve(undefined);
+    return clear(client, packet);
+  };
+}
+
+/** Who waits for a client's CONNACK to have gone out (a restored session's delivery). */
+class ConnackWaiters {
+  private readonly waiting = new WeakMap<Client, (() => void)[]>();
+
+  wait(client: Client): Promise<void> {
+    if ((client as unknown as { connackSent?: boolean }).connackSent) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.set(client, [...(this.waiting.get(client) ?? []), resolve]));
+  }
+
+  sent(client: Client): void {
+    for (const w of this.waiting.get(client) ?? []) w();
+    this.waiting.delete(client);
+  }
 }
 
 /**

@@ -3,13 +3,15 @@
 // its deadline by more than a timer tick; revocation and chain events close them from outside.
 import type { Client } from 'aedes';
 import type { Identity } from '../auth/jwt.ts';
-import type { LeaseBook } from '../metering/leases.ts';
+import type { Feed, FeedStart } from './feed.ts';
 
 export interface Session {
   client: Client;
   identity: Identity;
-  /** Metering leases (principals only). */
-  leases?: LeaseBook;
+  /** Delivery from the log, per sensor subscribed (principals only; broker/feed.ts). */
+  feeds?: Map<string, Feed>;
+  /** Cursors read at SUBSCRIBE, waiting for the subscription to be granted (broker/subscribe.ts). */
+  starting?: Map<string, FeedStart>;
   /** Serialises this client's sensor publishes so PUBACKs go out in order [MQTT-4.6.0-2]. */
   tail: Promise<void>;
   expiry?: NodeJS.Timeout;
@@ -20,8 +22,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class Sessions {
   private readonly byClient = new Map<Client, Session>();
 
-  add(client: Client, identity: Identity, leases?: LeaseBook): Session {
-    const s: Session = { client, identity, leases, tail: Promise.resolve() };
+  add(client: Client, identity: Identity): Session {
+    const buyer = identity.kind === 'principal';
+    const s: Session = { client, identity, tail: Promise.resolve() };
+    if (buyer) ((s.feeds = new Map()), (s.starting = new Map()));
     this.byClient.set(client, s);
     this.arm(s);
     return s;

@@ -1,12 +1,18 @@
 // SUBSCRIBE authorisation per filter. A refused filter gets 0x80 in its SUBACK slot
 // [MQTT-3.9.3-2] (aedes: call back with a null subscription); the others are unaffected. A sensor
-// filter needs a valid, started DataStreamSubscription on chain *and* unspent entries: the first
-// metering lease is taken here, where waiting on Redis is allowed, so authorizeForward never has
-// to. A refused sensor filter also gets a notice saying why on buyers/<principal>/notices.
+// filter needs a valid, started DataStreamSubscription on chain *and* unspent entries. Its cursor
+// is read (or placed, at the start of the buyer's subscriptions) here; delivery from the log
+// starts once aedes granted it ('subscribe' event, broker/feed.ts). A refused sensor filter also
+// gets a notice saying why on buyers/<principal>/notices.
 import type { Client, Subscription } from 'aedes';
 import { isItradeError } from '../protocol/errors.ts';
 import { subscribeRoute } from './acl.ts';
-import { forgetStored, notify, track, type BrokerContext } from './context.ts';
+import { paidLimit } from '../metering/meter.ts';
+import type { SubscriptionGrant } from '../interfaces/layers.ts';
+import type { Cursor } from '../interfaces/cursor.ts';
+import { normAddress, sensorOfTopic, sensorTopic } from '../protocol/topics.ts';
+import { forgetStored, notify, stopFeed, type BrokerContext } from './context.ts';
+import { Feed } from './feed.ts';
 import type { Session } from './sessions.ts';
 
 type Verdict = { ok: true } | { ok: false; reason: string; definitive: boolean; code?: string; exhausted?: boolean };
@@ -17,9 +23,12 @@ async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: strin
     const grants = await ctx.entitlements.validSubscriptions(buyer, sensor);
     if (grants.length === 0)
       return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
-    const credit = await session.leases!.open(sensor, grants);
-    if (credit === 0)
+    const limit = paidLimit(grants);
+    const cursor = await startCursor(ctx, buyer, sensor, grants);
+    if (cursor.delivered >= limit)
       return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
+    const s = normAddress(sensor);
+    session.starting!.set(s, { sensor: s, topic: sensorTopic(s), qos: 1, limit, cursor });
     return { ok: true };
   } catch (err) {
     // Fail closed, but keep a stored subscription: the chain may answer again later.
@@ -37,6 +46,21 @@ async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: strin
       code: isItradeError(err) ? err.code : undefined,
     };
   }
+}
+
+// A buyer's first subscription to a sensor starts at the earliest of its subscriptions' starts:
+// the history since then and the live stream are one read of the log, with no gap between them.
+async function startCursor(
+  ctx: BrokerContext,
+  buyer: string,
+  sensor: string,
+  grants: readonly SubscriptionGrant[],
+): Promise<Cursor> {
+  const known = await ctx.cursors.get(buyer, sensor);
+  if (known && known.next >= 0) return known;
+  if (!ctx.sensorLog) return ctx.cursors.open(buyer, sensor, { next: 0, delivered: 0 });
+  const since = Math.min(...grants.map((g) => g.startTimestamp)) * 1000;
+  return ctx.cursors.open(buyer, sensor, { next: await ctx.sensorLog.offsetAt(sensor, since), delivered: 0 });
 }
 
 export function authorizeSubscribe(ctx: BrokerContext) {
@@ -88,17 +112,29 @@ export function onSubscribed(ctx: BrokerContext) {
   return (subs: Subscription[], client: Client): void => {
     const refused = subs.filter((s) => (s.qos as number) === 128).map((s) => s.topic);
     if (refused.length > 0 && !client.clean) forgetStored(ctx, client, refused);
+    const session = ctx.sessions.get(client);
+    if (!session?.starting) return;
+    for (const sub of subs) {
+      const sensor = sensorOfTopic(sub.topic);
+      const start = sensor && session.starting.get(normAddress(sensor));
+      if (!sensor || !start || (sub.qos as number) === 128) continue;
+      session.starting.delete(normAddress(sensor));
+      stopFeed(ctx, session, start.sensor); // the same filter again: delivery restarts from the cursor
+      const feed = new Feed(ctx, client, session.identity.sub, { ...start, topic: sub.topic, qos: sub.qos ? 1 : 0 });
+      session.feeds!.set(start.sensor, feed);
+      feed.run();
+    }
   };
 }
 
-/** The buyer unsubscribed: its lease for that sensor goes back to the shared counter. */
+/** The buyer unsubscribed: delivery of that sensor stops; what was acknowledged is counted. */
 export function onUnsubscribed(ctx: BrokerContext) {
   return (topics: string[], client: Client): void => {
     const session = ctx.sessions.get(client);
-    if (!session?.leases) return;
+    if (!session?.feeds) return;
     for (const t of topics) {
-      const sensor = t.startsWith('sensors/') ? t.slice('sensors/'.length) : undefined;
-      if (sensor && session.leases.has(sensor)) track(ctx, session.leases.close(sensor), 'lease not returned');
+      const sensor = sensorOfTopic(t);
+      if (sensor) stopFeed(ctx, session, normAddress(sensor));
     }
   };
 }

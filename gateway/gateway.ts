@@ -29,7 +29,8 @@ import { locateMarketplace } from '../contracts/deployment.ts';
 import { bearer, buildApi } from '../http/api.ts';
 import { guardApi } from '../http/guard.ts';
 import { listenHttp } from '../http/server.ts';
-import { RedisMeter } from '../metering/meter.ts';
+import { RedisCursorStore } from '../metering/cursors.ts';
+import { CursorMeter } from '../metering/meter.ts';
 import { NetworkPolicy } from '../sovereignty/network.ts';
 import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
 import type { Bridge } from '../bridge/bridge.ts';
@@ -38,7 +39,7 @@ import { buildOperatorApi } from '../operator/endpoint.ts';
 import { Readiness, chainCheck, kafkaCheck, redisCheck, type ReadyReport } from '../operator/ready.ts';
 import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
 import { Teardown, shutdown } from './teardown.ts';
-import { connectRedis, plugServices, replayMeter, type Plugged } from './wiring.ts';
+import { connectRedis, plugServices, type Plugged } from './wiring.ts';
 import { startCatalogue, type CatalogueHandle } from './catalogue.ts';
 
 export interface GatewayDeps {
@@ -62,7 +63,7 @@ export interface GatewayHandle {
   /** The operator endpoint's port (/metrics, /healthz, /readyz), when enabled. */
   operatorPort: number | undefined;
   tokens: TokenService;
-  meter: RedisMeter;
+  meter: CursorMeter;
   entitlements: Entitlements;
   /** The chain adapter's principal keys (undefined when deps.entitlements replaced it). */
   principals: PrincipalDirectory | undefined;
@@ -99,7 +100,7 @@ interface Core extends Base {
   marketplace: string | undefined;
   /** The catalogue index and the GraphQL API (with the real chain adapter only). */
   catalogue: CatalogueHandle | undefined;
-  meter: RedisMeter;
+  meter: CursorMeter;
   services: Plugged;
   broker: BrokerHandle;
 }
@@ -175,11 +176,11 @@ type Authed = Base & Pick<Core, 'tokens' | 'revocations' | 'chain' | 'catalogue'
 async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
   const b = cfg.broker;
   const prefix = cfg.redis.keyPrefix;
-  const meter = new RedisMeter(s.redis, prefix, s.chain);
-  let live: Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'> = { reclaimCredit: () => 0, leaseCredit: () => 0 };
+  const cursors = new RedisCursorStore(s.redis, prefix);
+  const meter = new CursorMeter(cursors, s.chain);
   const services = plugServices(cfg, deps, {
     chain: s.chain,
-    meter: replayMeter(meter, () => live),
+    meter,
     redis: s.redis,
     registry: s.registry,
     kafkaBrokers: s.ep.kafkaBrokers,
@@ -194,8 +195,9 @@ async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
       tokens: s.tokens,
       revocations: s.revocations,
       entitlements: s.chain,
-      meter,
+      cursors,
       metering: b.metering,
+      sensorLog: services.bridge?.sensorLog,
       publishListener,
       buyerHandler,
       sellerHandler,
@@ -204,7 +206,6 @@ async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
       network: s.network,
     },
   );
-  live = broker;
   services.channel.bind(broker.buyers);
   services.sellerChannel.bind(broker.sellers);
   s.teardown.set('broker sessions', () => broker.close());

@@ -3,8 +3,7 @@
 // GatewayDeps gives instead. The broker is created after the services (they are its listener and
 // handlers) but the services send through the broker's channels: LateChannel breaks that cycle.
 // BuyerRouter gives each buyers/<b>/<service>/... subtree to the one service that owns it.
-// replayMeter lets a replay draw on the credit live subscriptions hold; connectRedis opens the
-// gateway's two Redis connections.
+// connectRedis opens the gateway's two Redis connections.
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ItradeConfig } from '../config/schema.ts';
@@ -124,21 +123,6 @@ function keyService(cfg: ItradeConfig, s: ServiceDeps, buyers: LateChannel, sell
     log: componentLogger(s.log, 'keys'),
     observe: createKeyMetrics(s.registry),
   });
-}
-
-/**
- * The meter replays draw from: the shared counter first, then the unspent credit this buyer's
- * live subscriptions hold on this instance. Without the second step a live lease (up to
- * broker.metering.leaseSize entries) would keep a replay from entries the buyer paid for.
- */
-export function replayMeter(meter: Meter, live: () => Pick<BrokerHandle, 'reclaimCredit' | 'leaseCredit'>): Meter {
-  return {
-    remaining: async (b, s) => (await meter.remaining(b, s)) + live().leaseCredit(b, s),
-    async take(b, s, n, grants) {
-      const granted = await meter.take(b, s, n, grants);
-      return granted < n ? granted + live().reclaimCredit(b, s, n - granted) : granted;
-    },
-  };
 }
 
 /** The command connection and the one for revocation events (pub/sub needs its own). */

@@ -63,6 +63,29 @@ export interface PublishListener {
   onSensorActivated(sensor: string): Promise<void>;
 }
 
+/** One entry of a sensor's log, as delivery reads it. */
+export interface LogEntry {
+  offset: number;
+  /** Exactly the bytes the device sent. */
+  payload: Buffer;
+}
+
+/**
+ * Reading sensors' logs for delivery from a cursor (the bridge's LogTail): one tailing read per
+ * sensor with local buyers, shared by all of them; a buyer behind the tail reads its own window.
+ */
+export interface SensorLog {
+  /**
+   * Up to `max` entries at or after `from`, in offset order. Waits while there are none yet; an
+   * aborted `signal` ends the wait with [].
+   */
+  read(sensor: string, from: number, max: number, signal: AbortSignal): Promise<LogEntry[]>;
+  /** The offset of the first entry received at or after `timestampMs`, or the log end when none. */
+  offsetAt(sensor: string, timestampMs: number): Promise<number>;
+  /** The offset the sensor's next entry will get. */
+  end(sensor: string): Promise<number>;
+}
+
 /** Sending to one buyer over MQTT, wherever (which broker instance) it is connected. */
 export interface BuyerChannel {
   send(buyer: string, topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;

@@ -43,7 +43,7 @@ interface KjsBroker {
     minBytes: number;
     maxBytes: number;
     topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{ responses: { topicName: string; partitions: KjsPartitionData[] }[] }>;
+  }): Promise<FetchResponse>;
 }
 
 interface KjsCluster {
@@ -100,6 +100,52 @@ export class PartitionFetcher {
     } finally {
       this.inflight.delete(p);
     }
+  }
+
+  /**
+   * One Fetch per partition leader for all of `parts` (the tail of every followed sensor: one
+   * fetch session per broker, not one per buyer); each answer in the order asked. The broker
+   * long-polls up to MAX_WAIT_MS while none of them has records.
+   */
+  async fetchMany(parts: readonly PartRequest[], maxBytes: number): Promise<FetchedRecord[][]> {
+    const p = this.fetchManyOnce(parts, maxBytes);
+    this.inflight.add(p);
+    try {
+      return await p;
+    } finally {
+      this.inflight.delete(p);
+    }
+  }
+
+  private async fetchManyOnce(parts: readonly PartRequest[], maxBytes: number): Promise<FetchedRecord[][]> {
+    if (this.closed) throw Object.assign(new Error('the history reader is closed'), { retriable: false });
+    await this.connect();
+    const byLeader = new Map<string, number[]>();
+    for (const [i, q] of parts.entries()) {
+      await this.cluster.addTargetTopic(q.topic);
+      const nodeId = Object.keys(this.cluster.findLeaderForPartitions(q.topic, [q.partition]))[0];
+      if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${q.topic}`), { retriable: true });
+      byLeader.set(nodeId, [...(byLeader.get(nodeId) ?? []), i]);
+    }
+    const out: FetchedRecord[][] = parts.map(() => []);
+    await Promise.all(
+      [...byLeader].map(async ([nodeId, idx]) => {
+        const broker = await usable(await this.cluster.findBroker({ nodeId }));
+        await this.fetchConnection(broker);
+        const res = await broker.fetch({
+          isolationLevel: READ_UNCOMMITTED,
+          maxWaitTime: MAX_WAIT_MS,
+          minBytes: 1,
+          maxBytes: maxBytes * idx.length,
+          topics: groupTopics(
+            idx.map((i) => parts[i]!),
+            maxBytes,
+          ),
+        });
+        for (const i of idx) out[i] = recordsOf(res, parts[i]!);
+      }),
+    );
+    return out;
   }
 
   /**
@@ -182,11 +228,33 @@ export class PartitionFetcher {
       maxBytes,
       topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes }] }],
     });
-    const data = res.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
-    return (data?.messages ?? [])
-      .filter((m) => !m.isControlRecord && Number(m.offset) >= offset) // a fetch returns whole batches
-      .map(toRecord);
+    return recordsOf(res, { topic, partition, offset });
   }
+}
+
+export interface PartRequest {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+type FetchResponse = { responses: { topicName: string; partitions: KjsPartitionData[] }[] };
+
+function recordsOf(res: FetchResponse, q: PartRequest): FetchedRecord[] {
+  const data = res.responses.find((r) => r.topicName === q.topic)?.partitions.find((p) => p.partition === q.partition);
+  return (data?.messages ?? [])
+    .filter((m) => !m.isControlRecord && Number(m.offset) >= q.offset) // a fetch returns whole batches
+    .map(toRecord);
+}
+
+function groupTopics(parts: readonly PartRequest[], maxBytes: number) {
+  const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
+  for (const q of parts) {
+    const list = topics.get(q.topic) ?? [];
+    list.push({ partition: q.partition, fetchOffset: String(q.offset), maxBytes });
+    topics.set(q.topic, list);
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
 // The same half-connected state for a partition leader that another caller is connecting

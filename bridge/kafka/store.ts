@@ -4,9 +4,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { isItradeError, itradeError } from '../../protocol/errors.ts';
 import type { Logger } from '../../lib/log.ts';
-import type { AppendRecord, Bounds, LogStore, ReadLimits, StoredRecord, TopicSpec } from '../log-store.ts';
+import type {
+  AppendRecord,
+  Bounds,
+  LogStore,
+  PartitionRead,
+  ReadLimits,
+  StoredRecord,
+  TopicSpec,
+} from '../log-store.ts';
 import type { KafkaClients } from './client.ts';
-import { PartitionFetcher } from './fetch.ts';
+import { PartitionFetcher, type FetchedRecord } from './fetch.ts';
 
 // Errors after which this producer's id/sequence state is no use: a new producer (new id)
 // writes the batch again. Only then can a record be written twice (at-least-once).
@@ -119,18 +127,22 @@ export class KafkaLogStore implements LogStore {
   async read(topic: string, partition: number, offset: number, limits: ReadLimits): Promise<StoredRecord[]> {
     try {
       const got = await this.fetchFrom(topic, partition, offset, limits.maxBytes);
-      return got.slice(0, limits.maxRecords).map((r) => ({
-        partition,
-        offset: r.offset,
-        timestamp: r.timestamp,
-        key: r.key?.toString() ?? null,
-        value: r.value,
-        headers: r.headers,
-      }));
+      return got.slice(0, limits.maxRecords).map((r) => stored(partition, r));
     } catch (err) {
       throw itradeError('KAFKA_READ_FAILED', `${topic}/${partition} at ${offset}: ${(err as Error).message}`, {
         cause: err,
       });
+    }
+  }
+
+  // One Fetch per leader; when it fails (one partition out of range fails the whole answer in
+  // kafkajs), each partition is read on its own, which handles that case.
+  async readMany(requests: readonly PartitionRead[], limits: ReadLimits): Promise<StoredRecord[][]> {
+    try {
+      const got = await this.fetcher.fetchMany(requests, limits.maxBytes);
+      return got.map((rs, i) => rs.slice(0, limits.maxRecords).map((r) => stored(requests[i]!.partition, r)));
+    } catch {
+      return Promise.all(requests.map((q) => this.read(q.topic, q.partition, q.offset, limits)));
     }
   }
 
@@ -239,6 +251,17 @@ export class KafkaLogStore implements LogStore {
       throw itradeError('KAFKA_TOPIC', `topic ${topic} not found: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+function stored(partition: number, r: FetchedRecord): StoredRecord {
+  return {
+    partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key: r.key?.toString() ?? null,
+    value: r.value,
+    headers: r.headers,
+  };
 }
 
 /** kafkajs's own key partitioner (murmur2, as the Java client), so any Kafka tool agrees. */

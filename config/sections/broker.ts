@@ -195,23 +195,25 @@ const Entitlements = Type.Object(
 
 const Metering = Type.Object(
   {
+    window: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 100,
+      description: 'QoS 1 entries per buyer and sensor sent and not yet acknowledged (PUBACK).',
+    }),
     leaseSize: Type.Integer({
       minimum: 1,
-      default: 32,
-      description: 'Entries taken from the shared counter at once per buyer, sensor and connection.',
-    }),
-    lowWater: Type.Integer({
-      minimum: 0,
-      default: 8,
-      description: 'Local credit at which the next lease is taken ahead of need.',
-    }),
-    maxHeld: Type.Integer({
-      minimum: 1,
-      default: 10000,
-      description: 'Entries held back per buyer and sensor while a lease is taken; beyond, the oldest is dropped.',
+      default: 1000,
+      description:
+        'Entries per buyer and sensor delivered ahead of the cursor kept in Redis ' +
+        '(delivery goes on this far while Redis is away).',
     }),
   },
-  { additionalProperties: false, default: {}, description: 'Counting delivered entries against what each buyer paid.' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: "Delivery from the log: each buyer's cursor is its meter against what it paid (docs/broker.md).",
+  },
 );
 
 const Http = Type.Object(

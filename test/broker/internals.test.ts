@@ -1,9 +1,12 @@
 // Canaries for the library internals the broker relies on: each fails when a new Aedes or
 // mqemitter-redis changes what the gateway uses, before a user would notice. On a real Aedes
 // (in memory) with a real MQTT client:
-// - Client#deliverQoS (broker/forward.ts, redelivery of held entries): exists, runs
-//   authorizeForward before it returns, writes the packet with its payload and QoS, and a
-//   brokerId of null neither is dropped by nor poisons aedes' per-broker dedupe;
+// - the PUBLISH handler calls the instance's `publish` (broker/server.ts keepSensorDataOffTheBus
+//   replaces it on the instance to keep sensor data off the bus and out of Redis queues), and a
+//   publish it does not hand on is still acknowledged;
+// - every PUBACK reaches persistence.outgoingClearMessageId with its packet id (broker/server.ts
+//   takePubacks), packet ids come from Client#_nextId (broker/feed.ts), and the 'connackSent'
+//   event and Client#connackSent exist (a restored session's delivery waits for them);
 // - Client#pause (broker/lifecycle.ts, shutdown): exists, and a paused client's packets stay
 //   unread in its socket;
 // - mqemitter-redis' MQEmitterRedisPrefix and its `state` emitter (broker/server.ts): exported,
@@ -16,7 +19,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import mqemitterRedis from 'mqemitter-redis';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Deliverable } from '../../broker/forward.ts';
+import mqttPacket from 'mqtt-packet';
+import type { PacketIds } from '../../broker/feed.ts';
 import type { Pausable } from '../../broker/lifecycle.ts';
 
 interface Rig {
@@ -86,34 +90,60 @@ function publish(broker: Aedes, topic: string, payload: string): Promise<void> {
   );
 }
 
-test('Client#deliverQoS: authorizeForward runs inside the call; the packet is written; dedupe untouched', () =>
+test("the PUBLISH handler hands a client's publish to the instance's own `publish` (keepSensorDataOffTheBus)", () =>
   withRig(async (r, connect) => {
+    const seen: string[] = [];
+    type Publish = (p: unknown, c: unknown, done: () => void) => void;
+    const own = r.broker.publish.bind(r.broker) as unknown as Publish;
+    (r.broker as unknown as { publish: Publish }).publish = ((p: { topic: string }, c: unknown, done: () => void) => {
+      seen.push(p.topic);
+      if (p.topic.startsWith('drop/')) return (typeof c === 'function' ? c : done)();
+      return own(p, c, done);
+    }) as never;
+    const sub = await connect('buyer');
+    const got = messages(sub);
+    await sub.subscribeAsync('#', { qos: 1 });
+    const dev = await connect('device');
+    await dev.publishAsync('drop/x', 'x', { qos: 1 }); // acknowledged although not handed on
+    await dev.publishAsync('keep/y', 'y', { qos: 1 });
+    await until('keep/y arrives', () => got.some((m) => m.topic === 'keep/y'));
+    assert.ok(seen.includes('drop/x') && seen.includes('keep/y'), 'aedes no longer calls broker.publish');
+    assert.not.ok(
+      got.some((m) => m.topic === 'drop/x'),
+      'a publish the own publish dropped was delivered',
+    );
+  }));
+
+test('a PUBACK reaches persistence.outgoingClearMessageId; ids come from Client#_nextId; connackSent', () =>
+  withRig(async (r, connect) => {
+    const connacks: string[] = [];
+    r.broker.on('connackSent', (_p, client) => connacks.push(client.id));
     const c = await connect('buyer');
+    await until('connackSent is emitted', () => connacks.includes('buyer'));
+    const { client, conn } = r.accepted[0]!;
+    assert.is((client as unknown as { connackSent?: boolean }).connackSent, true, 'no Client#connackSent');
+    const ids = client as unknown as Partial<PacketIds>;
+    assert.type(ids._nextId, 'number', 'aedes Client#_nextId is gone');
+    const persistence = (r.broker as unknown as { persistence: unknown }).persistence as {
+      outgoingClearMessageId: (c: Client, p: { messageId: number }) => Promise<unknown>;
+    };
+    const acked: number[] = [];
+    const clear = persistence.outgoingClearMessageId.bind(persistence);
+    persistence.outgoingClearMessageId = (cl, p) => (acked.push(p.messageId), clear(cl, p));
     const got = messages(c);
     await c.subscribeAsync('t/#', { qos: 1 });
-    await publish(r.broker, 't/live-1', 'one'); // a live entry: aedes' counter for this broker moves on
-    await until('live-1 arrives', () => got.length === 1);
-
-    const server = r.accepted[0]!.client as unknown as Partial<Deliverable>;
-    assert.type(server.deliverQoS, 'function', 'aedes Client#deliverQoS is gone');
-    const held = { cmd: 'publish', topic: 't/held', payload: Buffer.from('held'), qos: 1 as const };
-    r.inCall = true;
-    server.deliverQoS!({ ...held, retain: false, dup: false, brokerId: null }, () => undefined);
-    r.inCall = false;
-    assert.equal(
-      r.forwarded.at(-1),
-      { topic: 't/held', payload: 'held', sync: true },
-      'authorizeForward did not run inside deliverQoS (the lease counts prepaid entries on that)',
+    const messageId = 4242;
+    mqttPacket.writeToStream(
+      { cmd: 'publish', topic: 't/own', payload: Buffer.from('own'), qos: 1, messageId, retain: false, dup: false },
+      conn,
     );
-    await until('the held entry arrives', () => got.length === 2);
-    assert.equal(got[1], { topic: 't/held', payload: 'held', qos: 1 });
-
-    await publish(r.broker, 't/live-2', 'two'); // brokerId null must not have poisoned the dedupe
-    await until('live-2 arrives after the redelivery', () => got.length === 3);
-    assert.equal(
-      got.map((m) => m.topic),
-      ['t/live-1', 't/held', 't/live-2'],
-    );
+    await until('the PUBACK of the own packet is seen', () => acked.includes(messageId));
+    assert.equal(got, [{ topic: 't/own', payload: 'own', qos: 1 }]);
+    const before = ids._nextId!;
+    await publish(r.broker, 't/aedes', 'a'); // aedes' own QoS 1 delivery takes the next id
+    await until('aedes delivers', () => got.length === 2);
+    await until('its PUBACK is seen', () => acked.includes(before));
+    assert.is(ids._nextId, before + 1, 'aedes no longer allocates packet ids from Client#_nextId');
   }));
 
 test("Client#pause: a paused client's packets stay unread in its socket", () =>

@@ -1,7 +1,8 @@
 // What metering asks of Redis, counted on the real Redis with MONITOR. A SUBSCRIBE whose grants
-// are cached reads them once (two GETs: the sensor, the buyer's subscriptions) and takes its
-// first lease in one script call; a lease refill on the delivery path is one script call, since
-// the lease keeps the grants the SUBSCRIBE read (metering/leases.ts).
+// are cached reads them once (two GETs: the sensor, the buyer's subscriptions) and reads its
+// cursor (one HMGET); on the delivery path the only Redis commands are the cursor's
+// compare-and-set advances (broker/feed.ts), coalesced: at most one per acknowledged entry.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,7 +24,7 @@ const clients: MqttClient[] = [];
 function metering(from: number, to: number): string[] {
   return monitor
     .between(from, to)
-    .filter((a) => a.some((x) => x.startsWith(`${keyPrefix}chain:`) || x.startsWith(`${keyPrefix}meter:`)))
+    .filter((a) => a.some((x) => x.startsWith(`${keyPrefix}chain:`) || x.startsWith(`${keyPrefix}cursor:`)))
     .map((a) => `${a[0]!.toUpperCase()} ${a.find((x) => x.startsWith(keyPrefix))!.slice(keyPrefix.length)}`);
 }
 
@@ -33,7 +34,6 @@ test.before(async () => {
     marketplace: market.address,
     fromBlock: market.deployBlock,
     keyPrefix,
-    broker: { metering: { leaseSize: 4, lowWater: 1 } },
   });
   seller = await market.principal('seller');
   monitor = await CommandLog.start(svc.redisUrl);
@@ -82,37 +82,37 @@ async function paidBuyer(name: string, sensor: string, n: number): Promise<Accou
   return buyer;
 }
 
-test('a SUBSCRIBE with its grants cached: two GETs and one script call', async () => {
+test('a SUBSCRIBE with its grants cached: two GETs and one read of the cursor', async () => {
   const { sensor } = await market.sensor(seller);
   const buyer = await paidBuyer('buyer', sensor, 100);
   const c = await principal(buyer);
   assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [1], 'first: fills the cache');
   await new Promise<void>((r) => c.unsubscribe(`sensors/${sensor}`, () => r()));
-  await waitFor('the lease given back', () => gw.broker.leaseCredit(buyer.principal, sensor) === 0);
   const from = await monitor.mark();
   assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [1]);
   const cost = metering(from, await monitor.mark());
   const s = sensor.toLowerCase();
   const b = buyer.principal.toLowerCase();
-  assert.equal(cost, [`GET chain:sensor:${s}`, `GET chain:subs:${b}:${s}`, `EVAL meter:${b}:${s}`]);
+  assert.equal(cost, [`GET chain:sensor:${s}`, `GET chain:subs:${b}:${s}`, `HMGET cursor:${b}:${s}`]);
 });
 
-test('a lease refill while delivering: one script call, no cache read', async () => {
+test('delivering: only the cursor advances, at most one per acknowledged entry, no cache read', async () => {
   const { sensor } = await market.sensor(seller);
   const buyer = await paidBuyer('buyer2', sensor, 100);
   const c = await principal(buyer);
   const got: string[] = [];
   c.on('message', (_t, p) => got.push(p.toString()));
   assert.equal(await subscribeAck(c, [`sensors/${sensor}`]), [1]);
-  assert.is(gw.broker.leaseCredit(buyer.principal, sensor), 4, 'the first lease');
   const dev = await device(sensor);
   const from = await monitor.mark();
-  // Three deliveries leave 1 (lowWater): the third starts the refill of 4.
   for (const p of ['a', 'b', 'c']) assert.is(await publishAck(dev, `sensors/${sensor}`, p), 'acked');
   await waitFor('3 delivered', () => got.length === 3);
-  await waitFor('the lease refilled', () => gw.broker.leaseCredit(buyer.principal, sensor) === 5);
-  const cost = metering(from, await monitor.mark());
-  assert.equal(cost, [`EVAL meter:${buyer.principal.toLowerCase()}:${sensor.toLowerCase()}`]);
+  const key = `cursor:${buyer.principal.toLowerCase()}:${sensor.toLowerCase()}`;
+  for (let i = 0; i < 600 && (await gw.meter.used(buyer.principal, sensor)) !== 3; i++) await sleep(25);
+  assert.is(await gw.meter.used(buyer.principal, sensor), 3, 'the 3 acknowledged entries counted');
+  const cost = metering(from, await monitor.mark()).filter((x) => !x.startsWith('HMGET'));
+  assert.ok(cost.length >= 1 && cost.length <= 3, `advances: ${cost.join(', ')}`);
+  for (const x of cost) assert.is(x, `EVAL ${key}`);
 });
 
 test.run();

@@ -1,0 +1,126 @@
+// The cursor store on Redis: one hash per (principal, sensor) with `next` and `delivered`, moved
+// only by Lua scripts (Redis runs each atomically), so the compare-and-set of an advance holds
+// across every gateway instance. It is durable as the Redis the gateway already needs is
+// (docs/broker.md says what Redis keeps). MemoryCursorStore is the same contract in a process.
+import type { Redis } from 'ioredis';
+import type { Advance, Cursor, CursorStore } from '../interfaces/cursor.ts';
+import { normAddress } from '../protocol/topics.ts';
+
+// KEYS[1] cursor; ARGV[1] next, ARGV[2] delivered. Returns {next, delivered} in place.
+const OPEN = `
+if redis.call('HSETNX', KEYS[1], 'next', ARGV[1]) == 1 then
+  redis.call('HSETNX', KEYS[1], 'delivered', ARGV[2])
+end
+local c = redis.call('HMGET', KEYS[1], 'next', 'delivered')
+return {tonumber(c[1]), tonumber(c[2] or '0')}`;
+
+// KEYS[1] cursor; ARGV[1] from, ARGV[2] to, ARGV[3] entries. Returns {moved, next, delivered}.
+const ADVANCE = `
+local c = redis.call('HMGET', KEYS[1], 'next', 'delivered')
+local nxt = tonumber(c[1] or '-1')
+local delivered = tonumber(c[2] or '0')
+if nxt ~= tonumber(ARGV[1]) then return {0, nxt, delivered} end
+delivered = delivered + tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'next', ARGV[2], 'delivered', delivered)
+return {1, tonumber(ARGV[2]), delivered}`;
+
+// KEYS[1] cursor; ARGV[1] offset. Returns {next, delivered}.
+const SKIP = `
+local c = redis.call('HMGET', KEYS[1], 'next', 'delivered')
+local nxt = math.max(tonumber(c[1] or '0'), tonumber(ARGV[1]))
+redis.call('HSET', KEYS[1], 'next', nxt)
+return {nxt, tonumber(c[2] or '0')}`;
+
+// KEYS[1] cursor; ARGV[1] wanted, ARGV[2] limit. Returns the entries counted.
+const TAKE = `
+local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered') or '0')
+local n = math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - delivered)
+if n <= 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'delivered', n)
+return n`;
+
+export class RedisCursorStore implements CursorStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  key(principal: string, sensor: string): string {
+    return `${this.prefix}cursor:${normAddress(principal)}:${normAddress(sensor)}`;
+  }
+
+  async get(principal: string, sensor: string): Promise<Cursor | undefined> {
+    const [next, delivered] = await this.redis.hmget(this.key(principal, sensor), 'next', 'delivered');
+    if (next === null || next === undefined) return undefined;
+    return { next: Number(next), delivered: Number(delivered ?? 0) };
+  }
+
+  async open(principal: string, sensor: string, start: Cursor): Promise<Cursor> {
+    const r = (await this.redis.eval(OPEN, 1, this.key(principal, sensor), start.next, start.delivered)) as number[];
+    return { next: Number(r[0]), delivered: Number(r[1]) };
+  }
+
+  async advance(principal: string, sensor: string, from: number, to: number, entries: number): Promise<Advance> {
+    const r = (await this.redis.eval(ADVANCE, 1, this.key(principal, sensor), from, to, entries)) as number[];
+    return { moved: r[0] === 1, cursor: { next: Number(r[1]), delivered: Number(r[2]) } };
+  }
+
+  async skipTo(principal: string, sensor: string, offset: number): Promise<Cursor> {
+    const r = (await this.redis.eval(SKIP, 1, this.key(principal, sensor), offset)) as number[];
+    return { next: Number(r[0]), delivered: Number(r[1]) };
+  }
+
+  async take(principal: string, sensor: string, n: number, limit: number): Promise<number> {
+    if (n <= 0) return 0;
+    return Number(await this.redis.eval(TAKE, 1, this.key(principal, sensor), n, limit));
+  }
+}
+
+/** The same contract in one process: unit tests, and a gateway that runs alone without sharing. */
+export class MemoryCursorStore implements CursorStore {
+  private readonly cursors = new Map<string, Cursor>();
+
+  private key(principal: string, sensor: string): string {
+    return `${normAddress(principal)}:${normAddress(sensor)}`;
+  }
+
+  async get(principal: string, sensor: string): Promise<Cursor | undefined> {
+    const c = this.cursors.get(this.key(principal, sensor));
+    return c && { ...c };
+  }
+
+  async open(principal: string, sensor: string, start: Cursor): Promise<Cursor> {
+    const k = this.key(principal, sensor);
+    const c = this.cursors.get(k);
+    if (c && c.next >= 0) return { ...c };
+    const placed = { next: start.next, delivered: c?.delivered ?? start.delivered };
+    this.cursors.set(k, placed);
+    return { ...placed };
+  }
+
+  async advance(principal: string, sensor: string, from: number, to: number, entries: number): Promise<Advance> {
+    const c = this.cursors.get(this.key(principal, sensor)) ?? { next: -1, delivered: 0 };
+    if (c.next !== from) return { moved: false, cursor: { ...c } };
+    c.next = to;
+    c.delivered += entries;
+    this.cursors.set(this.key(principal, sensor), c);
+    return { moved: true, cursor: { ...c } };
+  }
+
+  async skipTo(principal: string, sensor: string, offset: number): Promise<Cursor> {
+    const k = this.key(principal, sensor);
+    const c = this.cursors.get(k) ?? { next: 0, delivered: 0 };
+    c.next = Math.max(c.next, offset);
+    this.cursors.set(k, c);
+    return { ...c };
+  }
+
+  async take(principal: string, sensor: string, n: number, limit: number): Promise<number> {
+    const k = this.key(principal, sensor);
+    const c = this.cursors.get(k) ?? { next: -1, delivered: 0 };
+    const got = Math.max(0, Math.min(n, limit - c.delivered));
+    c.delivered += got;
+    this.cursors.set(k, c);
+    return got;
+  }
+}
