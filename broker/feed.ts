@@ -104,18 +104,32 @@ export class Feed {
       const budget = this.budget();
       if (budget <= 0) {
         if (this.paidUp()) {
-          if (await this.exhausted()) return;
+          // The chain (or its cache in Redis) may not answer now: ask again in a while.
+          const done = await this.exhausted().catch(() => undefined);
+          if (done) return;
+          if (done === undefined) await new Promise((r) => setTimeout(r, COMMIT_RETRY_MS));
           continue;
         }
         await this.sleep();
         continue;
       }
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(IDLE_CHECK_MS)]);
-      const entries = await this.ctx.sensorLog!.read(this.sensor, this.sendNext, budget, signal);
+      const entries = await this.read(budget, signal);
       if (this.stopped) return;
       if (entries.length === 0) await this.refresh();
       for (const e of entries) if (e.offset >= this.sendNext) this.send(e);
       await this.drained();
+    }
+  }
+
+  // Kafka away (or a moved leader): wait and read again from the same place, so nothing is skipped.
+  private async read(max: number, signal: AbortSignal): Promise<LogEntry[]> {
+    try {
+      return await this.ctx.sensorLog!.read(this.sensor, this.sendNext, max, signal);
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, sensor: this.sensor }, 'log read failed; retrying');
+      await new Promise((r) => setTimeout(r, COMMIT_RETRY_MS));
+      return [];
     }
   }
 
@@ -198,7 +212,7 @@ export class Feed {
       }
       return true;
     } catch (err) {
-      this.ctx.refusals.entitlement.note('cursor', this.buyer, { err: (err as Error).message, sensor: this.sensor });
+      this.ctx.log.warn({ err: (err as Error).message, sensor: this.sensor }, 'cursor advance failed; retrying');
       return false;
     } finally {
       this.committing = false;

@@ -24,7 +24,7 @@ import { connectionError, startListeners, type MqttPorts } from './listeners.ts'
 import { createBrokerMetrics } from './metrics.ts';
 import { authorizePublish } from './publish.ts';
 import { Sessions } from './sessions.ts';
-import { authorizeSubscribe, onSubscribed, onUnsubscribed } from './subscribe.ts';
+import { authorizeSubscribe, onConnackSent, onSubscribed, onUnsubscribed } from './subscribe.ts';
 
 export type { MqttPorts } from './listeners.ts';
 
@@ -60,6 +60,7 @@ const persistenceRedis = createRequire(import.meta.url)('aedes-persistence-redis
   conn: Redis;
 }) => Persistence & {
   destroy(): Promise<void>;
+  addSubscriptions(client: Client, subs: object[]): Promise<unknown>;
   outgoingClearMessageId(client: Client, packet: { messageId: number }): Promise<unknown>;
 };
 const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as {
@@ -78,6 +79,7 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   const connacks = new ConnackWaiters();
   const ctx = brokerContext(cfg, deps, { buyers: () => buyers!, persistence, connacked: (c) => connacks.wait(c) });
   takePubacks(ctx, persistence);
+  storeSubscriptionsOnce(persistence);
   const a = await Aedes.createBroker({
     ...(opts.id ? { id: opts.id } : {}),
     ...aedesOptions(cfg, ctx),
@@ -86,6 +88,7 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   });
   keepSensorDataOffTheBus(a);
   a.on('connackSent', (_p: unknown, client: Client) => connacks.sent(client));
+  a.on('connackSent', onConnackSent(ctx));
   buyers = new PrincipalChannel(a, 'buyers');
   const sellers = new PrincipalChannel(a, 'sellers');
   a.on('subscribe', onSubscribed(ctx));
@@ -193,16 +196,39 @@ function takePubacks(ctx: BrokerContext, persistence: { outgoingClearMessageId: 
   };
 }
 
+/**
+ * For a persistent session aedes stores the SUBSCRIBE's whole filter list once per filter
+ * (lib/handlers/subscribe.js, storeSubscriptions, with `packet.subscriptions`), and
+ * aedes-persistence-redis waits for each store's broadcast under a key made of the client and the
+ * first filter only (aedes-persistence broadcastPersistence.js): with several filters the waits
+ * overwrite each other and the SUBACK of a 4-sensor SUBSCRIBE came 20-28 s late. One store per list.
+ */
+function storeSubscriptionsOnce(persistence: { addSubscriptions: Function }): void {
+  type Add = (c: Client, subs: object[]) => Promise<unknown>;
+  const add = persistence.addSubscriptions.bind(persistence) as Add;
+  const stored = new WeakMap<object[], Promise<unknown>>();
+  persistence.addSubscriptions = (client: Client, subs: object[]) => {
+    let p = stored.get(subs);
+    if (!p) stored.set(subs, (p = add(client, subs)));
+    return p;
+  };
+}
+
 /** Who waits for a client's CONNACK to have gone out (a restored session's delivery). */
 class ConnackWaiters {
   private readonly waiting = new WeakMap<Client, (() => void)[]>();
 
+  // aedes sets Client#connackSent only after its 'connackSent' listeners ran: remember it here.
+  private readonly sentTo = new WeakSet<Client>();
+
   wait(client: Client): Promise<void> {
-    if ((client as unknown as { connackSent?: boolean }).connackSent) return Promise.resolve();
+    if (this.sentTo.has(client) || (client as unknown as { connackSent?: boolean }).connackSent)
+      return Promise.resolve();
     return new Promise((resolve) => this.waiting.set(client, [...(this.waiting.get(client) ?? []), resolve]));
   }
 
   sent(client: Client): void {
+    this.sentTo.add(client);
     for (const w of this.waiting.get(client) ?? []) w();
     this.waiting.delete(client);
   }

@@ -10,14 +10,19 @@ import { subscribeRoute } from './acl.ts';
 import { paidLimit } from '../metering/meter.ts';
 import type { SubscriptionGrant } from '../interfaces/layers.ts';
 import type { Cursor } from '../interfaces/cursor.ts';
-import { normAddress, sensorOfTopic, sensorTopic } from '../protocol/topics.ts';
+import { normAddress, sensorOfTopic } from '../protocol/topics.ts';
 import { forgetStored, notify, stopFeed, type BrokerContext } from './context.ts';
 import { Feed } from './feed.ts';
 import type { Session } from './sessions.ts';
 
 type Verdict = { ok: true } | { ok: false; reason: string; definitive: boolean; code?: string; exhausted?: boolean };
 
-async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: string): Promise<Verdict> {
+async function sensorVerdict(
+  ctx: BrokerContext,
+  session: Session,
+  sensor: string,
+  sub: Subscription,
+): Promise<Verdict> {
   const buyer = session.identity.sub;
   try {
     const grants = await ctx.entitlements.validSubscriptions(buyer, sensor);
@@ -28,7 +33,7 @@ async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: strin
     if (cursor.delivered >= limit)
       return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
     const s = normAddress(sensor);
-    session.starting!.set(s, { sensor: s, topic: sensorTopic(s), qos: 1, limit, cursor });
+    session.starting!.set(s, { sensor: s, topic: sub.topic, qos: sub.qos === 0 ? 0 : 1, limit, cursor });
     return { ok: true };
   } catch (err) {
     // Fail closed, but keep a stored subscription: the chain may answer again later.
@@ -75,7 +80,7 @@ export function authorizeSubscribe(ctx: BrokerContext) {
       return done(null, null);
     }
     if (route.kind !== 'sensor') return done(null, sub);
-    sensorVerdict(ctx, session, route.sensor).then(
+    sensorVerdict(ctx, session, route.sensor, sub).then(
       (v) => {
         if (v.ok) return done(null, sub);
         ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
@@ -113,18 +118,32 @@ export function onSubscribed(ctx: BrokerContext) {
     const refused = subs.filter((s) => (s.qos as number) === 128).map((s) => s.topic);
     if (refused.length > 0 && !client.clean) forgetStored(ctx, client, refused);
     const session = ctx.sessions.get(client);
-    if (!session?.starting) return;
     for (const sub of subs) {
       const sensor = sensorOfTopic(sub.topic);
-      const start = sensor && session.starting.get(normAddress(sensor));
-      if (!sensor || !start || (sub.qos as number) === 128) continue;
-      session.starting.delete(normAddress(sensor));
-      stopFeed(ctx, session, start.sensor); // the same filter again: delivery restarts from the cursor
-      const feed = new Feed(ctx, client, session.identity.sub, { ...start, topic: sub.topic, qos: sub.qos ? 1 : 0 });
-      session.feeds!.set(start.sensor, feed);
-      feed.run();
+      if (session && sensor && (sub.qos as number) !== 128) startFeed(ctx, session, normAddress(sensor));
     }
   };
+}
+
+/**
+ * A restored session's subscriptions (aedes restoreSubs, before CONNACK) emit no 'subscribe'
+ * event: their delivery starts once the CONNACK is out.
+ */
+export function onConnackSent(ctx: BrokerContext) {
+  return (_packet: unknown, client: Client): void => {
+    const session = ctx.sessions.get(client);
+    for (const sensor of session?.starting?.keys() ?? []) startFeed(ctx, session!, sensor);
+  };
+}
+
+function startFeed(ctx: BrokerContext, session: Session, sensor: string): void {
+  const start = session.starting?.get(sensor);
+  if (!start) return;
+  session.starting!.delete(sensor);
+  stopFeed(ctx, session, sensor); // the same filter again: delivery restarts from the cursor
+  const feed = new Feed(ctx, session.client, session.identity.sub, start);
+  session.feeds!.set(sensor, feed);
+  feed.run();
 }
 
 /** The buyer unsubscribed: delivery of that sensor stops; what was acknowledged is counted. */

