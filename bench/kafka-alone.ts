@@ -22,6 +22,8 @@ export interface KafkaAloneSpec {
 }
 
 export interface KafkaAloneResult {
+  /** Prefix of this run's topics (deleted when it ends). */
+  topicPrefix: string;
   offeredRate: number;
   written: number;
   failed: number;
@@ -46,9 +48,10 @@ export async function kafkaAlone(spec: KafkaAloneSpec): Promise<KafkaAloneResult
       })),
       waitForLeaders: true,
     });
-    return await openLoop(spec, topics, (topicMessages) =>
+    const out = await openLoop(spec, topics, (topicMessages) =>
       producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages }),
     );
+    return { topicPrefix: `${run}.`, ...out };
   } finally {
     await producer.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics }).catch(() => undefined);
@@ -68,7 +71,7 @@ async function openLoop(
   spec: KafkaAloneSpec,
   topics: string[],
   send: (m: TopicMessages[]) => Promise<unknown>,
-): Promise<KafkaAloneResult> {
+): Promise<Omit<KafkaAloneResult, 'topicPrefix'>> {
   const value = randomBytes(spec.payloadBytes);
   const interval = 1000 / spec.ratePerTopic;
   const start = performance.now() + 100;
