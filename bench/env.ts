@@ -94,6 +94,12 @@ export class BenchEnv {
   }
 
   async startGateway(cfg: ConfigInput = this.gatewayConfig()): Promise<GatewayProcess> {
+    this.gateway = await this.spawnGateway(cfg);
+    return this.gateway;
+  }
+
+  /** A gateway process of its own (one of several instances); stopGatewayProcess ends it. */
+  async spawnGateway(cfg: ConfigInput = this.gatewayConfig()): Promise<GatewayProcess> {
     const child = fork(fromRoot('bench', 'targets', 'gateway-server.ts'), [], {
       // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the gateway (open it in Chrome DevTools or speedscope).
       execArgv: [
@@ -110,19 +116,13 @@ export class BenchEnv {
         reject(itradeError('STACK_START', `the bench gateway exited during start-up (${code})`)),
       );
     });
-    this.gateway = { child, mqtt: { host: '127.0.0.1', port: m.port }, apiUrl: `http://127.0.0.1:${m.http}` };
-    return this.gateway;
+    return { child, mqtt: { host: '127.0.0.1', port: m.port }, apiUrl: `http://127.0.0.1:${m.http}` };
   }
 
   async stopGateway(): Promise<void> {
     const g = this.gateway;
     this.gateway = undefined;
-    if (!g || g.child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      g.child.once('exit', () => resolve());
-      g.child.kill('SIGTERM');
-      setTimeout(() => g.child.kill('SIGKILL'), 20_000).unref();
-    });
+    if (g) await stopGatewayProcess(g);
   }
 
   async stop(): Promise<void> {
@@ -130,4 +130,13 @@ export class BenchEnv {
     await this.stack.down();
     this.log.info({}, 'bench stack stopped');
   }
+}
+
+export async function stopGatewayProcess(g: GatewayProcess): Promise<void> {
+  if (g.child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    g.child.once('exit', () => resolve());
+    g.child.kill('SIGTERM');
+    setTimeout(() => g.child.kill('SIGKILL'), 20_000).unref();
+  });
 }

@@ -27,6 +27,8 @@ export class LiteClient extends EventEmitter {
   private readonly subacks = new Map<number, (granted: number[]) => void>();
   private corked = false;
   private ping?: NodeJS.Timeout;
+  /** The CONNACK's session present flag: the broker kept this client id's session (clean: false). */
+  sessionPresent = false;
 
   private constructor(private readonly socket: Socket) {
     super();
@@ -40,6 +42,7 @@ export class LiteClient extends EventEmitter {
       const parser = mqttPacket.parser({ protocolVersion: 4 });
       parser.on('packet', (p: Packet) => {
         if (p.cmd === 'connack') {
+          client.sessionPresent = p.sessionPresent;
           if (p.returnCode === 0) resolve(client);
           else reject(new ConnackError(p.returnCode ?? -1));
           return;

@@ -42,3 +42,29 @@ export function watchProc(pid: number): { stop(): { cpuCores: number; peakRssByt
     },
   };
 }
+
+export interface ProcsUsage {
+  /** CPU of all the processes together, in cores (1.0 = one core busy) */
+  cpuCores: number;
+  /** CPU seconds they used between start and stop */
+  cpuSeconds: number;
+  /** the sum of each process's peak RSS */
+  peakRssBytes: number;
+}
+
+/**
+ * watchProc over several processes (a gateway of three instances): CPU summed, peaks summed.
+ * stop() may be called again later: each call measures from the start.
+ */
+export function watchProcs(pids: readonly number[]): { stop(): ProcsUsage } {
+  const t0 = Date.now();
+  const watches = pids.map((pid) => watchProc(pid));
+  return {
+    stop() {
+      const secs = (Date.now() - t0) / 1000;
+      const each = watches.map((w) => w.stop());
+      const cpuCores = each.reduce((n, u) => n + u.cpuCores, 0);
+      return { cpuCores, cpuSeconds: cpuCores * secs, peakRssBytes: each.reduce((n, u) => n + u.peakRssBytes, 0) };
+    },
+  };
+}

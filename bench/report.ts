@@ -41,14 +41,14 @@ export function markdown(r: BenchResult): string {
     "Latency is measured from each message's scheduled send time (open loop), in ms.",
     '',
     '| scenario | target | offered msg/s | sent | delivered/expected | e2e p50 | p90 | p99 | max | PUBACK p50 | ' +
-      'p99 | target CPU (cores) | target RSS MiB | load generators CPU, all (busiest) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      'p99 | target CPU (cores) | CPU µs per delivered | target RSS MiB | load generators CPU, all (busiest) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const { scenario, target, run: x } of r.runs) {
     out.push(
       `| ${scenario} | ${target} | ${x.offeredRate} | ${x.sent} | ${x.delivered}/${x.expected} ` +
         `(${pct(x.deliveredRatio)}) | ${f(x.e2e.p50)} | ${f(x.e2e.p90)} | ${f(x.e2e.p99)} | ${f(x.e2e.max)} | ` +
-        `${f(x.puback.p50)} | ${f(x.puback.p99)} | ${f(x.target.cpuCores)} | ` +
+        `${f(x.puback.p50)} | ${f(x.puback.p99)} | ${f(x.target.cpuCores)} | ${f(x.target.cpuUsPerDelivered, 1)} | ` +
         `${f(x.target.peakRssBytes / 2 ** 20, 0)} | ` +
         `${x.generators ? `${f(x.generators.totalCores)} (${f(x.generators.maxCores)})` : '-'} |`,
     );
@@ -90,4 +90,14 @@ export function writeResults(r: BenchResult, dir = 'results'): string {
   writeFileSync(join(out, 'result.md'), markdown(r));
   writeFileSync(join(out, 'latency.svg'), latencySvg(r));
   return out;
+}
+
+/** The one line every streaming scenario prints per run: latency, delivery and the target's cost. */
+export function runLine(run: StreamResult): string {
+  return (
+    `e2e p50 ${f(run.e2e.p50)} p90 ${f(run.e2e.p90)} p99 ${f(run.e2e.p99)} max ${f(run.e2e.max)} ms; PUBACK p99 ` +
+    `${f(run.puback.p99)} ms; delivered ${run.delivered}/${run.expected}; CPU ${f(run.target.cpuCores)} cores = ` +
+    `${f(run.target.cpuUsPerDelivered, 1)} µs per delivered, RSS ${f(run.target.peakRssBytes / 2 ** 20, 0)} MiB; ` +
+    `load generators ${f(run.generators.totalCores)} cores (busiest ${f(run.generators.maxCores)})`
+  );
 }

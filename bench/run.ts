@@ -1,4 +1,4 @@
-// npm run bench [-- --scenarios paper,max,baselines,connections,entitlements,replay] [--duration 60]
+// npm run bench [-- --scenarios paper,scaleout,baselines,max,catchup,...] [--duration 60]
 // Starts what it needs (its own stack on free ports, a marketplace, the gateway in its own
 // process, raw Aedes and Mosquitto for the baselines), runs the scenarios, stops everything, and
 // writes results/<time>/result.json, result.md and latency.svg. The figures are printed too.
@@ -23,6 +23,7 @@ const program = new Command('bench')
   .option('--storm <n>', 'buyers subscribing at once in the entitlements scenario', '1000')
   .option('--history <n>', 'subscriptions made before the entitlements scenario measures again', '100000')
   .option('--replay-entries <n>', 'entries stored before the replay scenario', '1000000')
+  .option('--catchup-entries <n>', 'entries a persistent buyer misses in the catchup scenario', '100000')
   .option('--warmup <seconds>', 'load before each measured run of the paper scenario, not counted', '15')
   .option(
     '--bus <redis|memory>',
@@ -42,6 +43,7 @@ type Opts = {
   storm: string;
   history: string;
   replayEntries: string;
+  catchupEntries: string;
   warmup: string;
   bus: string;
   out: string;
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
       storm: Number(o.storm),
       history: Number(o.history),
       replayEntries: Number(o.replayEntries),
+      catchupEntries: Number(o.catchupEntries),
       warmupMs: Number(o.warmup) * 1000,
       bus: o.bus === 'redis' ? 'redis' : 'memory',
     },

@@ -12,12 +12,14 @@ import type {
   PublisherReport,
   SubscriberReport,
 } from './loadgen/protocol.ts';
-import { watchProc } from './procstat.ts';
+import { watchProcs, type ProcsUsage } from './procstat.ts';
 import { Samples, perSecond, summarize, type Summary } from './stats.ts';
 
 export interface StreamSpec {
   endpoint: Endpoint;
   targetPid: number;
+  /** Every process of the target when it is more than one (several gateway instances); default [targetPid]. */
+  targetPids?: number[];
   devices: DeviceSpec[];
   buyers: BuyerSpec[];
   /** index into devices for each buyer's topic, to compute delivered/sent */
@@ -44,7 +46,11 @@ export interface StreamResult {
   e2e: Summary;
   puback: Summary;
   series: { second: number; p50: number; p99: number; max: number; count: number }[];
-  target: { cpuCores: number; peakRssBytes: number };
+  /**
+   * The target's processes over the measured part: CPU in cores and in µs per delivered message
+   * (what a given fleet needs in cores), peak RSS summed over its processes.
+   */
+  target: { cpuCores: number; peakRssBytes: number; cpuUsPerDelivered: number };
   /** CPU of the busiest load-generator process and of all of them, in cores */
   generators: { maxCores: number; totalCores: number };
   errors: string[];
@@ -148,19 +154,21 @@ async function streamWith(spec: StreamSpec, children: ChildProcess[]): Promise<S
   subs.forEach((s) => s.send({ type: 'start', startNs: String(measureNs) }));
   pubs.forEach((p) => p.send({ type: 'start', startNs: String(startNs) }));
   await new Promise((r) => setTimeout(r, 200 + warmupMs));
-  const watch = watchProc(spec.targetPid);
+  const watch = watchProcs(spec.targetPids ?? [spec.targetPid]);
   const pubReports = (await Promise.all(pubs.map((p) => next(p, 'report')))).map(
     (m) => (m as { report: PublisherReport }).report,
   );
   const target = watch.stop();
   await deliveriesSettled(subs);
+  // Under overload deliveries trail the publishers by seconds: the CPU they cost counts too.
+  const untilSettled = watch.stop();
   const subReports = await Promise.all(subs.map((s) => (s.send({ type: 'stop' }), next(s, 'report'))));
   return combine(
     spec,
     pubReports,
     subReports.map((m) => (m as { report: SubscriberReport }).report),
     buyerGroups,
-    target,
+    { ...target, cpuSeconds: untilSettled.cpuSeconds },
   );
 }
 
@@ -169,7 +177,7 @@ function combine(
   pubs: PublisherReport[],
   subs: SubscriberReport[],
   groups: { b: BuyerSpec; i: number }[][],
-  target: { cpuCores: number; peakRssBytes: number },
+  usage: ProcsUsage,
 ): StreamResult {
   const sentPerDevice: Record<number, number> = {};
   for (const p of pubs)
@@ -212,7 +220,11 @@ function combine(
     e2e: summarize(lat.values()),
     puback: summarize(acks.values()),
     series,
-    target,
+    target: {
+      cpuCores: usage.cpuCores,
+      peakRssBytes: usage.peakRssBytes,
+      cpuUsPerDelivered: delivered > 0 ? (usage.cpuSeconds * 1e6) / delivered : Number.NaN,
+    },
     generators: { maxCores: Math.max(...cores), totalCores: cores.reduce((a, b) => a + b, 0) },
     errors: [...pubs.flatMap((p) => p.errors), ...subs.flatMap((s) => s.errors)].slice(0, 20),
   };

@@ -10,6 +10,8 @@ export interface DeviceSpec {
   username?: string;
   password?: string;
   topic: string;
+  /** The broker this device connects to, when not the job's (several gateway instances). */
+  endpoint?: Endpoint;
 }
 
 export interface BuyerSpec {
@@ -17,6 +19,8 @@ export interface BuyerSpec {
   username?: string;
   password?: string;
   topics: string[];
+  /** The broker this buyer connects to, when not the job's (several gateway instances). */
+  endpoint?: Endpoint;
 }
 
 export interface CodecSpec {

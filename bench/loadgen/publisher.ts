@@ -15,7 +15,12 @@ async function run(job: PublisherJob): Promise<PublisherReport> {
   const codec = makeCodec(job.codec);
   const clients = await Promise.all(
     job.devices.map((d) =>
-      LiteClient.connect({ ...job.endpoint, clientId: d.clientId, username: d.username, password: d.password }),
+      LiteClient.connect({
+        ...(d.endpoint ?? job.endpoint),
+        clientId: d.clientId,
+        username: d.username,
+        password: d.password,
+      }),
     ),
   );
   const errors: string[] = [];

@@ -28,7 +28,7 @@ async function run(job: SubscriberJob): Promise<void> {
   const clients = await Promise.all(
     job.buyers.map(async (b, bi) => {
       const c = await LiteClient.connect({
-        ...job.endpoint,
+        ...(b.endpoint ?? job.endpoint),
         clientId: b.clientId,
         username: b.username,
         password: b.password,

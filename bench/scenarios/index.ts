@@ -9,6 +9,9 @@ import { connections } from './connections.ts';
 import { entitlements } from './entitlements.ts';
 import { replay } from './replay.ts';
 import { catalogueScenario } from './catalogue.ts';
+import { catchup } from './catchup.ts';
+import type { Parts } from './parts.ts';
+import { scaleout } from './scaleout.ts';
 
 export interface ScenarioOptions {
   durationMs: number;
@@ -20,6 +23,8 @@ export interface ScenarioOptions {
   /** Subscriptions made on chain before the entitlements scenario measures a second time. */
   history: number;
   replayEntries: number;
+  /** Entries a persistent buyer misses before it comes back (catchup scenario). */
+  catchupEntries: number;
   /** Load before each measured streaming run, discarded (JIT, fresh Kafka segments). */
   warmupMs: number;
   bus: 'redis' | 'memory';
@@ -34,6 +39,8 @@ export interface ScenarioContext {
   cleanups: (() => Promise<unknown>)[];
   /** Shared between scenarios: the highest sustained rate per target, for the ratio goal. */
   maxRates?: Record<string, number>;
+  /** The paper workload's parts (raw Aedes, Kafka alone), measured once per run. */
+  parts?: Parts;
   env?: BenchEnv;
   fleet?: GatewayFleet;
 }
@@ -42,8 +49,10 @@ export type Scenario = (ctx: ScenarioContext) => Promise<void>;
 
 export const SCENARIOS: Record<string, Scenario> = {
   paper,
+  scaleout,
   baselines,
   max,
+  catchup,
   connections,
   entitlements,
   replay,

@@ -80,7 +80,8 @@ export async function findMax(
     steps.push({ rate, run, ok: why === '', why });
     log(
       `  ${rate} msg/s: p50 ${run.e2e.p50.toFixed(1)} ms, p99 ${run.e2e.p99.toFixed(1)} ms, delivered ` +
-        `${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)}, generators ` +
+        `${run.delivered}/${run.expected}, CPU ${run.target.cpuCores.toFixed(2)} ` +
+        `(${run.target.cpuUsPerDelivered.toFixed(1)} µs per delivered), generators ` +
         `${run.generators.totalCores.toFixed(2)} (busiest ` +
         `${run.generators.maxCores.toFixed(2)})${why ? ` -> failed: ${why}` : ''}`,
     );

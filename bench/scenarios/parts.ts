@@ -1,0 +1,87 @@
+// The parts the gateway's paper-workload latency is judged against, measured in the same run:
+// raw Aedes on the same workload (the MQTT part) and a kafkajs producer alone writing the same
+// rate with acks=all to the same topic layout (the Kafka part). Each is measured once per bench
+// run and shared by the scenarios that compare with it.
+import { sealed, syntheticFleet } from '../fleet.ts';
+import { kafkaAlone, type KafkaAloneResult } from '../kafka-alone.ts';
+import { runLine } from '../report.ts';
+import { runStream, type StreamResult } from '../stream.ts';
+import { startAedesRaw } from '../targets/targets.ts';
+import { benchEnv } from './gateway-env.ts';
+import type { ScenarioContext } from './index.ts';
+
+// Long enough for a stable P99 at 2,000 msg/s (60,000 samples), short enough to leave the machine
+// to the gateway's runs.
+const PART_MS = 30_000;
+
+export interface Parts {
+  aedes?: StreamResult;
+  kafka?: KafkaAloneResult;
+}
+
+export async function rawAedesPaper(ctx: ScenarioContext): Promise<StreamResult> {
+  const parts = (ctx.parts ??= {});
+  if (parts.aedes) return parts.aedes;
+  const { opts } = ctx;
+  const target = await startAedesRaw();
+  try {
+    const fleet = syntheticFleet(opts.devices);
+    const durationMs = Math.min(opts.durationMs, PART_MS);
+    ctx.say(`${target.name}: paper workload, ${opts.devices} devices x ${opts.rate} msg/s for ${durationMs / 1000} s`);
+    const run = await runStream({
+      endpoint: target.endpoint,
+      targetPid: target.pid,
+      ...fleet,
+      ratePerDevice: opts.rate,
+      qos: 1,
+      warmupMs: 3000,
+      durationMs,
+      codec: sealed(fleet),
+    });
+    ctx.result.runs.push({ scenario: 'paper workload', target: target.name, run });
+    ctx.say(`  ${runLine(run)}`);
+    parts.aedes = run;
+    return run;
+  } finally {
+    await target.stop();
+  }
+}
+
+export async function kafkaAlonePaper(ctx: ScenarioContext): Promise<KafkaAloneResult> {
+  const parts = (ctx.parts ??= {});
+  if (parts.kafka) return parts.kafka;
+  const env = await benchEnv(ctx);
+  const bridge = env.gatewayConfig().bridge;
+  const durationMs = Math.min(ctx.opts.durationMs, PART_MS);
+  ctx.say(
+    `kafka alone: a kafkajs producer, acks=all, ${ctx.opts.devices} topics x ${ctx.opts.rate} msg/s for ` +
+      `${durationMs / 1000} s`,
+  );
+  const out = await kafkaAlone({
+    brokers: env.ep.kafkaBrokers,
+    topics: ctx.opts.devices,
+    ratePerTopic: ctx.opts.rate,
+    durationMs,
+    warmupMs: 5000,
+    // A sealed reading of the load generator is about this size (docs/envelope.md).
+    payloadBytes: 110,
+    partitions: bridge.topic.partitions,
+    replicationFactor: bridge.topic.replicationFactor,
+    lingerMs: bridge.producer.lingerMs,
+  });
+  ctx.say(
+    `  write p50 ${out.write.p50.toFixed(2)} p99 ${out.write.p99.toFixed(2)} max ${out.write.max.toFixed(2)} ms; ` +
+      `${out.written} written in ${out.batches} batches, ${out.failed} failed`,
+  );
+  ctx.result.figures['kafka alone (acks=all, same topic layout and rate)'] = {
+    'msg/s offered': out.offeredRate,
+    'write p50, ms': out.write.p50,
+    'write p99, ms': out.write.p99,
+    'write max, ms': out.write.max,
+    written: out.written,
+    failed: out.failed,
+    batches: out.batches,
+  };
+  parts.kafka = out;
+  return out;
+}
