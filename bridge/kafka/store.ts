@@ -33,6 +33,9 @@ export interface KafkaStoreOptions {
   onProducerRestart?: (reason: string) => void;
 }
 
+/** ListOffsets asked again while kafkajs knows no leader for the topic (~3 s in all). */
+const OFFSET_RETRIES = 6;
+
 export class KafkaLogStore implements LogStore {
   private producer: Producer;
   private producerReady: Promise<void> | undefined;
@@ -148,9 +151,7 @@ export class KafkaLogStore implements LogStore {
 
   async bounds(topic: string, partition: number): Promise<Bounds> {
     try {
-      await this.connectAdmin();
-      const p = (await this.admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
-      if (!p) throw new Error(`no partition ${partition}`);
+      const p = await this.listOffsets(topic, partition, () => this.admin.fetchTopicOffsets(topic));
       return { start: Number(p.low), end: Number(p.high) };
     } catch (err) {
       throw itradeError('KAFKA_READ_FAILED', `offsets of ${topic}/${partition}: ${(err as Error).message}`, {
@@ -161,18 +162,41 @@ export class KafkaLogStore implements LogStore {
 
   async offsetForTime(topic: string, partition: number, timestamp: number): Promise<number> {
     try {
-      await this.connectAdmin();
       // ListOffsets by time: the earliest offset whose timestamp is >= it; kafkajs gives the
       // high watermark when there is none (admin/index.js fetchTopicOffsetsByTimestamp).
-      const p = (await this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).find(
-        (o) => o.partition === partition,
+      const p = await this.listOffsets(topic, partition, () =>
+        this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp),
       );
-      if (!p) throw new Error(`no partition ${partition}`);
       return Number(p.offset);
     } catch (err) {
       throw itradeError('KAFKA_READ_FAILED', `offset by time in ${topic}/${partition}: ${(err as Error).message}`, {
         cause: err,
       });
+    }
+  }
+
+  /**
+   * A ListOffsets answer for one partition. While kafkajs knows no leader for the topic (just
+   * created, or its metadata is stale under load) its cluster asks no broker and the admin call
+   * fails with a TypeError (`low.pop(...)` / `offsets.pop(...)` of an empty answer, kafkajs 2.2.4
+   * src/admin/index.js): its retrier bails on that, so we refresh the topic's metadata and ask again.
+   */
+  private async listOffsets<T extends { partition: number }>(
+    topic: string,
+    partition: number,
+    ask: () => Promise<T[]>,
+  ): Promise<T> {
+    await this.connectAdmin();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const p = (await ask()).find((o) => o.partition === partition);
+        if (p) return p;
+        if (attempt >= OFFSET_RETRIES) throw new Error(`no partition ${partition}`);
+      } catch (err) {
+        if (!(err instanceof TypeError) || attempt >= OFFSET_RETRIES) throw err;
+      }
+      await this.admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+      await sleep(50 * 2 ** attempt);
     }
   }
 
