@@ -4,6 +4,7 @@
 // held back for want of credit are delivered from here too, once the credit came (leaseHost).
 import type { AedesPublishPacket, Client } from 'aedes';
 import { sensorOfTopic } from '../protocol/topics.ts';
+import { traceDelivery } from '../tracing/hooks.ts';
 import type { HeldEntry, LeaseHost } from '../metering/leases.ts';
 import { mayReceive } from './acl.ts';
 import { dropSensorSubscription, notify, type BrokerContext } from './context.ts';
@@ -15,6 +16,7 @@ export function authorizeForward(ctx: BrokerContext) {
     const may = mayReceive(session.identity, packet.topic);
     if (may === 'yes') {
       ctx.metrics.deliveries.inc({ kind: deliveryKind(packet.topic) });
+      traceDelivery(packet as { payload: Buffer }, { 'messaging.client.id': client.id });
       return packet;
     }
     if (may === 'no' || !session.leases) return null;
@@ -23,6 +25,7 @@ export function authorizeForward(ctx: BrokerContext) {
     if (!session.leases.forward(sensor, entry)) return null;
     ctx.metrics.deliveries.inc({ kind: 'sensor_data' });
     ctx.metrics.meteredEntries.inc();
+    traceDelivery(packet as { payload: Buffer }, { 'messaging.client.id': client.id, 'itrade.metered': true });
     return packet;
   };
 }

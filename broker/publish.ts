@@ -7,6 +7,8 @@
 import type { Duplex } from 'node:stream';
 import type { Client, PublishPacket } from 'aedes';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
+import { publishAuthorised, publishDone, tracePublish, type PublishTrace } from '../tracing/hooks.ts';
+import { withSpan } from '../tracing/tracing.ts';
 import { publishRoute, type PublishRoute } from './acl.ts';
 import type { BrokerContext } from './context.ts';
 import { reasonOf } from './metrics.ts';
@@ -19,6 +21,8 @@ interface PublishState {
   seq: number;
   packet: PublishPacket;
   route?: PublishRoute;
+  /** Set when this publish is traced (tracing.samplingRatio). */
+  trace?: PublishTrace;
 }
 
 type Step = (ctx: BrokerContext, s: PublishState) => Promise<void> | void;
@@ -79,6 +83,7 @@ const dropRetain: Step = (_ctx, s) => {
 const handToListener: Step = async (ctx, s) => {
   const r = s.route!;
   if (r.kind !== 'sensor-data' || !ctx.publishListener) return;
+  publishAuthorised(s.trace);
   const listener = ctx.publishListener;
   const accepted = {
     sensor: r.sensor,
@@ -86,6 +91,7 @@ const handToListener: Step = async (ctx, s) => {
     qos: s.packet.qos,
     receivedAt: Date.now(),
     clientId: s.session.client.id,
+    traceparent: s.trace?.traceparent,
   };
   // Handed over at once, in arrival order (so one device's pipelined publishes share a Kafka
   // batch), but acknowledged in order: this one completes only after the one before it
@@ -131,16 +137,22 @@ export function authorizePublish(ctx: BrokerContext) {
     const session = client ? ctx.sessions.get(client) : undefined;
     if (!session) return done(itradeError('BROKER_PUBLISH_DENIED', 'no authenticated session'));
     const c = clientState(session);
-    const state: PublishState = { session, packet, seq: ++c.seq };
+    const trace = tracePublish(session.client.id, packet.topic, packet.qos);
+    const state: PublishState = { session, packet, seq: ++c.seq, trace };
     const earlier = [...c.inflight];
-    const handled = run(ctx, state).then(
+    const handled = withSpan(trace?.span, () => run(ctx, state)).then(
       () => {
         // A publish refused before this one finished closes the connection: no PUBACK after it.
-        if (c.refused && state.seq > c.refused.at) return refuse(session, c.refused.err, earlier, done);
+        if (c.refused && state.seq > c.refused.at) {
+          publishDone(trace, packet.payload as Buffer, c.refused.err);
+          return refuse(session, c.refused.err, earlier, done);
+        }
         ctx.metrics.publishes.inc({ role: session.identity.kind, qos: packet.qos });
+        publishDone(trace, packet.payload as Buffer);
         done(null);
       },
       (err: unknown) => {
+        publishDone(trace, packet.payload as Buffer, err);
         if (!c.refused || state.seq < c.refused.at) c.refused = { err: err as Error, at: state.seq };
         const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED')
           ? 'history_store'

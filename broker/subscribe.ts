@@ -8,16 +8,18 @@ import { isItradeError } from '../protocol/errors.ts';
 import { subscribeRoute } from './acl.ts';
 import { forgetStored, notify, track, type BrokerContext } from './context.ts';
 import type { Session } from './sessions.ts';
+import { subscribeDone, traceSubscribe } from '../tracing/hooks.ts';
+import { inChildSpan, withSpan } from '../tracing/tracing.ts';
 
 type Verdict = { ok: true } | { ok: false; reason: string; definitive: boolean; code?: string; exhausted?: boolean };
 
 async function sensorVerdict(ctx: BrokerContext, session: Session, sensor: string): Promise<Verdict> {
   const buyer = session.identity.sub;
   try {
-    const grants = await ctx.entitlements.validSubscriptions(buyer, sensor);
+    const grants = await inChildSpan('entitlement.check', {}, () => ctx.entitlements.validSubscriptions(buyer, sensor));
     if (grants.length === 0)
       return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
-    const credit = await session.leases!.open(sensor, grants);
+    const credit = await inChildSpan('metering.lease', {}, () => session.leases!.open(sensor, grants));
     if (credit === 0)
       return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
     return { ok: true };
@@ -51,8 +53,10 @@ export function authorizeSubscribe(ctx: BrokerContext) {
       return done(null, null);
     }
     if (route.kind !== 'sensor') return done(null, sub);
-    sensorVerdict(ctx, session, route.sensor).then(
+    const span = traceSubscribe(client.id, route.sensor);
+    withSpan(span, () => sensorVerdict(ctx, session, route.sensor)).then(
       (v) => {
+        subscribeDone(span, v.ok ? undefined : v.reason);
         if (v.ok) return done(null, sub);
         ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
         ctx.metrics.subscribeRefused.inc({
@@ -67,7 +71,10 @@ export function authorizeSubscribe(ctx: BrokerContext) {
         restoreRefused(ctx, client, sub.topic, v.definitive);
         done(null, null);
       },
-      (err: unknown) => done(err as Error),
+      (err: unknown) => {
+        subscribeDone(span, err);
+        done(err as Error);
+      },
     );
   };
 }

@@ -19,6 +19,7 @@ import { MARKETPLACE_ABI, SENSOR_ABI, STATUS } from './abi.ts';
 import { ChainCache, withTimeout } from './cache.ts';
 import { limiter } from '../lib/limiter.ts';
 import { ObservedProvider, type ChainObserver } from './metrics.ts';
+import { inChildSpan } from '../tracing/tracing.ts';
 
 export interface ChainOptions {
   rpcUrl: string;
@@ -118,16 +119,19 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
    */
   async rsaPublicKey(principal: string): Promise<string | undefined> {
     const p = normAddress(principal);
-    const key = await this.cache.get(
-      `rsa:${p}`,
-      async () => (await readPrincipalKey(this.provider, await this.marketplace().getAddress(), p)) ?? null,
+    const key = await this.cache.get(`rsa:${p}`, () =>
+      inChildSpan('chain.call', { 'rpc.method': 'principalKey' }, async () => {
+        return (await readPrincipalKey(this.provider, await this.marketplace().getAddress(), p)) ?? null;
+      }),
     );
     return key ?? undefined;
   }
 
   async sensor(sensor: string): Promise<SensorInfo | undefined> {
     const s = normAddress(sensor);
-    const c = await this.cache.get<CachedSensor | null>(`sensor:${s}`, () => this.loadSensor(s));
+    const c = await this.cache.get<CachedSensor | null>(`sensor:${s}`, () =>
+      inChildSpan('chain.call', { 'rpc.method': 'sensor' }, () => this.loadSensor(s)),
+    );
     return c ? { ...c, pricePerDataEntry: BigInt(c.pricePerDataEntry) } : undefined;
   }
 
@@ -158,7 +162,9 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
     const info = await this.sensor(s);
     // isDatastreamSubscriptionValid(): true while the sensor is not Blocked.
     if (!info || info.status === 'blocked') return [];
-    const grants = await this.cache.get(`subs:${b}:${s}`, () => this.loadGrants(b, s));
+    const grants = await this.cache.get(`subs:${b}:${s}`, () =>
+      inChildSpan('chain.call', { 'rpc.method': 'eth_getLogs' }, () => this.loadGrants(b, s)),
+    );
     const now = Math.floor(Date.now() / 1000);
     return grants.filter((g) => g.startTimestamp <= now);
   }

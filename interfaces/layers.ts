@@ -55,6 +55,8 @@ export interface AcceptedPublish {
   qos: 0 | 1 | 2;
   receivedAt: number; // ms since epoch, gateway clock
   clientId: string;
+  /** W3C traceparent of the publish's span, when it is traced: stored with the record (tracing/hooks.ts). */
+  traceparent?: string;
 }
 
 /** The bridge's side of the broker: resolves once the payload is durable, rejects if it was not taken. */
