@@ -140,32 +140,7 @@ export function authorizePublish(ctx: BrokerContext) {
     const trace = tracePublish(session.client.id, packet.topic, packet.qos);
     const state: PublishState = { session, packet, seq: ++c.seq, trace };
     const earlier = [...c.inflight];
-    const handled = withSpan(trace?.span, () => run(ctx, state)).then(
-      () => {
-        // A publish refused before this one finished closes the connection: no PUBACK after it.
-        if (c.refused && state.seq > c.refused.at) {
-          publishDone(trace, packet.payload as Buffer, c.refused.err);
-          return refuse(session, c.refused.err, earlier, done);
-        }
-        ctx.metrics.publishes.inc({ role: session.identity.kind, qos: packet.qos });
-        publishDone(trace, packet.payload as Buffer);
-        done(null);
-      },
-      (err: unknown) => {
-        publishDone(trace, packet.payload as Buffer, err);
-        if (!c.refused || state.seq < c.refused.at) c.refused = { err: err as Error, at: state.seq };
-        const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED')
-          ? 'history_store'
-          : reasonOf(err).replace(/^(broker|limit)_/, '');
-        ctx.metrics.publishRefused.inc({ reason });
-        const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
-        ctx.refusals.publish.note(reason, session.client.id, {
-          ...(isItradeError(err) ? { code: err.code } : { err: err instanceof Error ? err.message : String(err) }),
-          cause,
-        });
-        return refuse(session, err as Error, earlier, done);
-      },
-    );
+    const handled = withSpan(trace?.span, () => answer(ctx, state, c, earlier, done));
     // Shutdown waits for these: their PUBACKs go out before the sessions close.
     c.inflight.add(handled);
     ctx.inflight.add(handled);
@@ -174,6 +149,43 @@ export function authorizePublish(ctx: BrokerContext) {
       ctx.inflight.delete(handled);
     });
   };
+}
+
+// Runs the steps, then allows or refuses the publish (inside its span, when traced).
+function answer(
+  ctx: BrokerContext,
+  state: PublishState,
+  c: ClientPublishes,
+  earlier: Promise<void>[],
+  done: (err?: Error | null) => void,
+): Promise<void> {
+  const { session, packet, trace } = state;
+  return run(ctx, state).then(
+    () => {
+      // A publish refused before this one finished closes the connection: no PUBACK after it.
+      if (c.refused && state.seq > c.refused.at) {
+        publishDone(trace, packet.payload as Buffer, c.refused.err);
+        return refuse(session, c.refused.err, earlier, done);
+      }
+      ctx.metrics.publishes.inc({ role: session.identity.kind, qos: packet.qos });
+      publishDone(trace, packet.payload as Buffer);
+      done(null);
+    },
+    (err: unknown) => {
+      publishDone(trace, packet.payload as Buffer, err);
+      if (!c.refused || state.seq < c.refused.at) c.refused = { err: err as Error, at: state.seq };
+      const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED')
+        ? 'history_store'
+        : reasonOf(err).replace(/^(broker|limit)_/, '');
+      ctx.metrics.publishRefused.inc({ reason });
+      const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
+      ctx.refusals.publish.note(reason, session.client.id, {
+        ...(isItradeError(err) ? { code: err.code } : { err: err instanceof Error ? err.message : String(err) }),
+        cause,
+      });
+      return refuse(session, err as Error, earlier, done);
+    },
+  );
 }
 
 // A refusal closes the connection (Aedes ends the client on an authorizePublish error). First the

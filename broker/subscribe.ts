@@ -54,27 +54,30 @@ export function authorizeSubscribe(ctx: BrokerContext) {
     }
     if (route.kind !== 'sensor') return done(null, sub);
     const span = traceSubscribe(client.id, route.sensor);
-    withSpan(span, () => sensorVerdict(ctx, session, route.sensor)).then(
-      (v) => {
-        subscribeDone(span, v.ok ? undefined : v.reason);
-        if (v.ok) return done(null, sub);
-        ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
-        ctx.metrics.subscribeRefused.inc({
-          reason: v.exhausted ? 'exhausted' : v.definitive ? 'not_entitled' : 'chain_unavailable',
-        });
-        notify(ctx, session.identity.sub, {
-          type: v.exhausted ? 'entries-exhausted' : 'subscribe-refused',
-          sensor: route.sensor,
-          reason: v.reason,
-          code: v.code,
-        });
-        restoreRefused(ctx, client, sub.topic, v.definitive);
-        done(null, null);
-      },
-      (err: unknown) => {
-        subscribeDone(span, err);
-        done(err as Error);
-      },
+    // The answer too runs in the span: its log lines carry the trace id.
+    withSpan(span, () =>
+      sensorVerdict(ctx, session, route.sensor).then(
+        (v) => {
+          subscribeDone(span, v.ok ? undefined : v.reason);
+          if (v.ok) return done(null, sub);
+          ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
+          ctx.metrics.subscribeRefused.inc({
+            reason: v.exhausted ? 'exhausted' : v.definitive ? 'not_entitled' : 'chain_unavailable',
+          });
+          notify(ctx, session.identity.sub, {
+            type: v.exhausted ? 'entries-exhausted' : 'subscribe-refused',
+            sensor: route.sensor,
+            reason: v.reason,
+            code: v.code,
+          });
+          restoreRefused(ctx, client, sub.topic, v.definitive);
+          done(null, null);
+        },
+        (err: unknown) => {
+          subscribeDone(span, err);
+          done(err as Error);
+        },
+      ),
     );
   };
 }

@@ -173,11 +173,12 @@ export function contextWith(span: Span, parent: Context = ROOT_CONTEXT): Context
   return trace.setSpan(parent, span);
 }
 
-const NONE = Object.freeze({});
-
-/** pino mixin: the trace and span of the active context, on every log line written inside a trace. */
+/**
+ * pino mixin: the trace and span of the active context, on every log line written inside a trace.
+ * A new object each time: pino merges the line's own fields into it (proto.js, mixinMergeStrategy).
+ */
 export function logTraceFields(): object {
-  if (!contextManager) return NONE;
+  if (!contextManager) return {};
   const c = trace.getSpanContext(context.active());
-  return c ? { traceId: c.traceId, spanId: c.spanId } : NONE;
+  return c ? { traceId: c.traceId, spanId: c.spanId } : {};
 }
