@@ -9,6 +9,7 @@ import { connections } from './connections.ts';
 import { entitlements } from './entitlements.ts';
 import { replay } from './replay.ts';
 import { catalogueScenario } from './catalogue.ts';
+import { tracingScenario } from './tracing.ts';
 
 export interface ScenarioOptions {
   durationMs: number;
@@ -46,4 +47,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   entitlements,
   replay,
   catalogue: catalogueScenario,
+  tracing: tracingScenario,
 };
