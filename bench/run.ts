@@ -1,4 +1,4 @@
-// npm run bench [-- --scenarios paper,scaleout,baselines,max,catchup,...] [--duration 60]
+// npm run bench [-- --scenarios paper,scaleout,baselines,max,catchup,entitlements,tracing,...] [--duration 60]
 // Starts what it needs (its own stack on free ports, a marketplace, the gateway in its own
 // process, raw Aedes and Mosquitto for the baselines), runs the scenarios, stops everything, and
 // writes results/<time>/result.json, result.md and latency.svg. The figures are printed too.

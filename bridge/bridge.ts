@@ -106,7 +106,7 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
    */
   async onPublish(p: AcceptedPublish): Promise<void> {
     const offset = await this.writer.submit(p);
-    this.sensorLog.handOver(p.sensor, offset, p.payload);
+    this.sensorLog.handOver(p.sensor, offset, p.payload, p.traceparent);
   }
 
   /** The buffer between broker and Kafka, and whether Kafka acknowledges writes in time (readiness). */

@@ -8,6 +8,7 @@
 // the fetch then skips offsets the tail already has, so the two never deliver one entry twice.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEntry, SensorLog } from '../interfaces/layers.ts';
+import { TRACEPARENT_HEADER } from '../tracing/hooks.ts';
 import type { Logger } from '../lib/log.ts';
 import { normAddress } from '../protocol/topics.ts';
 import type { LogStore, StoredRecord } from './log-store.ts';
@@ -79,10 +80,11 @@ export class LogTail implements SensorLog {
   }
 
   /** The entry Kafka just acknowledged at `offset` (this instance accepted it): straight to the tail. */
-  handOver(sensor: string, offset: number, payload: Buffer): void {
+  handOver(sensor: string, offset: number, payload: Buffer, traceparent?: string): void {
     const t = this.tails.get(normAddress(sensor));
     if (!t || offset !== t.next) return; // not followed here, or the tail is elsewhere: the fetch reads it
-    append(t, [{ offset, payload }], this.opts.ringEntries);
+    const e = traceparent ? { offset, payload, traceparent, handedOverAt: performance.now() } : { offset, payload };
+    append(t, [e], this.opts.ringEntries);
   }
 
   async close(): Promise<void> {
@@ -164,7 +166,8 @@ export class LogTail implements SensorLog {
 }
 
 function entry(r: StoredRecord): LogEntry {
-  return { offset: r.offset, payload: r.value };
+  const traceparent = r.headers[TRACEPARENT_HEADER];
+  return traceparent ? { offset: r.offset, payload: r.value, traceparent } : { offset: r.offset, payload: r.value };
 }
 
 function append(t: Tail, entries: LogEntry[], keep: number): void {

@@ -17,6 +17,7 @@ import { isItradeError, itradeError, type ErrorName, type ItradeError } from '..
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
+import { TRACEPARENT_HEADER, traceKafkaWrite } from '../tracing/hooks.ts';
 import { Fifo } from './fifo.ts';
 import type { AppendRecord, LogStore, TopicSpec } from './log-store.ts';
 import type { BridgeMetrics, BufferState } from './metrics.ts';
@@ -154,6 +155,8 @@ export class WriteThrough {
     // header encoding cost a third of the write throughput (45k vs 28k msg/s, docs/bridge.md).
     const headers: Record<string, string> = {};
     if (timestamp !== p.receivedAt) headers[RECEIVED_AT_HEADER] = String(p.receivedAt);
+    // Only traced publishes carry it (a deliverer reading the log continues their trace).
+    if (p.traceparent) headers[TRACEPARENT_HEADER] = p.traceparent;
     return { topic, key: p.sensor, value: p.payload, timestamp, headers };
   }
 
@@ -265,8 +268,12 @@ export class WriteThrough {
         'kafka available again: draining the backlog in order',
       );
     }
+    const sentAt = this.inflightSince;
     batch.forEach((p, i) => {
       this.metrics.publishAckSeconds.observe((now - p.since) / 1000);
+      const traceparent = p.record.headers[TRACEPARENT_HEADER];
+      if (traceparent)
+        traceKafkaWrite(traceparent, { acceptedAt: p.since, sentAt, ackedAt: now }, { entries: batch.length });
       p.resolve(offsets[i]!);
     });
   }

@@ -13,6 +13,7 @@ import type { Client } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import type { Cursor } from '../interfaces/cursor.ts';
 import type { LogEntry } from '../interfaces/layers.ts';
+import { traceDelivery } from '../tracing/hooks.ts';
 import { paidLimit } from '../metering/meter.ts';
 import { dropSensorSubscription, notify, type BrokerContext } from './context.ts';
 
@@ -165,6 +166,7 @@ export class Feed {
     const qos = this.start.qos;
     const packet = { cmd: 'publish' as const, topic: this.topic, payload: e.payload, qos, retain: false, dup: false };
     this.sendNext = e.offset + 1;
+    traceDelivery(e, { 'messaging.client.id': this.client.id, 'itrade.offset': e.offset });
     if (qos === 1) {
       const messageId = nextPacketId(this.client);
       this.inflight.push({ offset: e.offset, messageId, acked: false });

@@ -7,6 +7,8 @@
 import type { Duplex } from 'node:stream';
 import type { Client, PublishPacket } from 'aedes';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
+import { publishAuthorised, publishDone, tracePublish, type PublishTrace } from '../tracing/hooks.ts';
+import { withSpan } from '../tracing/tracing.ts';
 import { publishRoute, type PublishRoute } from './acl.ts';
 import type { BrokerContext } from './context.ts';
 import { reasonOf } from './metrics.ts';
@@ -19,6 +21,8 @@ interface PublishState {
   seq: number;
   packet: PublishPacket;
   route?: PublishRoute;
+  /** Set when this publish is traced (tracing.samplingRatio). */
+  trace?: PublishTrace;
 }
 
 type Step = (ctx: BrokerContext, s: PublishState) => Promise<void> | void;
@@ -79,6 +83,7 @@ const dropRetain: Step = (_ctx, s) => {
 const handToListener: Step = async (ctx, s) => {
   const r = s.route!;
   if (r.kind !== 'sensor-data' || !ctx.publishListener) return;
+  publishAuthorised(s.trace);
   const listener = ctx.publishListener;
   const accepted = {
     sensor: r.sensor,
@@ -86,6 +91,7 @@ const handToListener: Step = async (ctx, s) => {
     qos: s.packet.qos,
     receivedAt: Date.now(),
     clientId: s.session.client.id,
+    traceparent: s.trace?.traceparent,
   };
   // Handed over at once, in arrival order (so one device's pipelined publishes share a Kafka
   // batch), but acknowledged in order: this one completes only after the one before it
@@ -131,29 +137,10 @@ export function authorizePublish(ctx: BrokerContext) {
     const session = client ? ctx.sessions.get(client) : undefined;
     if (!session) return done(itradeError('BROKER_PUBLISH_DENIED', 'no authenticated session'));
     const c = clientState(session);
-    const state: PublishState = { session, packet, seq: ++c.seq };
+    const trace = tracePublish(session.client.id, packet.topic, packet.qos);
+    const state: PublishState = { session, packet, seq: ++c.seq, trace };
     const earlier = [...c.inflight];
-    const handled = run(ctx, state).then(
-      () => {
-        // A publish refused before this one finished closes the connection: no PUBACK after it.
-        if (c.refused && state.seq > c.refused.at) return refuse(session, c.refused.err, earlier, done);
-        ctx.metrics.publishes.inc({ role: session.identity.kind, qos: packet.qos });
-        done(null);
-      },
-      (err: unknown) => {
-        if (!c.refused || state.seq < c.refused.at) c.refused = { err: err as Error, at: state.seq };
-        const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED')
-          ? 'history_store'
-          : reasonOf(err).replace(/^(broker|limit)_/, '');
-        ctx.metrics.publishRefused.inc({ reason });
-        const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
-        ctx.refusals.publish.note(reason, session.client.id, {
-          ...(isItradeError(err) ? { code: err.code } : { err: err instanceof Error ? err.message : String(err) }),
-          cause,
-        });
-        return refuse(session, err as Error, earlier, done);
-      },
-    );
+    const handled = withSpan(trace?.span, () => answer(ctx, state, c, earlier, done));
     // Shutdown waits for these: their PUBACKs go out before the sessions close.
     c.inflight.add(handled);
     ctx.inflight.add(handled);
@@ -162,6 +149,43 @@ export function authorizePublish(ctx: BrokerContext) {
       ctx.inflight.delete(handled);
     });
   };
+}
+
+// Runs the steps, then allows or refuses the publish (inside its span, when traced).
+function answer(
+  ctx: BrokerContext,
+  state: PublishState,
+  c: ClientPublishes,
+  earlier: Promise<void>[],
+  done: (err?: Error | null) => void,
+): Promise<void> {
+  const { session, packet, trace } = state;
+  return run(ctx, state).then(
+    () => {
+      // A publish refused before this one finished closes the connection: no PUBACK after it.
+      if (c.refused && state.seq > c.refused.at) {
+        publishDone(trace, c.refused.err);
+        return refuse(session, c.refused.err, earlier, done);
+      }
+      ctx.metrics.publishes.inc({ role: session.identity.kind, qos: packet.qos });
+      publishDone(trace);
+      done(null);
+    },
+    (err: unknown) => {
+      publishDone(trace, err);
+      if (!c.refused || state.seq < c.refused.at) c.refused = { err: err as Error, at: state.seq };
+      const reason = isItradeError(err, 'BROKER_PUBLISH_FAILED')
+        ? 'history_store'
+        : reasonOf(err).replace(/^(broker|limit)_/, '');
+      ctx.metrics.publishRefused.inc({ reason });
+      const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
+      ctx.refusals.publish.note(reason, session.client.id, {
+        ...(isItradeError(err) ? { code: err.code } : { err: err instanceof Error ? err.message : String(err) }),
+        cause,
+      });
+      return refuse(session, err as Error, earlier, done);
+    },
+  );
 }
 
 // A refusal closes the connection (Aedes ends the client on an authorizePublish error). First the

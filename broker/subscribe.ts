@@ -14,6 +14,8 @@ import { normAddress, sensorOfTopic } from '../protocol/topics.ts';
 import { forgetStored, notify, stopFeed, type BrokerContext } from './context.ts';
 import { Feed } from './feed.ts';
 import type { Session } from './sessions.ts';
+import { subscribeDone, traceSubscribe } from '../tracing/hooks.ts';
+import { inChildSpan, withSpan } from '../tracing/tracing.ts';
 
 type Verdict = { ok: true } | { ok: false; reason: string; definitive: boolean; code?: string; exhausted?: boolean };
 
@@ -25,11 +27,11 @@ async function sensorVerdict(
 ): Promise<Verdict> {
   const buyer = session.identity.sub;
   try {
-    const grants = await ctx.entitlements.validSubscriptions(buyer, sensor);
+    const grants = await inChildSpan('entitlement.check', {}, () => ctx.entitlements.validSubscriptions(buyer, sensor));
     if (grants.length === 0)
       return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
     const limit = paidLimit(grants);
-    const cursor = await startCursor(ctx, buyer, sensor, grants);
+    const cursor = await inChildSpan('metering.cursor', {}, () => startCursor(ctx, buyer, sensor, grants));
     if (cursor.delivered >= limit)
       return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
     const s = normAddress(sensor);
@@ -80,23 +82,31 @@ export function authorizeSubscribe(ctx: BrokerContext) {
       return done(null, null);
     }
     if (route.kind !== 'sensor') return done(null, sub);
-    sensorVerdict(ctx, session, route.sensor, sub).then(
-      (v) => {
-        if (v.ok) return done(null, sub);
-        ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
-        ctx.metrics.subscribeRefused.inc({
-          reason: v.exhausted ? 'exhausted' : v.definitive ? 'not_entitled' : 'chain_unavailable',
-        });
-        notify(ctx, session.identity.sub, {
-          type: v.exhausted ? 'entries-exhausted' : 'subscribe-refused',
-          sensor: route.sensor,
-          reason: v.reason,
-          code: v.code,
-        });
-        restoreRefused(ctx, client, sub.topic, v.definitive);
-        done(null, null);
-      },
-      (err: unknown) => done(err as Error),
+    const span = traceSubscribe(client.id, route.sensor);
+    // The answer too runs in the span: its log lines carry the trace id.
+    withSpan(span, () =>
+      sensorVerdict(ctx, session, route.sensor, sub).then(
+        (v) => {
+          subscribeDone(span, v.ok ? undefined : v.reason);
+          if (v.ok) return done(null, sub);
+          ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
+          ctx.metrics.subscribeRefused.inc({
+            reason: v.exhausted ? 'exhausted' : v.definitive ? 'not_entitled' : 'chain_unavailable',
+          });
+          notify(ctx, session.identity.sub, {
+            type: v.exhausted ? 'entries-exhausted' : 'subscribe-refused',
+            sensor: route.sensor,
+            reason: v.reason,
+            code: v.code,
+          });
+          restoreRefused(ctx, client, sub.topic, v.definitive);
+          done(null, null);
+        },
+        (err: unknown) => {
+          subscribeDone(span, err);
+          done(err as Error);
+        },
+      ),
     );
   };
 }

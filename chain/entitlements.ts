@@ -26,6 +26,7 @@ import { ObservedProvider, type ChainObserver } from './metrics.ts';
 import { ChainFollower } from './follower.ts';
 import { EntitlementSink, subsGroup } from './entitlement-sink.ts';
 import { PairBatcher } from './batch.ts';
+import { inChildSpan } from '../tracing/tracing.ts';
 
 export interface ChainOptions {
   rpcUrl: string;
@@ -158,16 +159,19 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
    */
   async rsaPublicKey(principal: string): Promise<string | undefined> {
     const p = normAddress(principal);
-    const key = await this.cache.get(
-      `rsa:${p}`,
-      async () => (await readPrincipalKey(this.provider, this.marketplace(), p)) ?? null,
+    const key = await this.cache.get(`rsa:${p}`, () =>
+      inChildSpan('chain.call', { 'rpc.method': 'principalKey' }, async () => {
+        return (await readPrincipalKey(this.provider, this.marketplace(), p)) ?? null;
+      }),
     );
     return key ?? undefined;
   }
 
   async sensor(sensor: string): Promise<SensorInfo | undefined> {
     const s = normAddress(sensor);
-    const c = await this.cache.get<CachedSensor | null>(`sensor:${s}`, () => this.loadSensor(s));
+    const c = await this.cache.get<CachedSensor | null>(`sensor:${s}`, () =>
+      inChildSpan('chain.call', { 'rpc.method': 'sensor' }, () => this.loadSensor(s)),
+    );
     return c ? { ...c, pricePerDataEntry: BigInt(c.pricePerDataEntry) } : undefined;
   }
 
@@ -192,7 +196,12 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
   async validSubscriptions(buyer: string, sensor: string): Promise<SubscriptionGrant[]> {
     const b = normAddress(buyer);
     const s = normAddress(sensor);
-    const grants = await this.cache.get(b, () => this.pairs.load(b, s), subsGroup(s), false);
+    const grants = await this.cache.get(
+      b,
+      () => inChildSpan('chain.call', { 'rpc.method': 'validSubscriptions' }, () => this.pairs.load(b, s)),
+      subsGroup(s),
+      false,
+    );
     const now = Math.floor(Date.now() / 1000);
     return grants.filter((g) => g.startTimestamp <= now);
   }

@@ -41,6 +41,9 @@ import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
 import { Teardown, shutdown } from './teardown.ts';
 import { connectRedis, plugServices, type Plugged } from './wiring.ts';
 import { startCatalogue, type CatalogueHandle } from './catalogue.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { startTracing } from '../tracing/tracing.ts';
+import { traceHttp } from '../tracing/http.ts';
 
 export interface GatewayDeps {
   log?: Logger;
@@ -55,6 +58,8 @@ export interface GatewayDeps {
   brokerId?: string;
   /** Metrics registry (default: a new one, served on the operator endpoint's /metrics). */
   registry?: Registry;
+  /** Replaces the OTLP exporter when tracing is enabled (tests: the SDK's InMemorySpanExporter). */
+  traceExporter?: SpanExporter;
 }
 
 export interface GatewayHandle {
@@ -121,6 +126,8 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
   const registry = deps.registry ?? new Registry();
   if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'itrade_' });
   const teardown = new Teardown();
+  const tracing = startTracing(cfg.tracing, deps.traceExporter);
+  if (tracing) teardown.set('tracing', () => tracing.close());
   const [redis, sub] = connectRedis(ep.redisUrl, componentLogger(root, 'gateway'), teardown);
   try {
     const restricted = network.restricted ? network : undefined;
@@ -272,6 +279,7 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
     log: componentLogger(root, 'broker'),
   };
   const api = buildApi(apiDeps);
+  traceHttp(api);
   const log = componentLogger(root, 'api');
   guardApi(api, { network: core.network, region: cfg.sovereignty.region, registry: core.registry, log });
   if (cfg.graphql.enabled) await core.catalogue?.serve(api, { api: apiDeps, meter: core.meter });

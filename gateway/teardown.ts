@@ -15,6 +15,7 @@ export const TEARDOWN_ORDER = [
   'http api',
   'readiness checks',
   'operator endpoint',
+  'tracing',
   'redis',
 ] as const;
 export type TeardownStep = (typeof TEARDOWN_ORDER)[number];

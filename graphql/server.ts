@@ -16,6 +16,7 @@ import { catalogueLoaders, catalogueResolvers } from './resolvers/catalogue.ts';
 import { meResolvers } from './resolvers/me.ts';
 import { describedScalars } from './scalars.ts';
 import { readSdl } from './sdl-docs.ts';
+import { traceGraphql } from '../tracing/http.ts';
 
 export type { GraphqlDeps } from './context.ts';
 
@@ -50,4 +51,5 @@ export async function registerGraphql(app: FastifyInstance, deps: GraphqlDeps, l
     validationRules: ({ variables }) => rules(variables as Record<string, unknown> | undefined),
     errorFormatter: errorFormatter(new HttpErrors(log, 16 * 1024)) as never,
   });
+  traceGraphql(app);
 }

@@ -59,6 +59,8 @@ export interface AcceptedPublish {
   qos: 0 | 1 | 2;
   receivedAt: number; // ms since epoch, gateway clock
   clientId: string;
+  /** W3C traceparent of the publish's span, when it is traced: stored with the record (tracing/hooks.ts). */
+  traceparent?: string;
 }
 
 /** The bridge's side of the broker: resolves once the payload is durable, rejects if it was not taken. */
@@ -72,6 +74,10 @@ export interface LogEntry {
   offset: number;
   /** Exactly the bytes the device sent. */
   payload: Buffer;
+  /** W3C traceparent of the publish, when it was traced (a delivery continues its trace). */
+  traceparent?: string;
+  /** performance.now() when this instance handed a traced entry over from Kafka's acknowledgement. */
+  handedOverAt?: number;
 }
 
 /**

@@ -32,6 +32,7 @@ import { buyerKeyFingerprint } from './buyer-key.ts';
 import { RedisWrappedKeyCache, type CachedGrant, type WrappedKeyCache } from './key-cache.ts';
 import type { KeyObserver } from './metrics.ts';
 import { asBuffer } from '../lib/bytes.ts';
+import { inChildSpan } from '../tracing/tracing.ts';
 
 export interface KeyServiceOptions {
   agentTimeoutMs: number;
@@ -176,11 +177,16 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
   async onBuyerMessage(buyer: string, topic: string, payload: Buffer): Promise<void> {
     const b = buyer.toLowerCase();
     if (topic !== buyerKeyRequestTopic(b)) return; // replay and others are not ours
+    // A child of the request's PUBLISH span, when that one is traced.
+    return inChildSpan('keys.request', { 'itrade.buyer': b }, () => this.answer(b, payload));
+  }
+
+  private async answer(b: string, payload: Buffer): Promise<void> {
     const r = { buyer: b, payload, grants: [], issuedBefore: false, fresh: false } as unknown as KeyRequest;
     const t0 = performance.now();
     let answer: BuyerKeyReply;
     try {
-      for (const [, step] of KEY_REQUEST_FLOW) await step(this, r);
+      for (const [name, step] of KEY_REQUEST_FLOW) await inChildSpan(`keys: ${name}`, {}, () => step(this, r));
       answer = { id: r.req.id, ...strip(r.grant!) };
       this.deps.observe?.({ ok: true, cached: !r.fresh }, (performance.now() - t0) / 1000);
       this.deps.log.info(

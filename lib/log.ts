@@ -3,6 +3,7 @@
 // payload, key or token in a log line. The redact list is a safety net for that rule, not a
 // licence to pass secrets in.
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { logTraceFields } from '../tracing/tracing.ts';
 
 export type { Logger };
 
@@ -36,6 +37,8 @@ export function createLogger(opts: LogOptions, destination?: DestinationStream):
       base: { pid: process.pid, ...opts.base },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // traceId and spanId on lines written inside a traced flow (nothing while tracing is off).
+      mixin: logTraceFields,
     },
     destination,
   );

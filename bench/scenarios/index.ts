@@ -12,6 +12,7 @@ import { catalogueScenario } from './catalogue.ts';
 import { catchup } from './catchup.ts';
 import type { Parts } from './parts.ts';
 import { scaleout } from './scaleout.ts';
+import { tracingScenario } from './tracing.ts';
 
 export interface ScenarioOptions {
   durationMs: number;
@@ -57,4 +58,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   entitlements,
   replay,
   catalogue: catalogueScenario,
+  tracing: tracingScenario,
 };

@@ -25,6 +25,7 @@ export interface TestGatewayOptions {
   /** Kafka bootstrap brokers (default: the test stack's). */
   kafkaBrokers?: string[];
   operator?: Record<string, unknown>;
+  tracing?: Record<string, unknown>;
 }
 
 export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
@@ -37,6 +38,7 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
       kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers },
       bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
       sovereignty: o.sovereignty ?? {},
+      tracing: o.tracing ?? {},
       operator: { ...o.operator, http: { port: 0, ...(o.operator?.http as object) } },
       chain: {
         rpcUrl: o.rpcUrl ?? svc.rpcUrl,
