@@ -56,7 +56,7 @@ test('the sampling ratio decides new traces; a sampled traceparent is always con
   assert.not.ok(tracingOn());
 });
 
-test('publish hooks: the Kafka write and a delivery handed over with its traceparent join the publish trace', async () => {
+test('publish hooks: the Kafka write and a delivery handed over with its traceparent join its trace', async () => {
   const exporter = new InMemorySpanExporter();
   const t = startTracing(config({ enabled: true, samplingRatio: 1 }), exporter)!;
   const pub = tracePublish('dev', 'sensors/0xabc', 1)!;
