@@ -10,6 +10,7 @@ import { BridgeSection } from './sections/bridge.ts';
 import { SovereigntySection } from './sections/sovereignty.ts';
 import { OperatorSection } from './sections/operator.ts';
 import { CatalogueSection, GraphqlSection } from './sections/graphql.ts';
+import { WebSection } from './sections/web.ts';
 
 export const ConfigSchema = Type.Object(
   {
@@ -25,6 +26,7 @@ export const ConfigSchema = Type.Object(
     operator: OperatorSection,
     graphql: GraphqlSection,
     catalogue: CatalogueSection,
+    web: WebSection,
   },
   { additionalProperties: false, description: 'ITrade gateway configuration.' },
 );

@@ -29,6 +29,8 @@ import { locateMarketplace } from '../contracts/deployment.ts';
 import { bearer, buildApi } from '../http/api.ts';
 import { guardApi } from '../http/guard.ts';
 import { listenHttp } from '../http/server.ts';
+import { registerWebApp } from '../http/web-app.ts';
+import { resolvePath } from '../lib/paths.ts';
 import { RedisMeter } from '../metering/meter.ts';
 import { NetworkPolicy } from '../sovereignty/network.ts';
 import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
@@ -270,6 +272,10 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
   const verifyBuyer = async (req: Parameters<typeof bearer>[1]) =>
     (await bearer({ tokens, revocations }, req, 'principal')).sub;
   if (services.bridge) await api.register(services.bridge.httpRoutes(verifyBuyer));
+  if (cfg.web.enabled) {
+    const ws = () => ({ port: core.broker.ports.ws, path: b.listeners.ws.path });
+    registerWebApp(api, { dir: resolvePath(cfg.web.dir), mqttUrl: cfg.web.mqttUrl, ws });
+  }
   core.teardown.set('http api', () => api.close());
   return api;
 }
