@@ -78,6 +78,7 @@ export interface MarketView {
 }
 
 export async function marketplace(): Promise<MarketView> {
-  const q = `{ marketplace { address chainId principalFee sensorFee commissionBps sensorTypes { id name } indexedBlock } }`;
+  const q = `{ marketplace { address chainId principalFee sensorFee commissionBps
+    sensorTypes { id name } indexedBlock } }`;
   return (await gql<{ marketplace: MarketView }>(q)).marketplace;
 }

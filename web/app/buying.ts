@@ -19,6 +19,8 @@ export interface Row {
 export const readings = signal<Row[]>([]);
 export const notices = signal<Notice[]>([]);
 export const entriesLeft = signal<number | undefined>(undefined);
+/** The gateway's last word: entries paid and delivered (left is entriesLeft). */
+export const entriesPaid = signal<{ paid: number; delivered: number } | undefined>(undefined);
 let buyer: Buyer | undefined;
 let watching: string | undefined;
 
@@ -28,15 +30,18 @@ function received(r: BuyerReading): void {
   if (r.source === 'live' && entriesLeft.value !== undefined) entriesLeft.value = Math.max(0, entriesLeft.value - 1);
 }
 
-/** What the gateway's meter says is left of this buyer's paid entries of `sensor`. */
+/**
+ * The entries paid for `sensor` (the chain's word through the gateway), counted down here by each
+ * live reading. Not the meter's `left`: the broker leases entries ahead of delivery in batches,
+ * so the meter counts a batch as delivered before the buyer has it.
+ */
 export async function refreshLeft(s: Session, sensor: string): Promise<void> {
   const q = '{ me { subscriptions { sensor { address } entries { paid delivered left } } } }';
-  const d = await gql<{ me: { subscriptions: { sensor: { address: string }; entries: { left: number } }[] } }>(
-    q,
-    {},
-    s.token,
-  );
-  entriesLeft.value = d.me.subscriptions.find((b) => b.sensor.address === sensor)?.entries.left;
+  type Entries = { paid: number; delivered: number; left: number };
+  const d = await gql<{ me: { subscriptions: { sensor: { address: string }; entries: Entries }[] } }>(q, {}, s.token);
+  const e = d.me.subscriptions.find((b) => b.sensor.address === sensor)?.entries;
+  entriesLeft.value = e && Math.max(0, e.paid - readings.value.filter((r) => r.source === 'live').length);
+  entriesPaid.value = e && { paid: e.paid, delivered: e.delivered };
 }
 
 /** Connects (once), gets the sensor's keys from the seller's agent and subscribes to it live. */

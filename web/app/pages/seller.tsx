@@ -155,7 +155,10 @@ function Agent() {
         </button>
       )}
       <p>Or without a browser, with the key files exported from here:</p>
-      <pre class="cmd">{`itrade agent --key-file principal.pem --keys-dir ./sensor-keys --seller ${s.principal} --token "$ITRADE_TOKEN"`}</pre>
+      <pre class="cmd">
+        {`itrade agent --key-file principal.pem --keys-dir ./sensor-keys --seller ${s.principal}` +
+          ` --token "$ITRADE_TOKEN"`}
+      </pre>
     </div>
   );
 }

@@ -4,7 +4,7 @@
 // subscription's start, the exhausted notice, and a CSV export of what arrived.
 import { useSignal, useSignalEffect } from '@preact/signals';
 import { gql, SENSOR_FIELDS, type SensorView } from '../api.ts';
-import { csv, entriesLeft, history, notices, readings, refreshLeft, watch } from '../buying.ts';
+import { csv, entriesLeft, entriesPaid, history, notices, readings, refreshLeft, watch } from '../buying.ts';
 import { Chart } from '../chart.tsx';
 import { download } from '../keys.ts';
 import { WorldMap } from '../map.tsx';
@@ -60,6 +60,7 @@ function Buy({ s }: { s: SensorView }) {
       {entriesLeft.value !== undefined && (
         <p>
           Entries left: <b data-left={entriesLeft.value}>{entriesLeft.value}</b>
+          {entriesPaid.value && ` of ${entriesPaid.value.paid} paid`}
         </p>
       )}
       {exhausted && <p class="notice">Your paid entries are used up: subscribe again to keep receiving data.</p>}
