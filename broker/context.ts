@@ -48,8 +48,6 @@ export interface Guard {
 /** The part of the session store (aedes-persistence's documented interface) the broker uses itself. */
 export interface Persistence {
   removeSubscriptions(client: { id: string }, topics: string[]): Promise<void>;
-  /** The subscriptions matching a topic, on every instance (the store's trie follows the cluster). */
-  subscriptionsByTopic(topic: string): Promise<unknown[]>;
 }
 
 export interface BrokerContext extends BrokerDeps {

@@ -22,8 +22,6 @@ import { createBrokerMetrics } from './metrics.ts';
 import { authorizePublish } from './publish.ts';
 import { Sessions } from './sessions.ts';
 import { authorizeSubscribe, onSubscribed, onUnsubscribed } from './subscribe.ts';
-import type { KeyAgentPresence } from '../interfaces/layers.ts';
-import { sellerKeyRequestTopic } from '../protocol/topics.ts';
 
 export type { MqttPorts } from './listeners.ts';
 
@@ -39,8 +37,6 @@ export interface BrokerHandle {
   reclaimCredit(buyer: string, sensor: string, n: number): number;
   /** Unspent live-lease entries of this buyer and sensor on this instance. */
   leaseCredit(buyer: string, sensor: string): number;
-  /** A seller's key agent is online while some session subscribes to its key requests (clean sessions only). */
-  agents: KeyAgentPresence;
   /** Shutdown, step 1: stop accepting connections and refuse new CONNECTs and publishes. */
   stopAccepting(): void;
   /**
@@ -108,10 +104,7 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   };
   const leaseCredit = (buyer: string, sensor: string): number =>
     leased(buyer).reduce((sum, book) => sum + book.credit(sensor), 0);
-  const agents: KeyAgentPresence = {
-    online: async (seller) => (await persistence.subscriptionsByTopic(sellerKeyRequestTopic(seller))).length > 0,
-  };
-  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, reclaimCredit, leaseCredit, agents, ...phases };
+  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, reclaimCredit, leaseCredit, ...phases };
 }
 
 function brokerContext(

@@ -19,13 +19,11 @@ const tokenKey = (sensor: string) => `itrade:sensor-token:${sensor}`;
 
 interface Mine {
   pendingWithdrawal: string;
-  principal: { keyAgentOnline: boolean } | null;
   sensors: { edges: { node: SensorView }[] };
 }
 
 async function mine(token: string): Promise<Mine> {
-  const q = `{ me { pendingWithdrawal principal { keyAgentOnline }
-    sensors(first: 100) { edges { node { ${SENSOR_FIELDS} } } } } }`;
+  const q = `{ me { pendingWithdrawal sensors(first: 100) { edges { node { ${SENSOR_FIELDS} } } } } }`;
   return (await gql<{ me: Mine }>(q, {}, token)).me;
 }
 
@@ -139,7 +137,7 @@ function SensorRow({ s, reload }: { s: SensorView; reload: () => void }) {
   );
 }
 
-function Agent({ online, reload }: { online: boolean | undefined; reload: () => void }) {
+function Agent() {
   const s = session.value!;
   return (
     <div class="card">
@@ -149,18 +147,10 @@ function Agent({ online, reload }: { online: boolean | undefined; reload: () => 
           ? 'The key agent runs in this tab: buyers get keys while it stays open.'
           : 'No key agent runs in this tab: buyers get no keys until one runs here or elsewhere.'}
       </p>
-      <p data-agent-online={String(online)}>
-        The gateway sees {online ? 'your key agent online' : 'no key agent of yours online'}{' '}
-        <button class="small" onClick={reload}>
-          Check again
-        </button>
-      </p>
       {agentRunning.value ? (
-        <button onClick={() => void act('Stopping the agent ...', stopAgent).then(reload)}>Stop the key agent</button>
+        <button onClick={() => void act('Stopping the agent ...', stopAgent)}>Stop the key agent</button>
       ) : (
-        <button
-          onClick={() => void act('Starting the agent ...', () => startAgent(s, config.value!.mqttUrl)).then(reload)}
-        >
+        <button onClick={() => void act('Starting the agent ...', () => startAgent(s, config.value!.mqttUrl))}>
           Run the key agent in this tab
         </button>
       )}
@@ -209,7 +199,7 @@ export function Seller() {
           </button>
         </div>
       )}
-      <Agent online={data.value?.principal?.keyAgentOnline} reload={load} />
+      <Agent />
       {sensors?.length === 0 && <p class="empty">You have no sensors yet.</p>}
       <ul class="my-sensors">
         {sensors?.map((s) => (
