@@ -273,7 +273,7 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
     (await bearer({ tokens, revocations }, req, 'principal')).sub;
   if (services.bridge) await api.register(services.bridge.httpRoutes(verifyBuyer));
   if (cfg.web.enabled) {
-    const ws = () => ({ port: core.broker.ports.ws, path: b.listeners.ws.path });
+    const ws = () => ({ port: core.broker.ports.ws, path: b.listeners.ws.path, tcpPort: core.broker.ports.tcp });
     registerWebApp(api, { dir: resolvePath(cfg.web.dir), mqttUrl: cfg.web.mqttUrl, ws });
   }
   core.teardown.set('http api', () => api.close());

@@ -12,8 +12,8 @@ export interface WebAppOptions {
   dir: string;
   /** web.mqttUrl: '' lets the page use its own host with the WebSocket listener's port and path. */
   mqttUrl: string;
-  /** The MQTT WebSocket listener's port (undefined: not enabled) and path. */
-  ws: () => { port: number | undefined; path: string };
+  /** The MQTT WebSocket listener's port (undefined: not enabled) and path; the TCP listener's port (for devices). */
+  ws: () => { port: number | undefined; path: string; tcpPort: number | undefined };
 }
 
 const TYPES: Record<string, string> = {
@@ -36,7 +36,7 @@ export function registerWebApp(app: FastifyInstance, o: WebAppOptions): void {
   app.get('/app', async (_req, reply) => reply.redirect('/app/'));
   app.get('/app/config.json', async () => {
     const ws = o.ws();
-    return { mqttUrl: o.mqttUrl, wsPort: ws.port ?? null, wsPath: ws.path };
+    return { mqttUrl: o.mqttUrl, wsPort: ws.port ?? null, wsPath: ws.path, tcpPort: ws.tcpPort ?? null };
   });
   const send = (name: string) => async (_req: unknown, reply: FastifyReply) =>
     reply

@@ -90,7 +90,8 @@ async function journey(): Promise<void> {
   const sensor = (await seller.page.locator('[data-my-sensor]').getAttribute('data-my-sensor', WAIT))!;
   await seller.page.click(`[data-my-sensor="${sensor}"] >> text=Activate`);
   await okStatus(seller.page, 'Sensor active');
-  await seller.page.locator(`[data-mosquitto="${sensor}"]`).waitFor(WAIT);
+  const line = await seller.page.locator(`[data-mosquitto="${sensor}"]`).textContent(WAIT);
+  assert.ok(line?.includes(`-p ${m.gw.mqtt.tcp} -u ${sensor} -i ${sensor}`), line ?? '');
   const token = await downloaded(seller.page, 'text=Download device token');
   const keyFile = await downloaded(seller.page, 'text=Download key file');
   await seller.page.click('text=Run the key agent in this tab');

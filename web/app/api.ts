@@ -6,13 +6,17 @@ import { errorFromCode, itradeError, oneLine, type ItradeError } from '../../pro
 export interface AppConfig {
   /** MQTT over WebSocket URL for the SDK's Buyer and KeyAgent. */
   mqttUrl: string;
+  /** The MQTT TCP port devices publish to (for the seller's mosquitto_pub line); undefined: none. */
+  tcpPort: number | undefined;
 }
 
 export async function loadConfig(): Promise<AppConfig> {
-  const c = (await (await fetch('config.json')).json()) as { mqttUrl: string; wsPort: number | null; wsPath: string };
-  if (c.mqttUrl) return { mqttUrl: c.mqttUrl };
+  type Served = { mqttUrl: string; wsPort: number | null; wsPath: string; tcpPort: number | null };
+  const c = (await (await fetch('config.json')).json()) as Served;
+  const tcpPort = c.tcpPort ?? undefined;
+  if (c.mqttUrl) return { mqttUrl: c.mqttUrl, tcpPort };
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return { mqttUrl: `${scheme}://${location.hostname}:${c.wsPort ?? location.port}${c.wsPath}` };
+  return { mqttUrl: `${scheme}://${location.hostname}:${c.wsPort ?? location.port}${c.wsPath}`, tcpPort };
 }
 
 interface GqlAnswer<T> {

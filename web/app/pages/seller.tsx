@@ -78,7 +78,7 @@ function NewSensor({ done }: { done: () => void }) {
 }
 
 function DeviceKit({ sensor, token }: { sensor: string; token: string }) {
-  const gw = `-h ${location.hostname} -p <MQTT port>`;
+  const gw = `-h ${location.hostname} -p ${config.value?.tcpPort ?? '<MQTT port>'}`;
   const line =
     `itrade crypto seal --sensor ${sensor} --dir ./sensor-keys --type 0 --value 21.4 --seq 1 \\\n` +
     `  | mosquitto_pub ${gw} -u ${sensor} -i ${sensor} -P "$(cat ${sensor}.token)" -q 1 -t sensors/${sensor} -s`;
