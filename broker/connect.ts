@@ -113,6 +113,7 @@ const openSession: Step = (ctx, s) => {
   client.conn.once('close', () => {
     const gone = ctx.sessions.remove(client);
     if (gone?.leases) track(ctx, gone.leases.closeAll(), 'leases not returned');
+    track(ctx, ctx.presence.leave(client), 'key agent presence not removed');
   });
 };
 

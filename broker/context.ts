@@ -14,6 +14,7 @@ import type { LeaseMeter, LeaseOptions } from '../metering/leases.ts';
 import type { BrokerMetrics } from './metrics.ts';
 import type { NetworkPolicy } from '../sovereignty/network.ts';
 import type { Sessions } from './sessions.ts';
+import type { AgentPresence } from './presence.ts';
 
 export interface BrokerDeps {
   tokens: TokenService;
@@ -59,6 +60,8 @@ export interface BrokerContext extends BrokerDeps {
   /** Work that must finish before the broker lets Redis go (leases being returned). */
   pending: Set<Promise<unknown>>;
   buyers: () => PrincipalChannel;
+  /** Which sellers' key agents are connected (broker/presence.ts). */
+  presence: AgentPresence;
   metrics: BrokerMetrics;
   guard: Guard;
   /** Publishes inside authorizePublish (waiting for the history store): shutdown lets them finish. */

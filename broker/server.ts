@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import mqemitter from 'mqemitter';
 import mqemitterRedis from 'mqemitter-redis';
 import type { ItradeConfig } from '../config/schema.ts';
+import type { KeyAgentPresence } from '../interfaces/layers.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { PrincipalChannel } from './channel.ts';
 import { authenticate, rememberWill } from './connect.ts';
@@ -20,6 +21,7 @@ import { RateLimiter } from './limits/rate.ts';
 import { connectionError, startListeners, type MqttPorts } from './listeners.ts';
 import { createBrokerMetrics } from './metrics.ts';
 import { authorizePublish } from './publish.ts';
+import { AgentPresence } from './presence.ts';
 import { Sessions } from './sessions.ts';
 import { authorizeSubscribe, onSubscribed, onUnsubscribed } from './subscribe.ts';
 
@@ -37,6 +39,8 @@ export interface BrokerHandle {
   reclaimCredit(buyer: string, sensor: string, n: number): number;
   /** Unspent live-lease entries of this buyer and sensor on this instance. */
   leaseCredit(buyer: string, sensor: string): number;
+  /** Whether a seller's key agent is connected to any instance (broker/presence.ts). */
+  agents: KeyAgentPresence;
   /** Shutdown, step 1: stop accepting connections and refuse new CONNECTs and publishes. */
   stopAccepting(): void;
   /**
@@ -73,7 +77,8 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'),
   );
   const persistence = persistenceRedis({ conn: sessionsDb });
-  const ctx = brokerContext(cfg, deps, { buyers: () => buyers!, persistence });
+  const presence = new AgentPresence(sessionsDb, cfg.keyAgentPresenceTtlMs, deps.log);
+  const ctx = brokerContext(cfg, deps, { buyers: () => buyers!, persistence, presence });
   const a = await Aedes.createBroker({
     ...(opts.id ? { id: opts.id } : {}),
     ...aedesOptions(cfg, ctx),
@@ -104,13 +109,14 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   };
   const leaseCredit = (buyer: string, sensor: string): number =>
     leased(buyer).reduce((sum, book) => sum + book.credit(sensor), 0);
-  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, reclaimCredit, leaseCredit, ...phases };
+  const agents: KeyAgentPresence = { online: (seller) => presence.online(seller) };
+  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, reclaimCredit, leaseCredit, agents, ...phases };
 }
 
 function brokerContext(
   cfg: BrokerConfig,
   deps: BrokerDeps,
-  parts: Pick<BrokerContext, 'buyers' | 'persistence'>,
+  parts: Pick<BrokerContext, 'buyers' | 'persistence' | 'presence'>,
 ): BrokerContext {
   const sessions = new Sessions();
   const inflight = new Set<Promise<void>>();

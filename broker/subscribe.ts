@@ -5,6 +5,7 @@
 // to. A refused sensor filter also gets a notice saying why on buyers/<principal>/notices.
 import type { Client, Subscription } from 'aedes';
 import { isItradeError } from '../protocol/errors.ts';
+import { sellerKeyRequestTopic } from '../protocol/topics.ts';
 import { subscribeRoute } from './acl.ts';
 import { forgetStored, notify, track, type BrokerContext } from './context.ts';
 import type { Session } from './sessions.ts';
@@ -82,12 +83,17 @@ function restoreRefused(ctx: BrokerContext, client: Client, topic: string, defin
 /**
  * Aedes stores the whole SUBSCRIBE packet's filters for a persistent session as soon as one of
  * them is granted (lib/handlers/subscribe.js, storeSubscriptions), refused ones included. Its
- * 'subscribe' event comes after that store: remove the refused ones there.
+ * 'subscribe' event comes after that store: remove the refused ones there. A granted
+ * sellers/<own>/keys/requests makes the connection its seller's key agent (broker/presence.ts).
  */
 export function onSubscribed(ctx: BrokerContext) {
   return (subs: Subscription[], client: Client): void => {
     const refused = subs.filter((s) => (s.qos as number) === 128).map((s) => s.topic);
     if (refused.length > 0 && !client.clean) forgetStored(ctx, client, refused);
+    // No session: the connection closed meanwhile, and its close has already run.
+    const seller = ctx.sessions.get(client)?.identity.sub;
+    if (seller && subs.some((s) => (s.qos as number) !== 128 && s.topic === sellerKeyRequestTopic(seller)))
+      track(ctx, ctx.presence.join(seller, client), 'key agent presence not recorded');
   };
 }
 
@@ -95,6 +101,8 @@ export function onSubscribed(ctx: BrokerContext) {
 export function onUnsubscribed(ctx: BrokerContext) {
   return (topics: string[], client: Client): void => {
     const session = ctx.sessions.get(client);
+    if (session && topics.includes(sellerKeyRequestTopic(session.identity.sub)))
+      track(ctx, ctx.presence.leave(client), 'key agent presence not removed');
     if (!session?.leases) return;
     for (const t of topics) {
       const sensor = t.startsWith('sensors/') ? t.slice('sensors/'.length) : undefined;

@@ -268,7 +268,8 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
   const api = buildApi(apiDeps);
   const log = componentLogger(root, 'api');
   guardApi(api, { network: core.network, region: cfg.sovereignty.region, registry: core.registry, log });
-  if (cfg.graphql.enabled) await core.catalogue?.serve(api, { api: apiDeps, meter: core.meter });
+  if (cfg.graphql.enabled)
+    await core.catalogue?.serve(api, { api: apiDeps, meter: core.meter, agents: core.broker.agents });
   const verifyBuyer = async (req: Parameters<typeof bearer>[1]) =>
     (await bearer({ tokens, revocations }, req, 'principal')).sub;
   if (services.bridge) await api.register(services.bridge.httpRoutes(verifyBuyer));

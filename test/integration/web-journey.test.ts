@@ -96,6 +96,8 @@ async function journey(): Promise<void> {
   const keyFile = await downloaded(seller.page, 'text=Download key file');
   await seller.page.click('text=Run the key agent in this tab');
   await seller.page.locator('[data-agent=running]').waitFor(WAIT);
+  // The gateway sees it (GraphQL Principal.keyAgentOnline, from the broker's sessions).
+  await seller.page.locator('[data-agent-online=true]').waitFor(WAIT);
 
   const buyer = await person('buyer');
   const buyerPrincipal = await register(buyer.page, 'Bob');

@@ -3,6 +3,7 @@
 // runs or starts its key agent, withdraws earnings. The sensor's data keys are made here and kept
 // in this browser; the gateway never sees them.
 import { useSignal, useSignalEffect } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
 import { formatEther, parseEther } from 'ethers';
 import { Keyring } from '../../../sdk/index.ts';
 import { gql, SENSOR_FIELDS, type SensorView } from '../api.ts';
@@ -137,8 +138,31 @@ function SensorRow({ s, reload }: { s: SensorView; reload: () => void }) {
   );
 }
 
+const AGENT_POLL_MS = 3000;
+
+/** Whether the gateway sees a key agent of this seller (GraphQL Principal.keyAgentOnline), asked every few seconds. */
+function useAgentOnline(token: string): { online: boolean | undefined; check: () => void } {
+  const online = useSignal<boolean | undefined>(undefined);
+  const check = () =>
+    void gql<{ me: { principal: { keyAgentOnline: boolean } | null } }>(
+      '{ me { principal { keyAgentOnline } } }',
+      {},
+      token,
+    ).then(
+      (r) => (online.value = r.me.principal?.keyAgentOnline ?? false),
+      () => (online.value = undefined),
+    );
+  useEffect(() => {
+    check();
+    const t = setInterval(check, AGENT_POLL_MS);
+    return () => clearInterval(t);
+  }, [token]);
+  return { online: online.value, check };
+}
+
 function Agent() {
   const s = session.value!;
+  const { online, check: reload } = useAgentOnline(s.token);
   return (
     <div class="card">
       <h2>Key agent</h2>
@@ -147,10 +171,22 @@ function Agent() {
           ? 'The key agent runs in this tab: buyers get keys while it stays open.'
           : 'No key agent runs in this tab: buyers get no keys until one runs here or elsewhere.'}
       </p>
+      <p data-agent-online={String(online)} class={online ? 'ok' : online === false ? 'warn' : 'loading'}>
+        {online === undefined
+          ? 'Asking the gateway whether your key agent is online ...'
+          : online
+            ? 'The gateway sees your key agent online: buyers get keys.'
+            : 'The gateway sees no key agent of yours online: start one here or with the command below.'}{' '}
+        <button class="small" onClick={reload}>
+          Check again
+        </button>
+      </p>
       {agentRunning.value ? (
-        <button onClick={() => void act('Stopping the agent ...', stopAgent)}>Stop the key agent</button>
+        <button onClick={() => void act('Stopping the agent ...', stopAgent).then(reload)}>Stop the key agent</button>
       ) : (
-        <button onClick={() => void act('Starting the agent ...', () => startAgent(s, config.value!.mqttUrl))}>
+        <button
+          onClick={() => void act('Starting the agent ...', () => startAgent(s, config.value!.mqttUrl)).then(reload)}
+        >
           Run the key agent in this tab
         </button>
       )}
