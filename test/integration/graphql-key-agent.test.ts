@@ -75,7 +75,7 @@ async function principalClient(a: Account, suffix = ''): Promise<MqttClient> {
   return c.client;
 }
 
-test('no agent: false; an agent subscribes: true; it unsubscribes: false; again, then it disconnects: false', async () => {
+test('no agent: false; subscribed: true; unsubscribed: false; again, then disconnected: false', async () => {
   assert.equal(await online(), { sensor: false, seller: false, buyer: false });
   // A buyer asking for the seller's key requests is refused, and makes nobody's agent online.
   const b = await principalClient(buyer);
