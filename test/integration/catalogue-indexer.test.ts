@@ -90,7 +90,7 @@ test('a window of real events: a deactivation, a block and a subscription move t
   assert.is(await store.checkpoint(), head);
 });
 
-test('seeding an index that has entries: each sensor, principal and subscription once, stale state replaced', async () => {
+test('seeding an index with entries: each sensor, principal, subscription once; stale state replaced', async () => {
   const { store, indexer } = fresh();
   const first = await market.sensor(seller);
   await indexer.seed(await market.provider.getBlockNumber());
