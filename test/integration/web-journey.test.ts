@@ -14,6 +14,7 @@ import { fromRoot } from '../../lib/paths.ts';
 import { Device, Keyring, MemoryKeyrings } from '../../sdk/node.ts';
 import { ensureChromium } from '../../stack/chromium.ts';
 import { buildWebApp } from '../../web/build.ts';
+import type { Box } from '../../web/app/map-view.ts';
 import { kafkaRecords, redisDump } from '../helpers/dump.ts';
 import { injectWallet } from '../helpers/eip1193.ts';
 import { fundedWallet } from '../helpers/market.ts';
@@ -77,6 +78,20 @@ async function downloaded(page: Page, button: string): Promise<string> {
   return readFileSync((await (d as Download).path())!, 'utf8');
 }
 
+/**
+ * Zooms the catalogue's map in around the sensor (the wheel keeps the point under the pointer): the
+ * visible area becomes the filter (GraphQL `within`), and the sensor is still on the map and in the list.
+ */
+async function zoomOnto(page: Page, sensor: string): Promise<void> {
+  const dot = page.locator(`svg.map circle[data-sensor="${sensor}"]`);
+  const b = (await dot.boundingBox(WAIT))!;
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -120);
+  const within = JSON.parse((await page.locator('[data-within]').getAttribute('data-within', WAIT))!) as Box;
+  assert.ok(within.north - within.south < 90 && within.east - within.west < 200, JSON.stringify(within));
+  await page.locator(`ul.sensor-list a[data-sensor="${sensor}"]`).waitFor(WAIT);
+}
+
 async function journey(): Promise<void> {
   const seller = await person('seller');
   await register(seller.page, 'Alice');
@@ -102,6 +117,7 @@ async function journey(): Promise<void> {
   const buyer = await person('buyer');
   const buyerPrincipal = await register(buyer.page, 'Bob');
   await buyer.page.goto(`${m.apiUrl}/app/#/`);
+  await zoomOnto(buyer.page, sensor);
   await buyer.page.click(`svg.map circle[data-sensor="${sensor}"]`);
   await buyer.page.fill('input[name=entries]', '20');
   await buyer.page.click('text=Subscribe and pay');

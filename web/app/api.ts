@@ -63,6 +63,7 @@ export interface Filters {
   status?: string[];
   minPrice?: string;
   maxPrice?: string;
+  within?: { south: number; west: number; north: number; east: number };
 }
 
 export async function sensorsPage(filter: Filters): Promise<SensorView[]> {

@@ -4,13 +4,14 @@ import { useSignal, useSignalEffect } from '@preact/signals';
 import { formatEther, parseEther } from 'ethers';
 import { sensorsPage, type Filters, type SensorView } from '../api.ts';
 import { WorldMap } from '../map.tsx';
+import type { Box } from '../map-view.ts';
 import { go, market } from '../state.ts';
 import { oneLine } from '../../../protocol/errors.ts';
 
 export const wei = (w: string) => `${formatEther(w)} ETH`;
 
-function filterOf(type: string, status: string, min: string, max: string): Filters {
-  const f: Filters = {};
+function filterOf(type: string, status: string, min: string, max: string, within?: Box): Filters {
+  const f: Filters = within ? { within } : {};
   if (type !== '') f.types = [Number(type)];
   if (status !== '') f.status = [status];
   if (min !== '') f.minPrice = parseEther(min).toString();
@@ -39,19 +40,21 @@ export function Catalogue() {
   const status = useSignal('');
   const min = useSignal('');
   const max = useSignal('');
+  // The map's visible area when zoomed in (GraphQL's BoundingBox filter); none: the whole world.
+  const within = useSignal<Box | undefined>(undefined);
   const list = useSignal<SensorView[] | undefined>(undefined);
   const error = useSignal<string | undefined>(undefined);
   const reload = async () => {
     list.value = undefined;
     error.value = undefined;
     try {
-      list.value = await sensorsPage(filterOf(type.value, status.value, min.value, max.value));
+      list.value = await sensorsPage(filterOf(type.value, status.value, min.value, max.value, within.value));
     } catch (err) {
       error.value = oneLine(err);
     }
   };
   useSignalEffect(() => {
-    void [type.value, status.value, min.value, max.value];
+    void [type.value, status.value, min.value, max.value, within.value];
     void reload();
   });
   return (
@@ -86,10 +89,21 @@ export function Catalogue() {
           <input inputMode="decimal" value={max.value} onChange={(e) => (max.value = e.currentTarget.value)} />
         </label>
       </form>
-      <WorldMap sensors={list.value ?? []} onSensor={(s) => go(`/sensor/${s.address}`)} />
+      <WorldMap
+        sensors={list.value ?? []}
+        onSensor={(s) => go(`/sensor/${s.address}`)}
+        onBox={(b) => (within.value = b)}
+      />
+      {within.value && (
+        <p class="hint" data-within={JSON.stringify(within.value)}>
+          Showing the sensors in the map's visible area (zoom out or press Whole world for all).
+        </p>
+      )}
       {error.value && <p class="error">Could not load the catalogue: {error.value}</p>}
       {!error.value && list.value === undefined && <p class="loading">Loading sensors ...</p>}
-      {list.value?.length === 0 && <p class="empty">No sensor matches these filters yet.</p>}
+      {list.value?.length === 0 && (
+        <p class="empty">No sensor matches these filters{within.value ? ' in this part of the map' : ''} yet.</p>
+      )}
       {list.value && list.value.length > 0 && <SensorList sensors={list.value} />}
     </section>
   );
