@@ -1,7 +1,8 @@
 // Whether a seller's key agent is online, as GraphQL says (Sensor.keyAgentOnline and
 // Principal.keyAgentOnline), on a real gateway: a connection subscribing to sellers/<s>/keys/requests
-// makes it true; UNSUBSCRIBE or disconnecting the last such connection makes it false again. Every
-// wait polls the answer (or the Redis record, broker/presence.ts) until it changes.
+// makes it true; UNSUBSCRIBE or disconnecting the last such connection makes it false again, on this
+// instance and on a second one sharing the Redis. Every wait polls the answer (or the Redis record,
+// broker/presence.ts) until it changes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
@@ -19,6 +20,9 @@ const keyPrefix = `${unique('agents')}:`;
 let market: Market;
 let gw: GatewayHandle;
 let api: string;
+/** A second instance on the same Redis: it sees the agents connected to the first. */
+let gw2: GatewayHandle;
+let api2: string;
 let redis: Redis;
 let seller: Account;
 let buyer: Account;
@@ -28,6 +32,8 @@ test.before(async () => {
   market = await Market.deploy(svc.rpcUrl);
   gw = await testGateway({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix });
   api = `http://127.0.0.1:${gw.httpPort}`;
+  gw2 = await testGateway({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix });
+  api2 = `http://127.0.0.1:${gw2.httpPort}`;
   redis = new Redis(svc.redisUrl);
   seller = await market.principal('seller');
   buyer = await market.principal('buyer');
@@ -37,15 +43,16 @@ test.before(async () => {
 
 test.after(async () => {
   await gw?.close();
+  await gw2?.close();
   market?.close();
   redis?.disconnect();
 });
 
 type Online = { sensor: { keyAgentOnline: boolean }; s: { keyAgentOnline: boolean }; b: { keyAgentOnline: boolean } };
 
-async function online(): Promise<{ sensor: boolean; seller: boolean; buyer: boolean }> {
+async function online(at = api): Promise<{ sensor: boolean; seller: boolean; buyer: boolean }> {
   const d = await gqlData<Online>(
-    api,
+    at,
     `query($x: Address!, $s: Address!, $b: Address!) { sensor(address: $x) { keyAgentOnline }
       s: principal(address: $s) { keyAgentOnline } b: principal(address: $b) { keyAgentOnline } }`,
     { x: sensor, s: seller.principal, b: buyer.principal },
@@ -54,10 +61,10 @@ async function online(): Promise<{ sensor: boolean; seller: boolean; buyer: bool
 }
 
 /** Polls GraphQL until the seller's presence is `want`; then the sensor says the same, the buyer has none. */
-async function until(want: boolean, timeoutMs = 30_000): Promise<void> {
+async function until(want: boolean, at = api, timeoutMs = 30_000): Promise<void> {
   const t0 = Date.now();
   for (;;) {
-    const o = await online();
+    const o = await online(at);
     if (o.seller === want) return assert.equal(o, { sensor: want, seller: want, buyer: false });
     if (Date.now() - t0 > timeoutMs) throw new Error(`keyAgentOnline never became ${want}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -83,6 +90,7 @@ test('no agent: false; subscribed: true; unsubscribed: false; again, then discon
   const agent = await principalClient(seller, ':agent');
   assert.equal(await subscribeAck(agent, [sellerKeyRequestTopic(seller.principal)]), [1]);
   await until(true);
+  await until(true, api2);
   // The buyer's refused SUBSCRIBE was handled first, on the same Redis connection: only the agent is there.
   assert.equal(
     (await members()).map((m) => m.split('/')[1]),
@@ -96,6 +104,7 @@ test('no agent: false; subscribed: true; unsubscribed: false; again, then discon
   await until(true);
   await end(agent, b);
   await until(false);
+  await until(false, api2);
   assert.equal(await members(), []);
 });
 
