@@ -107,6 +107,7 @@ const openSession: Step = (ctx, s) => {
   client.conn.once('close', () => {
     const gone = ctx.sessions.remove(client);
     for (const f of gone?.feeds?.values() ?? []) track(ctx, f.stop(), 'acknowledged entries not counted');
+    track(ctx, ctx.presence.leave(client), 'key agent presence not removed');
   });
 };
 

@@ -20,6 +20,7 @@ import type { CursorStore } from '../interfaces/cursor.ts';
 import type { BrokerMetrics } from './metrics.ts';
 import type { NetworkPolicy } from '../sovereignty/network.ts';
 import type { Session, Sessions } from './sessions.ts';
+import type { AgentPresence } from './presence.ts';
 
 export interface BrokerDeps {
   tokens: TokenService;
@@ -75,6 +76,8 @@ export interface BrokerContext extends BrokerDeps {
   /** Work that must finish before the broker lets Redis go (acknowledged entries being counted). */
   pending: Set<Promise<unknown>>;
   buyers: () => PrincipalChannel;
+  /** Which sellers' key agents are connected (broker/presence.ts). */
+  presence: AgentPresence;
   metrics: BrokerMetrics;
   guard: Guard;
   /** Resolves once the client's CONNACK went out: a restored session's delivery waits for it. */

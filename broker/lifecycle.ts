@@ -47,6 +47,7 @@ export function lifecycle(
   const close = async (): Promise<void> => {
     stopAccepting();
     release.unsubscribe();
+    ctx.presence.stop();
     // The persistence unsubscribes through the bus when destroyed, so it goes before aedes
     // closes the bus (aedes.close ends with mq.close).
     await Promise.all(

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import mqemitter from 'mqemitter';
 import mqemitterRedis from 'mqemitter-redis';
 import type { ItradeConfig } from '../config/schema.ts';
+import type { KeyAgentPresence } from '../interfaces/layers.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { PrincipalChannel } from './channel.ts';
 import { authenticate, rememberWill } from './connect.ts';
@@ -23,6 +24,7 @@ import { RateLimiter } from './limits/rate.ts';
 import { connectionError, startListeners, type MqttPorts } from './listeners.ts';
 import { createBrokerMetrics } from './metrics.ts';
 import { authorizePublish } from './publish.ts';
+import { AgentPresence } from './presence.ts';
 import { Sessions } from './sessions.ts';
 import { authorizeSubscribe, onConnackSent, onSubscribed, onUnsubscribed } from './subscribe.ts';
 
@@ -36,6 +38,8 @@ export interface BrokerHandle {
   ports: MqttPorts;
   buyers: PrincipalChannel;
   sellers: PrincipalChannel;
+  /** Whether a seller's key agent is connected to any instance (broker/presence.ts). */
+  agents: KeyAgentPresence;
   /** Shutdown, step 1: stop accepting connections and refuse new CONNECTs and publishes. */
   stopAccepting(): void;
   /**
@@ -77,7 +81,13 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   );
   const persistence = persistenceRedis({ conn: sessionsDb });
   const connacks = new ConnackWaiters();
-  const ctx = brokerContext(cfg, deps, { buyers: () => buyers!, persistence, connacked: (c) => connacks.wait(c) });
+  const presence = new AgentPresence(sessionsDb, cfg.keyAgentPresenceTtlMs, deps.log);
+  const ctx = brokerContext(cfg, deps, {
+    buyers: () => buyers!,
+    persistence,
+    presence,
+    connacked: (c) => connacks.wait(c),
+  });
   takePubacks(ctx, persistence);
   storeSubscriptionsOnce(persistence);
   const a = await Aedes.createBroker({
@@ -104,13 +114,14 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     throw err;
   });
   const phases = lifecycle(ctx, a, listening, { persistence, unsubscribe: () => (offChain(), offRevoked()) });
-  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, ...phases };
+  const agents: KeyAgentPresence = { online: (seller) => presence.online(seller) };
+  return { aedes: a, ctx, ports: listening.ports, buyers, sellers, agents, ...phases };
 }
 
 function brokerContext(
   cfg: BrokerConfig,
   deps: BrokerDeps,
-  parts: Pick<BrokerContext, 'buyers' | 'persistence' | 'connacked'>,
+  parts: Pick<BrokerContext, 'buyers' | 'persistence' | 'connacked' | 'presence'>,
 ): BrokerContext {
   const sessions = new Sessions();
   const inflight = new Set<Promise<void>>();

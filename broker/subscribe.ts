@@ -6,12 +6,13 @@
 // gets a notice saying why on buyers/<principal>/notices.
 import type { Client, Subscription } from 'aedes';
 import { isItradeError } from '../protocol/errors.ts';
+import { sellerKeyRequestTopic } from '../protocol/topics.ts';
 import { subscribeRoute } from './acl.ts';
 import { paidLimit } from '../metering/meter.ts';
 import type { SubscriptionGrant } from '../interfaces/layers.ts';
 import type { Cursor } from '../interfaces/cursor.ts';
 import { normAddress, sensorOfTopic } from '../protocol/topics.ts';
-import { forgetStored, notify, stopFeed, type BrokerContext } from './context.ts';
+import { forgetStored, notify, stopFeed, track, type BrokerContext } from './context.ts';
 import { Feed } from './feed.ts';
 import type { Session } from './sessions.ts';
 import { subscribeDone, traceSubscribe } from '../tracing/hooks.ts';
@@ -121,7 +122,8 @@ function restoreRefused(ctx: BrokerContext, client: Client, topic: string, defin
 /**
  * Aedes stores the whole SUBSCRIBE packet's filters for a persistent session as soon as one of
  * them is granted (lib/handlers/subscribe.js, storeSubscriptions), refused ones included. Its
- * 'subscribe' event comes after that store: remove the refused ones there.
+ * 'subscribe' event comes after that store: remove the refused ones there. A granted
+ * sellers/<own>/keys/requests makes the connection its seller's key agent (broker/presence.ts).
  */
 export function onSubscribed(ctx: BrokerContext) {
   return (subs: Subscription[], client: Client): void => {
@@ -132,6 +134,10 @@ export function onSubscribed(ctx: BrokerContext) {
       const sensor = sensorOfTopic(sub.topic);
       if (session && sensor && (sub.qos as number) !== 128) startFeed(ctx, session, normAddress(sensor));
     }
+    // No session: the connection closed meanwhile, and its close has already run.
+    const seller = session?.identity.sub;
+    if (seller && subs.some((s) => (s.qos as number) !== 128 && s.topic === sellerKeyRequestTopic(seller)))
+      track(ctx, ctx.presence.join(seller, client), 'key agent presence not recorded');
   };
 }
 
@@ -160,6 +166,8 @@ function startFeed(ctx: BrokerContext, session: Session, sensor: string): void {
 export function onUnsubscribed(ctx: BrokerContext) {
   return (topics: string[], client: Client): void => {
     const session = ctx.sessions.get(client);
+    if (session && topics.includes(sellerKeyRequestTopic(session.identity.sub)))
+      track(ctx, ctx.presence.leave(client), 'key agent presence not removed');
     if (!session?.feeds) return;
     for (const t of topics) {
       const sensor = sensorOfTopic(t);

@@ -11,6 +11,7 @@ import { SovereigntySection } from './sections/sovereignty.ts';
 import { OperatorSection } from './sections/operator.ts';
 import { CatalogueSection, GraphqlSection } from './sections/graphql.ts';
 import { TracingSection } from './sections/tracing.ts';
+import { WebSection } from './sections/web.ts';
 
 export const ConfigSchema = Type.Object(
   {
@@ -27,6 +28,7 @@ export const ConfigSchema = Type.Object(
     graphql: GraphqlSection,
     catalogue: CatalogueSection,
     tracing: TracingSection,
+    web: WebSection,
   },
   { additionalProperties: false, description: 'ITrade gateway configuration.' },
 );

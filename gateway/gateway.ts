@@ -31,6 +31,8 @@ import { guardApi } from '../http/guard.ts';
 import { listenHttp } from '../http/server.ts';
 import { RedisCursorStore } from '../metering/cursors.ts';
 import { CursorMeter } from '../metering/meter.ts';
+import { registerWebApp } from '../http/web-app.ts';
+import { resolvePath } from '../lib/paths.ts';
 import { NetworkPolicy } from '../sovereignty/network.ts';
 import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
 import type { Bridge } from '../bridge/bridge.ts';
@@ -282,10 +284,15 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
   traceHttp(api);
   const log = componentLogger(root, 'api');
   guardApi(api, { network: core.network, region: cfg.sovereignty.region, registry: core.registry, log });
-  if (cfg.graphql.enabled) await core.catalogue?.serve(api, { api: apiDeps, meter: core.meter });
+  if (cfg.graphql.enabled)
+    await core.catalogue?.serve(api, { api: apiDeps, meter: core.meter, agents: core.broker.agents });
   const verifyBuyer = async (req: Parameters<typeof bearer>[1]) =>
     (await bearer({ tokens, revocations }, req, 'principal')).sub;
   if (services.bridge) await api.register(services.bridge.httpRoutes(verifyBuyer));
+  if (cfg.web.enabled) {
+    const ws = () => ({ port: core.broker.ports.ws, path: b.listeners.ws.path, tcpPort: core.broker.ports.tcp });
+    registerWebApp(api, { dir: resolvePath(cfg.web.dir), mqttUrl: cfg.web.mqttUrl, ws });
+  }
   core.teardown.set('http api', () => api.close());
   return api;
 }

@@ -3,7 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { MercuriusContext } from 'mercurius';
 import type { CatalogueStore, MarketRecord } from '../interfaces/catalogue.ts';
-import type { Meter } from '../interfaces/layers.ts';
+import type { KeyAgentPresence, Meter } from '../interfaces/layers.ts';
 import type { Identity } from '../auth/jwt.ts';
 import { bearer, type ApiDeps } from '../http/api.ts';
 import { itradeError } from '../protocol/errors.ts';
@@ -16,6 +16,8 @@ export interface GraphqlDeps {
   /** The key ids of `sensor` the gateway has passed to `buyer`, ascending. */
   keyIds(sensor: string, buyer: string): Promise<number[]>;
   api: ApiDeps;
+  /** Whether sellers' key agents are connected (the broker's sessions); absent: always false. */
+  agents?: KeyAgentPresence;
   marketplace: string;
   chainId: number;
   limits: Limits & { introspection: boolean };

@@ -122,6 +122,11 @@ export interface SellerMessageHandler {
   onSellerMessage(seller: string, topic: string, payload: Buffer): Promise<void>;
 }
 
+/** Whether a seller's key agent is connected (to any gateway instance), for people to see. */
+export interface KeyAgentPresence {
+  online(seller: string): Promise<boolean>;
+}
+
 /** Principals' registered data, as the chain says (the chain adapter implements it, cached). */
 export interface PrincipalDirectory {
   /** The principal's rsaPublicKey as registered on chain (PEM), or undefined when none is set. */

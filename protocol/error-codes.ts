@@ -284,6 +284,19 @@ export const ERROR_SPECS = {
     message: 'the GraphQL query would cost more than the gateway allows',
     httpStatus: 400,
   }),
+  WEB_WALLET: spec({
+    code: 'ITRADE_ERR_WEB_WALLET',
+    message: 'the web app has no wallet to use (an EIP-1193 provider), or it gave no account',
+  }),
+  WEB_KEY_MISSING: spec({
+    code: 'ITRADE_ERR_WEB_KEY_MISSING',
+    message: "this browser does not hold the principal's private key (import its backup file)",
+  }),
+  WEB_APP_NOT_BUILT: spec({
+    code: 'ITRADE_ERR_WEB_APP_NOT_BUILT',
+    message: 'the web app is not built (npm run build:web)',
+    httpStatus: 404,
+  }),
 
   // --- bridge (Kafka write-through, replay of history to buyers) ---
   BRIDGE_BUFFER_FULL: spec({

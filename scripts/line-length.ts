@@ -13,7 +13,7 @@ export const MAX_COLUMNS = 120;
 
 /** The .ts and .mjs files git tracks under `root`, outside contracts/generated/. */
 export function trackedSources(root: string): string[] {
-  const r = spawnSync('git', ['ls-files', '-z', '--', '*.ts', '*.mjs'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync('git', ['ls-files', '-z', '--', '*.ts', '*.tsx', '*.mjs'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`git ls-files failed in ${root}: ${r.stderr || r.error?.message}`);
   return r.stdout.split('\0').filter((f) => f !== '' && !f.startsWith('contracts/generated/'));
 }

@@ -4,6 +4,7 @@
 // stops the gateway it started; the stack stays up (`npm run stack:down` stops it).
 //   npm start -- [--devices N] [--buyers M] [--rate R] [--rotate-every S]
 import { Command } from 'commander';
+import { HDNodeWallet } from 'ethers';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfigFile } from '../config/load.ts';
@@ -20,6 +21,7 @@ import { configPath, fromRoot, PROJECT_ROOT } from '../lib/paths.ts';
 import { formatStatus } from '../stack/cli.ts';
 import { isAlive, spawnDetached, stopProcess, tail } from '../stack/process.ts';
 import { LocalStack } from '../stack/stack.ts';
+import { buildWebApp } from '../web/build.ts';
 
 const opts = new Command('start')
   .option('--devices <n>', 'simulated sensors', Number, 3)
@@ -87,6 +89,22 @@ async function startGateway(cfg: ItradeConfig, file: string): Promise<number | u
   return pid;
 }
 
+// anvil's deterministic dev accounts (public, local use only); account 0 deploys the marketplace.
+const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
+
+/** Builds the web app and says where it is and which accounts a newcomer can import into a wallet. */
+async function webApp(cfg: ItradeConfig): Promise<void> {
+  if (!cfg.web.enabled) return;
+  await buildWebApp();
+  say(`web app: ${gatewayUrls(cfg).apiUrl}/app/ (docs/web.md)`);
+  say(`  wallet network: RPC ${new LocalStack(cfg, log).endpoints().rpcUrl}, chain id 31337 (anvil)`);
+  say('  demo accounts to import into the wallet (anvil dev accounts: public keys, local use only):');
+  for (const i of [1, 2]) {
+    const w = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
+    say(`    ${w.address}  private key ${w.privateKey}`);
+  }
+}
+
 async function demo(
   cfg: ItradeConfig,
   market: { address: string; chainId: number },
@@ -130,6 +148,7 @@ async function main(): Promise<number> {
   const market = await marketplace(cfg, file);
   const pid = await startGateway(cfg, file);
   try {
+    await webApp(cfg);
     await demo(cfg, market, ac.signal);
   } finally {
     if (pid !== undefined) {

@@ -112,6 +112,15 @@ const typecheck = () =>
     'tsconfig.json',
   ]);
 
+// The web app (web/app) is checked apart: it needs the DOM's types, which the server code must not see.
+const typecheckWeb = () =>
+  check('typecheck of the web app (tsc --noEmit -p web/tsconfig.json)', [
+    fromRoot('node_modules', 'typescript', 'bin', 'tsc'),
+    '--noEmit',
+    '-p',
+    'web/tsconfig.json',
+  ]);
+
 // Readable lines are part of the house style (.prettierrc.json: 120 columns); `npx prettier --write .` fixes them.
 const formatting = () =>
   check('formatting (prettier --check)', [
@@ -119,7 +128,7 @@ const formatting = () =>
     '--check',
     '--log-level',
     'warn',
-    '**/*.{ts,mjs}',
+    '**/*.{ts,tsx,mjs}',
   ]);
 
 // Prettier leaves long strings and comments alone; scripts/line-length.ts finds them.
@@ -220,7 +229,7 @@ async function main(): Promise<number> {
 
   // A failed install is reported here; the test files that need the tool then fail with the same error.
   const tools = toolUsers.length > 0 ? deployTools() : undefined;
-  for (const c of await Promise.all([typecheck(), formatting(), lineLength()])) {
+  for (const c of await Promise.all([typecheck(), typecheckWeb(), formatting(), lineLength()])) {
     results.push(c);
     report(c);
   }

@@ -250,6 +250,13 @@ export const BrokerSection = Type.Object(
     entitlements: Entitlements,
     metering: Metering,
     http: Http,
+    keyAgentPresenceTtlMs: Type.Integer({
+      minimum: 1000,
+      default: 60000,
+      description:
+        "How long a seller's key agent counts as online after its instance last refreshed it (a third of this); " +
+        'only an instance that dies without closing its connections leaves one online that long.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'The MQTT broker and its HTTP API.' },
 );

@@ -101,9 +101,11 @@ export const catalogueResolvers: IResolvers = {
     }),
     location: (s: SensorRecord) => ({ latitude: s.latitudeE6 / 1e6, longitude: s.longitudeE6 / 1e6 }),
     status: (s: SensorRecord) => s.status.toUpperCase(),
+    keyAgentOnline: (s: SensorRecord, _: unknown, ctx: Ctx) => ctx.deps.agents?.online(s.principal) ?? false,
   },
   Principal: {
     address: (p: PrincipalRecord) => p.principal,
+    keyAgentOnline: (p: PrincipalRecord, _: unknown, ctx: Ctx) => ctx.deps.agents?.online(p.principal) ?? false,
     sensors: (p: PrincipalRecord, args: PageArgs, ctx: Ctx) =>
       sensorConnection(sensorQuery(args, ctx, p.principal), ctx),
   },

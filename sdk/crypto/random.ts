@@ -7,7 +7,8 @@ import { itradeError } from '../../protocol/errors.ts';
 type Crypto = typeof globalThis.crypto;
 export type Subtle = Crypto['subtle'];
 export type CryptoKey = Awaited<ReturnType<Subtle['importKey']>>;
-export type KeyUsage = Parameters<Subtle['generateKey']>[2][number];
+// An array in Node's types, an Iterable in the DOM lib's (the web app's typecheck): infer from both.
+export type KeyUsage = Parameters<Subtle['generateKey']>[2] extends Iterable<infer U> ? U : never;
 
 function webCrypto(): Crypto {
   const c = (globalThis as { crypto?: Crypto }).crypto;

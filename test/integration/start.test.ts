@@ -73,6 +73,16 @@ test('npm start: deploys, starts the gateway, prints decrypted readings, stops c
       lines.some((l) => /gateway running \(pid \d+\)/.test(l)),
       `the gateway was started${output()}`,
     );
+    // The web app's address and the demo's accounts, and the app answers there.
+    const app = lines.map((l) => /^web app: (http:\S+\/app\/)/.exec(l)?.[1]).find(Boolean);
+    assert.ok(app, `the web app's address was printed${output()}`);
+    assert.ok(
+      lines.some((l) => /^ {4}0x[0-9a-fA-F]{40} {2}private key 0x[0-9a-f]{64}$/.test(l)),
+      `demo accounts${output()}`,
+    );
+    const page = await fetch(app);
+    assert.is(page.status, 200);
+    assert.match(await page.text(), '<script type="module" src="app.js">');
     proc.kill('SIGINT');
     assert.is(await exited, 0, `exit code${output()}`);
     assert.ok(

@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 
 const REGISTRY = 'protocol/error-codes.ts';
-const SKIP_DIRS = new Set(['node_modules', '.git', '.cache', 'test', 'docs']);
+// dist/: build output (the web app's bundle carries the registry it was built from).
+const SKIP_DIRS = new Set(['node_modules', '.git', '.cache', 'test', 'docs', 'dist', 'results']);
 const CODE = /\.(ts|mts|cts|js|mjs|cjs|tsx)$/;
 
 function sources(dir: string): string[] {
