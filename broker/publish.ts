@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Client, PublishPacket } from 'aedes';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
 import { publishRoute, type PublishRoute } from './acl.ts';
+import { sensorOfFromNowTopic } from '../protocol/topics.ts';
 import type { BrokerContext } from './context.ts';
 import { reasonOf } from './metrics.ts';
 import { flushed } from './socket.ts';
@@ -103,6 +104,21 @@ const handToListener: Step = async (ctx, s) => {
   }
 };
 
+// "From now" (docs/broker.md): the buyer's cursor moves to the sensor's log end, counting nothing,
+// before the PUBACK, so a SUBSCRIBE sent after the PUBACK starts there. A first subscription then
+// finds the cursor placed and does not go back to the subscription's start (broker/subscribe.ts).
+const skipToNow: Step = async (ctx, s) => {
+  const sensor = s.route!.kind === 'buyer-request' ? sensorOfFromNowTopic(s.packet.topic) : undefined;
+  if (!sensor || !ctx.sensorLog) return;
+  try {
+    const end = await ctx.sensorLog.end(sensor);
+    const c = await ctx.cursors.skipTo(s.session.identity.sub, sensor, end);
+    ctx.log.info({ principal: s.session.identity.sub, sensor, next: c.next }, 'cursor moved to the log end');
+  } catch (err) {
+    throw itradeError('BROKER_PUBLISH_FAILED', 'the cursor could not be moved to the log end', { cause: err });
+  }
+};
+
 // Buyer requests go to the bridge / key service of this instance; they answer on the buyer's
 // topics themselves, so the publish is not held up by them. Seller replies are not handed over
 // here: they travel the cluster bus to every instance (broker/server.ts, sellerReplies).
@@ -123,6 +139,7 @@ export const publishSteps: Step[] = [
   route,
   dropRetain,
   handToListener,
+  skipToNow,
   handToRequestHandler,
 ];
 

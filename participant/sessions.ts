@@ -83,7 +83,7 @@ function until(io: { signal?: AbortSignal }, ms: number | undefined, done: Promi
 export async function streamLive(
   io: SessionIo,
   sensors: string[],
-  o: { count?: number; durationSec?: number },
+  o: { count?: number; durationSec?: number; from?: 'start' | 'now' },
 ): Promise<{ readings: number; failed: number }> {
   let readings = 0;
   let reached: () => void = () => undefined;
@@ -98,7 +98,7 @@ export async function streamLive(
       io.err(`fetching the keys of ${s.toLowerCase()} ...`);
       await buyer.fetchKeys(s);
     }
-    await buyer.subscribe(sensors);
+    await buyer.subscribe(sensors, o.from ? { from: o.from } : {});
     io.err(`streaming ${sensors.length} sensor(s); Ctrl-C stops`);
     await until(io, o.durationSec === undefined ? undefined : o.durationSec * 1000, enough);
   } finally {
