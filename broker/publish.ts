@@ -110,13 +110,18 @@ const handToListener: Step = async (ctx, s) => {
 const skipToNow: Step = async (ctx, s) => {
   const sensor = s.route!.kind === 'buyer-request' ? sensorOfFromNowTopic(s.packet.topic) : undefined;
   if (!sensor || !ctx.sensorLog) return;
+  const buyer = s.session.identity.sub;
+  let entitled: boolean;
+  let next: number;
   try {
-    const end = await ctx.sensorLog.end(sensor);
-    const c = await ctx.cursors.skipTo(s.session.identity.sub, sensor, end);
-    ctx.log.info({ principal: s.session.identity.sub, sensor, next: c.next }, 'cursor moved to the log end');
+    // Only for a sensor the buyer holds a subscription to: no cursors or Kafka topics for others.
+    entitled = (await ctx.entitlements.validSubscriptions(buyer, sensor)).length > 0;
+    next = entitled ? (await ctx.cursors.skipTo(buyer, sensor, await ctx.sensorLog.end(sensor))).next : -1;
   } catch (err) {
     throw itradeError('BROKER_PUBLISH_FAILED', 'the cursor could not be moved to the log end', { cause: err });
   }
+  if (!entitled) throw itradeError('BROKER_PUBLISH_DENIED', 'from-now: no valid subscription to this sensor');
+  ctx.log.info({ principal: buyer, sensor, next }, 'cursor moved to the log end');
 };
 
 // Buyer requests go to the bridge / key service of this instance; they answer on the buyer's

@@ -74,6 +74,11 @@ test('history is delivered by default and skipped, uncounted, with from-now', as
     };
     assert.is(await counted(fromStart.principal, HISTORY + LIVE), HISTORY + LIVE, 'default: every entry counted');
     assert.is(await counted(fromNow.principal, LIVE), LIVE, 'from now: skipped entries are not counted');
+
+    // Without a subscription to the sensor the skip is refused: no PUBACK, the connection closes.
+    const other = await market.principal('stranger');
+    const stranger = await buyer(other);
+    assert.is(await publishAck(stranger.client, fromNowTopic(other.principal, sensor), ''), 'closed');
   } finally {
     await end(...clients);
     await gw?.close();
