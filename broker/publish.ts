@@ -10,6 +10,7 @@ import { isItradeError, itradeError } from '../protocol/errors.ts';
 import { publishAuthorised, publishDone, tracePublish, type PublishTrace } from '../tracing/hooks.ts';
 import { withSpan } from '../tracing/tracing.ts';
 import { publishRoute, type PublishRoute } from './acl.ts';
+import { sensorOfFromNowTopic } from '../protocol/topics.ts';
 import type { BrokerContext } from './context.ts';
 import { reasonOf } from './metrics.ts';
 import { flushed } from './socket.ts';
@@ -109,6 +110,26 @@ const handToListener: Step = async (ctx, s) => {
   }
 };
 
+// "From now" (docs/broker.md): the buyer's cursor moves to the sensor's log end, counting nothing,
+// before the PUBACK, so a SUBSCRIBE sent after the PUBACK starts there. A first subscription then
+// finds the cursor placed and does not go back to the subscription's start (broker/subscribe.ts).
+const skipToNow: Step = async (ctx, s) => {
+  const sensor = s.route!.kind === 'buyer-request' ? sensorOfFromNowTopic(s.packet.topic) : undefined;
+  if (!sensor || !ctx.sensorLog) return;
+  const buyer = s.session.identity.sub;
+  let entitled: boolean;
+  let next: number;
+  try {
+    // Only for a sensor the buyer holds a subscription to: no cursors or Kafka topics for others.
+    entitled = (await ctx.entitlements.validSubscriptions(buyer, sensor)).length > 0;
+    next = entitled ? (await ctx.cursors.skipTo(buyer, sensor, await ctx.sensorLog.end(sensor))).next : -1;
+  } catch (err) {
+    throw itradeError('BROKER_PUBLISH_FAILED', 'the cursor could not be moved to the log end', { cause: err });
+  }
+  if (!entitled) throw itradeError('BROKER_PUBLISH_DENIED', 'from-now: no valid subscription to this sensor');
+  ctx.log.info({ principal: buyer, sensor, next }, 'cursor moved to the log end');
+};
+
 // Buyer requests go to the bridge / key service of this instance; they answer on the buyer's
 // topics themselves, so the publish is not held up by them. Seller replies are not handed over
 // here: they travel the cluster bus to every instance (broker/server.ts, sellerReplies).
@@ -129,6 +150,7 @@ export const publishSteps: Step[] = [
   route,
   dropRetain,
   handToListener,
+  skipToNow,
   handToRequestHandler,
 ];
 

@@ -83,13 +83,15 @@ function until(io: { signal?: AbortSignal }, ms: number | undefined, done: Promi
 export async function streamLive(
   io: SessionIo,
   sensors: string[],
-  o: { count?: number; durationSec?: number },
+  o: { count?: number; durationSec?: number; from?: 'start' | 'now' },
 ): Promise<{ readings: number; failed: number }> {
   let readings = 0;
   let reached: () => void = () => undefined;
   const enough = new Promise<void>((r) => (reached = r));
   await checkSensors(io, sensors);
   const { buyer, failed } = await connectBuyer(io, (r) => {
+    // History comes in bursts from the log: what arrives after the count, before the close, is not printed.
+    if (o.count !== undefined && readings >= o.count) return;
     io.out(readingJson(r));
     if (++readings === o.count) reached();
   });
@@ -98,7 +100,7 @@ export async function streamLive(
       io.err(`fetching the keys of ${s.toLowerCase()} ...`);
       await buyer.fetchKeys(s);
     }
-    await buyer.subscribe(sensors);
+    await buyer.subscribe(sensors, o.from ? { from: o.from } : {});
     io.err(`streaming ${sensors.length} sensor(s); Ctrl-C stops`);
     await until(io, o.durationSec === undefined ? undefined : o.durationSec * 1000, enough);
   } finally {

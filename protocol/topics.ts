@@ -3,6 +3,7 @@
 //   buyers/<principal>/notices            gateway -> buyer notices (JSON), e.g. entries used up
 //   buyers/<principal>/replay/...         replay request/response (bridge; see docs/replay.md)
 //   buyers/<principal>/keys/...           wrapped sensor keys for that buyer (key exchange)
+//   buyers/<principal>/from-now/<sensor>  buyer -> gateway: skip its cursor to the log's end
 //   sellers/<principal>/keys/...          key requests to the seller's key agent
 export const SENSOR_PREFIX = 'sensors/';
 
@@ -29,6 +30,18 @@ export function sensorOfTopic(topic: string): string | undefined {
 
 export function buyerTopic(principal: string, ...rest: string[]): string {
   return ['buyers', normAddress(principal), ...rest].join('/');
+}
+
+/** Publishing here (QoS 1) moves the buyer's cursor to the sensor's log end; the PUBACK says it is done. */
+export function fromNowTopic(buyer: string, sensor: string): string {
+  return buyerTopic(buyer, 'from-now', normAddress(sensor));
+}
+
+/** The sensor of `buyers/<principal>/from-now/<sensor>`, or undefined for any other topic. */
+export function sensorOfFromNowTopic(topic: string): string | undefined {
+  const levels = topic.split('/');
+  if (levels.length !== 4 || levels[0] !== 'buyers' || levels[2] !== 'from-now') return undefined;
+  return isAddress(levels[3]!) ? levels[3] : undefined;
 }
 
 export function sellerTopic(principal: string, ...rest: string[]): string {

@@ -7,7 +7,7 @@
 import type { MqttClient } from 'mqtt';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
 import { fromUtf8 } from '../protocol/bytes.ts';
-import { buyerTopic, sensorOfTopic, sensorTopic } from '../protocol/topics.ts';
+import { buyerTopic, fromNowTopic, sensorOfTopic, sensorTopic } from '../protocol/topics.ts';
 import { envelopeKeyId } from './crypto/envelope.ts';
 import type { KeyringStore } from './crypto/keyring.ts';
 import type { Reading } from './crypto/reading.ts';
@@ -18,6 +18,14 @@ import { replayHistory, type ReplayOptions, type ReplayOutcome } from './replay-
 import { silentLogger, type SdkLogger } from './log.ts';
 
 export type Source = 'live' | 'replay';
+
+export interface SubscribeOptions {
+  /**
+   * 'start' (the default): from the buyer's cursor, first placed at its subscription's start.
+   * 'now': the cursor first moves to the log's end; the entries skipped are not counted.
+   */
+  from?: 'start' | 'now';
+}
 
 export interface BuyerReading {
   sensor: string;
@@ -168,13 +176,16 @@ export class Buyer {
 
   /**
    * Subscribes to the sensors: the gateway delivers each one's log from the buyer's cursor (first from the
-   * subscription's start, then live). A refusal (SIM_SUBSCRIBE_REFUSED) names the gateway's reason.
+   * subscription's start, then live). With `from: 'now'` the cursor first moves to the log's end: what was
+   * published before is skipped and not counted. A refusal (SIM_SUBSCRIBE_REFUSED) names the gateway's reason.
    */
-  async subscribe(sensors: string | readonly string[]): Promise<void> {
+  async subscribe(sensors: string | readonly string[], o: SubscribeOptions = {}): Promise<void> {
     for (const s of typeof sensors === 'string' ? [sensors] : sensors) {
       const sensor = s.toLowerCase();
       this.live.add(sensor);
       try {
+        // The PUBACK comes once the cursor moved (docs/broker.md "Starting from now").
+        if (o.from === 'now') await this.client.publishAsync(fromNowTopic(this.buyer, sensor), '', { qos: 1 });
         await this.client.subscribeAsync(sensorTopic(sensor), { qos: 1 });
       } catch (cause) {
         this.live.delete(sensor);

@@ -6,7 +6,15 @@
 // a device: seal readings with the sensor's key, publish them (QoS 1, PUBACK = stored)
 export { Device, type DeviceOptions, type Published } from './device.ts';
 // a buyer: keys through the key exchange, live and replayed entries decrypted, notices
-export { Buyer, type BuyerOptions, type BuyerReading, type EntryFailure, type Notice, type Source } from './buyer.ts';
+export {
+  Buyer,
+  type BuyerOptions,
+  type BuyerReading,
+  type EntryFailure,
+  type Notice,
+  type Source,
+  type SubscribeOptions,
+} from './buyer.ts';
 export { BuyerKeyClient, type BuyerKeyClientConfig } from './key-client.ts';
 export { replayHistory, type ReplayOptions, type ReplayOutcome } from './replay-client.ts';
 // a seller: the key agent that wraps sensor keys for entitled buyers

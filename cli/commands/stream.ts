@@ -1,5 +1,5 @@
-// itrade stream <sensor...> [--count N] [--duration S]
-import type { Command } from 'commander';
+// itrade stream <sensor...> [--count N] [--duration S] [--from start|now]
+import { InvalidArgumentError, type Command } from 'commander';
 import { streamLive } from '../../participant/sessions.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
@@ -13,6 +13,11 @@ import {
   type MarketOptions,
 } from '../market-session.ts';
 
+function from(v: string): 'start' | 'now' {
+  if (v === 'start' || v === 'now') return v;
+  throw new InvalidArgumentError("'start' or 'now'");
+}
+
 export function registerStreamCommand(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
   marketOptions(program.command('stream'))
     .description(
@@ -25,7 +30,8 @@ export function registerStreamCommand(program: Command, ctx: () => CliContext, s
     ])
     .option('--count <n>', 'stop after this many readings', count)
     .option('--duration <seconds>', 'stop after this long', positive)
-    .action((sensors: string[], o: MarketOptions & { count?: number; duration?: number }) => {
+    .option('--from <where>', "'start': from your subscription's start (default); 'now': skip what came before", from)
+    .action((sensors: string[], o: MarketOptions & { count?: number; duration?: number; from?: 'start' | 'now' }) => {
       const stop = untilInterrupted();
       return withMarket(ctx(), o, async (s) => {
         const c = ctx();
@@ -43,6 +49,7 @@ export function registerStreamCommand(program: Command, ctx: () => CliContext, s
           {
             ...(o.count ? { count: o.count } : {}),
             ...(o.duration ? { durationSec: o.duration } : {}),
+            ...(o.from ? { from: o.from } : {}),
           },
         );
         c.err(`${r.readings} reading(s) decrypted, ${r.failed} not`);

@@ -7,6 +7,9 @@
 // - every PUBACK reaches persistence.outgoingClearMessageId with its packet id (broker/server.ts
 //   takePubacks), packet ids come from Client#_nextId (broker/feed.ts), and the 'connackSent'
 //   event and Client#connackSent exist (a restored session's delivery waits for them);
+// - a persistent session's SUBSCRIBE of several filters calls persistence.addSubscriptions with
+//   the same list object for every filter, the whole list each time (broker/server.ts
+//   storeSubscriptionsOnce stores it once per list object);
 // - Client#pause (broker/lifecycle.ts, shutdown): exists, and a paused client's packets stay
 //   unread in its socket;
 // - mqemitter-redis' MQEmitterRedisPrefix and its `state` emitter (broker/server.ts): exported,
@@ -144,6 +147,37 @@ test('a PUBACK reaches persistence.outgoingClearMessageId; ids come from Client#
     await until('aedes delivers', () => got.length === 2);
     await until('its PUBACK is seen', () => acked.includes(before));
     assert.is(ids._nextId, before + 1, 'aedes no longer allocates packet ids from Client#_nextId');
+  }));
+
+test('a persistent SUBSCRIBE stores the same list object once per filter (storeSubscriptionsOnce)', () =>
+  withRig(async (r) => {
+    const persistence = (r.broker as unknown as { persistence: unknown }).persistence as {
+      addSubscriptions: (c: Client, subs: { topic: string }[]) => Promise<unknown>;
+    };
+    const lists: { topic: string }[][] = [];
+    const add = persistence.addSubscriptions.bind(persistence);
+    persistence.addSubscriptions = (c, subs) => (lists.push(subs), add(c, subs));
+    const c = await mqtt.connectAsync(r.url, { clientId: 'persistent', clean: false, reconnectPeriod: 0 });
+    try {
+      const filters = ['s/1', 's/2', 's/3', 's/4'];
+      await c.subscribeAsync(filters, { qos: 1 });
+      assert.is(
+        lists.length,
+        filters.length,
+        'aedes no longer stores the list once per filter: storeSubscriptionsOnce may go',
+      );
+      assert.ok(
+        lists.every((l) => l === lists[0]),
+        'aedes passes a different list object per filter: storeSubscriptionsOnce would store each',
+      );
+      assert.equal(
+        lists[0]!.map((s) => s.topic),
+        filters,
+        'the list is no longer the whole SUBSCRIBE',
+      );
+    } finally {
+      await c.endAsync(true);
+    }
   }));
 
 test("Client#pause: a paused client's packets stay unread in its socket", () =>

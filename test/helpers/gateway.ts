@@ -24,6 +24,8 @@ export interface TestGatewayOptions {
   sovereignty?: Record<string, unknown>;
   /** Kafka bootstrap brokers (default: the test stack's). */
   kafkaBrokers?: string[];
+  /** More of the bridge section (buffer, producer), beside the topic prefix. */
+  bridge?: Record<string, unknown>;
   operator?: Record<string, unknown>;
   tracing?: Record<string, unknown>;
 }
@@ -36,7 +38,7 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
       log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
       redis: { url: o.redisUrl ?? svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
       kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers },
-      bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
+      bridge: { ...o.bridge, topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
       sovereignty: o.sovereignty ?? {},
       tracing: o.tracing ?? {},
       operator: { ...o.operator, http: { port: 0, ...(o.operator?.http as object) } },
