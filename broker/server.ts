@@ -2,6 +2,7 @@
 // (mqemitter-redis), so instances sharing one Redis behave as one; our hooks; the listeners
 // (broker/listeners.ts) and the staged shutdown (broker/lifecycle.ts).
 import { createRequire } from 'node:module';
+import type { RedisSecurity } from '../config/clients.ts';
 import type { EventEmitter } from 'node:events';
 import { Aedes } from 'aedes';
 import { Registry } from 'prom-client';
@@ -52,6 +53,8 @@ export interface BrokerHandle {
 export interface BrokerOptions {
   cfg: BrokerConfig;
   redisUrl: string;
+  /** TLS and ACL credentials of the Redis connections (config/clients.ts). */
+  redisSecurity?: RedisSecurity;
   keyPrefix: string;
   id?: string;
 }
@@ -67,7 +70,7 @@ const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as {
 export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<BrokerHandle> {
   const { cfg } = opts;
   let buyers: PrincipalChannel | undefined;
-  const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
+  const sessionsDb = new Redis(opts.redisUrl, { ...opts.redisSecurity, keyPrefix: `${opts.keyPrefix}mqtt:` });
   // An unheard ioredis 'error' event throws and would end the process; ioredis reconnects.
   sessionsDb.on('error', (err: Error) =>
     deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'),
@@ -171,7 +174,9 @@ function aedesOptions(cfg: BrokerConfig, ctx: BrokerContext) {
  */
 function bus(cfg: ItradeConfig['broker'], opts: BrokerOptions, deps: BrokerDeps): object {
   if (cfg.bus === 'memory') return mqemitter({ concurrency: cfg.limits.concurrency });
-  const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
+  // Its own connections, so they carry TLS and the ACL user (its connectionString could not).
+  const conn = () => new Redis(opts.redisUrl, { ...opts.redisSecurity, enableAutoPipelining: true });
+  const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { subConn: conn(), pubConn: conn() });
   // mqemitter-redis re-emits its connections' errors on `state`; unheard, one Redis hiccup would
   // throw and end the process. ioredis reconnects by itself: log it, rate-limited.
   const errors = new ThrottledLog(deps.log, 'redis bus connection error: reconnecting', 'warn');

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { configuredEndpoints, type Endpoints } from '../config/endpoints.ts';
+import { kafkaSecurity, redisSecurity } from '../config/clients.ts';
 import type { ItradeConfig } from '../config/schema.ts';
 import type {
   BuyerChannel,
@@ -40,6 +41,7 @@ import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
 import { Teardown, shutdown } from './teardown.ts';
 import { connectRedis, plugServices, replayMeter, type Plugged } from './wiring.ts';
 import { startCatalogue, type CatalogueHandle } from './catalogue.ts';
+import { preflight } from './preflight.ts';
 
 export interface GatewayDeps {
   log?: Logger;
@@ -120,14 +122,16 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
   const registry = deps.registry ?? new Registry();
   if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'itrade_' });
   const teardown = new Teardown();
-  const [redis, sub] = connectRedis(ep.redisUrl, componentLogger(root, 'gateway'), teardown);
+  const log = componentLogger(root, 'gateway');
+  const [redis, sub] = connectRedis(ep.redisUrl, log, teardown, redisSecurity(cfg.redis));
   try {
+    await preflight(cfg, ep, redis, log);
     const restricted = network.restricted ? network : undefined;
     const core = await startCore(cfg, deps, { root, ep, registry, redis, sub, teardown, network: restricted });
     const ends = await startEndpoints(cfg, core);
     const [mqtt, http, operator] = [core.broker.ports, ends.httpPort, ends.operatorPort];
     const started = { mqtt, http, operator, region: cfg.sovereignty.region || undefined, id: core.broker.aedes.id };
-    componentLogger(root, 'gateway').info(started, 'gateway started');
+    log.info(started, 'gateway started');
     return handle(cfg, core, ends);
   } catch (err) {
     await teardown.run(() => undefined);
@@ -189,7 +193,7 @@ async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
   const { buyerHandler, sellerHandler } = services;
   const publishListener = s.catalogue?.wrap(services.publishListener, services.bridge) ?? services.publishListener;
   const broker = await createBroker(
-    { cfg: b, redisUrl: s.ep.redisUrl, keyPrefix: prefix, id: deps.brokerId },
+    { cfg: b, redisUrl: s.ep.redisUrl, redisSecurity: redisSecurity(cfg.redis), keyPrefix: prefix, id: deps.brokerId },
     {
       tokens: s.tokens,
       revocations: s.revocations,
@@ -219,6 +223,7 @@ async function startEndpoints(cfg: ItradeConfig, core: Core): Promise<Ends> {
     ep.kafkaBrokers,
     cfg.kafka.clientId,
     bridge ? () => bridge.bufferState().kafkaAvailable : undefined,
+    kafkaSecurity(cfg.kafka),
   );
   const checks = [redisCheck(core.redis), kafka, chainCheck(ep.rpcUrl, core.marketplace)];
   const readiness = new Readiness(checks, cfg.operator.readyTimeoutMs);

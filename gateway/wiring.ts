@@ -20,6 +20,7 @@ import type {
 import { ChainEntitlements } from '../chain/entitlements.ts';
 import type { BrokerHandle } from '../broker/server.ts';
 import type { Teardown } from './teardown.ts';
+import type { RedisSecurity } from '../config/clients.ts';
 import { createKafkaBridge, type Bridge } from '../bridge/bridge.ts';
 import { createKeyService, type KeyService } from '../keys/key-service.ts';
 import { createKeyMetrics } from '../keys/metrics.ts';
@@ -142,9 +143,14 @@ export function replayMeter(meter: Meter, live: () => Pick<BrokerHandle, 'reclai
 }
 
 /** The command connection and the one for revocation events (pub/sub needs its own). */
-export function connectRedis(url: string, log: Logger, teardown: Teardown): [Redis, Redis] {
-  const redis = new Redis(url);
-  const sub = new Redis(url);
+export function connectRedis(
+  url: string,
+  log: Logger,
+  teardown: Teardown,
+  security: RedisSecurity = {},
+): [Redis, Redis] {
+  const redis = new Redis(url, { ...security });
+  const sub = new Redis(url, { ...security });
   // Without a listener an ioredis error event throws; ioredis reconnects by itself.
   for (const [conn, what] of [
     [redis, 'commands'],

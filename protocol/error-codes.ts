@@ -321,6 +321,14 @@ export const ERROR_SPECS = {
     message: 'a sensor topic could not be created or found in Kafka',
     httpStatus: 503,
   }),
+  KAFKA_AUTH: spec({
+    code: 'ITRADE_ERR_KAFKA_AUTH',
+    message: 'Kafka refused the TLS handshake or the SASL credentials at start-up',
+  }),
+  REDIS_AUTH: spec({
+    code: 'ITRADE_ERR_REDIS_AUTH',
+    message: 'Redis refused the TLS handshake or the ACL user and password at start-up',
+  }),
   KAFKA_READ_FAILED: spec({
     code: 'ITRADE_ERR_KAFKA_READ_FAILED',
     message: 'reading history from Kafka failed',

@@ -23,6 +23,10 @@ export interface TestGatewayOptions {
   /** Kafka bootstrap brokers (default: the test stack's). */
   kafkaBrokers?: string[];
   operator?: Record<string, unknown>;
+  /** Merged into the kafka section (TLS, SASL). */
+  kafka?: Record<string, unknown>;
+  /** Merged into the redis section (TLS, ACL user). */
+  redis?: Record<string, unknown>;
 }
 
 export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
@@ -31,8 +35,8 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
   return validateConfig(
     {
       log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
-      redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
-      kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers },
+      redis: { url: svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:`, ...o.redis },
+      kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers, ...o.kafka },
       bridge: { topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
       sovereignty: o.sovereignty ?? {},
       operator: { ...o.operator, http: { port: 0, ...(o.operator?.http as object) } },
