@@ -158,6 +158,9 @@ export function connectRedis(
   ] as const) {
     conn.on('error', (err: Error) => log.warn({ err: err.message, what }, 'redis connection error; reconnecting'));
   }
-  teardown.set('redis', () => Promise.all([redis.quit(), sub.quit()]));
+  // QUIT needs a connection that works; one refused at start-up (preflight) is dropped instead,
+  // or ioredis would keep reconnecting and hold the process open.
+  const close = (c: Redis) => (c.status === 'ready' ? c.quit() : Promise.resolve(c.disconnect()));
+  teardown.set('redis', () => Promise.all([close(redis), close(sub)]));
   return [redis, sub];
 }
