@@ -3,16 +3,14 @@
 // policy and the CONNECT rate, after trusted-proxy resolution on WebSocket) and the packet
 // length guard attached. Every listener hands its stream to the same aedes.handle, so every rule
 // holds on each of them. Connections Aedes closes on a protocol or limit error are counted here.
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { ItradeConfig } from '../config/schema.ts';
 import { errorCode, isItradeError, itradeError } from '../protocol/errors.ts';
-import { resolvePath } from '../lib/paths.ts';
+import { tlsServer } from './tls-listener.ts';
 import type { BrokerContext } from './context.ts';
 import { PACKET_OVERHEAD_BYTES, guardPacketLength } from './limits/packet-guard.ts';
 
@@ -39,7 +37,12 @@ export async function startListeners(cfg: BrokerConfig, ctx: BrokerContext, a: A
     if (cfg.listeners.tcp.enabled)
       l.ports.tcp = await listen(createNetServer(accept.socket), cfg.listeners.tcp, 'tcp', l.servers);
     if (cfg.listeners.tls.enabled)
-      l.ports.tls = await listen(tlsServer(cfg, accept.socket), cfg.listeners.tls, 'tls', l.servers);
+      l.ports.tls = await listen(
+        tlsServer(cfg.listeners.tls, accept.socket, ctx.log),
+        cfg.listeners.tls,
+        'tls',
+        l.servers,
+      );
     if (cfg.listeners.ws.enabled) {
       const http = createHttpServer();
       const ws = new WebSocketServer({ server: http, path: cfg.listeners.ws.path, maxPayload: maxPacket });
@@ -74,20 +77,6 @@ function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number) {
         req,
       ),
   };
-}
-
-function tlsServer(cfg: BrokerConfig, onSocket: (s: Socket) => void): Server {
-  try {
-    const { certFile, keyFile } = cfg.listeners.tls;
-    return createTlsServer(
-      { cert: readFileSync(resolvePath(certFile)), key: readFileSync(resolvePath(keyFile)) },
-      onSocket,
-    );
-  } catch (err) {
-    throw itradeError('BROKER_LISTENER', 'broker.listeners.tls: certFile and keyFile must be readable PEM files', {
-      cause: err,
-    });
-  }
 }
 
 function listen(

@@ -26,6 +26,27 @@ const Listeners = Type.Object(
         port: Port(18883, 'MQTT TLS port'),
         certFile: Type.String({ default: '', description: 'PEM certificate chain of the TLS listener.' }),
         keyFile: Type.String({ default: '', description: 'PEM private key of the TLS listener.' }),
+        caFile: Type.String({
+          default: '',
+          description: 'PEM CA certificate(s) that sign device client certificates. Empty: no client certificates.',
+        }),
+        clientCerts: StringEnum(['none', 'optional', 'required'] as const, {
+          default: 'none',
+          description:
+            'Client certificates: none (not asked for), optional (asked for; one given must verify against ' +
+            'caFile), required (a connection without a valid one fails the TLS handshake).',
+        }),
+        minVersion: StringEnum(['TLSv1.2', 'TLSv1.3'] as const, {
+          default: 'TLSv1.2',
+          description: 'Oldest TLS version accepted.',
+        }),
+        reloadCheckMs: Type.Integer({
+          minimum: 0,
+          default: 60000,
+          description:
+            'How often certFile, keyFile and caFile are checked for change; a changed set is loaded for new ' +
+            'connections without dropping open ones (0: never).',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'MQTT over TLS.' },
     ),
