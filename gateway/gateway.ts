@@ -42,6 +42,7 @@ import { Teardown, shutdown } from './teardown.ts';
 import { connectRedis, plugServices, replayMeter, type Plugged } from './wiring.ts';
 import { startCatalogue, type CatalogueHandle } from './catalogue.ts';
 import { preflight } from './preflight.ts';
+import { enforceProfile } from '../config/audit.ts';
 
 export interface GatewayDeps {
   log?: Logger;
@@ -118,11 +119,13 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
   const root = deps.log ?? createLogger({ level: cfg.log.level });
   // A bad CIDR or an endpoint nobody named fails here, before anything is connected.
   const network = new NetworkPolicy(cfg.sovereignty);
+  const findings = enforceProfile(cfg);
   const ep = configuredEndpoints(cfg, deps.endpoints);
   const registry = deps.registry ?? new Registry();
   if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'itrade_' });
   const teardown = new Teardown();
   const log = componentLogger(root, 'gateway');
+  for (const { key, why } of findings) log.warn({ key, why }, 'insecure setting');
   const [redis, sub] = connectRedis(ep.redisUrl, log, teardown, redisSecurity(cfg.redis));
   try {
     await preflight(cfg, ep, redis, log);
