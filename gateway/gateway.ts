@@ -129,7 +129,8 @@ export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): P
   const [redis, sub] = connectRedis(ep.redisUrl, log, teardown, redisSecurity(cfg.redis));
   try {
     await preflight(cfg, ep, redis, log);
-    const restricted = network.restricted ? network : undefined;
+    // Also without rules: trusted proxies decide whose PROXY header and X-Forwarded-For count.
+    const restricted = network.restricted || cfg.sovereignty.trustedProxies.length > 0 ? network : undefined;
     const core = await startCore(cfg, deps, { root, ep, registry, redis, sub, teardown, network: restricted });
     const ends = await startEndpoints(cfg, core);
     const [mqtt, http, operator] = [core.broker.ports, ends.httpPort, ends.operatorPort];

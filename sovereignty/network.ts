@@ -57,7 +57,8 @@ export class NetworkPolicy {
     return normalise(peer);
   }
 
-  private isProxy(address: string | undefined): boolean {
+  /** True when the peer is one of sovereignty.trustedProxies. */
+  isProxy(address: string | undefined): boolean {
     const family = familyOf(address);
     return family !== undefined && this.proxies!.check(address!, family);
   }

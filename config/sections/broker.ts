@@ -16,6 +16,12 @@ const Listeners = Type.Object(
         enabled: Type.Boolean({ default: true, description: 'Serve MQTT over plain TCP.' }),
         host: Host('0.0.0.0'),
         port: Port(11883, 'MQTT TCP port'),
+        proxyProtocol: Type.Boolean({
+          default: false,
+          description:
+            'Read a PROXY protocol v1/v2 header (from a load balancer) on connections from ' +
+            'sovereignty.trustedProxies, so the network policy and per-address limits see the device address.',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'MQTT over TCP.' },
     ),
