@@ -8,6 +8,8 @@ import type { LeaseBook } from '../metering/leases.ts';
 export interface Session {
   client: Client;
   identity: Identity;
+  /** When the session opened (ms since the epoch), for the operator's client list. */
+  since: number;
   /** Metering leases (principals only). */
   leases?: LeaseBook;
   /** Serialises this client's sensor publishes so PUBACKs go out in order [MQTT-4.6.0-2]. */
@@ -21,7 +23,7 @@ export class Sessions {
   private readonly byClient = new Map<Client, Session>();
 
   add(client: Client, identity: Identity, leases?: LeaseBook): Session {
-    const s: Session = { client, identity, leases, tail: Promise.resolve() };
+    const s: Session = { client, identity, since: Date.now(), leases, tail: Promise.resolve() };
     this.byClient.set(client, s);
     this.arm(s);
     return s;

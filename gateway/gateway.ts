@@ -37,9 +37,10 @@ import type { Bridge } from '../bridge/bridge.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import { buildOperatorApi } from '../operator/endpoint.ts';
 import { Readiness, chainCheck, kafkaCheck, redisCheck, type ReadyReport } from '../operator/ready.ts';
+import { RedisAdminDirectory } from '../operator/admin.ts';
 import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
 import { Teardown, shutdown } from './teardown.ts';
-import { connectRedis, plugServices, replayMeter, type Plugged } from './wiring.ts';
+import { connectRedis, plugServices, replayMeter, startRoster, type Plugged } from './wiring.ts';
 import { startCatalogue, type CatalogueHandle } from './catalogue.ts';
 import { preflight } from './preflight.ts';
 import { enforceProfile } from '../config/audit.ts';
@@ -213,6 +214,7 @@ async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
     },
   );
   live = broker;
+  await startRoster(cfg, broker, s);
   services.channel.bind(broker.buyers);
   services.sellerChannel.bind(broker.sellers);
   s.teardown.set('broker sessions', () => broker.close());
@@ -269,6 +271,7 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
     entitlements: chain,
     registrations: chain,
     publishListener: services.publishListener,
+    admin: new RedisAdminDirectory(core.redis, cfg.redis.keyPrefix),
     ttl,
     log: componentLogger(root, 'broker'),
   };

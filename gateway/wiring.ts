@@ -19,6 +19,7 @@ import type {
 } from '../interfaces/layers.ts';
 import { ChainEntitlements } from '../chain/entitlements.ts';
 import type { BrokerHandle } from '../broker/server.ts';
+import { ClientRoster } from '../broker/roster.ts';
 import type { Teardown } from './teardown.ts';
 import type { RedisSecurity } from '../config/clients.ts';
 import { createKafkaBridge, type Bridge } from '../bridge/bridge.ts';
@@ -163,4 +164,19 @@ export function connectRedis(
   const close = (c: Redis) => (c.status === 'ready' ? c.quit() : Promise.resolve(c.disconnect()));
   teardown.set('redis', () => Promise.all([close(redis), close(sub)]));
   return [redis, sub];
+}
+
+/** This instance's entry in the operator's client list (broker/roster.ts), gone at shutdown. */
+export async function startRoster(
+  cfg: ItradeConfig,
+  broker: Pick<BrokerHandle, 'aedes' | 'ctx'>,
+  s: { redis: Redis; sub: Redis; teardown: Teardown },
+): Promise<void> {
+  const roster = new ClientRoster(broker.aedes, broker.ctx, {
+    redis: s.redis,
+    sub: s.sub,
+    prefix: cfg.redis.keyPrefix,
+  });
+  await roster.start();
+  s.teardown.set('admin roster', () => roster.stop());
 }

@@ -404,6 +404,11 @@ export const ERROR_SPECS = {
     message: 'a service the gateway needs (Redis, Kafka, chain) does not answer',
     httpStatus: 503,
   }),
+  ADMIN_CLIENT_UNKNOWN: spec({
+    code: 'ITRADE_ERR_ADMIN_CLIENT_UNKNOWN',
+    message: 'no gateway instance serves a client with this id',
+    httpStatus: 404,
+  }),
   GATEWAY_FORCED_EXIT: spec({
     code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT',
     message: 'the gateway did not shut down in time, or a second signal forced it out',
