@@ -7,7 +7,7 @@ import { issueOperatorToken } from '../../auth/operator-token.ts';
 import type { ClientRecord, StoredSession } from '../../interfaces/admin.ts';
 import { createLogger } from '../../lib/log.ts';
 import { gatewayUrls } from '../../participant/endpoints.ts';
-import { GatewayApi } from '../../sdk/gateway-api.ts';
+import { GatewayApi } from '../../sdk/index.ts';
 import { LocalStack } from '../../stack/stack.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
