@@ -19,7 +19,7 @@ export interface RosterOptions {
   settleMs?: number;
 }
 
-/** Aedes' record of a client's subscriptions, keyed by topic filter: untyped (canary: test/broker/internals.test.ts). */
+/** Aedes' record of a client's subscriptions by topic filter; untyped (canary: test/broker/internals.test.ts). */
 export type WithSubscriptions = { subscriptions?: Record<string, unknown> };
 
 export function subscribedTopics(client: object): string[] {

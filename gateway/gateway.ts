@@ -31,7 +31,8 @@ import { bearer, buildApi } from '../http/api.ts';
 import { guardApi } from '../http/guard.ts';
 import { listenHttp } from '../http/server.ts';
 import { RedisMeter } from '../metering/meter.ts';
-import { NetworkPolicy } from '../sovereignty/network.ts';
+import type { NetworkPolicy } from '../sovereignty/network.ts';
+import { sovereigntyPolicy } from '../sovereignty/countries.ts';
 import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import type { KeyService } from '../keys/key-service.ts';
@@ -119,7 +120,7 @@ interface Ends {
 export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
   const root = deps.log ?? createLogger({ level: cfg.log.level });
   // A bad CIDR or an endpoint nobody named fails here, before anything is connected.
-  const network = new NetworkPolicy(cfg.sovereignty);
+  const network = sovereigntyPolicy(cfg.sovereignty);
   const findings = enforceProfile(cfg);
   const ep = configuredEndpoints(cfg, deps.endpoints);
   const registry = deps.registry ?? new Registry();

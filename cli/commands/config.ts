@@ -5,6 +5,7 @@ import { enforceProfile } from '../../config/audit.ts';
 import { resolve } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
+import { CountryDb } from '../../sovereignty/countries.ts';
 
 export function registerConfig(program: Command, ctx: () => CliContext, setExit: (code: number) => void): void {
   const cmd = program.command('config').description('Work with the configuration file');
@@ -20,6 +21,10 @@ export function registerConfig(program: Command, ctx: () => CliContext, setExit:
       const findings = enforceProfile(cfg);
       ctx().out(`${file}: ok (${Object.keys(cfg).length} sections)`);
       for (const f of findings) ctx().out(`warning: ${f.key}: ${f.why}`);
+      const db = CountryDb.describe();
+      const c = cfg.sovereignty.countries;
+      const use = c.allow.length + c.deny.length > 0 ? 'used by sovereignty.countries' : 'not used';
+      ctx().out(`country database: ${db.source} ${db.version}, data of ${db.date} (${use})`);
       setExit(EXIT.ok);
     });
 }
