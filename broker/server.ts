@@ -122,6 +122,7 @@ function brokerContext(
     ...deps,
     ...parts,
     sessions,
+    certIdentity: cfg.listeners.tls.certIdentity,
     connections: new Set(),
     pending: new Set(),
     metrics: createBrokerMetrics(deps.registry ?? new Registry(), {

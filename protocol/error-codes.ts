@@ -177,6 +177,11 @@ export const ERROR_SPECS = {
     message: 'the MQTT client id does not belong to the token subject',
     mqttReturnCode: 2,
   }),
+  AUTH_CERT_MISMATCH: spec({
+    code: 'ITRADE_ERR_AUTH_CERT_MISMATCH',
+    message: 'the client certificate does not name this sensor',
+    mqttReturnCode: 5,
+  }),
   AUTH_NOT_AUTHORISED: spec({
     code: 'ITRADE_ERR_AUTH_NOT_AUTHORISED',
     message: 'the identity is genuine but may not do this now',

@@ -42,6 +42,14 @@ const Listeners = Type.Object(
             'Client certificates: none (not asked for), optional (asked for; one given must verify against ' +
             'caFile), required (a connection without a valid one fails the TLS handshake).',
         }),
+        certIdentity: StringEnum(['off', 'either', 'both'] as const, {
+          default: 'off',
+          description:
+            'Device identity from the client certificate: its subject CN or a SAN names the sensor address, ' +
+            'checked on chain like a sensor token. off (certificates only open the TLS link), either (a device ' +
+            'with such a certificate needs no token; a token given must name the same sensor), both (a sensor ' +
+            'token must come with a certificate naming the same sensor, so sensors must use TLS).',
+        }),
         minVersion: StringEnum(['TLSv1.2', 'TLSv1.3'] as const, {
           default: 'TLSv1.2',
           description: 'Oldest TLS version accepted.',
