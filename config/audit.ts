@@ -35,6 +35,12 @@ export function audit(cfg: ItradeConfig): Finding[] {
   if (cfg.broker.http.enabled && publicMqtt.length > 0 && !isPublic(cfg.broker.http.host))
     add('broker.http.host', `the HTTP API listens on loopback while MQTT (${publicMqtt.join(', ')}) is public`);
   if (isPublic(cfg.operator.http.host)) add('operator.http.host', '/metrics and /readyz on a public interface');
+  const t = l.tls;
+  if (t.certIdentity !== 'off' && (!t.enabled || t.clientCerts === 'none' || t.caFile === ''))
+    add(
+      'broker.listeners.tls.certIdentity',
+      'no verified client certificate can reach it: set tls.enabled, tls.caFile and tls.clientCerts',
+    );
   for (const svc of ['kafka', 'redis'] as const) {
     if (!cfg[svc].tls.rejectUnauthorized)
       add(`${svc}.tls.rejectUnauthorized`, `the ${svc} server certificate is not verified`, true);

@@ -53,4 +53,9 @@ test('a warning that is not fatal does not stop a production start', () => {
   );
 });
 
+test('certificate identity without a listener that verifies client certificates is reported', () => {
+  const listeners = { ...safe.broker.listeners, tls: { certIdentity: 'both' } };
+  assert.equal(keys({ broker: { ...safe.broker, listeners } }), ['broker.listeners.tls.certIdentity']);
+});
+
 test.run();
