@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { ItradeConfig } from '../config/schema.ts';
 import { jwtSecret, usesDevSecret } from './dev-secret.ts';
 import { TokenService } from './jwt.ts';
+import { redisSecurity } from '../config/clients.ts';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
 
 export const OPERATOR_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -25,6 +26,7 @@ export async function issueOperatorToken(
 
 async function readDevSecret(cfg: ItradeConfig, url: string): Promise<string> {
   const redis = new Redis(url, {
+    ...redisSecurity(cfg.redis),
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: 0,

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import { componentLogger, type Logger } from '../lib/log.ts';
 import { historyRoutes, type VerifyBuyer } from './http.ts';
 import { createKafkaClients } from './kafka/client.ts';
+import { kafkaSecurity } from '../config/clients.ts';
 import { KafkaLogStore } from './kafka/store.ts';
 import type { LogStore } from './log-store.ts';
 import { createBridgeMetrics, type BridgeMetrics, type BufferState } from './metrics.ts';
@@ -166,6 +167,7 @@ export function createKafkaBridge(
       retryInitialMs: p.retryInitialMs,
       retryMaxMs: p.retryMaxMs,
       requestTimeoutMs: p.requestTimeoutMs,
+      security: kafkaSecurity(cfg.kafka),
     },
     log,
   );

@@ -7,6 +7,7 @@ import type { Identity } from '../auth/jwt.ts';
 import { track, type BrokerContext } from './context.ts';
 import { reasonOf } from './metrics.ts';
 import { rateKey } from '../sovereignty/network.ts';
+import { certIdentity, certSensor, checkCertAgainstToken, type CertSensor } from './cert-identity.ts';
 
 interface ConnectState {
   client: Client;
@@ -15,6 +16,8 @@ interface ConnectState {
   password: Buffer | undefined;
   token?: string;
   id?: Identity;
+  /** The sensor a verified client certificate names (certIdentity not off). */
+  cert?: CertSensor;
 }
 
 type Step = (ctx: BrokerContext, s: ConnectState) => Promise<void> | void;
@@ -36,14 +39,26 @@ const limitConnectRate: Step = (ctx, s) => {
   if (!ctx.guard.connectRate.take(rateKey(s.address))) throw itradeError('LIMIT_CONNECT_RATE');
 };
 
-const readToken: Step = (_ctx, s) => {
-  if (!s.password || s.password.length === 0)
+const readCertificate: Step = (ctx, s) => {
+  if (ctx.certIdentity !== 'off') s.cert = certSensor(s.client.conn);
+};
+
+// Without a password, a device whose certificate names a sensor is that sensor (certIdentity: either).
+const readToken: Step = (ctx, s) => {
+  if (!s.password || s.password.length === 0) {
+    if (ctx.certIdentity === 'either' && s.cert) return;
     throw itradeError('AUTH_TOKEN_MISSING', 'CONNECT carries no password: it must be the JWT');
+  }
   s.token = s.password.toString('utf8');
 };
 
 const verifyToken: Step = async (ctx, s) => {
-  s.id = await ctx.tokens.verify(s.token!);
+  if (s.token === undefined) {
+    s.id = await certIdentity(ctx, s.cert!);
+    return;
+  }
+  s.id = await ctx.tokens.verify(s.token);
+  checkCertAgainstToken(ctx, s.id, s.cert);
 };
 
 const refuseRevoked: Step = async (ctx, s) => {
@@ -51,6 +66,8 @@ const refuseRevoked: Step = async (ctx, s) => {
 };
 
 const matchUsername: Step = (_ctx, s) => {
+  // A device known by its certificate alone may leave the username out.
+  if (s.token === undefined && !s.username) return;
   if (s.username !== s.id!.sub) throw itradeError('AUTH_USERNAME_MISMATCH', 'the username must be the token subject');
 };
 
@@ -115,6 +132,7 @@ export const connectSteps: Step[] = [
   refuseWhileClosing,
   refuseDeniedNetwork,
   limitConnectRate,
+  readCertificate,
   readToken,
   verifyToken,
   refuseRevoked,

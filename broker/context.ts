@@ -69,6 +69,8 @@ export interface Persistence {
 
 export interface BrokerContext extends BrokerDeps {
   sessions: Sessions;
+  /** broker.listeners.tls.certIdentity: whether a client certificate names a sensor (broker/cert-identity.ts). */
+  certIdentity: 'off' | 'either' | 'both';
   /** Every connection handed to Aedes and not yet closed, authenticated or not (broker/listeners.ts). */
   connections: Set<Client>;
   /** The session store Aedes was given (aedes-persistence-redis). */

@@ -3,16 +3,16 @@
 // policy and the CONNECT rate, after trusted-proxy resolution on WebSocket) and the packet
 // length guard attached. Every listener hands its stream to the same aedes.handle, so every rule
 // holds on each of them. Connections Aedes closes on a protocol or limit error are counted here.
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { ItradeConfig } from '../config/schema.ts';
 import { errorCode, isItradeError, itradeError } from '../protocol/errors.ts';
-import { resolvePath } from '../lib/paths.ts';
+import { tlsServer } from './tls-listener.ts';
+import { readProxyHeader } from './proxy-protocol.ts';
+import { normalise } from '../sovereignty/network.ts';
 import type { BrokerContext } from './context.ts';
 import { PACKET_OVERHEAD_BYTES, guardPacketLength } from './limits/packet-guard.ts';
 
@@ -33,13 +33,18 @@ export interface Listening {
 /** Starts the enabled listeners; on failure closes those already started and throws BROKER_LISTENER. */
 export async function startListeners(cfg: BrokerConfig, ctx: BrokerContext, a: Aedes): Promise<Listening> {
   const maxPacket = cfg.limits.maxPayloadBytes + PACKET_OVERHEAD_BYTES;
-  const accept = acceptor(ctx, a, maxPacket);
+  const accept = acceptor(ctx, a, maxPacket, cfg);
   const l: Listening = { ports: {}, servers: [], wss: [] };
   try {
     if (cfg.listeners.tcp.enabled)
       l.ports.tcp = await listen(createNetServer(accept.socket), cfg.listeners.tcp, 'tcp', l.servers);
     if (cfg.listeners.tls.enabled)
-      l.ports.tls = await listen(tlsServer(cfg, accept.socket), cfg.listeners.tls, 'tls', l.servers);
+      l.ports.tls = await listen(
+        tlsServer(cfg.listeners.tls, accept.tlsSocket, ctx.log),
+        cfg.listeners.tls,
+        'tls',
+        l.servers,
+      );
     if (cfg.listeners.ws.enabled) {
       const http = createHttpServer();
       const ws = new WebSocketServer({ server: http, path: cfg.listeners.ws.path, maxPayload: maxPacket });
@@ -54,7 +59,7 @@ export async function startListeners(cfg: BrokerConfig, ctx: BrokerContext, a: A
   return l;
 }
 
-function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number) {
+function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number, cfg: BrokerConfig) {
   const start = (conn: Duplex, address: string | undefined, req?: IncomingMessage): void => {
     if (address) ctx.guard.peers.set(conn, address);
     const client = a.handle(conn as never, req);
@@ -63,8 +68,20 @@ function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number) {
     guardPacketLength(client, maxPacketBytes);
   };
   const network = ctx.guard.network;
+  const proxied = (sock: Socket) =>
+    readProxyHeader(sock, cfg.limits.connectTimeoutMs).then(
+      (address) => start(sock, normalise(address)),
+      (err: Error) => {
+        ctx.log.warn({ peer: sock.remoteAddress, err: err.message }, 'proxy protocol header refused');
+        sock.destroy();
+      },
+    );
   return {
-    socket: (sock: Socket) => start(sock, network ? network.clientAddress(sock.remoteAddress) : sock.remoteAddress),
+    socket: (sock: Socket) =>
+      cfg.listeners.tcp.proxyProtocol && network?.isProxy(sock.remoteAddress)
+        ? void proxied(sock)
+        : start(sock, network ? network.clientAddress(sock.remoteAddress) : sock.remoteAddress),
+    tlsSocket: (sock: Socket) => start(sock, network ? network.clientAddress(sock.remoteAddress) : sock.remoteAddress),
     websocket: (stream: Duplex, req: IncomingMessage) =>
       start(
         stream,
@@ -74,20 +91,6 @@ function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number) {
         req,
       ),
   };
-}
-
-function tlsServer(cfg: BrokerConfig, onSocket: (s: Socket) => void): Server {
-  try {
-    const { certFile, keyFile } = cfg.listeners.tls;
-    return createTlsServer(
-      { cert: readFileSync(resolvePath(certFile)), key: readFileSync(resolvePath(keyFile)) },
-      onSocket,
-    );
-  } catch (err) {
-    throw itradeError('BROKER_LISTENER', 'broker.listeners.tls: certFile and keyFile must be readable PEM files', {
-      cause: err,
-    });
-  }
 }
 
 function listen(

@@ -4,6 +4,7 @@
 // (broker/lifecycle.ts). Sensor data never travels that bus nor waits in Redis: each buyer reads
 // it from the sensor's Kafka log at its cursor (broker/feed.ts, docs/broker.md).
 import { createRequire } from 'node:module';
+import type { RedisSecurity } from '../config/clients.ts';
 import type { EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import { sensorOfTopic } from '../protocol/topics.ts';
@@ -55,6 +56,8 @@ export interface BrokerHandle {
 export interface BrokerOptions {
   cfg: BrokerConfig;
   redisUrl: string;
+  /** TLS and ACL credentials of the Redis connections (config/clients.ts). */
+  redisSecurity?: RedisSecurity;
   keyPrefix: string;
   id?: string;
 }
@@ -74,7 +77,7 @@ const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as {
 export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<BrokerHandle> {
   const { cfg } = opts;
   let buyers: PrincipalChannel | undefined;
-  const sessionsDb = new Redis(opts.redisUrl, { keyPrefix: `${opts.keyPrefix}mqtt:` });
+  const sessionsDb = new Redis(opts.redisUrl, { ...opts.redisSecurity, keyPrefix: `${opts.keyPrefix}mqtt:` });
   // An unheard ioredis 'error' event throws and would end the process; ioredis reconnects.
   sessionsDb.on('error', (err: Error) =>
     deps.log.warn({ err: err.message, what: 'sessions' }, 'redis connection error; reconnecting'),
@@ -130,6 +133,7 @@ function brokerContext(
     ...deps,
     ...parts,
     sessions,
+    certIdentity: cfg.listeners.tls.certIdentity,
     connections: new Set(),
     pending: new Set(),
     metrics: createBrokerMetrics(deps.registry ?? new Registry(), {
@@ -252,7 +256,9 @@ class ConnackWaiters {
  */
 function bus(cfg: ItradeConfig['broker'], opts: BrokerOptions, deps: BrokerDeps): object {
   if (cfg.bus === 'memory') return mqemitter({ concurrency: cfg.limits.concurrency });
-  const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { connectionString: opts.redisUrl });
+  // Its own connections, so they carry TLS and the ACL user (its connectionString could not).
+  const conn = () => new Redis(opts.redisUrl, { ...opts.redisSecurity, enableAutoPipelining: true });
+  const mq = new MQEmitterRedisPrefix(`${opts.keyPrefix}mq/`, { subConn: conn(), pubConn: conn() });
   // mqemitter-redis re-emits its connections' errors on `state`; unheard, one Redis hiccup would
   // throw and end the process. ioredis reconnects by itself: log it, rate-limited.
   const errors = new ThrottledLog(deps.log, 'redis bus connection error: reconnecting', 'warn');

@@ -8,6 +8,8 @@ import type { Feed, FeedStart } from './feed.ts';
 export interface Session {
   client: Client;
   identity: Identity;
+  /** When the session opened (ms since the epoch), for the operator's client list. */
+  since: number;
   /** Delivery from the log, per sensor subscribed (principals only; broker/feed.ts). */
   feeds?: Map<string, Feed>;
   /** Cursors read at SUBSCRIBE, waiting for the subscription to be granted (broker/subscribe.ts). */
@@ -24,7 +26,7 @@ export class Sessions {
 
   add(client: Client, identity: Identity): Session {
     const buyer = identity.kind === 'principal';
-    const s: Session = { client, identity, tail: Promise.resolve() };
+    const s: Session = { client, identity, since: Date.now(), tail: Promise.resolve() };
     if (buyer) ((s.feeds = new Map()), (s.starting = new Map()));
     this.byClient.set(client, s);
     this.arm(s);

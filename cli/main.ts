@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../protocol/errors.ts';
 import { VERSION } from '../lib/version.ts';
+import { registerAdminCommand } from './commands/admin.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDeploy } from './commands/deploy.ts';
 import { registerGateway } from './commands/gateway.ts';
@@ -24,6 +25,7 @@ const REGISTRARS = [
   registerStack,
   registerDeploy,
   registerConfig,
+  registerAdminCommand,
   // the market and the simulator (firmware-sim/)
   registerPrincipalCommand,
   registerSensorCommand,

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { configuredEndpoints, type Endpoints } from '../config/endpoints.ts';
+import { kafkaSecurity, redisSecurity } from '../config/clients.ts';
 import type { ItradeConfig } from '../config/schema.ts';
 import type {
   BuyerChannel,
@@ -33,19 +34,23 @@ import { RedisCursorStore } from '../metering/cursors.ts';
 import { CursorMeter } from '../metering/meter.ts';
 import { registerWebApp } from '../http/web-app.ts';
 import { resolvePath } from '../lib/paths.ts';
-import { NetworkPolicy } from '../sovereignty/network.ts';
+import type { NetworkPolicy } from '../sovereignty/network.ts';
+import { sovereigntyPolicy } from '../sovereignty/countries.ts';
 import { createBroker, type BrokerHandle, type MqttPorts } from '../broker/server.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import { buildOperatorApi } from '../operator/endpoint.ts';
 import { Readiness, chainCheck, kafkaCheck, redisCheck, type ReadyReport } from '../operator/ready.ts';
+import { RedisAdminDirectory } from '../operator/admin.ts';
 import { componentLogger, createLogger, type Logger } from '../lib/log.ts';
 import { Teardown, shutdown } from './teardown.ts';
-import { connectRedis, plugServices, type Plugged } from './wiring.ts';
+import { connectRedis, plugServices, startRoster, type Plugged } from './wiring.ts';
 import { startCatalogue, type CatalogueHandle } from './catalogue.ts';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { startTracing } from '../tracing/tracing.ts';
 import { traceHttp } from '../tracing/http.ts';
+import { preflight } from './preflight.ts';
+import { enforceProfile } from '../config/audit.ts';
 
 export interface GatewayDeps {
   log?: Logger;
@@ -123,21 +128,26 @@ interface Ends {
 export async function startGateway(cfg: ItradeConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
   const root = deps.log ?? createLogger({ level: cfg.log.level });
   // A bad CIDR or an endpoint nobody named fails here, before anything is connected.
-  const network = new NetworkPolicy(cfg.sovereignty);
+  const network = sovereigntyPolicy(cfg.sovereignty);
+  const findings = enforceProfile(cfg);
   const ep = configuredEndpoints(cfg, deps.endpoints);
   const registry = deps.registry ?? new Registry();
   if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'itrade_' });
   const teardown = new Teardown();
   const tracing = startTracing(cfg.tracing, deps.traceExporter);
   if (tracing) teardown.set('tracing', () => tracing.close());
-  const [redis, sub] = connectRedis(ep.redisUrl, componentLogger(root, 'gateway'), teardown);
+  const log = componentLogger(root, 'gateway');
+  for (const { key, why } of findings) log.warn({ key, why }, 'insecure setting');
+  const [redis, sub] = connectRedis(ep.redisUrl, log, teardown, redisSecurity(cfg.redis));
   try {
-    const restricted = network.restricted ? network : undefined;
+    await preflight(cfg, ep, redis, log);
+    // Also without rules: trusted proxies decide whose PROXY header and X-Forwarded-For count.
+    const restricted = network.restricted || cfg.sovereignty.trustedProxies.length > 0 ? network : undefined;
     const core = await startCore(cfg, deps, { root, ep, registry, redis, sub, teardown, network: restricted });
     const ends = await startEndpoints(cfg, core);
     const [mqtt, http, operator] = [core.broker.ports, ends.httpPort, ends.operatorPort];
     const started = { mqtt, http, operator, region: cfg.sovereignty.region || undefined, id: core.broker.aedes.id };
-    componentLogger(root, 'gateway').info(started, 'gateway started');
+    log.info(started, 'gateway started');
     return handle(cfg, core, ends);
   } catch (err) {
     await teardown.run(() => undefined);
@@ -206,7 +216,7 @@ async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
   const { buyerHandler, sellerHandler } = services;
   const publishListener = s.catalogue?.wrap(services.publishListener, services.bridge) ?? services.publishListener;
   const broker = await createBroker(
-    { cfg: b, redisUrl: s.ep.redisUrl, keyPrefix: prefix, id: deps.brokerId },
+    { cfg: b, redisUrl: s.ep.redisUrl, redisSecurity: redisSecurity(cfg.redis), keyPrefix: prefix, id: deps.brokerId },
     {
       tokens: s.tokens,
       revocations: s.revocations,
@@ -222,6 +232,7 @@ async function startBroker(cfg: ItradeConfig, deps: GatewayDeps, s: Authed) {
       network: s.network,
     },
   );
+  await startRoster(cfg, broker, s);
   services.channel.bind(broker.buyers);
   services.sellerChannel.bind(broker.sellers);
   s.teardown.set('broker sessions', () => broker.close());
@@ -236,6 +247,7 @@ async function startEndpoints(cfg: ItradeConfig, core: Core): Promise<Ends> {
     ep.kafkaBrokers,
     cfg.kafka.clientId,
     bridge ? () => bridge.bufferState().kafkaAvailable : undefined,
+    kafkaSecurity(cfg.kafka),
   );
   const checks = [redisCheck(core.redis), kafka, chainCheck(ep.rpcUrl, core.marketplace)];
   const readiness = new Readiness(checks, cfg.operator.readyTimeoutMs);
@@ -277,6 +289,7 @@ async function publicApi(cfg: ItradeConfig, core: Core): Promise<FastifyInstance
     entitlements: chain,
     registrations: chain,
     publishListener: services.publishListener,
+    admin: new RedisAdminDirectory(core.redis, cfg.redis.keyPrefix),
     ttl,
     log: componentLogger(root, 'broker'),
   };

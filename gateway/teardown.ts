@@ -8,6 +8,8 @@ import type { BrokerHandle } from '../broker/server.ts';
 import type { Logger } from '../lib/log.ts';
 
 export const TEARDOWN_ORDER = [
+  // First: the instance leaves the operator's client list before its clients go.
+  'admin roster',
   'broker sessions',
   'catalogue',
   'bridge and key service',

@@ -18,7 +18,9 @@ import type {
 } from '../interfaces/layers.ts';
 import { ChainEntitlements } from '../chain/entitlements.ts';
 import type { BrokerHandle } from '../broker/server.ts';
+import { ClientRoster } from '../broker/roster.ts';
 import type { Teardown } from './teardown.ts';
+import type { RedisSecurity } from '../config/clients.ts';
 import { createKafkaBridge, type Bridge } from '../bridge/bridge.ts';
 import { createKeyService, type KeyService } from '../keys/key-service.ts';
 import { createKeyMetrics } from '../keys/metrics.ts';
@@ -126,9 +128,14 @@ function keyService(cfg: ItradeConfig, s: ServiceDeps, buyers: LateChannel, sell
 }
 
 /** The command connection and the one for revocation events (pub/sub needs its own). */
-export function connectRedis(url: string, log: Logger, teardown: Teardown): [Redis, Redis] {
-  const redis = new Redis(url);
-  const sub = new Redis(url);
+export function connectRedis(
+  url: string,
+  log: Logger,
+  teardown: Teardown,
+  security: RedisSecurity = {},
+): [Redis, Redis] {
+  const redis = new Redis(url, { ...security });
+  const sub = new Redis(url, { ...security });
   // Without a listener an ioredis error event throws; ioredis reconnects by itself.
   for (const [conn, what] of [
     [redis, 'commands'],
@@ -136,6 +143,24 @@ export function connectRedis(url: string, log: Logger, teardown: Teardown): [Red
   ] as const) {
     conn.on('error', (err: Error) => log.warn({ err: err.message, what }, 'redis connection error; reconnecting'));
   }
-  teardown.set('redis', () => Promise.all([redis.quit(), sub.quit()]));
+  // QUIT needs a connection that works; one refused at start-up (preflight) is dropped instead,
+  // or ioredis would keep reconnecting and hold the process open.
+  const close = (c: Redis) => (c.status === 'ready' ? c.quit() : Promise.resolve(c.disconnect()));
+  teardown.set('redis', () => Promise.all([close(redis), close(sub)]));
   return [redis, sub];
+}
+
+/** This instance's entry in the operator's client list (broker/roster.ts), gone at shutdown. */
+export async function startRoster(
+  cfg: ItradeConfig,
+  broker: Pick<BrokerHandle, 'aedes' | 'ctx'>,
+  s: { redis: Redis; sub: Redis; teardown: Teardown },
+): Promise<void> {
+  const roster = new ClientRoster(broker.aedes, broker.ctx, {
+    redis: s.redis,
+    sub: s.sub,
+    prefix: cfg.redis.keyPrefix,
+  });
+  await roster.start();
+  s.teardown.set('admin roster', () => roster.stop());
 }

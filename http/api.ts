@@ -1,4 +1,4 @@
-// The HTTP API (fastify): principal login by challenge, sensor activation, operator revocation.
+// The HTTP API (fastify): principal login by challenge, sensor activation, operator revocation and admin.
 // Bodies and replies are JSON schemas (http/schemas.ts) that fastify checks before a handler runs;
 // the bearer token is checked first of all (onRequest), before the body is even read. Every
 // failure answers { error: { code, message } } with the code's HTTP status (http/errors.ts).
@@ -10,6 +10,8 @@ import type { ChallengeStore } from '../auth/challenge.ts';
 import type { Identity, TokenService } from '../auth/jwt.ts';
 import type { RevocationStore } from '../auth/revocation.ts';
 import type { SensorRegistration } from '../chain/entitlements.ts';
+import type { AdminDirectory } from '../interfaces/admin.ts';
+import { adminRoutes } from './admin.ts';
 import { createHttpServer } from './server.ts';
 import * as S from './schemas.ts';
 
@@ -20,6 +22,8 @@ export interface ApiDeps {
   entitlements: Entitlements;
   registrations: { sensorRegistration(txHash: string): Promise<SensorRegistration | undefined> };
   publishListener?: PublishListener;
+  /** The operator's cluster-wide view (GET /v1/admin/clients ...); without it only revoke is served. */
+  admin?: AdminDirectory;
   ttl: { principal: number; sensor: number };
   log: Logger;
 }
@@ -70,7 +74,7 @@ export async function signIn(deps: ApiDeps, nonce: string, signature: string) {
   return { token: t.token, principal, account, expiresAt: t.expiresAt };
 }
 
-/** The routes a bearer token opens: sensor activation (principal), revocation (operator). */
+/** The routes a bearer token opens: sensor activation (principal), revocation and admin (operator). */
 function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const callers = new WeakMap<FastifyRequest, Identity>();
   const requireToken =
@@ -90,6 +94,7 @@ function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { onRequest: requireToken('operator'), schema: { body: S.RevokeBody, response: S.replies(S.RevokeReply) } },
     async (req) => revoke(deps, req.body),
   );
+  if (deps.admin) adminRoutes(app, deps.admin, requireToken('operator'), deps.log);
 }
 
 /** A device token for the sensor `txHash` registered (also the GraphQL API's activateSensor). */

@@ -8,6 +8,7 @@ import { errorCode, itradeError } from '../protocol/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { VERSION } from '../lib/version.ts';
+import { CountryDb } from '../sovereignty/countries.ts';
 import { InfoReply, replies } from './schemas.ts';
 
 export interface ApiGuardDeps {
@@ -51,9 +52,12 @@ export function guardApi(app: FastifyInstance, deps: ApiGuardDeps): void {
   });
   app.addHook('onClose', async () => refusals.flushAll());
 
+  // The country database's date, whether or not countries are listed, so an operator sees how old it is.
+  const geoip = { ...CountryDb.describe(), inUse: network?.byCountry ?? false };
   app.get('/v1/info', { schema: { response: replies(InfoReply) } }, async () => ({
     name: 'itrade',
     version: VERSION,
     region: deps.region,
+    geoip,
   }));
 }

@@ -83,7 +83,17 @@ export const RevokeReply = Type.Object({
 });
 
 export const HealthReply = Type.Object({ ok: Type.Boolean() });
-export const InfoReply = Type.Object({ name: Type.String(), version: Type.String(), region: Type.String() });
+export const InfoReply = Type.Object({
+  name: Type.String(),
+  version: Type.String(),
+  region: Type.String(),
+  geoip: Type.Object({
+    source: Type.String({ description: 'the npm package of the country database' }),
+    version: Type.String(),
+    date: Type.String({ description: 'the date of its data, YYYY-MM-DD' }),
+    inUse: Type.Boolean({ description: 'true when sovereignty.countries lists a country' }),
+  }),
+});
 
 export type ChallengeBody = Static<typeof ChallengeBody>;
 export type LoginBody = Static<typeof LoginBody>;

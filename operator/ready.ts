@@ -6,6 +6,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { oneLine } from '../protocol/errors.ts';
 import { probeChain } from '../lib/probes.ts';
+import type { KafkaSecurity } from '../config/clients.ts';
 
 export interface ReadyCheck {
   name: string;
@@ -73,7 +74,12 @@ export function redisCheck(redis: Redis): ReadyCheck {
  * Kafka answers a metadata request on a kept-open admin connection, and the bridge's writes are
  * not stalled (a cluster can answer metadata while refusing writes: under min.insync.replicas).
  */
-export function kafkaCheck(brokers: readonly string[], clientId: string, writesFlowing?: () => boolean): ReadyCheck {
+export function kafkaCheck(
+  brokers: readonly string[],
+  clientId: string,
+  writesFlowing?: () => boolean,
+  security: KafkaSecurity = {},
+): ReadyCheck {
   let admin: Admin | undefined;
   let connected: Promise<void> | undefined;
   let closed = false;
@@ -82,6 +88,7 @@ export function kafkaCheck(brokers: readonly string[], clientId: string, writesF
     async check(timeoutMs) {
       if (closed) throw new Error('the gateway is shutting down');
       admin ??= new Kafka({
+        ...security,
         brokers: [...brokers],
         clientId: `${clientId}-ready`,
         logLevel: logLevel.NOTHING,

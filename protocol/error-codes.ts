@@ -177,6 +177,11 @@ export const ERROR_SPECS = {
     message: 'the MQTT client id does not belong to the token subject',
     mqttReturnCode: 2,
   }),
+  AUTH_CERT_MISMATCH: spec({
+    code: 'ITRADE_ERR_AUTH_CERT_MISMATCH',
+    message: 'the client certificate does not name this sensor',
+    mqttReturnCode: 5,
+  }),
   AUTH_NOT_AUTHORISED: spec({
     code: 'ITRADE_ERR_AUTH_NOT_AUTHORISED',
     message: 'the identity is genuine but may not do this now',
@@ -334,6 +339,14 @@ export const ERROR_SPECS = {
     message: 'a sensor topic could not be created or found in Kafka',
     httpStatus: 503,
   }),
+  KAFKA_AUTH: spec({
+    code: 'ITRADE_ERR_KAFKA_AUTH',
+    message: 'Kafka refused the TLS handshake or the SASL credentials at start-up',
+  }),
+  REDIS_AUTH: spec({
+    code: 'ITRADE_ERR_REDIS_AUTH',
+    message: 'Redis refused the TLS handshake or the ACL user and password at start-up',
+  }),
   KAFKA_READ_FAILED: spec({
     code: 'ITRADE_ERR_KAFKA_READ_FAILED',
     message: 'reading history from Kafka failed',
@@ -408,6 +421,11 @@ export const ERROR_SPECS = {
     code: 'ITRADE_ERR_GATEWAY_NOT_READY',
     message: 'a service the gateway needs (Redis, Kafka, chain) does not answer',
     httpStatus: 503,
+  }),
+  ADMIN_CLIENT_UNKNOWN: spec({
+    code: 'ITRADE_ERR_ADMIN_CLIENT_UNKNOWN',
+    message: 'no gateway instance serves a client with this id',
+    httpStatus: 404,
   }),
   GATEWAY_FORCED_EXIT: spec({
     code: 'ITRADE_ERR_GATEWAY_FORCED_EXIT',

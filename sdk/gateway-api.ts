@@ -43,13 +43,21 @@ export class GatewayApi {
     private readonly timeoutMs = 15_000,
   ) {}
 
-  private async post<T>(path: string, body: unknown, token?: string): Promise<T> {
+  private post<T>(path: string, body: unknown, token?: string): Promise<T> {
+    return this.request<T>('POST', path, body, token);
+  }
+
+  /** One call of the API (a POST with `body` as JSON); an error answer is thrown with its code. */
+  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
+        method,
+        headers: {
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {

@@ -9,35 +9,66 @@ export interface NetworkRules {
   allow: readonly string[];
   deny: readonly string[];
   trustedProxies: readonly string[];
+  /** ISO 3166-1 alpha-2 codes, matched through a CountryLookup (sovereignty/countries.ts). */
+  countries?: { allow: readonly string[]; deny: readonly string[] };
+}
+
+/** The country of an address, or undefined (private, reserved, not in the database). */
+export interface CountryLookup {
+  country(address: string): string | undefined;
 }
 
 export class NetworkPolicy {
   private readonly allowList: BlockList | undefined;
   private readonly denyList: BlockList | undefined;
   private readonly proxies: BlockList | undefined;
+  private readonly countryAllow: ReadonlySet<string>;
+  private readonly countryDeny: ReadonlySet<string>;
 
-  /** Throws CONFIG_INVALID naming the key (`sovereignty.deny[1]`) when a rule is not a network. */
-  constructor(rules: NetworkRules, section = 'sovereignty') {
+  /**
+   * Throws CONFIG_INVALID naming the key (`sovereignty.deny[1]`) when a rule is not a network, or
+   * when countries are listed and no lookup is given.
+   */
+  constructor(
+    rules: NetworkRules,
+    section = 'sovereignty',
+    private readonly lookup?: CountryLookup,
+  ) {
     this.allowList = blockList(rules.allow, `${section}.allow`);
     this.denyList = blockList(rules.deny, `${section}.deny`);
     this.proxies = blockList(rules.trustedProxies, `${section}.trustedProxies`);
+    this.countryAllow = new Set(rules.countries?.allow ?? []);
+    this.countryDeny = new Set(rules.countries?.deny ?? []);
+    if (this.byCountry && !lookup)
+      throw itradeError('CONFIG_INVALID', `${section}.countries: no country database to match them with`);
   }
 
-  /** True when some network is allowed or denied (otherwise every address passes). */
+  /** True when a country is allowed or denied. */
+  get byCountry(): boolean {
+    return this.countryAllow.size > 0 || this.countryDeny.size > 0;
+  }
+
+  /** True when some network or country is allowed or denied (otherwise every address passes). */
   get restricted(): boolean {
-    return this.allowList !== undefined || this.denyList !== undefined;
+    return this.allowList !== undefined || this.denyList !== undefined || this.byCountry;
   }
 
   /**
-   * Deny wins; an empty allow list allows every network not denied. An address that is unknown
-   * or not an IP fails closed whenever any rule is set.
+   * Deny wins (a denied network or country); with no allow rule every address not denied
+   * passes, else the address must be in an allowed network or an allowed country. An address
+   * that is unknown or not an IP fails closed whenever any rule is set, and so does one in no
+   * country (private, reserved) when countries are allowed, unless an allowed network holds it.
    */
   allows(address: string | undefined): boolean {
     if (!this.restricted) return true;
     const family = familyOf(address);
     if (!family) return false;
     if (this.denyList?.check(address!, family)) return false;
-    return this.allowList === undefined || this.allowList.check(address!, family);
+    const country = this.byCountry ? this.lookup!.country(address!) : undefined;
+    if (country !== undefined && this.countryDeny.has(country)) return false;
+    if (this.allowList === undefined && this.countryAllow.size === 0) return true;
+    if (this.allowList?.check(address!, family)) return true;
+    return country !== undefined && this.countryAllow.has(country);
   }
 
   /**
@@ -57,7 +88,8 @@ export class NetworkPolicy {
     return normalise(peer);
   }
 
-  private isProxy(address: string | undefined): boolean {
+  /** True when the peer is one of sovereignty.trustedProxies. */
+  isProxy(address: string | undefined): boolean {
     const family = familyOf(address);
     return family !== undefined && this.proxies!.check(address!, family);
   }

@@ -123,7 +123,8 @@ export async function catalogueScenario(ctx: ScenarioContext): Promise<void> {
   await seed(env.ep.redisUrl, prefix, head);
   const seedMs = performance.now() - t0;
   const main = env.gateway;
-  const gw = await env.startGateway(env.gatewayConfig({ redis: { url: env.ep.redisUrl, keyPrefix: prefix } }));
+  const redis = { ...env.gatewayConfig().redis, url: env.ep.redisUrl, keyPrefix: prefix };
+  const gw = await env.startGateway(env.gatewayConfig({ redis }));
   try {
     const figures: Record<string, number | string> = { sensors: SENSORS, 'seeding the index, s': seedMs / 1000 };
     for (const [name, f] of Object.entries(FILTERS)) {

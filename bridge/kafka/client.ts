@@ -7,6 +7,7 @@
 // "idempotent => infinite retries" default never applies (src/index.js producer()): we pass it.
 import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../../lib/log.ts';
+import type { KafkaSecurity } from '../../config/clients.ts';
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -14,6 +15,8 @@ export interface KafkaClientOptions {
   retryInitialMs: number;
   retryMaxMs: number;
   requestTimeoutMs: number;
+  /** TLS and SASL (config/clients.ts). */
+  security?: KafkaSecurity;
 }
 
 export interface KafkaClients {
@@ -23,6 +26,7 @@ export interface KafkaClients {
 
 export function createKafkaClients(opts: KafkaClientOptions, log: Logger): KafkaClients {
   const base = {
+    ...opts.security,
     brokers: [...opts.brokers],
     requestTimeout: opts.requestTimeoutMs,
     logLevel: logLevel.WARN,

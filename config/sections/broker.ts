@@ -16,6 +16,12 @@ const Listeners = Type.Object(
         enabled: Type.Boolean({ default: true, description: 'Serve MQTT over plain TCP.' }),
         host: Host('0.0.0.0'),
         port: Port(11883, 'MQTT TCP port'),
+        proxyProtocol: Type.Boolean({
+          default: false,
+          description:
+            'Read a PROXY protocol v1/v2 header (from a load balancer) on connections from ' +
+            'sovereignty.trustedProxies, so the network policy and per-address limits see the device address.',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'MQTT over TCP.' },
     ),
@@ -26,6 +32,35 @@ const Listeners = Type.Object(
         port: Port(18883, 'MQTT TLS port'),
         certFile: Type.String({ default: '', description: 'PEM certificate chain of the TLS listener.' }),
         keyFile: Type.String({ default: '', description: 'PEM private key of the TLS listener.' }),
+        caFile: Type.String({
+          default: '',
+          description: 'PEM CA certificate(s) that sign device client certificates. Empty: no client certificates.',
+        }),
+        clientCerts: StringEnum(['none', 'optional', 'required'] as const, {
+          default: 'none',
+          description:
+            'Client certificates: none (not asked for), optional (asked for; one given must verify against ' +
+            'caFile), required (a connection without a valid one fails the TLS handshake).',
+        }),
+        certIdentity: StringEnum(['off', 'either', 'both'] as const, {
+          default: 'off',
+          description:
+            'Device identity from the client certificate: its subject CN or a SAN names the sensor address, ' +
+            'checked on chain like a sensor token. off (certificates only open the TLS link), either (a device ' +
+            'with such a certificate needs no token; a token given must name the same sensor), both (a sensor ' +
+            'token must come with a certificate naming the same sensor, so sensors must use TLS).',
+        }),
+        minVersion: StringEnum(['TLSv1.2', 'TLSv1.3'] as const, {
+          default: 'TLSv1.2',
+          description: 'Oldest TLS version accepted.',
+        }),
+        reloadCheckMs: Type.Integer({
+          minimum: 0,
+          default: 60000,
+          description:
+            'How often certFile, keyFile and caFile are checked for change; a changed set is loaded for new ' +
+            'connections without dropping open ones (0: never).',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'MQTT over TLS.' },
     ),

@@ -59,6 +59,12 @@ export const OperatorSection = Type.Object(
       description: 'Each /readyz check (Redis, Kafka, chain) fails after this long.',
     }),
     shutdown: Shutdown,
+    production: Type.Boolean({
+      default: false,
+      description:
+        'Production profile (also on with NODE_ENV=production): the gateway refuses to start with the ' +
+        'development JWT secret or with a TLS check switched off (config/audit.ts).',
+    }),
   },
   {
     additionalProperties: false,

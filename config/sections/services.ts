@@ -2,6 +2,7 @@
 // project's own local stack" (see the `stack` section), so a fresh clone runs with no edits.
 import { Type } from '@sinclair/typebox';
 import { StringEnum } from '../types.ts';
+import { KafkaSasl, TlsClient } from './tls.ts';
 
 export const LogSection = Type.Object(
   {
@@ -26,6 +27,12 @@ export const RedisSection = Type.Object(
       minLength: 1,
       description: 'Prefix of every Redis key the gateway writes, so one Redis can serve several gateways.',
     }),
+    username: Type.String({ default: '', description: 'Redis ACL user (AUTH user password). Empty: default.' }),
+    password: Type.String({
+      default: '',
+      description: 'Redis password; take it from the environment: `password: ${ITRADE_REDIS_PASSWORD}`.',
+    }),
+    tls: TlsClient('Redis'),
   },
   { additionalProperties: false, default: {}, description: 'Redis: sessions, entitlement cache, metering counters.' },
 );
@@ -45,6 +52,8 @@ export const KafkaSection = Type.Object(
         'stack Kafka.',
     }),
     clientId: Type.String({ default: 'itrade-gateway', minLength: 1, description: 'Kafka client id of the gateway.' }),
+    tls: TlsClient('Kafka'),
+    sasl: KafkaSasl,
   },
   { additionalProperties: false, default: {}, description: 'Apache Kafka: durable history, one topic per sensor.' },
 );

@@ -14,6 +14,35 @@ const Cidr = Type.String({
   description: 'CIDR network',
 });
 
+const Country = Type.String({
+  pattern: '^[A-Z]{2}$',
+  hint: 'an ISO 3166-1 alpha-2 country code in capitals, e.g. "DE" or "CH"',
+  description: 'country code',
+});
+
+const Countries = Type.Object(
+  {
+    allow: Type.Array(Country, {
+      default: [],
+      description:
+        'Countries (ISO 3166-1 alpha-2) whose client addresses are allowed, beside the allow networks: with either ' +
+        'list set, an address must be in an allowed network or country. Addresses in no country (private ranges) ' +
+        'need an allow network.',
+    }),
+    deny: Type.Array(Country, {
+      default: [],
+      description: `Countries whose client addresses are refused (${errorCode('SOVEREIGNTY_DENIED')}); deny wins.`,
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'Allow or deny by country, from the offline database of the npm package ' +
+      '@ip-location-db/geo-whois-asn-country (its date: itrade config check, GET /v1/info).',
+  },
+);
+
 export const SovereigntySection = Type.Object(
   {
     region: Type.String({
@@ -32,6 +61,7 @@ export const SovereigntySection = Type.Object(
       description:
         `Client networks refused (CONNACK 5, HTTP 403, ${errorCode('SOVEREIGNTY_DENIED')}). ` + 'Deny wins over allow.',
     }),
+    countries: Countries,
     trustedProxies: Type.Array(Cidr, {
       default: [],
       description:

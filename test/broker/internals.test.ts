@@ -12,8 +12,12 @@
 //   storeSubscriptionsOnce stores it once per list object);
 // - Client#pause (broker/lifecycle.ts, shutdown): exists, and a paused client's packets stay
 //   unread in its socket;
+// - Client#subscriptions (broker/roster.ts, the operator's client list): an object keyed by the
+//   topic filters the client holds, updated on SUBSCRIBE and UNSUBSCRIBE;
 // - mqemitter-redis' MQEmitterRedisPrefix and its `state` emitter (broker/server.ts): exported,
 //   and connection errors come out on `state`.
+// (aedes-persistence-redis' key layout, read by operator/admin.ts, is checked on a real Redis by
+// test/integration/admin.test.ts: a stored session must be listed with its subscription.)
 // (mqtt-packet's parser internals have their own canary: test/broker/limits/packet-guard.test.ts.)
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { EventEmitter } from 'node:events';
@@ -25,6 +29,7 @@ import * as assert from 'uvu/assert';
 import mqttPacket from 'mqtt-packet';
 import type { PacketIds } from '../../broker/feed.ts';
 import type { Pausable } from '../../broker/lifecycle.ts';
+import { subscribedTopics, type WithSubscriptions } from '../../broker/roster.ts';
 
 interface Rig {
   broker: Aedes;
@@ -195,6 +200,17 @@ test("Client#pause: a paused client's packets stay unread in its socket", () =>
     c.publish('t/after', 'y', { qos: 1 });
     assert.ok((await unread) > 0, 'the paused client read the PUBLISH');
     assert.equal(r.published, ['t/before'], 'a paused client published');
+  }));
+
+test('Client#subscriptions: keyed by the filters the client holds, after SUBSCRIBE and UNSUBSCRIBE', () =>
+  withRig(async (r, connect) => {
+    const c = await connect('buyer');
+    const server = r.accepted[0]!.client as unknown as WithSubscriptions;
+    assert.type(server.subscriptions, 'object', 'aedes Client#subscriptions is gone');
+    await c.subscribeAsync(['t/a', 't/b/#'], { qos: 1 });
+    assert.equal(subscribedTopics(server), ['t/a', 't/b/#']);
+    await c.unsubscribeAsync('t/a');
+    assert.equal(subscribedTopics(server), ['t/b/#']);
   }));
 
 test('mqemitter-redis: MQEmitterRedisPrefix is exported and reports connection errors on `state`', async () => {

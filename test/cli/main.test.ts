@@ -85,6 +85,10 @@ test('config check: the shipped file is ok', async () => {
   const r = await run('config', 'check', fromRoot('config', 'itrade.yaml'));
   assert.is(r.code, 0);
   assert.match(r.out[0]!, /itrade\.yaml: ok/);
+  assert.match(
+    r.out.at(-1)!,
+    /^country database: @ip-location-db\/geo-whois-asn-country [\d.]+, data of \d{4}-\d{2}-\d{2} \(not used\)$/,
+  );
 });
 
 test('config check: a bad file exits 3 with one line naming the key', async () => {

@@ -37,7 +37,7 @@ test('the result is deep-frozen', () => {
 test('unknown key: names the path and what is allowed', () => {
   const f = failure('redis:\n  urll: redis://x');
   assert.is(f.code, 'ITRADE_ERR_CONFIG_INVALID');
-  assert.is(f.message, 'test.yaml: redis.urll: unknown key (allowed here: url, keyPrefix)');
+  assert.is(f.message, 'test.yaml: redis.urll: unknown key (allowed here: url, keyPrefix, username, password, tls)');
 });
 
 test('unknown top-level key', () => {

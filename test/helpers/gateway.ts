@@ -28,6 +28,10 @@ export interface TestGatewayOptions {
   bridge?: Record<string, unknown>;
   operator?: Record<string, unknown>;
   tracing?: Record<string, unknown>;
+  /** Merged into the kafka section (TLS, SASL). */
+  kafka?: Record<string, unknown>;
+  /** Merged into the redis section (TLS, ACL user). */
+  redis?: Record<string, unknown>;
 }
 
 export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
@@ -36,8 +40,8 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
   return validateConfig(
     {
       log: { level: process.env.ITRADE_LOG_LEVEL ?? 'silent' },
-      redis: { url: o.redisUrl ?? svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:` },
-      kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers },
+      redis: { url: o.redisUrl ?? svc.redisUrl, keyPrefix: o.keyPrefix ?? `${unique('gw')}:`, ...o.redis },
+      kafka: { brokers: o.kafkaBrokers ?? svc.kafkaBrokers, ...o.kafka },
       bridge: { ...o.bridge, topicPrefix: o.topicPrefix ?? `${unique('t')}.` },
       sovereignty: o.sovereignty ?? {},
       tracing: o.tracing ?? {},

@@ -52,6 +52,8 @@ test.before(async () => {
     ITRADE_CONFIG: config,
     ITRADE_MQTT_PORT: String(m.gw.mqtt.tcp),
     ITRADE_LOG_LEVEL: 'warn',
+    // The admin samples (docs/operations.md) take their bearer from here, as an operator would.
+    ITRADE_OPERATOR_TOKEN: (await m.gw.tokens.issueOperator('docs', 600)).token,
   };
 });
 

@@ -82,7 +82,13 @@ test('HTTP API: 403 with the error code for the denied network; the region on /v
   assert.is(viaProxy.status, 403);
   const ok = await getFrom(`${base}/v1/info`, '127.0.0.1');
   assert.is(ok.status, 200);
-  assert.equal(JSON.parse(ok.body), { name: 'itrade', version: '0.1.0', region: 'eu-test' });
+  const info = JSON.parse(ok.body) as { geoip: { date: string; inUse: boolean } };
+  assert.equal(
+    { ...info, geoip: undefined },
+    { name: 'itrade', version: '0.1.0', region: 'eu-test', geoip: undefined },
+  );
+  assert.match(info.geoip.date, /^\d{4}-\d{2}-\d{2}$/, 'the country database date');
+  assert.is(info.geoip.inUse, false);
   const outside = await getFrom(`${base}/v1/info`, '127.0.0.3', { 'x-forwarded-for': '127.0.0.2' });
   assert.is(outside.status, 200);
 });
