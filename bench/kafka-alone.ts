@@ -95,7 +95,8 @@ async function openLoop(
     }
     const byTopic = new Map<string, { value: Buffer }[]>();
     for (const d of due) (byTopic.get(d.topic) ?? byTopic.set(d.topic, []).get(d.topic)!).push({ value });
-    batches++;
+    // Batches of the measured writes only, as `written` counts them (warm-up ones are not).
+    if (due.some((d) => d.counted)) batches++;
     const ok = await send([...byTopic].map(([topic, messages]) => ({ topic, messages }))).then(
       () => true,
       () => false,

@@ -31,7 +31,7 @@ function assertOneLine(r: { status: number | null; stderr: string; stdout: strin
 test('unknown key', () => {
   assertOneLine(
     runWith('kafka:\n  brokerz: []\n'),
-    /^stack status: .*: kafka\.brokerz: unknown key \(allowed here: brokers, clientId\) \[ITRADE_ERR_CONFIG_INVALID\]$/,
+    /^stack status: .*: kafka\.brokerz: unknown key \(allowed here: brokers, clientId, tls, sasl\) \[ITRADE_ERR_CONFIG_INVALID\]$/,
   );
 });
 
