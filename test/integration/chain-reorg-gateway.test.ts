@@ -21,7 +21,7 @@ let client: MqttClient;
 const notices: { type: string; sensor: string; reason: string }[] = [];
 
 /** Waits (generously: a loaded machine) until `check` holds. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

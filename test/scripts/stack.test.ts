@@ -31,7 +31,10 @@ function assertOneLine(r: { status: number | null; stderr: string; stdout: strin
 test('unknown key', () => {
   assertOneLine(
     runWith('kafka:\n  brokerz: []\n'),
-    /^stack status: .*: kafka\.brokerz: unknown key \(allowed here: brokers, clientId, tls, sasl\) \[ITRADE_ERR_CONFIG_INVALID\]$/,
+    new RegExp(
+      '^stack status: .*: kafka\\.brokerz: unknown key \\(allowed here: brokers, clientId, tls, sasl\\) ' +
+        '\\[ITRADE_ERR_CONFIG_INVALID\\]$',
+    ),
   );
 });
 
