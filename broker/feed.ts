@@ -51,7 +51,8 @@ export class Feed {
   private readonly inflight: Sent[] = [];
   /** Acknowledged entries (a prefix after `committed.next`) not yet counted in the store. */
   private acked: { next: number; entries: number };
-  private committing = false;
+  /** The compare-and-set under way, if one is: one at a time per feed. */
+  private committing: Promise<boolean> | undefined;
   private retry: NodeJS.Timeout | undefined;
   private wakeUp: (() => void) | undefined;
   private stopped = false;
@@ -96,7 +97,9 @@ export class Feed {
     this.abort.abort();
     clearTimeout(this.retry);
     this.wake();
-    for (let i = 0; i < 3 && this.acked.entries > 0; i++) await this.commitOnce();
+    // An advance under way covers only what was acknowledged before it began: wait for it, then
+    // count the rest, so an acknowledged entry is not sent again.
+    for (let i = 0; i < 3 && (this.acked.entries > 0 || this.committing); i++) await this.commitOnce();
   }
 
   private async loop(): Promise<void> {
@@ -180,6 +183,9 @@ export class Feed {
   }
 
   private ack(offset: number): void {
+    // Below the cursor another delivery already moved (commitOnce, refresh): counted there, and a
+    // compare-and-set from here would move the shared cursor back and count it again.
+    if (offset < this.acked.next) return;
     this.acked.next = offset + 1;
     this.acked.entries++;
     this.ctx.metrics.meteredEntries.inc();
@@ -198,11 +204,18 @@ export class Feed {
     });
   }
 
-  // One compare-and-set of the acknowledged prefix. Another delivery that moved the cursor first
-  // counted those entries: this one adopts its cursor and counts nothing.
-  private async commitOnce(): Promise<boolean> {
-    if (this.committing || this.acked.entries === 0) return true;
-    this.committing = true;
+  // One compare-and-set of the acknowledged prefix (or the one under way). Another delivery that
+  // moved the cursor first counted those entries: this one adopts its cursor and counts nothing.
+  private commitOnce(): Promise<boolean> {
+    if (this.acked.entries === 0 && !this.committing) return Promise.resolve(true);
+    this.committing ??= this.advance().finally(() => {
+      this.committing = undefined;
+      this.wake();
+    });
+    return this.committing;
+  }
+
+  private async advance(): Promise<boolean> {
     const { next, entries } = this.acked;
     try {
       const r = await this.ctx.cursors.advance(this.buyer, this.sensor, this.committed.next, next, entries);
@@ -216,9 +229,6 @@ export class Feed {
     } catch (err) {
       this.ctx.log.warn({ err: (err as Error).message, sensor: this.sensor }, 'cursor advance failed; retrying');
       return false;
-    } finally {
-      this.committing = false;
-      this.wake();
     }
   }
 
