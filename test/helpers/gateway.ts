@@ -142,7 +142,9 @@ export function publishAck(
   });
 }
 
-export function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+// Generous by default: it only runs long when what it waits for never comes, and a loaded CI
+// machine (2 cores, the whole suite beside) can take many seconds for what takes one when quiet.
+export function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const tick = () => {

@@ -39,7 +39,7 @@ function startProcess(bus: 'redis' | 'memory' = 'redis'): Promise<{ proc: ChildP
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     procs.push(proc);
-    const timer = setTimeout(() => reject(new Error('gateway process not ready in 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error('gateway process not ready in 90 s')), 90_000);
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       if (!line.startsWith('READY ')) return;
       clearTimeout(timer);

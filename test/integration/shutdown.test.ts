@@ -68,7 +68,7 @@ function startGatewayProcess(): Promise<Gateway> {
   const logs: Gateway['logs'] = [];
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('gateway not started in 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error('gateway not started in 90 s')), 90_000);
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       const entry = JSON.parse(line) as Gateway['logs'][number];
       logs.push(entry);
