@@ -44,12 +44,17 @@ export class EntitlementSink implements ChainSink {
     private readonly observer?: ChainObserver,
   ) {}
 
+  // The window's invalidations go out together (ioredis pipelines them on its connection): one
+  // round trip per window, not per event, which is what a catch-up over a long history waits on.
+  // The broker hears of the events, in order, once all of them are dropped; a failed one fails
+  // the window, and the follower applies it again (dropping a key twice is harmless).
   async window(_toBlock: number, events: readonly ChainLogEvent[]): Promise<void> {
-    for (const ev of events) {
-      const e = await this.apply(ev);
+    const told = await Promise.all(events.map((ev) => this.apply(ev)));
+    events.forEach((ev, i) => {
       this.observer?.event(ev.name);
+      const e = told[i];
       if (e) this.emit(e);
-    }
+    });
   }
 
   private async apply(ev: ChainLogEvent): Promise<EntitlementEvent | undefined> {
@@ -84,8 +89,10 @@ export class EntitlementSink implements ChainSink {
   }
 
   private async dropSensor(sensor: string): Promise<void> {
-    await this.chain.cache.invalidate(`sensor:${sensor}`);
-    await this.chain.cache.invalidateIn(subsGroup(sensor));
+    await Promise.all([
+      this.chain.cache.invalidate(`sensor:${sensor}`),
+      this.chain.cache.invalidateIn(subsGroup(sensor)),
+    ]);
   }
 
   /** Newest first, so a sensor registered and subscribed to in the undone blocks is told once, as gone. */
