@@ -10,6 +10,7 @@
 // against the real Kafka, so a change in kafkajs shows up as a failing test, not in production.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
+import { OffsetLookups, type OffsetsCluster } from './offsets.ts';
 
 interface KjsMessage {
   offset: string;
@@ -46,12 +47,10 @@ interface KjsBroker {
   }): Promise<FetchResponse>;
 }
 
-interface KjsCluster {
+interface KjsCluster extends OffsetsCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   isConnected(): boolean;
-  addTargetTopic(topic: string): Promise<void>;
-  refreshMetadata(): Promise<void>;
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(q: { nodeId: string }): Promise<KjsBroker>;
 }
@@ -87,8 +86,16 @@ export class PartitionFetcher {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly connectingFetch = new WeakMap<KjsConnection, Promise<unknown>>();
 
+  private readonly offsets: OffsetLookups;
+
   constructor(kafka: Kafka) {
     this.cluster = createCluster(kafka);
+    this.offsets = new OffsetLookups(this.cluster, () => this.connect());
+  }
+
+  /** The first offset at or after `timestamp` (the log's end when none); concurrent asks share requests. */
+  offsetForTime(topic: string, partition: number, timestamp: number): Promise<number> {
+    return this.offsets.offsetForTime(topic, partition, timestamp);
   }
 
   /** Records from `offset` on (at most about `maxBytes`, at least one whole record batch). */

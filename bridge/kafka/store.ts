@@ -162,12 +162,12 @@ export class KafkaLogStore implements LogStore {
 
   async offsetForTime(topic: string, partition: number, timestamp: number): Promise<number> {
     try {
-      // ListOffsets by time: the earliest offset whose timestamp is >= it; kafkajs gives the
-      // high watermark when there is none (admin/index.js fetchTopicOffsetsByTimestamp).
-      const p = await this.listOffsets(topic, partition, () =>
-        this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp),
-      );
-      return Number(p.offset);
+      // ListOffsets by time: the earliest offset whose timestamp is >= it, the log's end when
+      // there is none; concurrent asks go out together (bridge/kafka/offsets.ts).
+      const p = await this.listOffsets(topic, partition, async () => [
+        { partition, offset: await this.fetcher.offsetForTime(topic, partition, timestamp) },
+      ]);
+      return p.offset;
     } catch (err) {
       throw itradeError('KAFKA_READ_FAILED', `offset by time in ${topic}/${partition}: ${(err as Error).message}`, {
         cause: err,

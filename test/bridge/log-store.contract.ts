@@ -102,6 +102,21 @@ export function logStoreContract(suite: Test<ContractContext>): void {
     assert.is(await ctx.store.offsetForTime(topic, 0, T0 + 9001), 10);
   });
 
+  suite('offsetForTime: many asks at once, of several topics and one topic at several times', async (ctx) => {
+    const topics = [ctx.topic(), ctx.topic(), ctx.topic()];
+    for (const t of topics) await ctx.store.ensureTopic(t, SPEC);
+    await ctx.store.append(topics.flatMap((t, k) => Array.from({ length: 5 + k }, (_, i) => rec(t, 'k', i))));
+    const times = [T0 - 1, T0 + 2000, T0 + 2500, T0 + 4000, T0 + 99_000];
+    const asks = topics.flatMap((t, k) =>
+      times.map((ms) => ({ t, ms, want: Math.min(Math.ceil((ms - T0) / 1000), 5 + k) })),
+    );
+    const got = await Promise.all(asks.map((a) => ctx.store.offsetForTime(a.t, 0, a.ms)));
+    assert.equal(
+      got,
+      asks.map((a) => Math.max(0, a.want)),
+    );
+  });
+
   suite("with several partitions, a key's records are all in partitionOf(key)", async (ctx) => {
     const topic = ctx.topic();
     await ctx.store.ensureTopic(topic, { ...SPEC, partitions: 3 });
