@@ -2,12 +2,10 @@
 // the same sealed payloads: first the paper's workload, then the step-up search for the highest
 // rate each sustains. The gateway's figures are read as ratios against these. Raw Aedes' paper
 // run is the one the paper scenario compares with (parts.ts): measured once per bench run.
-import { sealed, syntheticFleet } from '../fleet.ts';
-import { runLine } from '../report.ts';
-import { runStream } from '../stream.ts';
+import { syntheticFleet } from '../fleet.ts';
 import { startAedesRaw, startMosquitto, type Target } from '../targets/targets.ts';
 import { findMax, nextFailure } from './max.ts';
-import { rawAedesPaper } from './parts.ts';
+import { paperWorkload, rawAedesPaper } from './parts.ts';
 import type { ScenarioContext } from './index.ts';
 
 export const MAX_RATES = [500, 1000, 2000, 5000, 10000, 15000, 20000, 25000, 30000, 40000, 50000, 60000];
@@ -19,24 +17,8 @@ export async function baselines(ctx: ScenarioContext): Promise<void> {
     const target: Target = await start();
     try {
       const fleet = syntheticFleet(opts.devices);
-      if (target.name !== 'aedes (raw)') {
-        ctx.say(
-          `${target.name}: paper workload, ${opts.devices} devices x ${opts.rate} msg/s for ` +
-            `${Math.min(opts.durationMs, 30_000) / 1000} s`,
-        );
-        const run = await runStream({
-          endpoint: target.endpoint,
-          targetPid: target.pid,
-          ...fleet,
-          ratePerDevice: opts.rate,
-          qos: 1,
-          warmupMs: 3000,
-          durationMs: Math.min(opts.durationMs, 30_000),
-          codec: sealed(fleet),
-        });
-        ctx.result.runs.push({ scenario: 'paper workload', target: target.name, run });
-        ctx.say(`  ${runLine(run)}`);
-      }
+      // Raw Aedes' paper run is rawAedesPaper's, above.
+      if (target.name !== 'aedes (raw)') await paperWorkload(ctx, target, fleet);
       ctx.say(`${target.name}: highest sustained rate (P99 <= 100 ms, nothing lost)`);
       const max = await findMax(
         target.endpoint,

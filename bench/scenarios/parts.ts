@@ -2,11 +2,11 @@
 // raw Aedes on the same workload (the MQTT part) and a kafkajs producer alone writing the same
 // rate with acks=all to the same topic layout (the Kafka part). Each is measured once per bench
 // run and shared by the scenarios that compare with it.
-import { sealed, syntheticFleet } from '../fleet.ts';
+import { sealed, syntheticFleet, type Fleet } from '../fleet.ts';
 import { kafkaAlone, type KafkaAloneResult } from '../kafka-alone.ts';
 import { runLine } from '../report.ts';
 import { runStream, type StreamResult } from '../stream.ts';
-import { startAedesRaw } from '../targets/targets.ts';
+import { startAedesRaw, type Target } from '../targets/targets.ts';
 import { benchEnv } from './gateway-env.ts';
 import type { ScenarioContext } from './index.ts';
 
@@ -22,29 +22,36 @@ export interface Parts {
 export async function rawAedesPaper(ctx: ScenarioContext): Promise<StreamResult> {
   const parts = (ctx.parts ??= {});
   if (parts.aedes) return parts.aedes;
-  const { opts } = ctx;
   const target = await startAedesRaw();
   try {
-    const fleet = syntheticFleet(opts.devices);
-    const durationMs = Math.min(opts.durationMs, PART_MS);
-    ctx.say(`${target.name}: paper workload, ${opts.devices} devices x ${opts.rate} msg/s for ${durationMs / 1000} s`);
-    const run = await runStream({
-      endpoint: target.endpoint,
-      targetPid: target.pid,
-      ...fleet,
-      ratePerDevice: opts.rate,
-      qos: 1,
-      warmupMs: 3000,
-      durationMs,
-      codec: sealed(fleet),
-    });
-    ctx.result.runs.push({ scenario: 'paper workload', target: target.name, run });
-    ctx.say(`  ${runLine(run)}`);
-    parts.aedes = run;
-    return run;
+    parts.aedes = await paperWorkload(ctx, target, syntheticFleet(ctx.opts.devices));
+    return parts.aedes;
   } finally {
     await target.stop();
   }
+}
+
+/**
+ * The paper workload against a target the gateway is compared with (raw Aedes here, Mosquitto in
+ * baselines.ts): at most PART_MS, recorded in the result's runs and said.
+ */
+export async function paperWorkload(ctx: ScenarioContext, target: Target, fleet: Fleet): Promise<StreamResult> {
+  const { opts } = ctx;
+  const durationMs = Math.min(opts.durationMs, PART_MS);
+  ctx.say(`${target.name}: paper workload, ${opts.devices} devices x ${opts.rate} msg/s for ${durationMs / 1000} s`);
+  const run = await runStream({
+    endpoint: target.endpoint,
+    targetPid: target.pid,
+    ...fleet,
+    ratePerDevice: opts.rate,
+    qos: 1,
+    warmupMs: 3000,
+    durationMs,
+    codec: sealed(fleet),
+  });
+  ctx.result.runs.push({ scenario: 'paper workload', target: target.name, run });
+  ctx.say(`  ${runLine(run)}`);
+  return run;
 }
 
 export async function kafkaAlonePaper(ctx: ScenarioContext): Promise<KafkaAloneResult> {

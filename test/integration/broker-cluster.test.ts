@@ -1,14 +1,13 @@
 // Two broker processes sharing Redis and Kafka behave as one: a device on one and a buyer on
 // the other, the buyer gets the data from the sensor's Kafka log (not over the Redis bus); a
 // persistent buyer away while its instance restarts gets everything published meanwhile.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import { TokenService } from '../../auth/jwt.ts';
-import { fromRoot } from '../../lib/paths.ts';
-import { TEST_SECRET, connectMqtt, end, publishAck, subscribeAck, testConfig, waitFor } from '../helpers/gateway.ts';
+import type { TokenService } from '../../auth/jwt.ts';
+import { connectMqtt, end, publishAck, subscribeAck, testConfig, waitFor } from '../helpers/gateway.ts';
+import { startGatewayProcess, stopGatewayProcess, testTokens } from '../helpers/gateway-cluster.ts';
 import { Market, type Account } from '../helpers/market.ts';
 import { CommandLog } from '../helpers/redis-monitor.ts';
 import { services, unique } from '../helpers/services.ts';
@@ -33,29 +32,10 @@ function busPublishes(from: number, to: number): string[][] {
 
 function startProcess(bus: 'redis' | 'memory' = 'redis'): Promise<{ proc: ChildProcess; port: number }> {
   const cfg = config as { broker: object };
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fromRoot('test', 'helpers', 'gateway-process.ts')], {
-      env: { ...process.env, ITRADE_TEST_GATEWAY_CONFIG: JSON.stringify({ ...cfg, broker: { ...cfg.broker, bus } }) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    procs.push(proc);
-    const timer = setTimeout(() => reject(new Error('gateway process not ready in 90 s')), 90_000);
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      if (!line.startsWith('READY ')) return;
-      clearTimeout(timer);
-      resolve({ proc, port: (JSON.parse(line.slice(6)) as { tcp: number }).tcp });
-    });
-    proc.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)));
-  });
+  return startGatewayProcess({ ...cfg, broker: { ...cfg.broker, bus } }, procs);
 }
 
-function stopProcess(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
-}
+const stopProcess = stopGatewayProcess;
 
 async function buyerOn(
   port: number,
@@ -89,14 +69,7 @@ test.before(async () => {
   config = JSON.parse(
     JSON.stringify(testConfig({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix })),
   ) as object;
-  tokens = await TokenService.create({
-    alg: 'HS256',
-    secret: TEST_SECRET,
-    privateKeyFile: '',
-    publicKeyFile: '',
-    issuer: 'itrade-gateway',
-    audience: 'itrade',
-  });
+  tokens = await testTokens();
   seller = await market.principal('seller');
   buyer = await market.principal('buyer');
   sensor = (await market.sensor(seller)).sensor;

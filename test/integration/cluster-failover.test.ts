@@ -4,15 +4,14 @@
 // outside (MQTT and the chain only): every entry each buyer paid for arrives, in order per sensor,
 // nothing beyond what it paid; duplicates only from the tail of what reached it on B (its last
 // unacknowledged window), counted and printed.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import { TokenService } from '../../auth/jwt.ts';
-import { fromRoot } from '../../lib/paths.ts';
+import type { TokenService } from '../../auth/jwt.ts';
 import { buyerTopic, sensorTopic } from '../../protocol/topics.ts';
-import { TEST_SECRET, connectMqtt, end, publishAck, subscribeAck, testConfig, waitFor } from '../helpers/gateway.ts';
+import { connectMqtt, end, publishAck, subscribeAck, testConfig, waitFor } from '../helpers/gateway.ts';
+import { startGatewayProcess, stopGatewayProcess, testTokens } from '../helpers/gateway-cluster.ts';
 import { Market, type Account } from '../helpers/market.ts';
 import { services, unique } from '../helpers/services.ts';
 
@@ -30,30 +29,12 @@ let market: Market;
 let tokens: TokenService;
 let config: object;
 
-function startInstance(): Promise<{ proc: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fromRoot('test', 'helpers', 'gateway-process.ts')], {
-      env: { ...process.env, ITRADE_TEST_GATEWAY_CONFIG: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    procs.push(proc);
-    const timer = setTimeout(() => reject(new Error('gateway process not ready in 60 s')), 60_000);
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      if (!line.startsWith('READY ')) return;
-      clearTimeout(timer);
-      resolve({ proc, url: `mqtt://127.0.0.1:${(JSON.parse(line.slice(6)) as { tcp: number }).tcp}` });
-    });
-    proc.once('exit', (code, signal) => reject(new Error(`gateway process exited (${code ?? signal})`)));
-  });
+async function startInstance(): Promise<{ proc: ChildProcess; url: string }> {
+  const { proc, port } = await startGatewayProcess(config, procs);
+  return { proc, url: `mqtt://127.0.0.1:${port}` };
 }
 
-function stopInstance(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
-}
+const stopInstance = stopGatewayProcess;
 
 /** One buyer across its connections: what arrived per sensor, in order, and on which instance. */
 class BuyerLog {
@@ -130,14 +111,7 @@ test.before(async () => {
   config = JSON.parse(
     JSON.stringify(testConfig({ marketplace: market.address, fromBlock: market.deployBlock, keyPrefix })),
   ) as object;
-  tokens = await TokenService.create({
-    alg: 'HS256',
-    secret: TEST_SECRET,
-    privateKeyFile: '',
-    publicKeyFile: '',
-    issuer: 'itrade-gateway',
-    audience: 'itrade',
-  });
+  tokens = await testTokens();
 });
 
 test.after(async () => {

@@ -3,12 +3,11 @@
 // judges the device address in the header: a denied network gets CONNACK 5, an allowed one
 // CONNACK 0. A client that is not a trusted proxy (127.0.0.2) is judged by its own address and
 // sends no header; a trusted peer without a header is disconnected.
-import { createConnection } from 'node:net';
-import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
-import { connectMqttFrom, testGateway, type Connected } from '../helpers/gateway.ts';
+import { connectMqttFrom, testGateway } from '../helpers/gateway.ts';
+import { proxyV1 as v1, proxyV2 as v2, viaBalancer as connectViaBalancer } from '../helpers/proxy-balancer.ts';
 
 let gw: GatewayHandle;
 let token: string;
@@ -26,38 +25,8 @@ test.after(async () => {
   await gw?.close();
 });
 
-/** An MQTT client behind the "balancer": the header goes first on the same TCP connection. */
-function viaBalancer(header: Buffer | undefined): Promise<Connected | 'closed'> {
-  const client = new mqtt.MqttClient(
-    () => {
-      const s = createConnection({ host: '127.0.0.1', port: gw.mqtt.tcp! });
-      if (header) s.write(header);
-      return s;
-    },
-    { protocolVersion: 4, reconnectPeriod: 0, clientId: ID, username: ID, password: token },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no CONNACK or close within 15 s')), 15_000);
-    client.on('error', () => undefined);
-    client.on('packetreceive', (p) => {
-      if (p.cmd !== 'connack') return;
-      clearTimeout(timer);
-      resolve({ client, returnCode: p.returnCode ?? 0, sessionPresent: p.sessionPresent });
-    });
-    client.on('close', () => {
-      clearTimeout(timer);
-      resolve('closed');
-    });
-  });
-}
-
-const v1 = (src: string) => Buffer.from(`PROXY TCP4 ${src} 127.0.0.1 51000 1883\r\n`);
-const v2 = (src: string) =>
-  Buffer.concat([
-    Buffer.from('0d0a0d0a000d0a515549540a2111000c', 'hex'),
-    Buffer.from(src.split('.').map(Number)),
-    Buffer.from([127, 0, 0, 1, 0xc7, 0x38, 0x07, 0x53]),
-  ]);
+const viaBalancer = (header: Buffer | undefined) =>
+  connectViaBalancer(gw.mqtt.tcp!, header, { clientId: ID, username: ID, password: token });
 
 for (const [name, header] of [
   ['v1', v1],

@@ -17,10 +17,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TokenService } from '../../auth/jwt.ts';
 import { sensorTopic } from '../../protocol/topics.ts';
 import { fromRoot } from '../../lib/paths.ts';
-import { TEST_SECRET, connectMqtt, testConfig, waitFor } from '../helpers/gateway.ts';
+import { connectMqtt, testConfig, waitFor } from '../helpers/gateway.ts';
+import { testTokens } from '../helpers/gateway-cluster.ts';
 import { Market, type Account } from '../helpers/market.ts';
 import { services, unique } from '../helpers/services.ts';
 
@@ -125,14 +125,7 @@ async function readAll(topics: string[]): Promise<Set<string>> {
 
 test('SIGTERM mid-storm: exit 0, and every acknowledged message is in Kafka', async () => {
   const gw = await startGatewayProcess();
-  const tokens = await TokenService.create({
-    alg: 'HS256',
-    secret: TEST_SECRET,
-    privateKeyFile: '',
-    publicKeyFile: '',
-    issuer: 'itrade-gateway',
-    audience: 'itrade',
-  });
+  const tokens = await testTokens();
   const acked = new Set<string>();
   const devices = await Promise.all(
     sensors.map(async (s) => {

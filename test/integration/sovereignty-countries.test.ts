@@ -4,14 +4,12 @@
 // and US denied: CH and DE get CONNACK 0, US (deny wins) and JP (not allowed) CONNACK 5, and a
 // private address (in no country) 5 too. The HTTP API judges the X-Forwarded-For hop the same
 // way, and GET /v1/info shows the database's date.
-import { createConnection } from 'node:net';
-import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
-import type { Connected } from '../helpers/gateway.ts';
 import { testGateway } from '../helpers/gateway.ts';
 import { getFrom } from '../helpers/metrics.ts';
+import { proxyV1 as v1, proxyV2 as v2, viaBalancer as connectViaBalancer } from '../helpers/proxy-balancer.ts';
 
 let gw: GatewayHandle;
 let token: string;
@@ -29,38 +27,8 @@ test.after(async () => {
   await gw?.close();
 });
 
-/** An MQTT client behind the "balancer": the header goes first on the same TCP connection. */
-function viaBalancer(header: Buffer): Promise<Connected | 'closed'> {
-  const client = new mqtt.MqttClient(
-    () => {
-      const s = createConnection({ host: '127.0.0.1', port: gw.mqtt.tcp! });
-      s.write(header);
-      return s;
-    },
-    { protocolVersion: 4, reconnectPeriod: 0, clientId: ID, username: ID, password: token },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no CONNACK or close within 15 s')), 15_000);
-    client.on('error', () => undefined);
-    client.on('packetreceive', (p) => {
-      if (p.cmd !== 'connack') return;
-      clearTimeout(timer);
-      resolve({ client, returnCode: p.returnCode ?? 0, sessionPresent: p.sessionPresent });
-    });
-    client.on('close', () => {
-      clearTimeout(timer);
-      resolve('closed');
-    });
-  });
-}
-
-const v1 = (src: string) => Buffer.from(`PROXY TCP4 ${src} 127.0.0.1 51000 1883\r\n`);
-const v2 = (src: string) =>
-  Buffer.concat([
-    Buffer.from('0d0a0d0a000d0a515549540a2111000c', 'hex'),
-    Buffer.from(src.split('.').map(Number)),
-    Buffer.from([127, 0, 0, 1, 0xc7, 0x38, 0x07, 0x53]),
-  ]);
+const viaBalancer = (header: Buffer) =>
+  connectViaBalancer(gw.mqtt.tcp!, header, { clientId: ID, username: ID, password: token });
 
 const CASES: [string, string, number][] = [
   ['CH', '130.60.1.1', 0],

@@ -4,8 +4,9 @@ import { useSignal, useSignalEffect } from '@preact/signals';
 import { formatEther, parseEther } from 'ethers';
 import { sensorsPage, type Filters, type SensorView } from '../api.ts';
 import { WorldMap } from '../map.tsx';
+import { SensorTypeSelect } from '../sensor-type.tsx';
 import type { Box } from '../map-view.ts';
-import { go, market } from '../state.ts';
+import { go } from '../state.ts';
 import { oneLine } from '../../../protocol/errors.ts';
 
 export const wei = (w: string) => `${formatEther(w)} ETH`;
@@ -60,17 +61,7 @@ export function Catalogue() {
   return (
     <section>
       <form class="filters" onSubmit={(e) => (e.preventDefault(), void reload())}>
-        <label>
-          Type
-          <select value={type.value} onChange={(e) => (type.value = e.currentTarget.value)}>
-            <option value="">any</option>
-            {market.value?.sensorTypes.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SensorTypeSelect value={type} any />
         <label>
           Status
           <select value={status.value} onChange={(e) => (status.value = e.currentTarget.value)}>

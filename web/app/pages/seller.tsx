@@ -10,6 +10,7 @@ import { gql, SENSOR_FIELDS, type SensorView } from '../api.ts';
 import { agentRunning, startAgent, stopAgent } from '../agent.ts';
 import { download, LocalKeyrings } from '../keys.ts';
 import { WorldMap } from '../map.tsx';
+import { SensorTypeSelect } from '../sensor-type.tsx';
 import { act, config, indexed, market, session, status, wallet } from '../state.ts';
 import { registerNewSensor, setActive, withdrawEarnings } from '../wallet.ts';
 import { wei } from './catalogue.tsx';
@@ -57,16 +58,7 @@ function NewSensor({ done }: { done: () => void }) {
       <p data-picked={at.value ? `${at.value.latitude},${at.value.longitude}` : ''}>
         {at.value ? `Location ${at.value.latitude}, ${at.value.longitude}` : 'No location picked yet.'}
       </p>
-      <label>
-        Type
-        <select name="type" value={type.value} onChange={(e) => (type.value = e.currentTarget.value)}>
-          {market.value?.sensorTypes.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SensorTypeSelect value={type} name="type" />
       <label>
         Price per entry (ETH)
         <input name="price" value={price.value} onInput={(e) => (price.value = e.currentTarget.value)} />
