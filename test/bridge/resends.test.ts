@@ -70,7 +70,7 @@ test('a resend of a buffered publish settles with it, takes no room, and is writ
   await s.writer.close(100);
 });
 
-test('a resend of a written publish gets its offset at once; older than resendWindow, it is written again', async () => {
+test('a resend of a written publish gets its offset at once; beyond resendWindow it is written again', async () => {
   const s = setup({ maxEntries: 100, maxBytes: 1 << 20, highWaterPercent: 80, resendWindow: 2 });
   const sensor = address();
   await s.writer.ensureTopic(sensor);
