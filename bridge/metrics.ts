@@ -65,6 +65,13 @@ export function createBridgeMetrics(
       help: 'Entries Kafka acknowledged (acks=all).',
       registers,
     }),
+    resendsRecognised: new Counter({
+      name: 'itrade_bridge_resends_recognised_total',
+      help:
+        'QoS 1 publishes recognised as a resend of one the bridge had taken (bridge.buffer.resendWindow): ' +
+        'answered with the original offset, not written again.',
+      registers,
+    }),
     writeFailed: new Counter({
       name: 'itrade_bridge_write_failed_entries_total',
       help: 'Entries Kafka refused with a permanent error (their publishes were rejected, not acknowledged).',

@@ -19,6 +19,7 @@ import type { Logger } from '../lib/log.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { TRACEPARENT_HEADER, traceKafkaWrite } from '../tracing/hooks.ts';
 import { Fifo } from './fifo.ts';
+import { ResendIndex, resendKey } from './resends.ts';
 import type { AppendRecord, LogStore, TopicSpec } from './log-store.ts';
 import type { BridgeMetrics, BufferState } from './metrics.ts';
 
@@ -32,7 +33,7 @@ export interface WriterOptions {
   retryInitialMs: number;
   retryMaxMs: number;
   stallWarnMs: number;
-  buffer: { maxEntries: number; maxBytes: number; highWaterPercent: number };
+  buffer: { maxEntries: number; maxBytes: number; highWaterPercent: number; resendWindow: number };
 }
 
 interface Pending {
@@ -41,6 +42,9 @@ interface Pending {
   since: number; // performance.now() when accepted
   resolve(offset: number): void;
   reject(err: ItradeError): void;
+  /** Its identity in the ResendIndex (QoS 1 and 2 only: a QoS 0 publish is never sent again). */
+  key?: string;
+  copies?: { resolve(offset: number): void; reject(err: Error): void }[];
 }
 
 // A write ends with these; anything else (Kafka down, topic not there yet) is retried.
@@ -65,6 +69,7 @@ export class WriteThrough {
   private readonly refusals: ThrottledLog;
   private readonly hwEntries: number;
   private readonly hwBytes: number;
+  private readonly resends: ResendIndex;
 
   constructor(
     private readonly store: LogStore,
@@ -75,6 +80,7 @@ export class WriteThrough {
   ) {
     this.hwEntries = Math.max(1, Math.floor((opts.buffer.maxEntries * opts.buffer.highWaterPercent) / 100));
     this.hwBytes = Math.floor((opts.buffer.maxBytes * opts.buffer.highWaterPercent) / 100);
+    this.resends = new ResendIndex(opts.buffer.resendWindow);
     this.refusals = new ThrottledLog(log, 'bridge refused publishes', 'warn', 5000, clock);
     this.stallTimer = setInterval(() => this.checkStall(), Math.min(1000, Math.max(50, opts.stallWarnMs / 4)));
     this.stallTimer.unref();
@@ -86,6 +92,15 @@ export class WriteThrough {
 
   /** Resolves with the entry's offset once Kafka has the payload (PublishListener.onPublish); rejects when refused. */
   submit(p: AcceptedPublish): Promise<number> {
+    // A device's resend of a publish taken already settles with it (bridge/resends.ts); it takes
+    // no room, so it is answered even while the buffer refuses new publishes.
+    const topic = this.closed || p.qos === 0 || !isAddress(p.sensor) ? undefined : this.opts.topicOf(p.sensor);
+    const key = topic === undefined ? undefined : resendKey(topic, p.payload);
+    const copy = key === undefined ? undefined : this.resends.lookup(key);
+    if (copy) {
+      this.metrics.resendsRecognised.inc();
+      return copy;
+    }
     const refusal = this.admission(p);
     if (refusal) {
       const [name, reason] = refusal;
@@ -95,7 +110,9 @@ export class WriteThrough {
       return Promise.reject(itradeError(name, `sensor ${p.sensor}, qos ${p.qos}`));
     }
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ record: this.toRecord(p), qos: p.qos, since: performance.now(), resolve, reject });
+      const pending: Pending = { record: this.toRecord(p), qos: p.qos, since: performance.now(), resolve, reject };
+      if (key !== undefined) this.resends.add((pending.key = key), pending);
+      this.queue.push(pending);
       this.entries += 1;
       this.bytes += p.payload.length;
       this.schedule();
@@ -275,6 +292,7 @@ export class WriteThrough {
       if (traceparent)
         traceKafkaWrite(traceparent, { acceptedAt: p.since, sentAt, ackedAt: now }, { entries: batch.length });
       p.resolve(offsets[i]!);
+      if (p.key !== undefined) this.resends.wrote(p.key, p, offsets[i]!);
     });
   }
 
@@ -291,7 +309,12 @@ export class WriteThrough {
       this.metrics.writeFailed.inc(batch.length);
       this.log.error(ctx, 'kafka refused a batch for good: publishes not acknowledged');
     }
-    for (const p of batch) p.reject(err);
+    for (const p of batch) this.reject(p, err);
+  }
+
+  private reject(p: Pending, err: ItradeError): void {
+    p.reject(err);
+    if (p.key !== undefined) this.resends.failed(p.key, p, err);
   }
 
   private failQueued(err: ItradeError): void {
@@ -301,7 +324,7 @@ export class WriteThrough {
       this.entries -= 1;
       this.bytes -= p.record.value.length;
       this.metrics.refused.inc({ qos: String(p.qos), reason: 'closed' });
-      p.reject(err);
+      this.reject(p, err);
     }
     if (rest.length > 0)
       this.log.warn({ entries: rest.length }, 'bridge closed with unwritten publishes: not acknowledged');

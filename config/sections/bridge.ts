@@ -110,6 +110,14 @@ const BufferSection = Type.Object(
       80,
       'Fill level (percent of either limit) above which QoS 0 publishes are refused, keeping the rest for QoS 1.',
     ),
+    resendWindow: Int(
+      0,
+      10000000,
+      20000,
+      'Entries Kafka acknowledged that are still recognised when a device sends them again (its PUBACK was ' +
+        'lost): the resend gets the stored offset and is not written twice. About 150 bytes each; 0 recognises ' +
+        'only resends of entries still buffered.',
+    ),
   },
   {
     additionalProperties: false,

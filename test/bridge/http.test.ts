@@ -37,9 +37,7 @@ async function setup(
   const buyer = address();
   await bridge.onSensorActivated(sensor);
   await Promise.all(
-    Array.from({ length: entries }, (_, i) =>
-      bridge.onPublish(publish(sensor, Buffer.alloc(size, i % 256), 1, T0 + i * 1000)),
-    ),
+    Array.from({ length: entries }, (_, i) => bridge.onPublish(publish(sensor, entryBytes(size, i), 1, T0 + i * 1000))),
   );
   const app = createHttpServer({ log: createLogger({ level: 'silent' }) });
   // The buyer's principal JWT is checked by the broker's verifier; here a header names the buyer.
@@ -145,6 +143,14 @@ test('a malformed request names the parameter; every refusal is counted by code'
 });
 
 /** Lets every queued continuation and immediate run, `rounds` times over: the in-memory path has no timer or I/O. */
+// Each entry its own bytes, as envelopes are (fresh nonce): equal QoS 1 bytes on a sensor would be
+// taken for a device's resend and not written again (bridge/resends.ts).
+function entryBytes(size: number, i: number): Buffer {
+  const b = Buffer.alloc(size, i % 256);
+  if (size >= 8) b.writeUInt32BE(i, 0);
+  return b;
+}
+
 async function quiesce(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 }

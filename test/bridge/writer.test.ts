@@ -25,7 +25,7 @@ function options(over: Partial<WriterOptions> = {}): WriterOptions {
     retryInitialMs: 5,
     retryMaxMs: 20,
     stallWarnMs: 100,
-    buffer: { maxEntries: 1000, maxBytes: 1 << 20, highWaterPercent: 80 },
+    buffer: { maxEntries: 1000, maxBytes: 1 << 20, highWaterPercent: 80, resendWindow: 100 },
     ...over,
   };
 }
@@ -105,7 +105,7 @@ test('concurrent publishes share batches, keep per-sensor order, and each resolv
 test('store down: QoS 1 waits, QoS 0 shed above high-water, all refused at limit; then drains in order', async () => {
   const cap = captureLog();
   const { store, writer, metric } = setup(
-    { buffer: { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50 } },
+    { buffer: { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50, resendWindow: 100 } },
     new MemoryLogStore(),
     cap.log,
   );
@@ -138,11 +138,13 @@ test('store down: QoS 1 waits, QoS 0 shed above high-water, all refused at limit
 });
 
 test('after the limit, QoS 1 stays refused until the buffer is under the high-water mark', async () => {
-  const { store, writer } = setup({ buffer: { maxEntries: 4, maxBytes: 1 << 20, highWaterPercent: 50 } });
+  const { store, writer } = setup({
+    buffer: { maxEntries: 4, maxBytes: 1 << 20, highWaterPercent: 50, resendWindow: 100 },
+  });
   const sensor = address();
   await writer.ensureTopic(sensor);
   store.setAvailable(false);
-  const held = Array.from({ length: 4 }, () => writer.submit(publish(sensor, Buffer.from('x'), 1)));
+  const held = Array.from({ length: 4 }, (_, i) => writer.submit(publish(sensor, Buffer.from([i]), 1)));
   assert.is(await code(writer.submit(publish(sensor, Buffer.from('y'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
   store.setAvailable(true);
   await Promise.all(held);
@@ -221,7 +223,7 @@ test('close waits for the store, then refuses what it could not write (never ack
 // refusal it summed, and a summary still pending at close was never written.
 async function refusalsWhileDown(clock: FakeClock) {
   const cap = captureLog();
-  const buffer = { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50 };
+  const buffer = { maxEntries: 10, maxBytes: 1 << 20, highWaterPercent: 50, resendWindow: 100 };
   const s = setup({ buffer, stallWarnMs: 60_000 }, new MemoryLogStore(), cap.log, clock);
   const sensor = address();
   await s.writer.ensureTopic(sensor);
