@@ -2,9 +2,9 @@
 // where each subscription starts in its sensor's log (broker/subscribe.ts startCursor): one
 // kafkajs admin call each is two ListOffsets round trips in a row (admin fetchTopicOffsetsByTimestamp
 // asks for the high watermark first), a thousand of them queue on one connection. Here the asks of
-// one turn of the event loop, and those made while a round is under way, go out together: one
-// ListOffsets per partition leader for every topic asked, and a second one only for the topics
-// with no record at or after the time (their answer is the log's end).
+// one turn of the event loop go out together: one ListOffsets per partition leader for every
+// topic asked, and a second one only for the topics with no record at or after the time (their
+// answer is the log's end).
 //
 // ListOffsets takes one timestamp per topic in kafkajs (cluster.fetchTopicsOffset), so two asks of
 // one topic with different times go in successive rounds. The cluster object is kafkajs's own
@@ -28,7 +28,7 @@ interface Ask {
 
 export class OffsetLookups {
   private queue: Ask[] = [];
-  private running: Promise<void> | undefined;
+  private scheduled = false;
 
   constructor(
     private readonly cluster: OffsetsCluster,
@@ -39,17 +39,18 @@ export class OffsetLookups {
   offsetForTime(topic: string, partition: number, timestamp: number): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ topic, partition, timestamp, resolve, reject });
-      this.running ??= this.rounds();
+      if (!this.scheduled) ((this.scheduled = true), setImmediate(() => this.flush()));
     });
   }
 
-  private async rounds(): Promise<void> {
-    await new Promise((r) => setImmediate(r)); // gather the asks of this turn
+  // The rounds of one turn go out at once: a round waiting for the one before it would make a
+  // storm's asks of one sensor wait in line, one round trip each.
+  private flush(): void {
+    this.scheduled = false;
     while (this.queue.length > 0) {
       const round = this.takeRound();
-      await this.round(round).catch((err: unknown) => round.forEach((a) => a.reject(err)));
+      this.round(round).catch((err: unknown) => round.forEach((a) => a.reject(err)));
     }
-    this.running = undefined;
   }
 
   /** One ask per topic (the first in line); the others of that topic wait for the next round. */
