@@ -1,7 +1,8 @@
 // The MQTT listeners (TCP on node:net, TLS on node:tls, WebSocket on ws) and what happens to
 // every connection before Aedes reads a byte: its client address is recorded (for the network
-// policy and the CONNECT rate, after trusted-proxy resolution on WebSocket) and the packet
-// length guard attached. Every listener hands its stream to the same aedes.handle, so every rule
+// policy and the CONNECT rate: the device a trusted proxy's PROXY header names on a listener with
+// proxyProtocol, then on WebSocket a trusted peer's X-Forwarded-For) and the packet length guard
+// attached. Every listener hands its stream to the same aedes.handle, so every rule
 // holds on each of them. Connections Aedes closes on a protocol or limit error are counted here.
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -11,7 +12,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { ItradeConfig } from '../config/schema.ts';
 import { errorCode, isItradeError, itradeError } from '../protocol/errors.ts';
 import { tlsServer } from './tls-listener.ts';
-import { readProxyHeader } from './proxy-protocol.ts';
+import { proxyProtocolFirst, type ProxiedPeers } from './proxy-listener.ts';
 import { normalise } from '../sovereignty/network.ts';
 import type { BrokerContext } from './context.ts';
 import { PACKET_OVERHEAD_BYTES, guardPacketLength } from './limits/packet-guard.ts';
@@ -33,24 +34,26 @@ export interface Listening {
 /** Starts the enabled listeners; on failure closes those already started and throws BROKER_LISTENER. */
 export async function startListeners(cfg: BrokerConfig, ctx: BrokerContext, a: Aedes): Promise<Listening> {
   const maxPacket = cfg.limits.maxPayloadBytes + PACKET_OVERHEAD_BYTES;
-  const accept = acceptor(ctx, a, maxPacket, cfg);
+  const proxied: Proxied = {};
+  const accept = acceptor(ctx, a, maxPacket, proxied);
+  const front = (server: Server, name: ListenerName): Server => {
+    proxied[name] = proxyFront(server, name, cfg, ctx);
+    return server;
+  };
+  const { tcp, tls, ws } = cfg.listeners;
   const l: Listening = { ports: {}, servers: [], wss: [] };
   try {
-    if (cfg.listeners.tcp.enabled)
-      l.ports.tcp = await listen(createNetServer(accept.socket), cfg.listeners.tcp, 'tcp', l.servers);
-    if (cfg.listeners.tls.enabled)
-      l.ports.tls = await listen(
-        tlsServer(cfg.listeners.tls, accept.tlsSocket, ctx.log),
-        cfg.listeners.tls,
-        'tls',
-        l.servers,
-      );
-    if (cfg.listeners.ws.enabled) {
+    if (tcp.enabled) l.ports.tcp = await listen(front(createNetServer(accept.socket), 'tcp'), tcp, 'tcp', l.servers);
+    if (tls.enabled) {
+      const server = front(tlsServer(tls, accept.tlsSocket, ctx.log), 'tls');
+      l.ports.tls = await listen(server, tls, 'tls', l.servers);
+    }
+    if (ws.enabled) {
       const http = createHttpServer();
-      const ws = new WebSocketServer({ server: http, path: cfg.listeners.ws.path, maxPayload: maxPacket });
-      ws.on('connection', (sock, req) => accept.websocket(createWebSocketStream(sock), req));
-      l.wss.push(ws);
-      l.ports.ws = await listen(http, cfg.listeners.ws, 'ws', l.servers);
+      const wss = new WebSocketServer({ server: http, path: ws.path, maxPayload: maxPacket });
+      wss.on('connection', (sock, req) => accept.websocket(createWebSocketStream(sock), req));
+      l.wss.push(wss);
+      l.ports.ws = await listen(front(http, 'ws'), ws, 'ws', l.servers);
     }
   } catch (err) {
     await Promise.all(l.servers.map((s) => new Promise((r) => s.close(r))));
@@ -59,7 +62,18 @@ export async function startListeners(cfg: BrokerConfig, ctx: BrokerContext, a: A
   return l;
 }
 
-function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number, cfg: BrokerConfig) {
+type ListenerName = 'tcp' | 'tls' | 'ws';
+type Proxied = Partial<Record<ListenerName, ProxiedPeers>>;
+
+/** The PROXY protocol in front of a listener that has it on; only sovereignty.trustedProxies may send a header. */
+function proxyFront(server: Server, name: ListenerName, cfg: BrokerConfig, ctx: BrokerContext) {
+  const network = ctx.guard.network;
+  if (!cfg.listeners[name].proxyProtocol || !network) return undefined;
+  const trusted = (peer: string | undefined) => network.isProxy(normalise(peer));
+  return proxyProtocolFirst(server, { name, trusted, timeoutMs: cfg.limits.connectTimeoutMs, log: ctx.log });
+}
+
+function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number, proxied: Proxied) {
   const start = (conn: Duplex, address: string | undefined, req?: IncomingMessage): void => {
     if (address) ctx.guard.peers.set(conn, address);
     const client = a.handle(conn as never, req);
@@ -68,28 +82,18 @@ function acceptor(ctx: BrokerContext, a: Aedes, maxPacketBytes: number, cfg: Bro
     guardPacketLength(client, maxPacketBytes);
   };
   const network = ctx.guard.network;
-  const proxied = (sock: Socket) =>
-    readProxyHeader(sock, cfg.limits.connectTimeoutMs).then(
-      (address) => start(sock, normalise(address)),
-      (err: Error) => {
-        ctx.log.warn({ peer: sock.remoteAddress, err: err.message }, 'proxy protocol header refused');
-        sock.destroy();
-      },
-    );
+  // The peer is the device a trusted proxy's PROXY header names, else the socket's own peer;
+  // on WebSocket a trusted peer's X-Forwarded-For is judged after that.
+  const address = (name: ListenerName, conn: Socket, forwardedFor?: string | string[]) => {
+    const p = proxied[name];
+    const peer = p?.has(conn) ? p.address(conn) : conn.remoteAddress;
+    return network ? network.clientAddress(peer, forwardedFor) : peer;
+  };
   return {
-    socket: (sock: Socket) =>
-      cfg.listeners.tcp.proxyProtocol && network?.isProxy(sock.remoteAddress)
-        ? void proxied(sock)
-        : start(sock, network ? network.clientAddress(sock.remoteAddress) : sock.remoteAddress),
-    tlsSocket: (sock: Socket) => start(sock, network ? network.clientAddress(sock.remoteAddress) : sock.remoteAddress),
+    socket: (sock: Socket) => start(sock, address('tcp', sock)),
+    tlsSocket: (sock: Socket) => start(sock, address('tls', sock)),
     websocket: (stream: Duplex, req: IncomingMessage) =>
-      start(
-        stream,
-        network
-          ? network.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'])
-          : req.socket.remoteAddress,
-        req,
-      ),
+      start(stream, address('ws', req.socket, req.headers['x-forwarded-for']), req),
   };
 }
 

@@ -1,6 +1,6 @@
-// The PROXY protocol (HAProxy, versions 1 and 2) on the MQTT TCP listener: a load balancer that
-// speaks it (AWS NLB, GCP, HAProxy) sends the device's address in a header before any MQTT
-// byte, so the network policy and the per-address limits see the device, not the balancer.
+// The PROXY protocol (HAProxy, versions 1 and 2) on the MQTT listeners: a load balancer that
+// speaks it (AWS NLB, GCP, HAProxy) sends the device's address in a header before any MQTT, TLS
+// or HTTP byte, so the network policy and the per-address limits see the device, not the balancer.
 // The header is believed only from sovereignty.trustedProxies; a trusted peer that sends none,
 // or a malformed one, is disconnected. A LOCAL (v2) or UNKNOWN (v1) header keeps the peer
 // address (the balancer's own health checks). Spec: haproxy.org/download/2.9/doc/proxy-protocol.txt
@@ -50,7 +50,7 @@ function v2(buf: Buffer): Parsed {
 /**
  * Reads the header off a socket from a trusted proxy; resolves with the device's address (or
  * the peer's for LOCAL/UNKNOWN) once the rest of the stream is put back for MQTT to read.
- * Rejects on a malformed or missing header or after `timeoutMs`.
+ * Rejects on a malformed or missing header, a socket error or close, or after `timeoutMs`.
  */
 export function readProxyHeader(sock: Socket, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
@@ -60,6 +60,8 @@ export function readProxyHeader(sock: Socket, timeoutMs: number): Promise<string
       // Paused and unheard before the rest goes back, so no byte is emitted to nobody.
       sock.pause();
       sock.off('data', onData);
+      sock.off('error', onError);
+      sock.off('close', onClose);
       if (rest && rest.length > 0) sock.unshift(rest);
       if (err) reject(err);
       else resolve(address);
@@ -72,6 +74,11 @@ export function readProxyHeader(sock: Socket, timeoutMs: number): Promise<string
       if (r === 'invalid') return finish(new Error('not a PROXY protocol header'));
       finish(undefined, r.address ?? sock.remoteAddress, buf.subarray(r.length));
     };
+    // A balancer that resets mid-header must not leave an 'error' without a listener (it would throw).
+    const onError = (err: Error) => finish(err);
+    const onClose = () => finish(new Error('closed before its PROXY protocol header'));
     sock.on('data', onData);
+    sock.on('error', onError);
+    sock.on('close', onClose);
   });
 }

@@ -35,6 +35,12 @@ export function audit(cfg: ItradeConfig): Finding[] {
   if (cfg.broker.http.enabled && publicMqtt.length > 0 && !isPublic(cfg.broker.http.host))
     add('broker.http.host', `the HTTP API listens on loopback while MQTT (${publicMqtt.join(', ')}) is public`);
   if (isPublic(cfg.operator.http.host)) add('operator.http.host', '/metrics and /readyz on a public interface');
+  for (const n of (['tcp', 'tls', 'ws'] as const).filter((n) => l[n].enabled && l[n].proxyProtocol))
+    if (cfg.sovereignty.trustedProxies.length === 0)
+      add(
+        `broker.listeners.${n}.proxyProtocol`,
+        'no sovereignty.trustedProxies: no PROXY header is read, the balancer address is judged',
+      );
   const t = l.tls;
   if (t.certIdentity !== 'off' && (!t.enabled || t.clientCerts === 'none' || t.caFile === ''))
     add(

@@ -88,10 +88,10 @@ export class NetworkPolicy {
     return normalise(peer);
   }
 
-  /** True when the peer is one of sovereignty.trustedProxies. */
+  /** True when the peer is one of sovereignty.trustedProxies (none listed: never). */
   isProxy(address: string | undefined): boolean {
     const family = familyOf(address);
-    return family !== undefined && this.proxies!.check(address!, family);
+    return family !== undefined && this.proxies !== undefined && this.proxies.check(address!, family);
   }
 }
 

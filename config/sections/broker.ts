@@ -9,6 +9,15 @@ const Host = (def: string) =>
 const Port = (def: number, what: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description: `${what} (0: pick a free port).` });
 
+const ProxyProtocol = (before: string) =>
+  Type.Boolean({
+    default: false,
+    description:
+      `Read a PROXY protocol v1/v2 header (from a load balancer) before the ${before} on connections from ` +
+      'sovereignty.trustedProxies, so the network policy and per-address limits see the device address; a ' +
+      'trusted peer without a valid header is disconnected. Needs sovereignty.trustedProxies.',
+  });
+
 const Listeners = Type.Object(
   {
     tcp: Type.Object(
@@ -16,12 +25,7 @@ const Listeners = Type.Object(
         enabled: Type.Boolean({ default: true, description: 'Serve MQTT over plain TCP.' }),
         host: Host('0.0.0.0'),
         port: Port(11883, 'MQTT TCP port'),
-        proxyProtocol: Type.Boolean({
-          default: false,
-          description:
-            'Read a PROXY protocol v1/v2 header (from a load balancer) on connections from ' +
-            'sovereignty.trustedProxies, so the network policy and per-address limits see the device address.',
-        }),
+        proxyProtocol: ProxyProtocol('connection'),
       },
       { additionalProperties: false, default: {}, description: 'MQTT over TCP.' },
     ),
@@ -54,6 +58,7 @@ const Listeners = Type.Object(
           default: 'TLSv1.2',
           description: 'Oldest TLS version accepted.',
         }),
+        proxyProtocol: ProxyProtocol('TLS handshake (a load balancer in TCP pass-through mode)'),
         reloadCheckMs: Type.Integer({
           minimum: 0,
           default: 60000,
@@ -70,6 +75,7 @@ const Listeners = Type.Object(
         host: Host('0.0.0.0'),
         port: Port(18083, 'MQTT WebSocket port'),
         path: Type.String({ default: '/mqtt', pattern: '^/', description: 'HTTP path of the WebSocket endpoint.' }),
+        proxyProtocol: ProxyProtocol('HTTP upgrade request (a trusted X-Forwarded-For is then judged after it)'),
       },
       { additionalProperties: false, default: {}, description: 'MQTT over WebSocket.' },
     ),

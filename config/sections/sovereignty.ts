@@ -65,9 +65,9 @@ export const SovereigntySection = Type.Object(
     trustedProxies: Type.Array(Cidr, {
       default: [],
       description:
-        'Reverse proxies / load balancers whose X-Forwarded-For header is believed (WebSocket listener and HTTP ' +
-        'API). The client address is the right-most X-Forwarded-For entry not in this list. Empty: the header ' +
-        'is ignored and the peer address counts.',
+        'Reverse proxies / load balancers whose PROXY protocol header (MQTT listeners with proxyProtocol) and ' +
+        'X-Forwarded-For header (WebSocket listener and HTTP API) are believed. The client address is the ' +
+        'right-most X-Forwarded-For entry not in this list. Empty: no header is believed and the peer address counts.',
     }),
   },
   {

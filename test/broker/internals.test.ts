@@ -19,6 +19,8 @@
 // (aedes-persistence-redis' key layout, read by operator/admin.ts, is checked on a real Redis by
 // test/integration/admin.test.ts: a stored session must be listed with its subscription.)
 // (mqtt-packet's parser internals have their own canary: test/broker/limits/packet-guard.test.ts.)
+// (node:tls and node:http taking a socket after its PROXY header was read off it, broker/proxy-listener.ts:
+// test/broker/proxy-listener.test.ts.)
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { EventEmitter } from 'node:events';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';

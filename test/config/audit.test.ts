@@ -58,4 +58,15 @@ test('certificate identity without a listener that verifies client certificates 
   assert.equal(keys({ broker: { ...safe.broker, listeners } }), ['broker.listeners.tls.certIdentity']);
 });
 
+test('the PROXY protocol without a trusted proxy is reported for each listener that has it on', () => {
+  const listeners = {
+    tcp: { enabled: false },
+    ws: { enabled: false },
+    tls: { enabled: true, host: '127.0.0.1', proxyProtocol: true },
+  };
+  const raw = { broker: { ...safe.broker, listeners } };
+  assert.equal(keys(raw), ['broker.listeners.tls.proxyProtocol']);
+  assert.equal(keys({ ...raw, sovereignty: { trustedProxies: ['10.0.0.0/8'] } }), []);
+});
+
 test.run();
