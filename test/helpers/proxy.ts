@@ -1,13 +1,16 @@
-// The test plays a load balancer that speaks the PROXY protocol: real v1 and v2 headers carrying a
-// device's IPv4 address, written first on the balancer's connection, and an MQTT client whose
-// CONNACK or close is awaited.
+// The test plays a load balancer that speaks the PROXY protocol (haproxy's proxy-protocol.txt):
+// real v1 and v2 headers carrying a device's IPv4 address, written first on the balancer's
+// connection, and an MQTT client whose CONNACK or close is awaited. Used by the PROXY protocol
+// tests of every listener and the country tests, which judge the device address the header carries.
 import { createConnection, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Connected } from './gateway.ts';
 
+/** A PROXY v1 header: TCP4 from `src` to the listener. */
 export const proxyV1 = (src: string) => Buffer.from(`PROXY TCP4 ${src} 127.0.0.1 51000 1883\r\n`);
 
+/** A PROXY v2 header: the signature, PROXY over TCP4, then `src`:51000 -> 127.0.0.1:1883. */
 export const proxyV2 = (src: string) =>
   Buffer.concat([
     Buffer.from('0d0a0d0a000d0a515549540a2111000c', 'hex'), // signature, v2 PROXY, TCP over IPv4, 12 bytes
@@ -66,4 +69,24 @@ export function connackOrClose(client: MqttClient): Promise<Connected | 'closed'
       resolve('closed');
     });
   });
+}
+
+/**
+ * An MQTT client behind the "balancer" on the TCP listener: the header (if any) goes first on the
+ * same connection. Resolves with the CONNACK, or 'closed' when the broker drops the connection first.
+ */
+export function viaBalancer(
+  port: number,
+  header: Buffer | undefined,
+  opts: IClientOptions,
+): Promise<Connected | 'closed'> {
+  const client = new mqtt.MqttClient(
+    () => {
+      const s = balancerSocket(port);
+      if (header) s.write(header);
+      return s;
+    },
+    { protocolVersion: 4, reconnectPeriod: 0, ...opts },
+  );
+  return connackOrClose(client);
 }

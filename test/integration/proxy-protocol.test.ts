@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { connectMqttFrom, testGateway } from '../helpers/gateway.ts';
-import { proxyV1 as v1, proxyV2 as v2, viaBalancer as connectViaBalancer } from '../helpers/proxy-balancer.ts';
+import { proxyV1 as v1, proxyV2 as v2, viaBalancer as connectViaBalancer } from '../helpers/proxy.ts';
 
 let gw: GatewayHandle;
 let token: string;

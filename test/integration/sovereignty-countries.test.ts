@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { testGateway } from '../helpers/gateway.ts';
 import { getFrom } from '../helpers/metrics.ts';
-import { proxyV1 as v1, proxyV2 as v2, viaBalancer as connectViaBalancer } from '../helpers/proxy-balancer.ts';
+import { proxyV1 as v1, proxyV2 as v2, viaBalancer as connectViaBalancer } from '../helpers/proxy.ts';
 
 let gw: GatewayHandle;
 let token: string;
