@@ -61,7 +61,9 @@ export function testConfig(o: TestGatewayOptions = {}): ItradeConfig {
         },
         http: { port: 0 },
         auth: { jwt: { secret: TEST_SECRET }, devSecret: false, ...(b.auth as object) },
-        entitlements: { pollIntervalMs: 200, ...(b.entitlements as object) },
+        // A chain call under a loaded CI machine can take seconds: failing closed at the default 5 s
+        // would refuse a SUBSCRIBE the test expects granted. Tests of the timeout set their own.
+        entitlements: { pollIntervalMs: 200, rpcTimeoutMs: 30_000, ...(b.entitlements as object) },
       },
     },
     'test',

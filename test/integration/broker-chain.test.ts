@@ -40,7 +40,7 @@ function adapter(
     chainId: 31337,
     fromBlock: market.deployBlock,
     cacheTtlSec: ttl,
-    rpcTimeoutMs: 2000,
+    rpcTimeoutMs: 20_000, // a loaded CI machine answers slowly; no test here waits on the timeout
     pollIntervalMs: 200,
     maxConcurrentLoads: 8,
     maxLoadWaitMs: 30000,
