@@ -5,7 +5,8 @@
 // on this machine in this run, the second part of the gateway's latency beside raw Aedes'.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CompressionTypes, Kafka, logLevel, type TopicMessages } from 'kafkajs';
+import type { TopicMessages } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel } from '../lib/kafkajs.ts';
 import { Samples, summarize, type Summary } from './stats.ts';
 
 export interface KafkaAloneSpec {

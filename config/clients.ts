@@ -1,21 +1,23 @@
 // The options the gateway's Redis and Kafka clients connect with: TLS (files read once, here, at
 // start-up, so a missing file fails before anything connects and names its key) and credentials.
 // Every place that opens a Redis or Kafka connection for the gateway takes them from here, so
-// the readiness probe, the bridge and the sessions all speak to the same secured endpoint.
+// the readiness probe, the bridge and the sessions all speak to the same secured endpoint. Redis
+// clients also get lib/redis-connector.ts (a second socket error must not crash the process).
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { itradeError } from '../protocol/errors.ts';
 import { resolvePath } from '../lib/paths.ts';
+import { guardedConnector } from '../lib/redis-connector.ts';
 import type { ItradeConfig } from './schema.ts';
 
 type TlsClientConfig = ItradeConfig['kafka']['tls'];
 
 /** What kafkajs needs besides brokers and client id. */
 export type KafkaSecurity = Pick<KafkaConfig, 'ssl' | 'sasl'>;
-/** What ioredis needs besides the URL. */
-export type RedisSecurity = Pick<RedisOptions, 'tls' | 'username' | 'password'>;
+/** What ioredis needs besides the URL (and the connector that keeps socket errors handled). */
+export type RedisSecurity = Pick<RedisOptions, 'tls' | 'username' | 'password' | 'Connector'>;
 
 function pem(file: string, key: string): Buffer | undefined {
   if (file === '') return undefined;
@@ -56,7 +58,7 @@ export function kafkaSecurity(k: ItradeConfig['kafka']): KafkaSecurity {
 }
 
 export function redisSecurity(r: ItradeConfig['redis']): RedisSecurity {
-  const out: RedisSecurity = {};
+  const out: RedisSecurity = { ...guardedConnector };
   const tls = tlsClientOptions(r.tls, 'redis.tls');
   if (tls) out.tls = tls;
   if (r.username !== '') out.username = r.username;

@@ -2,7 +2,7 @@
 // A wrong password or an untrusted certificate never heals by retrying, so it fails the start
 // with an error naming the configuration key to fix. A service that is merely down does not:
 // the bridge buffers until Kafka is back, ioredis reconnects (docs/operations.md).
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../lib/kafkajs.ts';
 import type { Redis } from 'ioredis';
 import { itradeError, oneLine } from '../protocol/errors.ts';
 import type { ItradeConfig } from '../config/schema.ts';

@@ -1,7 +1,7 @@
 // "Does it really answer?" for each service: Redis PING, Kafka metadata, eth_chainId. Used by
 // `stack up` (wait until ready), `stack status`, and the gateway's /readyz (so it lives in lib/).
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from './kafkajs.ts';
 
 export async function probeRedis(url: string, timeoutMs: number): Promise<string> {
   const client = new Redis(url, {

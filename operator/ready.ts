@@ -2,7 +2,8 @@
 // operator.readyTimeoutMs. The checks reuse long-lived clients (the gateway's Redis connection,
 // one Kafka admin connection kept open, fetch's keep-alive pool for the node), so a scrape
 // opens no new connection, and scrapes arriving together share one round of checks.
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { Kafka, logLevel } from '../lib/kafkajs.ts';
 import type { Redis } from 'ioredis';
 import { oneLine } from '../protocol/errors.ts';
 import { probeChain } from '../lib/probes.ts';

@@ -1,7 +1,7 @@
 // Replay throughput: E sealed entries stored in one sensor's Kafka topic, then replayed over MQTT
 // to one entitled buyer (docs/replay.md), who acknowledges every half window and decrypts every
 // entry. Reports entries per second from request to the `end` message.
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { hrtime } from 'node:process';
 import { decodeFrame } from '../../protocol/replay.ts';
 import { asBuffer } from '../../lib/bytes.ts';

@@ -5,7 +5,8 @@
 //   read:  a few retries, so a replay or topic look-up during an outage fails fast and clearly.
 // kafkajs 2.2.4 spreads `{ ...clusterRetry, ...retry }` into the producer, so its own
 // "idempotent => infinite retries" default never applies (src/index.js producer()): we pass it.
-import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import type { LogEntry, RetryOptions } from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { KafkaSecurity } from '../../config/clients.ts';
 

@@ -29,6 +29,11 @@ export function runTool(
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A tool that exits without reading its stdin closes the pipe: the write then fails with EPIPE
+    // (an unhandled 'error' that ended test/deploy/docs.test.ts on Node.js 24); its exit tells the rest.
+    child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') reject(err);
+    });
     child.stdin.end(opts.input ?? '');
   });
 }

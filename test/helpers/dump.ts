@@ -2,7 +2,7 @@
 // checks: every record (value, key, headers) of Kafka topics, and every Redis key under a prefix
 // with its value read by type (SCAN + TYPE + the matching read command, binary-safe).
 import type { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { unique } from './services.ts';
 
 export interface StoredRecord {

@@ -6,7 +6,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import { freePort } from '../../stack/ports.ts';
 import { kafkaLibs } from '../../stack/services/kafka.ts';

@@ -2,7 +2,7 @@
 // write scheduled in the measured part is timed once, and its topics are gone afterwards.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { kafkaAlone } from '../../bench/kafka-alone.ts';
 import { services } from '../helpers/services.ts';
 

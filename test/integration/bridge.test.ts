@@ -4,7 +4,8 @@
 // replay); replay from a timestamp returns exactly the entries at and after it, never more
 // than paid; no subscription, no replay.
 import { randomBytes } from 'node:crypto';
-import kafkajs, { Kafka, logLevel } from 'kafkajs';
+import kafkajs from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { Registry } from 'prom-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,7 +1,7 @@
 // The composed gateway: a device's QoS 1 publish is in Kafka byte for byte before its PUBACK,
 // the buyer gets it live, and the buyer's replay request over MQTT reaches the bridge through
 // the broker, with live and replayed entries drawn from one paid count.
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sensorTopic } from '../../protocol/topics.ts';

@@ -3,7 +3,7 @@
 // ioredis, and the local chain through ethers.
 import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { services, unique } from '../helpers/services.ts';

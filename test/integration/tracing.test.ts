@@ -4,7 +4,7 @@
 // chain call, and its log lines carry the trace id; HTTP and GraphQL requests continue the trace
 // of an incoming W3C traceparent.
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sensorTopic } from '../../protocol/topics.ts';
