@@ -12,6 +12,7 @@ import { resolvePath } from '../lib/paths.ts';
 import { freePort, isPortFree } from './ports.ts';
 import { probeChain, probeKafka, probeRedis } from '../lib/probes.ts';
 import {
+  isAlive,
   isOurs,
   readRecord,
   removeRecord,
@@ -220,7 +221,9 @@ export class LocalStack {
     const logFile = rec.logFile;
     let last: unknown;
     while (Date.now() < deadline) {
-      if (!isOurs(rec)) {
+      // Alive is enough here: the pid is the one we just spawned (or found ours), and right after
+      // spawn its command line may still be the parent's until its exec, without our marker.
+      if (!isAlive(rec.pid)) {
         removeRecord(this.recordFile(s));
         throw itradeError('STACK_START', `${s.name} exited during start-up (log: ${logFile})`);
       }
