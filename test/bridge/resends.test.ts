@@ -10,8 +10,7 @@ import { createBridgeMetrics } from '../../bridge/metrics.ts';
 import { WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
 import { isItradeError } from '../../protocol/errors.ts';
 import { createLogger } from '../../lib/log.ts';
-import { address, publish } from '../helpers/bridge-fakes.ts';
-import { SPEC } from './log-store.contract.ts';
+import { address, publish, writerOptions } from '../helpers/bridge-fakes.ts';
 
 function setup(buffer: WriterOptions['buffer']) {
   const store = new MemoryLogStore();
@@ -22,18 +21,7 @@ function setup(buffer: WriterOptions['buffer']) {
     () => writer!.state(),
     () => ({ mqtt: 0, http: 0 }),
   );
-  const opts: WriterOptions = {
-    topicOf: (s) => `p.${s}`,
-    topic: SPEC,
-    lingerMs: 2,
-    maxBatchEntries: 500,
-    maxBatchBytes: 1 << 20,
-    maxPayloadBytes: 1024,
-    retryInitialMs: 5,
-    retryMaxMs: 20,
-    stallWarnMs: 100,
-    buffer,
-  };
+  const opts = writerOptions({ buffer });
   writer = new WriteThrough(store, opts, metrics, createLogger({ level: 'silent' }));
   const stored = async (sensor: string) =>
     (await store.read(`p.${sensor}`, 0, 0, { maxBytes: 1 << 30, maxRecords: 1 << 30 })).map((r) => r.value.toString());

@@ -10,25 +10,8 @@ import { createBridgeMetrics } from '../../bridge/metrics.ts';
 import { RECEIVED_AT_HEADER, WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
 import { itradeError, isItradeError } from '../../protocol/errors.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
-import { address, captureLog, publish } from '../helpers/bridge-fakes.ts';
+import { address, captureLog, publish, writerOptions } from '../helpers/bridge-fakes.ts';
 import { FakeClock } from '../helpers/clock.ts';
-import { SPEC } from './log-store.contract.ts';
-
-function options(over: Partial<WriterOptions> = {}): WriterOptions {
-  return {
-    topicOf: (s) => `p.${s}`,
-    topic: SPEC,
-    lingerMs: 2,
-    maxBatchEntries: 500,
-    maxBatchBytes: 1 << 20,
-    maxPayloadBytes: 1024,
-    retryInitialMs: 5,
-    retryMaxMs: 20,
-    stallWarnMs: 100,
-    buffer: { maxEntries: 1000, maxBytes: 1 << 20, highWaterPercent: 80, resendWindow: 100 },
-    ...over,
-  };
-}
 
 function setup(
   over: Partial<WriterOptions> = {},
@@ -43,7 +26,7 @@ function setup(
     () => writer!.state(),
     () => ({ mqtt: 0, http: 0 }),
   );
-  writer = new WriteThrough(store, options(over), metrics, log, clock);
+  writer = new WriteThrough(store, writerOptions(over), metrics, log, clock);
   const metric = async (name: string, labels: Record<string, string> = {}) => {
     const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name) as
       { values: { value: number; labels: Record<string, string> }[] } | undefined;

@@ -15,9 +15,28 @@ import type {
 import { buyerTopic } from '../../protocol/topics.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { decodeFrame, type Control, type Entry } from '../../protocol/replay.ts';
+import type { WriterOptions } from '../../bridge/writer.ts';
+import { SPEC } from '../bridge/log-store.contract.ts';
 
 export function address(): string {
   return '0x' + randomBytes(20).toString('hex');
+}
+
+/** The write-through bridge's options for unit tests: small batches, quick retries, topics `p.<sensor>`. */
+export function writerOptions(over: Partial<WriterOptions> = {}): WriterOptions {
+  return {
+    topicOf: (s) => `p.${s}`,
+    topic: SPEC,
+    lingerMs: 2,
+    maxBatchEntries: 500,
+    maxBatchBytes: 1 << 20,
+    maxPayloadBytes: 1024,
+    retryInitialMs: 5,
+    retryMaxMs: 20,
+    stallWarnMs: 100,
+    buffer: { maxEntries: 1000, maxBytes: 1 << 20, highWaterPercent: 80, resendWindow: 100 },
+    ...over,
+  };
 }
 
 export function publish(sensor: string, payload: Buffer, qos: 0 | 1 = 1, receivedAt = Date.now()): AcceptedPublish {

@@ -40,6 +40,24 @@ export class TestPki {
     return this.leaf(file, { cn: 'localhost', san: 'IP:127.0.0.1,DNS:localhost' });
   }
 
+  /**
+   * The gateway's MQTT TLS listener (broker.listeners.tls) on a free port with a fresh server
+   * certificate of this CA, client certificates optional and checked against it; `over` adds keys.
+   */
+  tlsListener(file: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+    const server = this.server(file);
+    return {
+      enabled: true,
+      host: '127.0.0.1',
+      port: 0,
+      certFile: server.cert,
+      keyFile: server.key,
+      caFile: this.ca.cert,
+      clientCerts: 'optional',
+      ...over,
+    };
+  }
+
   /** PKCS#12 keystore of a leaf (what a JVM server reads), password `changeit`. */
   pkcs12(leaf: Leaf, file: string): string {
     const out = join(this.dir, `${file}.p12`);

@@ -23,19 +23,7 @@ let either: GatewayHandle;
 let both: GatewayHandle;
 
 function tlsListener(certIdentity: string) {
-  const server = pki.server(`server-${certIdentity}`);
-  return {
-    tls: {
-      enabled: true,
-      host: '127.0.0.1',
-      port: 0,
-      certFile: server.cert,
-      keyFile: server.key,
-      caFile: pki.ca.cert,
-      clientCerts: 'optional',
-      certIdentity,
-    },
-  };
+  return { tls: pki.tlsListener(`server-${certIdentity}`, { certIdentity }) };
 }
 
 test.before(async () => {

@@ -32,18 +32,7 @@ test.before(async () => {
   market = await Market.deploy(svc.rpcUrl);
   seller = await market.principal('seller');
   sensor = (await market.sensor(seller)).sensor;
-  const server = pki.server('server-proxied');
-  const tls = {
-    enabled: true,
-    host: '127.0.0.1',
-    port: 0,
-    certFile: server.cert,
-    keyFile: server.key,
-    caFile: pki.ca.cert,
-    clientCerts: 'optional',
-    certIdentity: 'either',
-    proxyProtocol: true,
-  };
+  const tls = pki.tlsListener('server-proxied', { certIdentity: 'either', proxyProtocol: true });
   gw = await testGateway({
     marketplace: market.address,
     fromBlock: market.deployBlock,
