@@ -14,7 +14,8 @@ import type {
   TopicSpec,
 } from '../log-store.ts';
 import type { KafkaClients } from './client.ts';
-import { PartitionFetcher, type FetchedRecord } from './fetch.ts';
+import { PartitionFetcher } from './fetch.ts';
+import { errorType, groupByTopic, kafkaErrorType, keyPartition, offsetsOf, stored } from './records.ts';
 
 // Errors after which this producer's id/sequence state is no use: a new producer (new id)
 // writes the batch again. Only then can a record be written twice (at-least-once).
@@ -25,7 +26,6 @@ const PRODUCER_STATE_ERRORS = new Set([
   'INVALID_PRODUCER_ID_MAPPING',
 ]);
 const MAX_PRODUCER_RESTARTS = 3;
-const keyPartitioner = Partitioners.DefaultPartitioner();
 
 export interface KafkaStoreOptions {
   requestTimeoutMs: number;
@@ -275,85 +275,4 @@ export class KafkaLogStore implements LogStore {
       throw itradeError('KAFKA_TOPIC', `topic ${topic} not found: ${(err as Error).message}`, { cause: err });
     }
   }
-}
-
-function stored(partition: number, r: FetchedRecord): StoredRecord {
-  return {
-    partition,
-    offset: r.offset,
-    timestamp: r.timestamp,
-    key: r.key?.toString() ?? null,
-    value: r.value,
-    headers: r.headers,
-  };
-}
-
-/** kafkajs's own key partitioner (murmur2, as the Java client), so any Kafka tool agrees. */
-function keyPartition(topic: string, key: string, count: number): number {
-  const partitionMetadata = Array.from({ length: count }, (_, i) => ({
-    partitionId: i,
-    leader: 0,
-    partitionErrorCode: 0,
-    replicas: [],
-    isr: [],
-  }));
-  return keyPartitioner({ topic, partitionMetadata, message: { key, value: null } });
-}
-
-function groupByTopic(records: readonly AppendRecord[], partitions: number[]) {
-  const byTopic = new Map<
-    string,
-    { key: string; value: Buffer; partition: number; timestamp: string; headers: Record<string, string> }[]
-  >();
-  records.forEach((r, i) => {
-    let list = byTopic.get(r.topic);
-    if (!list) byTopic.set(r.topic, (list = []));
-    list.push({
-      key: r.key,
-      value: r.value,
-      partition: partitions[i]!,
-      timestamp: String(r.timestamp),
-      headers: r.headers,
-    });
-  });
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-// A produce response gives each partition's base offset; records of one partition keep the
-// order they were given in (producer/groupMessagesPerPartition.js).
-function offsetsOf(
-  records: readonly AppendRecord[],
-  partitions: number[],
-  meta: { topicName: string; partition: number; baseOffset?: string }[],
-): number[] {
-  const next = new Map<string, number>();
-  for (const m of meta) next.set(`${m.topicName}/${m.partition}`, Number(m.baseOffset));
-  return records.map((r, i) => {
-    const k = `${r.topic}/${partitions[i]}`;
-    const o = next.get(k);
-    if (o === undefined) throw itradeError('KAFKA_WRITE_FAILED', `no offset for ${k} in the produce response`);
-    next.set(k, o + 1);
-    return o;
-  });
-}
-
-function errorType(err: unknown): string | undefined {
-  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
-    const t = (e as { type?: string }).type;
-    if (t) return t;
-  }
-  return undefined;
-}
-
-/** The protocol error type of a kafkajs error, looked for through the errors that wrap it. */
-function kafkaErrorType(err: unknown): string | undefined {
-  for (
-    let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0;
-    e && depth < 4;
-    depth++
-  ) {
-    if (typeof e.type === 'string') return e.type;
-    e = (e.originalError ?? e.cause) as typeof e;
-  }
-  return undefined;
 }
