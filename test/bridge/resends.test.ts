@@ -2,40 +2,19 @@
 // connection) is answered with the original's offset and not written again (bridge/resends.ts):
 // while the original is still buffered, after it was written, and no longer once it is older
 // than bridge.buffer.resendWindow entries.
-import { Registry } from 'prom-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryLogStore } from '../../bridge/memory-store.ts';
-import { createBridgeMetrics } from '../../bridge/metrics.ts';
-import { WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
-import { isItradeError } from '../../protocol/errors.ts';
-import { createLogger } from '../../lib/log.ts';
-import { address, publish, writerOptions } from '../helpers/bridge-fakes.ts';
+import type { WriterOptions } from '../../bridge/writer.ts';
+import { address, outcome, publish, testWriter, writerOptions } from '../helpers/bridge-fakes.ts';
 
 function setup(buffer: WriterOptions['buffer']) {
   const store = new MemoryLogStore();
-  const registry = new Registry();
-  let writer: WriteThrough | undefined;
-  const metrics = createBridgeMetrics(
-    registry,
-    () => writer!.state(),
-    () => ({ mqtt: 0, http: 0 }),
-  );
-  const opts = writerOptions({ buffer });
-  writer = new WriteThrough(store, opts, metrics, createLogger({ level: 'silent' }));
+  const { writer, metrics } = testWriter(store, writerOptions({ buffer }));
   const stored = async (sensor: string) =>
     (await store.read(`p.${sensor}`, 0, 0, { maxBytes: 1 << 30, maxRecords: 1 << 30 })).map((r) => r.value.toString());
   const recognised = async () => (await metrics.resendsRecognised.get()).values[0]?.value ?? 0;
   return { store, writer, stored, recognised };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (err) {
-    return isItradeError(err) ? err.code : String(err);
-  }
 }
 
 // A fresh Buffer each time, as a resend arrives in another packet.
@@ -48,7 +27,7 @@ test('a resend of a buffered publish settles with it, takes no room, and is writ
   s.store.setAvailable(false);
   const a = s.writer.submit(publish(sensor, bytes('a'), 1));
   const b = s.writer.submit(publish(sensor, bytes('b'), 1));
-  assert.is(await code(s.writer.submit(publish(sensor, bytes('c'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
+  assert.is(await outcome(s.writer.submit(publish(sensor, bytes('c'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
   const again = s.writer.submit(publish(sensor, bytes('a'), 1)); // not refused: it is in the buffer
   assert.is(s.writer.state().entries, 2);
   s.store.setAvailable(true);

@@ -1,16 +1,14 @@
 // The write-through on the in-memory store: acknowledgement after the write, batching of
 // concurrent publishes, the bounded buffer and its backpressure while the store is down, the
 // drain in order afterwards, and permanent failures that reject only what failed.
-import { Registry } from 'prom-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AppendRecord } from '../../bridge/log-store.ts';
 import { MemoryLogStore } from '../../bridge/memory-store.ts';
-import { createBridgeMetrics } from '../../bridge/metrics.ts';
-import { RECEIVED_AT_HEADER, WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
-import { itradeError, isItradeError } from '../../protocol/errors.ts';
+import { RECEIVED_AT_HEADER, type WriterOptions } from '../../bridge/writer.ts';
+import { itradeError } from '../../protocol/errors.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
-import { address, captureLog, publish, writerOptions } from '../helpers/bridge-fakes.ts';
+import { address, captureLog, outcome, publish, testWriter, writerOptions } from '../helpers/bridge-fakes.ts';
 import { FakeClock } from '../helpers/clock.ts';
 
 function setup(
@@ -19,14 +17,7 @@ function setup(
   log: Logger = createLogger({ level: 'silent' }),
   clock?: FakeClock,
 ) {
-  const registry = new Registry();
-  let writer: WriteThrough | undefined;
-  const metrics = createBridgeMetrics(
-    registry,
-    () => writer!.state(),
-    () => ({ mqtt: 0, http: 0 }),
-  );
-  writer = new WriteThrough(store, writerOptions(over), metrics, log, clock);
+  const { writer, registry } = testWriter(store, writerOptions(over), log, clock);
   const metric = async (name: string, labels: Record<string, string> = {}) => {
     const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name) as
       { values: { value: number; labels: Record<string, string> }[] } | undefined;
@@ -41,15 +32,6 @@ function setup(
 
 async function stored(store: MemoryLogStore, topic: string) {
   return store.read(topic, 0, 0, { maxBytes: 1 << 30, maxRecords: 1 << 30 });
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (err) {
-    return isItradeError(err) ? err.code : String(err);
-  }
 }
 
 test('a publish resolves once stored: exact bytes, keyed by sensor, receive time as timestamp', async () => {
@@ -96,9 +78,9 @@ test('store down: QoS 1 waits, QoS 0 shed above high-water, all refused at limit
   await writer.ensureTopic(sensor);
   store.setAvailable(false);
   const accepted = Array.from({ length: 5 }, (_, i) => writer.submit(publish(sensor, Buffer.from([i]), 1)));
-  assert.is(await code(writer.submit(publish(sensor, Buffer.from('q0'), 0))), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
+  assert.is(await outcome(writer.submit(publish(sensor, Buffer.from('q0'), 0))), 'ITRADE_ERR_BRIDGE_QOS0_SHED');
   accepted.push(...Array.from({ length: 5 }, (_, i) => writer.submit(publish(sensor, Buffer.from([5 + i]), 1))));
-  assert.is(await code(writer.submit(publish(sensor, Buffer.from('late'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
+  assert.is(await outcome(writer.submit(publish(sensor, Buffer.from('late'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
   assert.is(await metric('itrade_bridge_buffer_entries'), 10);
   assert.is(await metric('itrade_bridge_refused_total', { qos: '0', reason: 'qos0_shed' }), 1);
   assert.is(await metric('itrade_bridge_refused_total', { qos: '1', reason: 'buffer_full' }), 1);
@@ -128,22 +110,28 @@ test('after the limit, QoS 1 stays refused until the buffer is under the high-wa
   await writer.ensureTopic(sensor);
   store.setAvailable(false);
   const held = Array.from({ length: 4 }, (_, i) => writer.submit(publish(sensor, Buffer.from([i]), 1)));
-  assert.is(await code(writer.submit(publish(sensor, Buffer.from('y'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
+  assert.is(await outcome(writer.submit(publish(sensor, Buffer.from('y'), 1))), 'ITRADE_ERR_BRIDGE_BUFFER_FULL');
   store.setAvailable(true);
   await Promise.all(held);
-  assert.is(await code(writer.submit(publish(sensor, Buffer.from('z'), 1))), 'resolved');
+  assert.is(await outcome(writer.submit(publish(sensor, Buffer.from('z'), 1))), 'resolved');
   await writer.close(100);
 });
 
 test('too large, not a sensor address, or closed: refused with a code, nothing stored', async () => {
   const { store, writer, metric } = setup();
   const sensor = address();
-  assert.is(await code(writer.submit(publish(sensor, Buffer.alloc(1025), 1))), 'ITRADE_ERR_BRIDGE_PAYLOAD_TOO_LARGE');
-  assert.is(await code(writer.submit(publish('sensors/0x12', Buffer.from('a'), 1))), 'ITRADE_ERR_BRIDGE_BAD_PUBLISH');
+  assert.is(
+    await outcome(writer.submit(publish(sensor, Buffer.alloc(1025), 1))),
+    'ITRADE_ERR_BRIDGE_PAYLOAD_TOO_LARGE',
+  );
+  assert.is(
+    await outcome(writer.submit(publish('sensors/0x12', Buffer.from('a'), 1))),
+    'ITRADE_ERR_BRIDGE_BAD_PUBLISH',
+  );
   await writer.close(100);
-  assert.is(await code(writer.submit(publish(sensor, Buffer.from('a'), 1))), 'ITRADE_ERR_BRIDGE_CLOSED');
+  assert.is(await outcome(writer.submit(publish(sensor, Buffer.from('a'), 1))), 'ITRADE_ERR_BRIDGE_CLOSED');
   assert.is(await metric('itrade_bridge_refused_total'), 3);
-  assert.is(await code(store.bounds(`p.${sensor}`, 0)), 'ITRADE_ERR_KAFKA_TOPIC');
+  assert.is(await outcome(store.bounds(`p.${sensor}`, 0)), 'ITRADE_ERR_KAFKA_TOPIC');
 });
 
 test('timestamps never go back within a topic; the real receive time is kept in a header', async () => {
@@ -176,7 +164,7 @@ test("a permanent refusal rejects only the refused topic's publishes, the rest o
   const [good, bad] = [address(), address()];
   const { store, writer, metric } = setup({}, new RefusingStore(`p.${bad}`));
   const results = await Promise.all(
-    [good, bad, good, bad].map((s, i) => code(writer.submit(publish(s, Buffer.from([i]), 1)))),
+    [good, bad, good, bad].map((s, i) => outcome(writer.submit(publish(s, Buffer.from([i]), 1)))),
   );
   assert.equal(results, ['resolved', 'ITRADE_ERR_KAFKA_WRITE_FAILED', 'resolved', 'ITRADE_ERR_KAFKA_WRITE_FAILED']);
   assert.equal(
@@ -197,7 +185,7 @@ test('close waits for the store, then refuses what it could not write (never ack
     writer.submit(publish(sensor, Buffer.from('b'), 0)),
   ];
   await writer.close(30);
-  assert.equal(await Promise.all(pending.map(code)), ['ITRADE_ERR_BRIDGE_CLOSED', 'ITRADE_ERR_BRIDGE_CLOSED']);
+  assert.equal(await Promise.all(pending.map(outcome)), ['ITRADE_ERR_BRIDGE_CLOSED', 'ITRADE_ERR_BRIDGE_CLOSED']);
   assert.is(await metric('itrade_bridge_refused_total', { reason: 'closed' }), 2);
   assert.is(await metric('itrade_bridge_write_failed_entries_total'), 0);
 });
@@ -212,7 +200,7 @@ async function refusalsWhileDown(clock: FakeClock) {
   await s.writer.ensureTopic(sensor);
   s.store.setAvailable(false);
   const accepted = Array.from({ length: 5 }, (_, i) => s.writer.submit(publish(sensor, Buffer.from([i]), 1)));
-  const shed = () => code(s.writer.submit(publish(sensor, Buffer.from('q0'), 0)));
+  const shed = () => outcome(s.writer.submit(publish(sensor, Buffer.from('q0'), 0)));
   const refusals = () => cap.lines.filter((l) => l.msg === 'bridge refused publishes');
   return { ...s, sensor, accepted, shed, refusals };
 }

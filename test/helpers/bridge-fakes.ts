@@ -15,7 +15,12 @@ import type {
 import { buyerTopic } from '../../protocol/topics.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { decodeFrame, type Control, type Entry } from '../../protocol/replay.ts';
-import type { WriterOptions } from '../../bridge/writer.ts';
+import { Registry } from 'prom-client';
+import { WriteThrough, type WriterOptions } from '../../bridge/writer.ts';
+import { createBridgeMetrics } from '../../bridge/metrics.ts';
+import type { LogStore } from '../../bridge/log-store.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { isItradeError } from '../../protocol/errors.ts';
 import { SPEC } from '../bridge/log-store.contract.ts';
 
 export function address(): string {
@@ -37,6 +42,29 @@ export function writerOptions(over: Partial<WriterOptions> = {}): WriterOptions 
     buffer: { maxEntries: 1000, maxBytes: 1 << 20, highWaterPercent: 80, resendWindow: 100 },
     ...over,
   };
+}
+
+/** A write-through bridge on `store`, its metrics in a registry of its own. */
+export function testWriter(store: LogStore, opts: WriterOptions, log?: Logger, clock?: Clock) {
+  const registry = new Registry();
+  let writer: WriteThrough | undefined;
+  const metrics = createBridgeMetrics(
+    registry,
+    () => writer!.state(),
+    () => ({ mqtt: 0, http: 0 }),
+  );
+  writer = new WriteThrough(store, opts, metrics, log ?? createLogger({ level: 'silent' }), clock);
+  return { writer, metrics, registry };
+}
+
+/** How a publish ended: 'resolved', or the project's error code of its refusal. */
+export async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (err) {
+    return isItradeError(err) ? err.code : String(err);
+  }
 }
 
 export function publish(sensor: string, payload: Buffer, qos: 0 | 1 = 1, receivedAt = Date.now()): AcceptedPublish {
