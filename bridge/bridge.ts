@@ -175,6 +175,7 @@ export function createKafkaBridge(
   const store = new KafkaLogStore(clients, log, {
     requestTimeoutMs: p.requestTimeoutMs,
     onProducerRestart: () => bridge?.metrics.producerRestarts.inc(),
+    onProducerMetadata: () => bridge?.metrics.producerMetadata.inc(),
   });
   bridge = new Bridge({ ...deps, config: cfg.bridge, store });
   return bridge;

@@ -103,6 +103,13 @@ export function createBridgeMetrics(
       buckets: exponentialBuckets(256, 4, 8),
       registers,
     }),
+    producerMetadata: new Counter({
+      name: 'itrade_bridge_producer_metadata_requests_total',
+      help:
+        "Metadata requests of the bridge's producer: one when it first writes to topics it has not " +
+        'written to (all the known ones at once), more when Kafka moves partition leaders.',
+      registers,
+    }),
     producerRestarts: new Counter({
       name: 'itrade_bridge_producer_restarts_total',
       help:

@@ -265,11 +265,12 @@ export class WriteThrough {
     });
   }
 
+  // Together, not one after the other: a gateway restarting under 100 publishing devices meets
+  // every sensor's topic in its first batches.
   private async ensureTopics(batch: Pending[]): Promise<void> {
-    for (const p of batch) {
-      if (this.knownTopics.has(p.record.topic)) continue;
-      await this.ensureTopic(p.record.key);
-    }
+    const sensors = new Map<string, string>();
+    for (const p of batch) if (!this.knownTopics.has(p.record.topic)) sensors.set(p.record.topic, p.record.key);
+    await Promise.all([...sensors.values()].map((s) => this.ensureTopic(s)));
   }
 
   private acknowledge(batch: Pending[], offsets: number[]): void {

@@ -31,6 +31,8 @@ export interface KafkaStoreOptions {
   requestTimeoutMs: number;
   /** Called when the producer had to be replaced (see PRODUCER_STATE_ERRORS). */
   onProducerRestart?: (reason: string) => void;
+  /** Called for each Metadata request of the producer (its metadata refreshes: a metric). */
+  onProducerMetadata?: () => void;
 }
 
 /** ListOffsets asked again while kafkajs knows no leader for the topic (~3 s in all). */
@@ -39,6 +41,8 @@ const OFFSET_RETRIES = 6;
 export class KafkaLogStore implements LogStore {
   private producer: Producer;
   private producerReady: Promise<void> | undefined;
+  /** Topics the current producer has metadata for (primeProducer). */
+  private producerTopics = new Set<string>();
   private readonly admin: Admin;
   private adminReady: Promise<void> | undefined;
   private readonly fetcher: PartitionFetcher;
@@ -102,6 +106,7 @@ export class KafkaLogStore implements LogStore {
     for (let restarts = 0; ; restarts++) {
       try {
         await this.connectProducer();
+        await this.primeProducer(topicMessages);
         // acks -1: every in-sync replica has the batch before we acknowledge (PUBACK) anything.
         // No compression: payloads are ciphertext and do not compress.
         const meta = await this.producer.sendBatch({
@@ -110,6 +115,7 @@ export class KafkaLogStore implements LogStore {
           compression: CompressionTypes.None,
           topicMessages,
         });
+        for (const t of topicMessages) this.producerTopics.add(t.topic);
         return offsetsOf(records, partitions, meta);
       } catch (err) {
         const type = errorType(err);
@@ -216,16 +222,44 @@ export class KafkaLogStore implements LogStore {
     }
   }
 
+  // kafkajs refreshes the producer's metadata whenever a send names a topic it has not sent to
+  // before (cluster.addMultipleTargetTopics, src/cluster/index.js), one Metadata round trip per
+  // batch that brings a new one: a gateway whose 100 active sensors start publishing stalled
+  // 2.4 s (the bench's warm-up) while batch after batch refreshed. The first new topic brings in
+  // every topic this store knows, in one refresh: a send without messages names them and
+  // produces nothing (src/producer/sendMessages.js). If that fails (a topic deleted meanwhile),
+  // the batch's own send refreshes what it needs, as before.
+  private async primeProducer(batch: readonly { topic: string }[]): Promise<void> {
+    if (batch.every((t) => this.producerTopics.has(t.topic))) return;
+    const topics = new Set([...this.producerTopics, ...this.partitionCounts.keys(), ...batch.map((t) => t.topic)]);
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        timeout: this.opts.requestTimeoutMs,
+        topicMessages: [...topics].map((topic) => ({ topic, messages: [] })),
+      });
+      this.producerTopics = topics;
+    } catch {
+      // The send below names only the batch's topics; its errors are the ones that count.
+    }
+  }
+
   private newProducer(): Producer {
     // One request in flight: kafkajs holds a lock per broker for an idempotent producer's whole
     // produce round trip anyway (producer/sendMessages.js acquireBrokerLock), and the writer sends
     // one batch at a time so a failed batch can never be overtaken by the next one.
-    return this.clients.write.producer({
+    const producer = this.clients.write.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+    const onMetadata = this.opts.onProducerMetadata;
+    if (onMetadata)
+      producer.on(producer.events.REQUEST, (e: { payload: { apiName: string } }) => {
+        if (e.payload.apiName === 'Metadata') onMetadata();
+      });
+    return producer;
   }
 
   private connectProducer(): Promise<void> {
@@ -240,6 +274,7 @@ export class KafkaLogStore implements LogStore {
     const old = this.producer;
     this.producer = this.newProducer();
     this.producerReady = undefined;
+    this.producerTopics = new Set();
     await old.disconnect().catch(() => undefined);
   }
 

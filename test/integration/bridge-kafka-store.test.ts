@@ -11,7 +11,7 @@ import { services, unique } from '../helpers/services.ts';
 
 const svc = services();
 const log = createLogger({ level: 'silent' });
-const newStore = (name: string) =>
+const newStore = (name: string, onProducerMetadata?: () => void) =>
   new KafkaLogStore(
     createKafkaClients(
       {
@@ -24,7 +24,7 @@ const newStore = (name: string) =>
       log,
     ),
     log,
-    { requestTimeoutMs: 30_000 },
+    { requestTimeoutMs: 30_000, onProducerMetadata },
   );
 const store = newStore('contract');
 
@@ -75,3 +75,36 @@ fresh('20 reads of 4 topics, issued a millisecond apart on a new store, all succ
 });
 fresh.after(() => store.close());
 fresh.run();
+
+// A gateway whose active sensors all start publishing: kafkajs would refresh the producer's
+// metadata for each batch that names a new topic; the store brings in every known topic at once.
+const warm = suite('kafka store: the first writes to many known topics');
+warm('30 sensors publishing one after the other cost the producer one metadata refresh, not 30', async () => {
+  let metadata = 0;
+  const writer = newStore('warm', () => (metadata += 1));
+  try {
+    const topics = Array.from({ length: 30 }, () => unique('warm'));
+    await Promise.all(topics.map((t) => writer.ensureTopic(t, SPEC)));
+    const offsets: number[] = [];
+    for (const topic of topics)
+      offsets.push(
+        ...(await writer.append([{ topic, key: 'k', value: Buffer.from('v'), timestamp: Date.now(), headers: {} }])),
+      );
+    assert.equal(
+      offsets,
+      topics.map(() => 0),
+      'each topic got its first entry',
+    );
+    // One at the producer's connect and one for the 30 topics; kafkajs alone made 31 here.
+    assert.ok(metadata >= 1 && metadata <= 3, `${metadata} metadata requests`);
+    // A topic created after the first writes costs one more, not one per known topic.
+    const later = unique('warm');
+    await writer.ensureTopic(later, SPEC);
+    const before = metadata;
+    await writer.append([{ topic: later, key: 'k', value: Buffer.from('v'), timestamp: Date.now(), headers: {} }]);
+    assert.ok(metadata - before <= 1, `${metadata - before} more metadata requests for one new topic`);
+  } finally {
+    await writer.close();
+  }
+});
+warm.run();
