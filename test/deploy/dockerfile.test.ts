@@ -42,14 +42,25 @@ test('hadolint does report the mistakes it is there for (latest tag, unpinned ap
   assert.is.not(r.code, 0);
 });
 
-test('Node.js 24 LTS, the version the production-install test runs; two stages', () => {
+test('Node.js 24 LTS, the version the production-install test runs; three stages', () => {
   assert.match(text, new RegExp(`^ARG NODE_VERSION=${PINS.node24.version.replaceAll('.', '\\.')}$`, 'm'));
   assert.ok(PINS.node24.version.startsWith('24.'));
   const froms = instr('FROM');
   assert.equal(froms, [
     'FROM node:${NODE_VERSION}-bookworm-slim AS deps',
+    'FROM node:${NODE_VERSION}-bookworm-slim AS web',
     'FROM node:${NODE_VERSION}-bookworm-slim AS runtime',
   ]);
+});
+
+test('the web app is built in its own stage and only its files reach the image', () => {
+  assert.ok(instr('RUN').includes('RUN node --import tsx web/build.ts'));
+  assert.ok(instr('COPY').includes('COPY --from=web /app/dist/web ./dist/web'));
+  const runtime = lines.slice(lines.findIndex((l) => l.endsWith(' AS runtime')));
+  assert.not.ok(
+    runtime.some((l) => /npm ci(?! --omit=dev)/.test(l)),
+    'no development install in the runtime stage',
+  );
 });
 
 test('production dependencies only, installed from the lockfile', () => {

@@ -4,7 +4,8 @@
 // from npm) running them as uid 1000 when the test runs as root, with the image's own
 // configuration file and only environment variables: `itrade --help` loads every command (so no
 // dev dependency or excluded folder is imported), `config check` names a missing secret, the
-// gateway becomes ready against the test stack, the Dockerfile's HEALTHCHECK command passes,
+// gateway becomes ready against the test stack and serves the web app (built as the Dockerfile's
+// web stage does), the Dockerfile's HEALTHCHECK command passes,
 // and SIGTERM ends it gracefully with exit 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import * as assert from 'uvu/assert';
 import { tool } from '../../deploy/tools/tools.ts';
 import { PROJECT_ROOT, fromRoot } from '../../lib/paths.ts';
 import { freePort } from '../../stack/ports.ts';
+import { buildWebApp } from '../../web/build.ts';
 import { imageFiles, runTool } from '../helpers/deploy.ts';
 import { Market } from '../helpers/market.ts';
 import { services, unique } from '../helpers/services.ts';
@@ -35,6 +37,8 @@ test.before(async () => {
     mkdirSync(dirname(join(app, f)), { recursive: true });
     cpSync(join(PROJECT_ROOT, f), join(app, f));
   }
+  // The Dockerfile's web stage: the same sources, built with the development dependencies.
+  await buildWebApp(join(app, 'dist', 'web'));
   mkdirSync(dirname(nodeBin), { recursive: true });
   cpSync(await tool('node24'), nodeBin);
   market = await Market.deploy(svc.rpcUrl);
@@ -166,6 +170,7 @@ test('the gateway from the production install: ready, healthy by the HEALTHCHECK
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.match(out, /"msg":"gateway started"/);
+  assert.is(await get(`http://127.0.0.1:${ports.http}/app/`), 200, 'the web app is served');
   const [cmd, ...args] = healthcheck();
   const hcEnv = { PATH: `${dirname(nodeBin)}:${process.env.PATH}`, ITRADE_OPERATOR_PORT: String(ports.op) };
   assert.is((await runTool(cmd === 'node' ? nodeBin : cmd!, args, { env: hcEnv })).code, 0, 'HEALTHCHECK passes');
