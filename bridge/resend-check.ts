@@ -1,11 +1,12 @@
 // Recognising a device's resend (docs/bridge.md "Exactly once, at least once"): first in this
 // instance's memory (bridge/resends.ts), then in the sensor's log itself. The memory knows only
-// what this instance took, and only the last buffer.resendWindow entries of it; a device that reconnects through the load balancer to
-// another instance, or resends later than that, would get its publish written twice, and buyers
-// served (and metered) twice. Kafka is what every instance shares: a resend this instance does not
-// know is looked for among the last resend.logLookbackEntries records of the sensor's partition,
-// by its bytes (every payload is an envelope with a fresh nonce, so equal bytes on one sensor are
-// one publish sent twice). Found, it is answered with that record's offset and not written.
+// what this instance took, and only the last buffer.resendWindow entries of it; a device that
+// reconnects through the load balancer to another instance, or resends later than that, would get
+// its publish written twice, and buyers served (and metered) twice. Kafka is what every instance
+// shares: a resend this instance does not know is looked for among the last
+// resend.logLookbackEntries records of the sensor's partition, by its bytes (every payload is an
+// envelope with a fresh nonce, so equal bytes on one sensor are one publish sent twice). Found, it
+// is answered with that record's offset and not written.
 //
 // Only publishes with the DUP flag pay for it: a client sets it exactly when it sends a PUBLISH
 // again [MQTT-3.3.1-1] (our SDK's device does, sdk/resend-store.ts). While the look-up runs, later
