@@ -73,6 +73,8 @@ export class ResendCheck {
     private readonly opts: ResendOptions,
     private readonly metrics: BridgeMetrics,
     log: Logger,
+    /** False while the writer sees Kafka stalled: a look-up would only wait for its timeout. */
+    private readonly kafkaAvailable: () => boolean = () => true,
   ) {
     this.index = new ResendIndex(opts.resendWindow);
     this.failures = new ThrottledLog(log, 'resend look-up in the log failed: written again', 'warn', 5000);
@@ -95,7 +97,10 @@ export class ResendCheck {
       return copy;
     }
     if (!p.dup || this.opts.logLookbackEntries === 0) return take(key);
-    return this.check(topic, p, key, take);
+    if (this.kafkaAvailable()) return this.check(topic, p, key, take);
+    this.metrics.resendLookups.inc({ result: 'failed' }); // not tried: it would fail
+    this.failures.note('lookup', p.sensor, { err: 'kafka unavailable: not looked up' });
+    return take(key);
   }
 
   /** Logs the failures summed and not yet written (at shutdown). */

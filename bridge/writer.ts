@@ -75,7 +75,8 @@ export class WriteThrough {
     clock: Clock = systemClock,
   ) {
     this.budget = new BufferBudget(opts.buffer);
-    this.resends = new ResendCheck(store, { ...opts.resend, resendWindow: opts.buffer.resendWindow }, metrics, log);
+    const resend = { ...opts.resend, resendWindow: opts.buffer.resendWindow };
+    this.resends = new ResendCheck(store, resend, metrics, log, () => this.available);
     this.refusals = new ThrottledLog(log, 'bridge refused publishes', 'warn', 5000, clock);
     this.stallTimer = setInterval(() => this.checkStall(), Math.min(1000, Math.max(50, opts.stallWarnMs / 4)));
     this.stallTimer.unref();

@@ -31,7 +31,7 @@ function instance(store: MemoryLogStore, over: Partial<WriterOptions> = {}) {
   const { writer, metrics } = testWriter(store, writerOptions(over));
   const count = async (name: 'resendsRecognised' | 'resendLookups', result?: string) =>
     (await metrics[name].get()).values.find((v) => result === undefined || v.labels.result === result)?.value ?? 0;
-  return { writer, count };
+  return { writer, metrics, count };
 }
 
 async function setup(over: Partial<WriterOptions> = {}) {
@@ -104,6 +104,24 @@ t('Kafka not answering the look-up: written after lookupTimeoutMs (at least once
   assert.equal(await s.stored(), ['a', 'a', 'b']);
   assert.is(await s.b.count('resendLookups', 'failed'), 1);
   assert.is(await s.b.count('resendsRecognised'), 0);
+  await s.close();
+});
+
+t('Kafka already seen stalled: a resend is not looked up but buffered like any publish, counted failed', async () => {
+  const s = await setup();
+  await s.a.writer.submit(publish(s.sensor, bytes('a')));
+  s.store.setAvailable(false);
+  s.store.silent = true;
+  const stalled = s.b.writer.submit(publish(s.sensor, bytes('b')));
+  while (s.b.writer.state().kafkaAvailable) await new Promise((ok) => setTimeout(ok, 10)); // stallWarnMs 100
+  const again = s.b.writer.submit(resend(s.sensor, bytes('a')));
+  s.store.setAvailable(true);
+  s.store.silent = false;
+  assert.equal(await Promise.all([stalled, again]), [1, 2]);
+  assert.equal(await s.stored(), ['a', 'b', 'a']);
+  assert.is(await s.b.count('resendLookups', 'failed'), 1);
+  const tried = (await s.b.metrics.resendLookupSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'));
+  assert.is(tried?.value ?? 0, 0, 'no look-up was tried');
   await s.close();
 });
 
