@@ -27,11 +27,6 @@ import { ReplaySlots } from './replay/slots.ts';
 import { LogTail } from './tail.ts';
 import { WriteThrough } from './writer.ts';
 
-// The tail keeps this many entries per followed sensor: at 20 entries/s, most of a minute, so a
-// buyer that lags a little is still served from memory. A tail nobody read for a minute goes.
-const TAIL_RING_ENTRIES = 1000;
-const TAIL_IDLE_MS = 60_000;
-
 export type BridgeConfig = ItradeConfig['bridge'];
 
 export interface BridgeDeps {
@@ -68,7 +63,13 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
     const topicOf = (sensor: string) => `${cfg.topicPrefix}${normAddress(sensor)}`;
     this.writer = new WriteThrough(
       deps.store,
-      { ...cfg.producer, topicOf, topic: cfg.topic, buffer: cfg.buffer },
+      {
+        ...cfg.producer,
+        topicOf,
+        topic: cfg.topic,
+        buffer: cfg.buffer,
+        resend: { ...cfg.resend, fetchMaxBytes: cfg.replay.fetchMaxBytes },
+      },
       this.metrics,
       this.log,
     );
@@ -77,9 +78,9 @@ export class Bridge implements PublishListener, BuyerRequestHandler {
       {
         topicOf,
         ensureTopic: (sensor) => this.writer.ensureTopic(sensor),
-        ringEntries: TAIL_RING_ENTRIES,
+        ringEntries: cfg.tail.ringEntries,
         fetchMaxBytes: cfg.replay.fetchMaxBytes,
-        idleMs: TAIL_IDLE_MS,
+        idleMs: cfg.tail.idleMs,
       },
       componentLogger(this.log, 'bridge.tail'),
     );

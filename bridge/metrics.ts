@@ -68,8 +68,22 @@ export function createBridgeMetrics(
     resendsRecognised: new Counter({
       name: 'itrade_bridge_resends_recognised_total',
       help:
-        'QoS 1 publishes recognised as a resend of one the bridge had taken (bridge.buffer.resendWindow): ' +
-        'answered with the original offset, not written again.',
+        'QoS 1 publishes recognised as a resend of one already taken (by this instance, bridge.buffer.resendWindow, ' +
+        "or found in the sensor's log, bridge.resend): answered with the original offset, not written again.",
+      registers,
+    }),
+    resendLookups: new Counter({
+      name: 'itrade_bridge_resend_lookups_total',
+      help:
+        "Resends (DUP set) this instance did not recognise, looked for in the sensor's log, by result: found " +
+        '(not written again), absent (written), failed (Kafka did not answer in time: written, maybe twice).',
+      labelNames: ['result'],
+      registers,
+    }),
+    resendLookupSeconds: new Histogram({
+      name: 'itrade_bridge_resend_lookup_seconds',
+      help: "Time a look-up of a resend in the sensor's log took (the PUBACK delay it adds), failed ones included.",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     writeFailed: new Counter({

@@ -65,6 +65,11 @@ export class ResendIndex {
   wrote(key: string, w: Waiting, offset: number): void {
     if (this.pending.get(key) === w) this.pending.delete(key);
     if (w.copies) for (const c of w.copies) c.resolve(offset);
+    this.remember(key, offset);
+  }
+
+  /** The publish is in the log at `offset` (written here, or found there): recognised from now on. */
+  remember(key: string, offset: number): void {
     if (this.keep === 0) return;
     const oldest = this.order[this.next];
     if (oldest !== undefined) this.written.delete(oldest);

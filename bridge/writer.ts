@@ -6,10 +6,8 @@
 // `lingerMs` to gather. One batch in flight keeps a sensor's order even when a write fails
 // and is retried (a later batch can never overtake it).
 //
-// Bounded buffer (docs/bridge.md "Kafka unavailable"): everything accepted and not yet
-// acknowledged counts against maxEntries/maxBytes. Above the high-water mark QoS 0 is refused;
-// at the limit every publish is refused until the buffer is back under the high-water mark.
-// Each refusal is a typed error for the broker, a metric and a (rate-limited) log line.
+// Bounded buffer (docs/bridge.md "Kafka unavailable", bridge/budget.ts): each refusal is a typed
+// error for the broker, a metric and a (rate-limited) log line.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcceptedPublish } from '../interfaces/layers.ts';
 import { isAddress } from '../protocol/topics.ts';
@@ -18,8 +16,10 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { TRACEPARENT_HEADER, traceKafkaWrite } from '../tracing/hooks.ts';
+import { BufferBudget } from './budget.ts';
+import { EntryRecords } from './entry-record.ts';
 import { Fifo } from './fifo.ts';
-import { ResendIndex, resendKey } from './resends.ts';
+import { ResendCheck, type ResendOptions } from './resend-check.ts';
 import type { AppendRecord, LogStore, TopicSpec } from './log-store.ts';
 import type { BridgeMetrics, BufferState } from './metrics.ts';
 
@@ -34,6 +34,8 @@ export interface WriterOptions {
   retryMaxMs: number;
   stallWarnMs: number;
   buffer: { maxEntries: number; maxBytes: number; highWaterPercent: number; resendWindow: number };
+  /** Looking a resend this instance does not know up in the sensor's log (bridge/resend-check.ts). */
+  resend: Omit<ResendOptions, 'resendWindow'>;
 }
 
 interface Pending {
@@ -50,13 +52,9 @@ interface Pending {
 // A write ends with these; anything else (Kafka down, topic not there yet) is retried.
 const FINAL: ErrorName[] = ['KAFKA_WRITE_FAILED', 'BRIDGE_CLOSED'];
 
-export const RECEIVED_AT_HEADER = 'itrade-received-at';
-
 export class WriteThrough {
   private readonly queue = new Fifo<Pending>();
-  private entries = 0;
-  private bytes = 0;
-  private saturated = false;
+  private readonly budget: BufferBudget;
   private closed = false;
   private flushing: Promise<void> | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -64,12 +62,10 @@ export class WriteThrough {
   private readonly abort = new AbortController();
   private available = true;
   private readonly knownTopics = new Set<string>();
-  private readonly lastTimestamp = new Map<string, number>();
+  private readonly records = new EntryRecords();
   private readonly stallTimer: NodeJS.Timeout;
   private readonly refusals: ThrottledLog;
-  private readonly hwEntries: number;
-  private readonly hwBytes: number;
-  private readonly resends: ResendIndex;
+  private readonly resends: ResendCheck;
 
   constructor(
     private readonly store: LogStore,
@@ -78,43 +74,46 @@ export class WriteThrough {
     private readonly log: Logger,
     clock: Clock = systemClock,
   ) {
-    this.hwEntries = Math.max(1, Math.floor((opts.buffer.maxEntries * opts.buffer.highWaterPercent) / 100));
-    this.hwBytes = Math.floor((opts.buffer.maxBytes * opts.buffer.highWaterPercent) / 100);
-    this.resends = new ResendIndex(opts.buffer.resendWindow);
+    this.budget = new BufferBudget(opts.buffer);
+    const resend = { ...opts.resend, resendWindow: opts.buffer.resendWindow };
+    this.resends = new ResendCheck(store, resend, metrics, log, () => this.available);
     this.refusals = new ThrottledLog(log, 'bridge refused publishes', 'warn', 5000, clock);
     this.stallTimer = setInterval(() => this.checkStall(), Math.min(1000, Math.max(50, opts.stallWarnMs / 4)));
     this.stallTimer.unref();
   }
 
   state(): BufferState {
-    return { entries: this.entries, bytes: this.bytes, kafkaAvailable: this.available };
+    return { entries: this.budget.entries, bytes: this.budget.bytes, kafkaAvailable: this.available };
   }
 
   /** Resolves with the entry's offset once Kafka has the payload (PublishListener.onPublish); rejects when refused. */
   submit(p: AcceptedPublish): Promise<number> {
-    // A device's resend of a publish taken already settles with it (bridge/resends.ts); it takes
-    // no room, so it is answered even while the buffer refuses new publishes.
-    const topic = this.closed || p.qos === 0 || !isAddress(p.sensor) ? undefined : this.opts.topicOf(p.sensor);
-    const key = topic === undefined ? undefined : resendKey(topic, p.payload);
-    const copy = key === undefined ? undefined : this.resends.lookup(key);
-    if (copy) {
-      this.metrics.resendsRecognised.inc();
-      return copy;
-    }
+    const topic = this.closed || !isAddress(p.sensor) ? undefined : this.opts.topicOf(p.sensor);
+    // A resend of this sensor is being looked up in its log: this publish waits to keep its place.
+    const gate = topic === undefined ? undefined : this.resends.gate(topic);
+    if (gate) return gate.then(() => this.submit(p));
+    // A device's resend of a publish taken already is not written again (bridge/resend-check.ts).
+    if (topic === undefined || p.qos === 0) return this.take(p, undefined);
+    return this.resends.submit(p, topic, (key) => this.take(p, key));
+  }
+
+  /** Admits the publish into the buffer (or refuses it); resolves with its offset once Kafka has it. */
+  private take(p: AcceptedPublish, key: string | undefined): Promise<number> {
     const refusal = this.admission(p);
     if (refusal) {
       const [name, reason] = refusal;
       this.metrics.refused.inc({ qos: String(p.qos), reason });
       // The buffer's figures when the line is written, not those of the first refusal it sums.
-      this.refusals.note(reason, p.sensor, () => ({ reason, bufferEntries: this.entries, bufferBytes: this.bytes }));
+      const fields = () => ({ reason, bufferEntries: this.budget.entries, bufferBytes: this.budget.bytes });
+      this.refusals.note(reason, p.sensor, fields);
       return Promise.reject(itradeError(name, `sensor ${p.sensor}, qos ${p.qos}`));
     }
     return new Promise<number>((resolve, reject) => {
-      const pending: Pending = { record: this.toRecord(p), qos: p.qos, since: performance.now(), resolve, reject };
-      if (key !== undefined) this.resends.add((pending.key = key), pending);
+      const record = this.records.make(p, this.opts.topicOf(p.sensor));
+      const pending: Pending = { record, qos: p.qos, since: performance.now(), resolve, reject };
+      if (key !== undefined) this.resends.index.add((pending.key = key), pending);
       this.queue.push(pending);
-      this.entries += 1;
-      this.bytes += p.payload.length;
+      this.budget.take(p.payload.length);
       this.schedule();
     });
   }
@@ -146,40 +145,19 @@ export class WriteThrough {
     }
     // Refusals summed and not yet written would otherwise go with the process.
     this.refusals.flushAll();
+    this.resends.close();
   }
 
   private admission(p: AcceptedPublish): [ErrorName, string] | undefined {
     if (this.closed) return ['BRIDGE_CLOSED', 'closed'];
     if (!isAddress(p.sensor)) return ['BRIDGE_BAD_PUBLISH', 'bad_publish'];
     if (p.payload.length > this.opts.maxPayloadBytes) return ['BRIDGE_PAYLOAD_TOO_LARGE', 'too_large'];
-    const { maxEntries, maxBytes } = this.opts.buffer;
-    const high = this.entries >= this.hwEntries || this.bytes + p.payload.length > this.hwBytes;
-    if (this.saturated && !high) this.saturated = false; // hysteresis: reopen below the high-water mark
-    if (this.entries + 1 > maxEntries || this.bytes + p.payload.length > maxBytes) this.saturated = true;
-    // Saturated: refuse QoS 1 too, so a device's later messages cannot overtake a refused one.
-    if (this.saturated) return ['BRIDGE_BUFFER_FULL', 'buffer_full'];
-    if (p.qos === 0 && high) return ['BRIDGE_QOS0_SHED', 'qos0_shed'];
-    return undefined;
-  }
-
-  private toRecord(p: AcceptedPublish): AppendRecord {
-    const topic = this.opts.topicOf(p.sensor);
-    // Timestamps never go back within a topic, so "history from time T" is one offset onwards
-    // even if the gateway clock steps back; the original time travels in a header then.
-    const timestamp = Math.max(p.receivedAt, this.lastTimestamp.get(topic) ?? 0);
-    this.lastTimestamp.set(topic, timestamp);
-    // The sensor id travels as the record key (and names the topic), not in a header: kafkajs's
-    // header encoding cost a third of the write throughput (45k vs 28k msg/s, docs/bridge.md).
-    const headers: Record<string, string> = {};
-    if (timestamp !== p.receivedAt) headers[RECEIVED_AT_HEADER] = String(p.receivedAt);
-    // Only traced publishes carry it (a deliverer reading the log continues their trace).
-    if (p.traceparent) headers[TRACEPARENT_HEADER] = p.traceparent;
-    return { topic, key: p.sensor, value: p.payload, timestamp, headers };
+    return this.budget.refusal(p.qos, p.payload.length);
   }
 
   private schedule(): void {
     if (this.flushing || this.lingerTimer) return;
-    const full = this.queue.length >= this.opts.maxBatchEntries || this.bytes >= this.opts.maxBatchBytes;
+    const full = this.queue.length >= this.opts.maxBatchEntries || this.budget.bytes >= this.opts.maxBatchBytes;
     if (full || this.opts.lingerMs === 0) this.kick();
     else this.lingerTimer = setTimeout(() => this.kick(), this.opts.lingerMs);
   }
@@ -199,8 +177,7 @@ export class WriteThrough {
       const batch = this.takeBatch();
       await this.writeBatch(batch, true);
       for (const p of batch) {
-        this.entries -= 1;
-        this.bytes -= p.record.value.length;
+        this.budget.release(p.record.value.length);
       }
     }
   }
@@ -282,7 +259,7 @@ export class WriteThrough {
     if (!this.available) {
       this.available = true;
       this.log.info(
-        { outageMs: Math.round(now - this.inflightSince), backlog: this.entries },
+        { outageMs: Math.round(now - this.inflightSince), backlog: this.budget.entries },
         'kafka available again: draining the backlog in order',
       );
     }
@@ -293,7 +270,7 @@ export class WriteThrough {
       if (traceparent)
         traceKafkaWrite(traceparent, { acceptedAt: p.since, sentAt, ackedAt: now }, { entries: batch.length });
       p.resolve(offsets[i]!);
-      if (p.key !== undefined) this.resends.wrote(p.key, p, offsets[i]!);
+      if (p.key !== undefined) this.resends.index.wrote(p.key, p, offsets[i]!);
     });
   }
 
@@ -315,15 +292,14 @@ export class WriteThrough {
 
   private reject(p: Pending, err: ItradeError): void {
     p.reject(err);
-    if (p.key !== undefined) this.resends.failed(p.key, p, err);
+    if (p.key !== undefined) this.resends.index.failed(p.key, p, err);
   }
 
   private failQueued(err: ItradeError): void {
     const rest: Pending[] = [];
     while (this.queue.length > 0) rest.push(this.queue.shift()!);
     for (const p of rest) {
-      this.entries -= 1;
-      this.bytes -= p.record.value.length;
+      this.budget.release(p.record.value.length);
       this.metrics.refused.inc({ qos: String(p.qos), reason: 'closed' });
       this.reject(p, err);
     }
@@ -337,7 +313,7 @@ export class WriteThrough {
     if (stalledMs < this.opts.stallWarnMs) return;
     this.available = false;
     this.log.warn(
-      { stalledMs: Math.round(stalledMs), entries: this.entries, bytes: this.bytes },
+      { stalledMs: Math.round(stalledMs), entries: this.budget.entries, bytes: this.budget.bytes },
       'kafka unavailable: buffering, then refusing',
     );
   }

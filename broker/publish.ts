@@ -92,6 +92,8 @@ const handToListener: Step = async (ctx, s) => {
     qos: s.packet.qos,
     receivedAt: Date.now(),
     clientId: s.session.client.id,
+    // Aedes hands over the packet as mqtt-packet parsed it, DUP flag included.
+    dup: s.packet.dup === true && s.packet.qos > 0,
     traceparent: s.trace?.traceparent,
   };
   // Handed over at once, in arrival order (so one device's pipelined publishes share a Kafka

@@ -59,6 +59,11 @@ export interface AcceptedPublish {
   qos: 0 | 1 | 2;
   receivedAt: number; // ms since epoch, gateway clock
   clientId: string;
+  /**
+   * The client marked this QoS 1 or 2 publish as a resend of one it sent before (the PUBLISH DUP
+   * flag, [MQTT-3.3.1-1]): the bridge then also looks for it in the sensor's log (bridge/log-resends.ts).
+   */
+  dup?: boolean;
   /** W3C traceparent of the publish's span, when it is traced: stored with the record (tracing/hooks.ts). */
   traceparent?: string;
 }

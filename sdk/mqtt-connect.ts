@@ -8,6 +8,7 @@ import { itradeError } from '../protocol/errors.ts';
 import { toHex } from '../protocol/bytes.ts';
 import { randomBytes } from './crypto/random.ts';
 import type { SdkLogger } from './log.ts';
+import { ResendMarkingStore } from './resend-store.ts';
 
 export interface MqttEndpoint {
   url: string;
@@ -46,7 +47,10 @@ export function refreshPasswordOnClose(client: MqttClient, fresh: () => Promise<
 
 export function connectMqtt(ep: MqttEndpoint, role: string, log?: SdkLogger): Promise<MqttClient> {
   const timeoutMs = ep.connectTimeoutMs ?? 10_000;
+  // Publishes sent again after a reconnect carry DUP [MQTT-3.3.1-1] (sdk/resend-store.ts).
+  const outgoingStore = new ResendMarkingStore();
   const client = mqtt.connect(ep.url, {
+    outgoingStore,
     protocolVersion: 4, // MQTT 3.1.1: what every device and mosquitto client speaks
     clientId: ep.clientId ?? defaultClientId(ep.username, role),
     clean: true,
@@ -55,6 +59,7 @@ export function connectMqtt(ep: MqttEndpoint, role: string, log?: SdkLogger): Pr
     ...(ep.username === undefined ? {} : { username: ep.username }),
     ...(ep.password === undefined ? {} : { password: ep.password }),
   });
+  outgoingStore.watch(client);
   return new Promise((resolve, reject) => {
     const fail = (why: string, cause?: unknown) => {
       clearTimeout(timer);

@@ -126,6 +126,51 @@ const BufferSection = Type.Object(
   },
 );
 
+const ResendSection = Type.Object(
+  {
+    logLookbackEntries: Int(
+      0,
+      1000000,
+      1000,
+      "Entries back from the end of the sensor's log that a QoS 1 publish marked DUP (a device's resend) is " +
+        'compared with when this instance does not recognise it (the original went through another instance, or ' +
+        'is older than buffer.resendWindow): found, it gets the stored offset and is not written again. One ' +
+        'offsets request and about entries x payload size of reads per such publish; 0: no look-up.',
+    ),
+    lookupTimeoutMs: Int(
+      10,
+      60000,
+      2000,
+      'A look-up of the log not done in this time (Kafka unavailable or slow) is given up and the resend is ' +
+        'written (at least once: a duplicate is possible, counted as result failed).',
+    ),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: "Recognising a device's resend in the sensor's log, across instances (docs/bridge.md).",
+  },
+);
+
+const TailSection = Type.Object(
+  {
+    ringEntries: Int(
+      1,
+      1000000,
+      1000,
+      'Entries kept in memory per sensor that buyers on this instance follow; a buyer whose cursor is within ' +
+        'them is served from memory (1,000 is most of a minute at 20 entries/s), one further behind reads ' +
+        'its own catch-up window from Kafka.',
+    ),
+    idleMs: Int(1000, 86400000, 60000, 'A sensor tail nobody on this instance read from for this long is dropped.'),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: "The per-instance reader of sensors' logs that live delivery is served from (docs/broker.md).",
+  },
+);
+
 const ReplaySection = Type.Object(
   {
     defaultWindow: Int(1, 10000, 100, 'Entries a replay may have unacknowledged when the request names no window.'),
@@ -173,6 +218,8 @@ export const BridgeSection = Type.Object(
     topic: TopicSection,
     producer: ProducerSection,
     buffer: BufferSection,
+    resend: ResendSection,
+    tail: TailSection,
     replay: ReplaySection,
     http: HttpSection,
   },

@@ -40,6 +40,7 @@ export function writerOptions(over: Partial<WriterOptions> = {}): WriterOptions 
     retryMaxMs: 20,
     stallWarnMs: 100,
     buffer: { maxEntries: 1000, maxBytes: 1 << 20, highWaterPercent: 80, resendWindow: 100 },
+    resend: { logLookbackEntries: 1000, lookupTimeoutMs: 1000, fetchMaxBytes: 1 << 20 },
     ...over,
   };
 }
@@ -69,6 +70,11 @@ export async function outcome(p: Promise<unknown>): Promise<string> {
 
 export function publish(sensor: string, payload: Buffer, qos: 0 | 1 = 1, receivedAt = Date.now()): AcceptedPublish {
   return { sensor, payload, qos, receivedAt, clientId: `dev-${sensor.slice(2, 8)}` };
+}
+
+/** The same publish sent again by the device, with the MQTT DUP flag set. */
+export function resend(sensor: string, payload: Buffer): AcceptedPublish {
+  return { ...publish(sensor, payload, 1), dup: true };
 }
 
 export class FakeEntitlements implements Entitlements {

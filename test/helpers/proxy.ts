@@ -1,7 +1,8 @@
 // The test plays a load balancer that speaks the PROXY protocol (haproxy's proxy-protocol.txt):
 // real v1 and v2 headers carrying a device's IPv4 address, written first on the balancer's
 // connection, and an MQTT client whose CONNACK or close is awaited. Used by the PROXY protocol
-// tests of every listener and the country tests, which judge the device address the header carries.
+// tests of every listener and the country tests, which judge the device address the header carries,
+// and (Balancer) by the test of a device that reconnects to another instance.
 import { createConnection, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -26,8 +27,9 @@ export function balancerSocket(port: number, localAddress = '127.0.0.1'): Socket
 /**
  * The connection as a stream whose first write goes out with `header` in front, in one write, as
  * a balancer sends the header and the client's first bytes (the TLS ClientHello) back to back.
+ * While `deaf()` is true, what the gateway sends is dropped on the way (replies lost on the link).
  */
-export function headerFirst(raw: Socket, header: Buffer | undefined): Duplex {
+export function headerFirst(raw: Socket, header: Buffer | undefined, deaf = () => false): Duplex {
   let first = header !== undefined;
   const d = new Duplex({
     write(chunk: Buffer, _enc, cb) {
@@ -46,7 +48,7 @@ export function headerFirst(raw: Socket, header: Buffer | undefined): Duplex {
     },
   });
   raw.on('data', (c: Buffer) => {
-    if (!d.push(c)) raw.pause();
+    if (!deaf() && !d.push(c)) raw.pause();
   });
   raw.on('end', () => d.push(null));
   raw.on('error', (e) => d.destroy(e));
@@ -89,4 +91,44 @@ export function viaBalancer(
     { protocolVersion: 4, reconnectPeriod: 0, ...opts },
   );
   return connackOrClose(client);
+}
+
+/**
+ * A balancer in front of several gateway instances, for one MQTT client (its `stream` is the
+ * client's stream builder): connection i goes to `ports[i]`, the last port again once they run
+ * out. After `loseReplies()` what the current connection receives is dropped (its PUBACKs are
+ * lost, as on a link that is dying; `lostBytes` counts them) until `hearReplies()`, or until
+ * `cut()` closes it and the client connects anew.
+ */
+export class Balancer {
+  connections = 0;
+  lostBytes = 0;
+  private raw: Socket | undefined;
+  private deaf = false;
+
+  constructor(private readonly ports: readonly number[]) {}
+
+  readonly stream = (): Duplex => {
+    const port = this.ports[Math.min(this.connections++, this.ports.length - 1)]!;
+    const raw = createConnection({ host: '127.0.0.1', port });
+    this.raw = raw;
+    this.deaf = false;
+    raw.on('data', (c: Buffer) => {
+      if (this.deaf && this.raw === raw) this.lostBytes += c.length;
+    });
+    return headerFirst(raw, undefined, () => this.deaf && this.raw === raw);
+  };
+
+  loseReplies(): void {
+    this.deaf = true;
+    this.lostBytes = 0;
+  }
+
+  hearReplies(): void {
+    this.deaf = false;
+  }
+
+  cut(): void {
+    this.raw?.destroy();
+  }
 }

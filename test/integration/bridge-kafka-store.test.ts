@@ -1,5 +1,6 @@
 // The Kafka LogStore passes the LogStore contract on the real Kafka (kafkajs 2.2.4 against
-// Kafka 4.x: idempotent acks=all produce, Fetch without a consumer group, offsets by time).
+// Kafka 4.x: idempotent acks=all produce, Fetch without a consumer group, offsets by time), and
+// so does the look-up of a resend in a sensor's log.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,6 +8,7 @@ import { createKafkaClients } from '../../bridge/kafka/client.ts';
 import { KafkaLogStore } from '../../bridge/kafka/store.ts';
 import { createLogger } from '../../lib/log.ts';
 import { SPEC, logStoreContract, type ContractContext } from '../bridge/log-store.contract.ts';
+import { resendLookupContract } from '../bridge/resend-lookup.contract.ts';
 import { services, unique } from '../helpers/services.ts';
 
 const svc = services();
@@ -31,6 +33,11 @@ const store = newStore('contract');
 const contract = suite<ContractContext>('kafka store contract', { store, topic: () => unique('contract') });
 logStoreContract(contract);
 contract.run();
+
+// A device's resend looked up in the log (bridge/resend-check.ts), on the real Kafka.
+const lookup = suite<ContractContext>('resend look-up contract (kafka)', { store, topic: () => unique('lookup') });
+resendLookupContract(lookup);
+lookup.run();
 
 // A replay's first reads arrive together (the demo's buyers all replay at once). kafkajs marks a
 // broker connected as soon as its socket opens, before the ApiVersions round that makes it usable,
