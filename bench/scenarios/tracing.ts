@@ -69,20 +69,26 @@ function costFigures(ctx: ScenarioContext, runs: { mode: Mode; run: StreamResult
     const rs = runs.filter((r) => r.mode === m).map((r) => r.run);
     return rs.reduce((s, r) => s + r.target.cpuCores, 0) / rs.reduce((s, r) => s + r.offeredRate, 0);
   };
-  // Runs 2i and 2i+1 are pair i (PAIRS), whatever its order.
-  const pairCosts = PAIRS.map((pair, i) => {
+  // Runs 2i and 2i+1 are pair i (PAIRS), whatever its order. A pair where a run did not deliver
+  // every entry inside its window measures a starved machine (its CPU is low), not tracing.
+  const pairs = PAIRS.map((pair, i) => {
     const [a, b] = [runs[2 * i]!, runs[2 * i + 1]!];
     const [off, on] = pair[0] === 'off' ? [a, b] : [b, a];
-    return (cpu(on.run) / cpu(off.run) - 1) * 100;
+    const whole = off.run.delivered >= off.run.expected && on.run.delivered >= on.run.expected;
+    return { cost: (cpu(on.run) / cpu(off.run) - 1) * 100, whole };
   });
-  const sorted = [...pairCosts].sort((x, y) => x - y);
-  const median = (sorted[1]! + sorted[2]!) / 2;
+  const pairCosts = pairs.map((p) => p.cost);
+  const kept = pairs.filter((p) => p.whole).map((p) => p.cost);
+  const sorted = [...(kept.length > 0 ? kept : pairCosts)].sort((x, y) => x - y);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   const pooled = (perMsg('1 %') / perMsg('off') - 1) * 100;
   ctx.result.figures['tracing cost'] = {
     'gateway CPU per 1,000 msg/s, tracing off (cores)': perMsg('off') * 1000,
     'gateway CPU per 1,000 msg/s, tracing at 1 % (cores)': perMsg('1 %') * 1000,
     'cost at 1 % sampling, pair by pair (%)': pairCosts.map((c) => c.toFixed(1)).join(', '),
-    'cost at 1 % sampling, median of the pairs (%)': median,
+    'pairs where every run delivered everything': `${kept.length} of ${pairs.length}`,
+    'cost at 1 % sampling, median of those pairs (all when none) (%)': median,
     'cost at 1 % sampling, all runs pooled (%)': pooled,
     'gateway CPU per 1,000 msg/s, tracing at 100 % (cores)': perMsg('100 %') * 1000,
   };
@@ -91,7 +97,7 @@ function costFigures(ctx: ScenarioContext, runs: { mode: Mode; run: StreamResult
     goal: 'tracing at 1 % sampling costs <= 5 % throughput',
     measured:
       `${median.toFixed(1)} % more gateway CPU per message ` +
-      `(median of ${PAIRS.length} pairs; all runs pooled ${pooled.toFixed(1)} %)`,
+      `(median of ${kept.length || pairs.length} of ${pairs.length} pairs; all runs pooled ${pooled.toFixed(1)} %)`,
     met: median <= 5,
   });
 }
