@@ -169,7 +169,8 @@ export class Feed {
     const qos = this.start.qos;
     const packet = { cmd: 'publish' as const, topic: this.topic, payload: e.payload, qos, retain: false, dup: false };
     this.sendNext = e.offset + 1;
-    traceDelivery(e, { 'messaging.client.id': this.client.id, 'itrade.offset': e.offset });
+    // Only entries of traced publishes carry one: the others build no attributes.
+    if (e.traceparent) traceDelivery(e, { 'messaging.client.id': this.client.id, 'itrade.offset': e.offset });
     if (qos === 1) {
       const messageId = nextPacketId(this.client);
       this.inflight.push({ offset: e.offset, messageId, acked: false });

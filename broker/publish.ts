@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Client, PublishPacket } from 'aedes';
 import { isItradeError, itradeError } from '../protocol/errors.ts';
 import { publishAuthorised, publishDone, tracePublish, type PublishTrace } from '../tracing/hooks.ts';
-import { withSpan } from '../tracing/tracing.ts';
+import { inContext, withSpan } from '../tracing/tracing.ts';
 import { publishRoute, type PublishRoute } from './acl.ts';
 import { sensorOfFromNowTopic } from '../protocol/topics.ts';
 import type { BrokerContext } from './context.ts';
@@ -123,13 +123,13 @@ const skipToNow: Step = async (ctx, s) => {
   let next: number;
   try {
     // Only for a sensor the buyer holds a subscription to: no cursors or Kafka topics for others.
-    entitled = (await ctx.entitlements.validSubscriptions(buyer, sensor)).length > 0;
+    entitled = (await ctx.entitlements.validSubscriptions(buyer, sensor, s.trace?.ctx)).length > 0;
     next = entitled ? (await ctx.cursors.skipTo(buyer, sensor, await ctx.sensorLog.end(sensor))).next : -1;
   } catch (err) {
     throw itradeError('BROKER_PUBLISH_FAILED', 'the cursor could not be moved to the log end', { cause: err });
   }
   if (!entitled) throw itradeError('BROKER_PUBLISH_DENIED', 'from-now: no valid subscription to this sensor');
-  ctx.log.info({ principal: buyer, sensor, next }, 'cursor moved to the log end');
+  inContext(s.trace?.ctx, () => ctx.log.info({ principal: buyer, sensor, next }, 'cursor moved to the log end'));
 };
 
 // Buyer requests go to the bridge / key service of this instance; they answer on the buyer's
@@ -137,11 +137,14 @@ const skipToNow: Step = async (ctx, s) => {
 // here: they travel the cluster bus to every instance (broker/server.ts, sellerReplies).
 const handToRequestHandler: Step = (ctx, s) => {
   const r = s.route!;
-  if (r.kind !== 'buyer-request' || !ctx.buyerHandler) return;
+  const handler = ctx.buyerHandler;
+  if (r.kind !== 'buyer-request' || !handler) return;
   const topic = s.packet.topic;
-  ctx.buyerHandler
-    .onBuyerMessage(r.principal, topic, s.packet.payload as Buffer)
-    .catch((err: unknown) => ctx.log.warn({ err, principal: r.principal, topic }, 'request handler failed'));
+  // In the publish's context: the key service starts its keys.request span, a child of this
+  // publish, before its first await (tracing/scope.ts carries a context that far only).
+  inContext(s.trace?.ctx, () => handler.onBuyerMessage(r.principal, topic, s.packet.payload as Buffer)).catch(
+    (err: unknown) => ctx.log.warn({ err, principal: r.principal, topic }, 'request handler failed'),
+  );
 };
 
 export const publishSteps: Step[] = [
@@ -203,10 +206,12 @@ function answer(
         : reasonOf(err).replace(/^(broker|limit)_/, '');
       ctx.metrics.publishRefused.inc({ reason });
       const cause = err instanceof Error && isItradeError(err.cause) ? err.cause.code : undefined;
-      ctx.refusals.publish.note(reason, session.client.id, {
-        ...(isItradeError(err) ? { code: err.code } : { err: err instanceof Error ? err.message : String(err) }),
-        cause,
-      });
+      inContext(trace?.ctx, () =>
+        ctx.refusals.publish.note(reason, session.client.id, {
+          ...(isItradeError(err) ? { code: err.code } : { err: err instanceof Error ? err.message : String(err) }),
+          cause,
+        }),
+      );
       return refuse(session, err as Error, earlier, done);
     },
   );

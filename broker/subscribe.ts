@@ -16,7 +16,7 @@ import { forgetStored, notify, stopFeed, track, type BrokerContext } from './con
 import { Feed } from './feed.ts';
 import type { Session } from './sessions.ts';
 import { subscribeDone, traceSubscribe } from '../tracing/hooks.ts';
-import { inChildSpan, withSpan } from '../tracing/tracing.ts';
+import { contextWith, inChildSpan, inContext, type Context } from '../tracing/tracing.ts';
 
 type Verdict = { ok: true } | { ok: false; reason: string; definitive: boolean; code?: string; exhausted?: boolean };
 
@@ -25,14 +25,20 @@ async function sensorVerdict(
   session: Session,
   sensor: string,
   sub: Subscription,
+  trace: Context | undefined,
 ): Promise<Verdict> {
   const buyer = session.identity.sub;
   try {
-    const grants = await inChildSpan('entitlement.check', {}, () => ctx.entitlements.validSubscriptions(buyer, sensor));
+    const grants = await inChildSpan(
+      'entitlement.check',
+      {},
+      (c) => ctx.entitlements.validSubscriptions(buyer, sensor, c),
+      trace,
+    );
     if (grants.length === 0)
       return { ok: false, reason: 'no valid, started DataStreamSubscription for this sensor', definitive: true };
     const limit = paidLimit(grants);
-    const cursor = await inChildSpan('metering.cursor', {}, () => startCursor(ctx, buyer, sensor, grants));
+    const cursor = await inChildSpan('metering.cursor', {}, () => startCursor(ctx, buyer, sensor, grants), trace);
     if (cursor.delivered >= limit)
       return { ok: false, reason: 'every paid data entry was delivered', definitive: true, exhausted: true };
     const s = normAddress(sensor);
@@ -42,11 +48,13 @@ async function sensorVerdict(
     // Fail closed, but keep a stored subscription: the chain may answer again later.
     // Rate-limited: a chain outage during a subscribe storm would otherwise log a line per buyer.
     const code = isItradeError(err) ? err.code : undefined;
-    ctx.refusals.entitlement.note(code ?? 'unexpected', buyer, {
-      code,
-      sensor,
-      err: err instanceof Error ? err.message : String(err),
-    });
+    inContext(trace, () =>
+      ctx.refusals.entitlement.note(code ?? 'unexpected', buyer, {
+        code,
+        sensor,
+        err: err instanceof Error ? err.message : String(err),
+      }),
+    );
     return {
       ok: false,
       reason: isItradeError(err) ? err.message : 'entitlement check failed',
@@ -84,10 +92,11 @@ export function authorizeSubscribe(ctx: BrokerContext) {
     }
     if (route.kind !== 'sensor') return done(null, sub);
     const span = traceSubscribe(client.id, route.sensor);
-    // The answer too runs in the span: its log lines carry the trace id.
-    withSpan(span, () =>
-      sensorVerdict(ctx, session, route.sensor, sub).then(
-        (v) => {
+    const trace = span && contextWith(span);
+    // The answer too runs in the span's context: its log lines carry the trace id.
+    void sensorVerdict(ctx, session, route.sensor, sub, trace).then(
+      (v) =>
+        inContext(trace, () => {
           subscribeDone(span, v.ok ? undefined : v.reason);
           if (v.ok) return done(null, sub);
           ctx.log.info({ clientId: client.id, sensor: route.sensor, reason: v.reason }, 'subscription refused');
@@ -102,12 +111,12 @@ export function authorizeSubscribe(ctx: BrokerContext) {
           });
           restoreRefused(ctx, client, sub.topic, v.definitive);
           done(null, null);
-        },
-        (err: unknown) => {
+        }),
+      (err: unknown) =>
+        inContext(trace, () => {
           subscribeDone(span, err);
           done(err as Error);
-        },
-      ),
+        }),
     );
   };
 }

@@ -26,7 +26,7 @@ import { ObservedProvider, type ChainObserver } from './metrics.ts';
 import { ChainFollower } from './follower.ts';
 import { EntitlementSink, subsGroup } from './entitlement-sink.ts';
 import { PairBatcher } from './batch.ts';
-import { inChildSpan } from '../tracing/tracing.ts';
+import { inChildSpan, type Context } from '../tracing/tracing.ts';
 
 export interface ChainOptions {
   rpcUrl: string;
@@ -193,12 +193,13 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
    * validSubscriptions(buyer, sensor) on chain: none while the sensor is Blocked, the contract
    * says. At most one read per pair; pairs waiting together share one multicall (chain/batch.ts).
    */
-  async validSubscriptions(buyer: string, sensor: string): Promise<SubscriptionGrant[]> {
+  async validSubscriptions(buyer: string, sensor: string, trace?: Context): Promise<SubscriptionGrant[]> {
     const b = normAddress(buyer);
     const s = normAddress(sensor);
     const grants = await this.cache.get(
       b,
-      () => inChildSpan('chain.call', { 'rpc.method': 'validSubscriptions' }, () => this.pairs.load(b, s)),
+      // `trace`: the caller's span, carried here past the cache's await (tracing/scope.ts).
+      () => inChildSpan('chain.call', { 'rpc.method': 'validSubscriptions' }, () => this.pairs.load(b, s), trace),
       subsGroup(s),
       false,
     );

@@ -2,6 +2,7 @@
 // Meter (Redis counters); it hands accepted publishes to a PublishListener (the bridge) and
 // offers BuyerChannel to whoever sends to buyers (replay, key exchange). Nothing here imports
 // Aedes, kafkajs or ethers.
+import type { Context as TraceContext } from '@opentelemetry/api';
 
 export type SensorStatus = 'inactive' | 'active' | 'blocked';
 
@@ -36,8 +37,11 @@ export type EntitlementEvent =
 export interface Entitlements {
   principalOfAccount(account: string): Promise<string | undefined>;
   sensor(sensor: string): Promise<SensorInfo | undefined>;
-  /** The buyer's subscriptions to this sensor that are valid on chain now. */
-  validSubscriptions(buyer: string, sensor: string): Promise<SubscriptionGrant[]>;
+  /**
+   * The buyer's subscriptions to this sensor that are valid on chain now. `trace`: the context of
+   * the traced flow asking, so that a chain read joins it (tracing/scope.ts: none is implicit).
+   */
+  validSubscriptions(buyer: string, sensor: string, trace?: TraceContext): Promise<SubscriptionGrant[]>;
   /** Chain events once confirmed, and reorgs' retractions; returns an unsubscribe function. */
   onEvent(listener: (e: EntitlementEvent) => void): () => void;
 }

@@ -32,7 +32,7 @@ import { buyerKeyFingerprint } from './buyer-key.ts';
 import { RedisWrappedKeyCache, type CachedGrant, type WrappedKeyCache } from './key-cache.ts';
 import type { KeyObserver } from './metrics.ts';
 import { asBuffer } from '../lib/bytes.ts';
-import { inChildSpan } from '../tracing/tracing.ts';
+import { inChildSpan, inContext, type Context } from '../tracing/tracing.ts';
 
 export interface KeyServiceOptions {
   agentTimeoutMs: number;
@@ -177,21 +177,24 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
   async onBuyerMessage(buyer: string, topic: string, payload: Buffer): Promise<void> {
     const b = buyer.toLowerCase();
     if (topic !== buyerKeyRequestTopic(b)) return; // replay and others are not ours
-    // A child of the request's PUBLISH span, when that one is traced.
-    return inChildSpan('keys.request', { 'itrade.buyer': b }, () => this.answer(b, payload));
+    // A child of the request's PUBLISH span, when that one is traced (the broker calls in its context).
+    return inChildSpan('keys.request', { 'itrade.buyer': b }, (trace) => this.answer(b, payload, trace));
   }
 
-  private async answer(b: string, payload: Buffer): Promise<void> {
+  // `trace`: the keys.request span's context, carried past each await (tracing/scope.ts).
+  private async answer(b: string, payload: Buffer, trace: Context | undefined): Promise<void> {
     const r = { buyer: b, payload, grants: [], issuedBefore: false, fresh: false } as unknown as KeyRequest;
     const t0 = performance.now();
     let answer: BuyerKeyReply;
     try {
-      for (const [name, step] of KEY_REQUEST_FLOW) await inChildSpan(`keys: ${name}`, {}, () => step(this, r));
+      for (const [name, step] of KEY_REQUEST_FLOW) await inChildSpan(`keys: ${name}`, {}, () => step(this, r), trace);
       answer = { id: r.req.id, ...strip(r.grant!) };
       this.deps.observe?.({ ok: true, cached: !r.fresh }, (performance.now() - t0) / 1000);
-      this.deps.log.info(
-        { buyer: b, sensor: r.req.sensor, keyId: r.grant!.keyId, cached: !r.fresh },
-        'wrapped key sent',
+      inContext(trace, () =>
+        this.deps.log.info(
+          { buyer: b, sensor: r.req.sensor, keyId: r.grant!.keyId, cached: !r.fresh },
+          'wrapped key sent',
+        ),
       );
     } catch (err) {
       const e = this.asKeyError(err, r);
@@ -202,7 +205,9 @@ export class KeyService implements BuyerRequestHandler, SellerMessageHandler {
         ...(r.req ? { sensor: r.req.sensor } : {}),
         error: { code: e.code, message: e.message },
       };
-      this.deps.log.info({ buyer: b, sensor: r.req?.sensor, code: e.code }, 'key request refused');
+      inContext(trace, () =>
+        this.deps.log.info({ buyer: b, sensor: r.req?.sensor, code: e.code }, 'key request refused'),
+      );
     }
     await this.reply(b, buyerKeyReplyTopic(b, answer.id), asBuffer(encodeKeyMessage(answer)));
   }

@@ -37,13 +37,14 @@ export interface PublishTrace {
 
 /** A PUBLISH packet arrived (authorizePublish); undefined when not traced. */
 export function tracePublish(clientId: string, topic: string, qos: number): PublishTrace | undefined {
-  const span = rootSpan('mqtt.publish', {
+  // Attributes by a function: built only for the sampled publishes.
+  const span = rootSpan('mqtt.publish', () => ({
     'messaging.system': 'mqtt',
     'messaging.operation.type': 'publish',
     'messaging.destination.name': topic,
     'messaging.client.id': clientId,
     'itrade.qos': qos,
-  });
+  }));
   if (!span) return undefined;
   const ctx = contextWith(span);
   return { span, ctx, authorise: childSpan('publish.authorise', undefined, ctx), traceparent: traceparentOf(span) };
@@ -78,12 +79,12 @@ export function traceKafkaWrite(
 
 /** A SUBSCRIBE to a sensor's stream (authorizeSubscribe); undefined when not traced. */
 export function traceSubscribe(clientId: string, sensor: string): Span | undefined {
-  return rootSpan('mqtt.subscribe', {
+  return rootSpan('mqtt.subscribe', () => ({
     'messaging.system': 'mqtt',
     'messaging.operation.type': 'subscribe',
     'messaging.client.id': clientId,
     'itrade.sensor': sensor,
-  });
+  }));
 }
 
 /** The subscription was granted (`refusal` undefined) or refused. */
@@ -100,7 +101,7 @@ export function subscribeDone(span: Span | undefined, refusal?: unknown): void {
  * another instance, or a buyer catching up) has none: its span marks the hand-over only.
  */
 export function traceDelivery(d: { traceparent?: string; handedOverAt?: number }, attributes: Attributes): void {
-  if (!tracingOn() || !d.traceparent) return;
+  if (!d.traceparent || !tracingOn()) return;
   const parent = contextOfTraceparent(d.traceparent);
   if (!parent) return;
   childSpan('mqtt.deliver', attributes, parent, d.handedOverAt)?.end();

@@ -17,7 +17,8 @@ export function traceHttp(app: FastifyInstance): void {
     const span = rootSpan(`${req.method}`, { 'http.request.method': req.method }, parent);
     if (!span) return done();
     spans.set(req, span);
-    // The rest of the request runs inside the span: its log lines carry the trace id.
+    // The hooks that follow at once run in the span's context (synchronous only, scope.ts); the
+    // GraphQL hooks below find the span by the request.
     context.with(contextWith(span, parent), done);
   });
   app.addHook('onResponse', (req, reply, done) => {

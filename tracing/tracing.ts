@@ -2,13 +2,17 @@
 // hook, never the SDK. What it promises:
 // - Off (the default): no SDK, no context manager; every hook is one test of `active` and returns.
 // - On: a root span per flow (PUBLISH, SUBSCRIBE, key request, HTTP request), sampled by
-//   tracing.samplingRatio unless a W3C traceparent that came in decides; child spans only
-//   inside a recorded trace (`childSpan`, `inChildSpan`), so a stage deep in a layer costs a
-//   context look-up when its flow is not sampled.
+//   tracing.samplingRatio unless a W3C traceparent that came in decides; the ratio is drawn
+//   before the SDK is asked, so an unsampled new flow makes no span, ids or attributes. Child
+//   spans only inside a recorded trace (`childSpan`, `inChildSpan`), so a stage deep in a layer
+//   costs a context look-up when its flow is not sampled.
+// - The active context is synchronous (scope.ts, no AsyncLocalStorage: its promise hook taxed
+//   every promise on Node 20, issue 17); a flow that continues after an await passes its context
+//   on (`parent` arguments, the `ctx` that `inChildSpan` hands its function) and enters it again.
 // - Spans leave by OTLP/HTTP from a bounded queue (BatchSpanProcessor): a slow or absent
 //   collector drops spans, it never holds up a publish.
-// - Log lines written inside a traced flow carry traceId and spanId (`logTraceFields`, the pino
-//   mixin of lib/log.ts).
+// - Log lines written inside a traced flow's context carry traceId and spanId (`logTraceFields`,
+//   the pino mixin of lib/log.ts).
 // The SDK's state is per process (as OpenTelemetry's own globals are): one started tracing at a
 // time; the gateway starts it (gateway/gateway.ts) and stops it in its shutdown.
 import {
@@ -22,26 +26,26 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
-  TraceIdRatioBasedSampler,
   TracerProvider,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import type { ItradeConfig } from '../config/schema.ts';
 import { VERSION } from '../lib/version.ts';
+import { ScopeContextManager } from './scope.ts';
 
 export type TracingConfig = ItradeConfig['tracing'];
 export type { Span, Context };
 
 /** The started SDK; undefined while tracing is off. Read by every hook. */
-let active: { tracer: Tracer; provider: TracerProvider } | undefined;
-let contextManager: AsyncLocalStorageContextManager | undefined;
+let active: { tracer: Tracer; provider: TracerProvider; ratio: number } | undefined;
+let contextManager: ScopeContextManager | undefined;
 const propagator = new W3CTraceContextPropagator();
 
 export interface TracingHandle {
@@ -60,7 +64,9 @@ export function startTracing(cfg: TracingConfig, exporter?: SpanExporter): Traci
   const out = exporter ?? new OTLPTraceExporter({ url: cfg.otlp.endpoint, timeoutMillis: cfg.otlp.timeoutMs });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': cfg.serviceName, 'service.version': VERSION }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.samplingRatio) }),
+    // New traces are drawn by rootSpan before the SDK is asked; what reaches it is recorded.
+    // A parent (an incoming traceparent) still decides by its sampled flag.
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: [
       new BatchSpanProcessor({
         exporter: out,
@@ -72,10 +78,10 @@ export function startTracing(cfg: TracingConfig, exporter?: SpanExporter): Traci
   });
   if (!contextManager) {
     // Once per process: the API keeps the first global context manager it is given.
-    contextManager = new AsyncLocalStorageContextManager().enable();
+    contextManager = new ScopeContextManager();
     context.setGlobalContextManager(contextManager);
   }
-  const mine = { tracer: provider.getTracer('itrade', VERSION), provider };
+  const mine = { tracer: provider.getTracer('itrade', VERSION), provider, ratio: cfg.samplingRatio };
   active = mine;
   return {
     flush: () => provider.forceFlush(),
@@ -94,10 +100,18 @@ export function tracingOn(): boolean {
 /**
  * A new trace's root span, or a child of `parent` (a traceparent that came in). Undefined when
  * tracing is off or the sampler did not record it: the caller then does nothing more.
+ * `attributes` may be a function: it is called only for a span that is made.
  */
-export function rootSpan(name: string, attributes: Attributes, parent?: Context): Span | undefined {
+export function rootSpan(
+  name: string,
+  attributes: Attributes | (() => Attributes),
+  parent?: Context,
+): Span | undefined {
   if (!active) return undefined;
-  const span = active.tracer.startSpan(name, { attributes, root: !parent }, parent);
+  // The ratio first: the 99 % of new flows not sampled at 1 % cost one random number.
+  if (!parent && !(Math.random() < active.ratio)) return undefined;
+  const attrs = typeof attributes === 'function' ? attributes() : attributes;
+  const span = active.tracer.startSpan(name, { attributes: attrs, root: !parent }, parent);
   if (span.isRecording()) return span;
   span.end();
   return undefined;
@@ -118,15 +132,26 @@ export function childSpan(
   return active.tracer.startSpan(name, { attributes, startTime }, ctx);
 }
 
-/** Runs `fn` in a child span of the active one (when recorded), ending it with fn's outcome. */
-export function inChildSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
-  const span = childSpan(name, attributes);
-  return span ? runIn(span, fn) : fn();
+/**
+ * Runs `fn` in a child span of `parent` (else of the active context), when that trace is
+ * recorded, ending it with fn's outcome. `fn` gets the child's context: what it does after an
+ * await passes that on (the active context is synchronous only, scope.ts).
+ */
+export function inChildSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (ctx: Context | undefined) => Promise<T>,
+  parent?: Context,
+): Promise<T> {
+  const from = parent ?? context.active();
+  const span = childSpan(name, attributes, from);
+  return span ? runIn(span, from, fn) : fn(undefined);
 }
 
-async function runIn<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+async function runIn<T>(span: Span, parent: Context, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const ctx = trace.setSpan(parent, span);
   try {
-    return await context.with(trace.setSpan(context.active(), span), fn);
+    return await context.with(ctx, fn, undefined, ctx);
   } catch (err) {
     failed(span, err);
     throw err;
@@ -135,9 +160,14 @@ async function runIn<T>(span: Span, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs `fn` with `span` active, so log lines and child spans inside it belong to it. */
+/** Runs `fn` with `span` active, so log lines and child spans inside it (until its first await) belong to it. */
 export function withSpan<T>(span: Span | undefined, fn: () => T): T {
   return span ? context.with(trace.setSpan(context.active(), span), fn) : fn();
+}
+
+/** Runs `fn` in `ctx` (a flow's context carried across an await); just runs it when undefined. */
+export function inContext<T>(ctx: Context | undefined, fn: () => T): T {
+  return ctx ? context.with(ctx, fn) : fn();
 }
 
 /** Marks a span failed with the error's code (ItradeError) or message; never the error's data. */

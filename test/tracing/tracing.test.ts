@@ -9,6 +9,9 @@ import { publishDone, traceDelivery, traceKafkaWrite, tracePublish } from '../..
 import {
   childSpan,
   contextOfTraceparent,
+  contextWith,
+  inChildSpan,
+  inContext,
   logTraceFields,
   rootSpan,
   startTracing,
@@ -54,6 +57,52 @@ test('the sampling ratio decides new traces; a sampled traceparent is always con
   );
   await t.close();
   assert.not.ok(tracingOn());
+});
+
+test('ratio 0: an unsampled publish makes no span and carries no traceparent', async () => {
+  const exporter = new InMemorySpanExporter();
+  const t = startTracing(config({ enabled: true, samplingRatio: 0 }), exporter)!;
+  for (let i = 0; i < 100; i++) {
+    const pub = tracePublish('dev', 'sensors/0xabc', 1);
+    // What the broker hands the writer as the record's traceparent header (broker/publish.ts).
+    assert.is(pub?.traceparent, undefined);
+    publishDone(pub);
+  }
+  await t.flush();
+  assert.equal(exporter.getFinishedSpans(), []);
+  await t.close();
+});
+
+test('a flow carries its context across awaits: child spans and log lines join its trace', async () => {
+  const exporter = new InMemorySpanExporter();
+  const t = startTracing(config({ enabled: true, samplingRatio: 1 }), exporter)!;
+  const root = rootSpan('flow', {})!;
+  const { traceId } = root.spanContext();
+  let inner: object = {};
+  await inChildSpan(
+    'step',
+    {},
+    async (ctx) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      // After an await the flow enters its context again (tracing/scope.ts: no implicit one).
+      inner = inContext(ctx, logTraceFields);
+      await inChildSpan('deeper', {}, async () => undefined, ctx);
+    },
+    contextWith(root),
+  );
+  root.end();
+  await t.flush();
+  const spans = exporter.getFinishedSpans();
+  const byName = (n: string) => spans.find((s) => s.name === n)!;
+  assert.is(byName('step').parentSpanContext?.spanId, root.spanContext().spanId);
+  assert.is(byName('deeper').parentSpanContext?.spanId, byName('step').spanContext().spanId);
+  assert.ok(
+    spans.every((s) => s.spanContext().traceId === traceId),
+    'one trace',
+  );
+  assert.equal(inner, { traceId, spanId: byName('step').spanContext().spanId });
+  assert.equal(logTraceFields(), {}, 'outside the flow, a line carries no trace');
+  await t.close();
 });
 
 test('publish hooks: the Kafka write and a delivery handed over with its traceparent join its trace', async () => {
