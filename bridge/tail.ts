@@ -35,6 +35,8 @@ interface Tail {
   lastWanted: number;
 }
 
+type Place = { topic: string; partition: number };
+
 const RETRY_MS = 500;
 
 export class LogTail implements SensorLog {
@@ -42,7 +44,8 @@ export class LogTail implements SensorLog {
   private looping: Promise<void> | undefined;
   private poke: (() => void) | undefined;
   private closed = false;
-  private readonly ensured = new Set<string>();
+  /** Each sensor's topic and partition, found once (the topic made if missing). */
+  private readonly places = new Map<string, Promise<Place>>();
 
   constructor(
     private readonly store: LogStore,
@@ -94,13 +97,23 @@ export class LogTail implements SensorLog {
     await this.looping;
   }
 
-  private async place(sensor: string): Promise<{ topic: string; partition: number }> {
+  // A storm of buyers subscribing to one sensor asks for its place at once: one look-up serves
+  // them all (each would otherwise be a CreateTopics and two Metadata rounds to Kafka, issue 16).
+  // A failed one is forgotten, so the next ask tries again.
+  private place(sensor: string): Promise<Place> {
     const s = normAddress(sensor);
-    const topic = this.opts.topicOf(s);
-    if (!this.ensured.has(s)) {
-      await this.opts.ensureTopic(s);
-      this.ensured.add(s);
+    let p = this.places.get(s);
+    if (!p) {
+      p = this.findPlace(s);
+      this.places.set(s, p);
+      p.catch(() => this.places.delete(s));
     }
+    return p;
+  }
+
+  private async findPlace(s: string): Promise<Place> {
+    const topic = this.opts.topicOf(s);
+    await this.opts.ensureTopic(s);
     return { topic, partition: await this.store.partitionOf(topic, s) };
   }
 

@@ -214,7 +214,7 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
       const [b, s] = pairs[0]!;
       return [grantsOf(b, s, ((await this.view('validSubscriptions', [b, s])) as unknown as [Fields[]])[0])];
     }
-    const calls = pairs.map(([b, s]) => iface.encodeFunctionData('validSubscriptions', [b, s]));
+    const calls = pairs.map(([b, s]) => validSubscriptionsCall(b, s));
     const [results] = (await this.view('multicall', [calls])) as unknown as [string[]];
     return pairs.map(([b, s], i) => {
       const [list] = iface.decodeFunctionResult('validSubscriptions', results[i]!) as unknown as [Fields[]];
@@ -263,6 +263,16 @@ export class ChainEntitlements implements Entitlements, PrincipalDirectory {
   async poll(): Promise<void> {
     await this.follower?.poll();
   }
+}
+
+// ethers' encodeFunctionData looks the function up by name and hashes its signature for the
+// selector on every call: half of a 1,000-buyer storm's chain CPU in a profile (issue 16). The
+// call is a selector and two addresses, each left-padded to a 32-byte word (Solidity ABI).
+const VALID_SUBSCRIPTIONS = iface.getFunction('validSubscriptions')!.selector;
+
+/** validSubscriptions(buyer, sensor) calldata; both are lower-case 0x addresses (normAddress). */
+export function validSubscriptionsCall(buyer: string, sensor: string): string {
+  return VALID_SUBSCRIPTIONS + buyer.slice(2).padStart(64, '0') + sensor.slice(2).padStart(64, '0');
 }
 
 /** A validSubscriptions answer as grants (ethers' Result copied to a plain array first). */

@@ -12,6 +12,7 @@
 
 export interface OffsetsCluster {
   addTargetTopic(topic: string): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
   refreshMetadata(): Promise<void>;
   fetchTopicsOffset(
     topics: { topic: string; partitions: { partition: number }[]; fromTimestamp?: number; fromBeginning?: boolean }[],
@@ -53,13 +54,18 @@ export class OffsetLookups {
     }
   }
 
-  /** One ask per topic (the first in line); the others of that topic wait for the next round. */
+  /**
+   * One ask per topic (the first in line) and those asking the same of it (partition and time);
+   * the others of that topic wait for the next round.
+   */
   private takeRound(): Ask[] {
     const round = new Map<string, Ask>();
     const rest: Ask[] = [];
     for (const a of this.queue) {
-      if (round.has(a.topic)) rest.push(a);
-      else round.set(a.topic, a);
+      const first = round.get(a.topic);
+      if (!first) round.set(a.topic, a);
+      else if (first.partition === a.partition && first.timestamp === a.timestamp) share(first, a);
+      else rest.push(a);
     }
     this.queue = rest;
     return [...round.values()];
@@ -67,9 +73,7 @@ export class OffsetLookups {
 
   private async round(all: Ask[]): Promise<void> {
     await this.connect();
-    const asks: Ask[] = [];
-    // A topic kafkajs cannot find fails its own ask, not the round.
-    for (const a of all) await this.cluster.addTargetTopic(a.topic).then(() => asks.push(a), a.reject);
+    const asks = await this.known(all);
     if (asks.length === 0) return;
     const byTime = await this.cluster.fetchTopicsOffset(
       asks.map((a) => ({ topic: a.topic, fromTimestamp: a.timestamp, partitions: [{ partition: a.partition }] })),
@@ -95,6 +99,31 @@ export class OffsetLookups {
     // Fresh metadata before the callers ask again (bridge/kafka/store.ts listOffsets retries).
     if (leaderless) await this.cluster.refreshMetadata().catch(() => undefined);
   }
+
+  /**
+   * The asks whose topics kafkajs knows. Each topic new to its cluster costs a Metadata round,
+   * one at a time under a lock (cluster.addMultipleTargetTopics): a storm's first asks of 100
+   * sensors would wait for 100 rounds in a row, so they are added in one. A topic kafkajs cannot
+   * find fails that one: then they are added one by one and only the unknown ones' asks fail.
+   */
+  private async known(all: Ask[]): Promise<Ask[]> {
+    try {
+      await this.cluster.addMultipleTargetTopics([...new Set(all.map((a) => a.topic))]);
+      return all;
+    } catch {
+      // One of them is unknown: find out which.
+    }
+    const asks: Ask[] = [];
+    for (const a of all) await this.cluster.addTargetTopic(a.topic).then(() => asks.push(a), a.reject);
+    return asks;
+  }
+}
+
+/** `other` gets `first`'s answer. */
+function share(first: Ask, other: Ask): void {
+  const { resolve, reject } = first;
+  first.resolve = (offset) => (resolve(offset), other.resolve(offset));
+  first.reject = (err) => (reject(err), other.reject(err));
 }
 
 function offsetOf(answer: Awaited<ReturnType<OffsetsCluster['fetchTopicsOffset']>>, a: Ask): number | undefined {
