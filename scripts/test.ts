@@ -2,7 +2,7 @@
 // anvil that this script starts on free ports (or existing ones from ITRADE_REDIS_URL,
 // ITRADE_KAFKA_BROKERS, ITRADE_RPC_URL) and stops afterwards. Each test file runs in its own
 // process; the last line is always `N passed, N failed`.
-//   npm test -- [substring ...]     only files whose path contains one of the substrings
+//   npm test -- [substring ...]     only files whose path (from the project root) contains one
 //   ITRADE_TEST_KEEP_STACK=1        reuse the test stack between runs and leave it running
 //   ITRADE_TEST_CONCURRENCY=N       files run at once (default 2)
 //   ITRADE_TEST_NODES=current,24    run every test file once per Node.js runtime: `current` is the one
@@ -214,7 +214,11 @@ async function integrationFiles(
 }
 
 async function main(): Promise<number> {
-  const all = findTests(fromRoot('test')).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  // Matched against the path from the project root: a checkout at /work/wt/tracing must not take
+  // "tracing" for every file.
+  const all = findTests(fromRoot('test')).filter(
+    (f) => filters.length === 0 || filters.some((x) => relative(PROJECT_ROOT, f).includes(x)),
+  );
   const integration = all.filter((f) => f.includes(`${join('test', 'integration')}/`));
   const unit = all.filter((f) => !integration.includes(f));
   const toolUsers = unit.filter((f) => f.includes(`${join('test', 'deploy')}/`));
