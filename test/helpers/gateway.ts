@@ -199,3 +199,19 @@ export async function marker(gw: Pick<GatewayHandle, 'buyers'>, principal: strin
   await gw.buyers.send(principal, topic, Buffer.from(id), 1);
   await Promise.all(seen);
 }
+
+/** A principal's MQTT client on `gw`, signed in with a fresh principal JWT; throws unless CONNACK is 0. */
+export async function connectPrincipal(
+  gw: Pick<GatewayHandle, 'tokens' | 'mqtt'>,
+  who: { principal: string; wallet: { address: string } },
+  clientId = who.principal,
+): Promise<MqttClient> {
+  const token = (await gw.tokens.issuePrincipal(who.principal, who.wallet.address, 600)).token;
+  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
+    clientId,
+    username: who.principal,
+    password: token,
+  });
+  if (c.returnCode !== 0) throw new Error(`CONNACK ${c.returnCode} for ${clientId}`);
+  return c.client;
+}

@@ -9,6 +9,7 @@ import type { MqttClient } from 'mqtt';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import {
   connectMqtt,
+  connectPrincipal,
   end,
   marker,
   markerTopic,
@@ -46,14 +47,7 @@ test.after(async () => {
 });
 
 async function principalOn(gw: GatewayHandle, who: Account, suffix: string): Promise<MqttClient> {
-  const token = (await gw.tokens.issuePrincipal(who.principal, who.wallet.address, 600)).token;
-  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
-    clientId: `${who.principal}:${suffix}`,
-    username: who.principal,
-    password: token,
-  });
-  assert.is(c.returnCode, 0);
-  return c.client;
+  return connectPrincipal(gw, who, `${who.principal}:${suffix}`);
 }
 
 async function deviceOn(gw: GatewayHandle, sensor: string): Promise<MqttClient> {

@@ -7,7 +7,15 @@ import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
-import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
+import {
+  connectMqtt,
+  connectPrincipal,
+  end,
+  publishAck,
+  subscribeAck,
+  testGateway,
+  waitFor,
+} from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';
 import { services, unique } from '../helpers/services.ts';
 import { CommandLog } from '../helpers/redis-monitor.ts';
@@ -47,15 +55,9 @@ test.after(async () => {
 });
 
 async function principal(who: Account): Promise<MqttClient> {
-  const token = (await gw.tokens.issuePrincipal(who.principal, who.wallet.address, 600)).token;
-  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
-    clientId: who.principal,
-    username: who.principal,
-    password: token,
-  });
-  assert.is(c.returnCode, 0);
-  clients.push(c.client);
-  return c.client;
+  const client = await connectPrincipal(gw, who);
+  clients.push(client);
+  return client;
 }
 
 async function device(sensor: string): Promise<MqttClient> {

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diff, RpcCounter } from '../../bench/rpc-proxy.ts';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
-import { connectMqtt, end, subscribeAck, testGateway } from '../helpers/gateway.ts';
+import { connectPrincipal, end, subscribeAck, testGateway } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';
 import { services } from '../helpers/services.ts';
 
@@ -44,15 +44,9 @@ test.after(async () => {
 });
 
 async function connect(who: Account, suffix: string): Promise<MqttClient> {
-  const token = (await gw.tokens.issuePrincipal(who.principal, who.wallet.address, 600)).token;
-  const c = await connectMqtt(`mqtt://127.0.0.1:${gw.mqtt.tcp}`, {
-    clientId: `${who.principal}:${suffix}`,
-    username: who.principal,
-    password: token,
-  });
-  assert.is(c.returnCode, 0);
-  clients.push(c.client);
-  return c.client;
+  const client = await connectPrincipal(gw, who, `${who.principal}:${suffix}`);
+  clients.push(client);
+  return client;
 }
 
 /** Every connection subscribes to the sensor at once: the SUBACKs and the eth_calls made meanwhile. */
