@@ -2,8 +2,8 @@
 // anvil that this script starts on free ports (or existing ones from ITRADE_REDIS_URL,
 // ITRADE_KAFKA_BROKERS, ITRADE_RPC_URL) and stops afterwards. Each test file runs in its own
 // process; the last line is always `N passed, N failed`.
-//   npm test -- [substring ...]     only files whose path (from the project root) contains one
 //   npm test -- [substring ...]     only files whose path from the project root contains a substring
+//   ITRADE_TEST_KEEP_STACK=1        reuse the test stack between runs and leave it running
 //   ITRADE_TEST_CONCURRENCY=N       files run at once (default 2)
 //   ITRADE_TEST_NODES=current,24    run every test file once per Node.js runtime: `current` is the one
 //                                   running this script, `24` the Node.js 24 LTS of the tool cache (npm
