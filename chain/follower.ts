@@ -153,27 +153,29 @@ export class ChainFollower {
     await tx.exec();
   }
 
-  /** Drops the marks no longer on the chain and tells every sink what their events granted is gone. */
+  /**
+   * Tells every sink what the marks no longer on the chain granted is gone, then drops them. The
+   * sinks first: one that fails (a view read timing out under load) leaves the marks in place, so
+   * the next round sees the same reorg and every sink retracts again (a retraction reads the chain
+   * afresh, so twice is harmless). Dropped first, the undone events were lost to that sink for good.
+   */
   private async unwind(safe: number): Promise<void> {
-    const undone: ChainLogEvent[] = [];
-    const dropped: string[] = [];
-    while (this.marks.length > 0) {
-      const m = this.marks.at(-1)!;
+    let keep = this.marks.length;
+    for (; keep > 0; keep--) {
+      const m = this.marks[keep - 1]!;
       if (m.block <= safe && (await this.hashOf(m.block)) === m.hash) break;
-      undone.unshift(...m.events);
-      dropped.push(String(this.marks.pop()!.block));
     }
-    if (dropped.length > 0) await this.redis.hdel(this.key, ...dropped);
-    if (this.marks.length === 0) {
-      // Deeper than reorgDepth: what happened below the oldest mark is unknown; start again at
-      // the head. Entries cached from the old branch live until their TTL (docs/contracts.md).
-      this.log.error({ reorgDepth: this.o.reorgDepth }, 'chain reorganised deeper than remembered');
-      const at = Math.max(0, safe);
-      await this.mark({ block: at, hash: (await this.hashOf(at)) ?? '', events: [] });
-    }
-    const at = this.marks.at(-1)!.block;
+    const gone = this.marks.slice(keep);
+    const undone = gone.flatMap((m) => m.events);
+    // None left: deeper than reorgDepth, what happened below the oldest mark is unknown; start
+    // again at the head. Entries cached from the old branch live until their TTL (docs/contracts.md).
+    const at = keep > 0 ? this.marks[keep - 1]!.block : Math.max(0, safe);
+    if (keep === 0) this.log.error({ reorgDepth: this.o.reorgDepth }, 'chain reorganised deeper than remembered');
     this.log.warn({ forkBlock: at, undone: undone.length }, 'chain reorganised: events undone');
     for (const s of this.sinks) await s.retract(undone, Math.max(at, safe));
+    this.marks.length = keep;
+    if (gone.length > 0) await this.redis.hdel(this.key, ...gone.map((m) => String(m.block)));
+    if (keep === 0) await this.mark({ block: at, hash: (await this.hashOf(at)) ?? '', events: [] });
   }
 }
 

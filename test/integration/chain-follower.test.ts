@@ -188,4 +188,36 @@ test('anvil_reorg: a sensor registration reorganised away is retracted, its cach
   await chain.stop();
 });
 
+test('a sink whose retraction fails gets the same reorg again on the next round', async () => {
+  const seller = await own.principal('seller');
+  const buyer = await own.principal('buyer');
+  const { sensor } = await own.sensor(seller);
+  const { chain, events } = adapter(own, anvil.rpcUrl);
+  // A second sink, as the catalogue's: its first retraction fails (a view read timing out).
+  const retracted: string[][] = [];
+  let failures = 1;
+  chain.follower!.add({
+    window: async () => undefined,
+    retract: async (undone) => {
+      if (failures-- > 0) throw new Error('view read timed out');
+      retracted.push(undone.map((e) => e.name));
+    },
+  });
+  await chain.poll();
+  const snapshot = await rpc(own, 'evm_snapshot');
+  await own.subscribe(buyer, sensor, 6);
+  await chain.poll();
+  assert.is(await rpc(own, 'evm_revert', [snapshot]), true);
+  await rpc(own, 'anvil_mine', ['0x2']);
+  await chain.poll();
+  assert.equal(retracted, [], 'the failed retraction is not counted');
+  await chain.poll();
+  assert.equal(retracted, [['Subscribed']], 'the next round retracts the same events');
+  assert.equal(await chain.validSubscriptions(buyer.principal, sensor), [], 'taken back');
+  assert.equal(events.at(-1), { kind: 'subscription-retracted', buyer: buyer.principal, sensor, remaining: 0 });
+  await chain.poll();
+  assert.is(retracted.length, 1, 'and only once when it succeeds');
+  await chain.stop();
+});
+
 test.run();
