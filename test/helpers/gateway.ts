@@ -215,3 +215,16 @@ export async function connectPrincipal(
   if (c.returnCode !== 0) throw new Error(`CONNACK ${c.returnCode} for ${clientId}`);
   return c.client;
 }
+
+/**
+ * Polls `read` until it gives `want` or `timeoutMs` passes, and returns the last value: the caller
+ * asserts it, so a miss shows the value it stopped at (a meter that follows PUBACKs, say).
+ */
+export async function settledValue(read: () => Promise<number>, want: number, timeoutMs = 30_000): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await read();
+    if (v === want || Date.now() - t0 > timeoutMs) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

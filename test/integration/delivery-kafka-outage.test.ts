@@ -19,7 +19,7 @@ import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { createLogger } from '../../lib/log.ts';
 import { sensorTopic } from '../../protocol/topics.ts';
 import { LocalStack } from '../../stack/stack.ts';
-import { connectMqtt, end, publishAck, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
+import { connectMqtt, end, publishAck, subscribeAck, settledValue, testGateway, waitFor } from '../helpers/gateway.ts';
 import { Market } from '../helpers/market.ts';
 import { services } from '../helpers/services.ts';
 
@@ -164,7 +164,7 @@ test('Kafka stopped and started mid-stream: every acknowledged entry once, in or
     for (const [i, x] of got.entries()) {
       // Counting follows the buyer's PUBACKs: wait until all it got is counted, then compare.
       const metered = async () => PAID - (await g.meter.remaining(buyers[i]!, sensor));
-      await waitForValue(metered, x.length);
+      await settledValue(metered, x.length);
       assert.equal(x, want, `buyer ${i}: every acknowledged entry exactly once, in order`);
       assert.is(await metered(), TOTAL, `buyer ${i}: metered the entries it got, each once`);
     }
@@ -182,15 +182,5 @@ test('Kafka stopped and started mid-stream: every acknowledged entry once, in or
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** Waits until `read` gives `want` (the cursor advances as PUBACKs are coalesced); the last value. */
-async function waitForValue(read: () => Promise<number>, want: number, timeoutMs = 30_000): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await read();
-    if (v === want || Date.now() - t0 > timeoutMs) return v;
-    await sleep(50);
-  }
-}
 
 test.run();

@@ -7,14 +7,13 @@
 // (bridge/resend-check.ts) and acknowledges them without writing. The log holds every entry
 // once, a buyer on the other instance gets each once, in order, and is metered each once.
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { sensorTopic } from '../../protocol/topics.ts';
 import { ResendMarkingStore } from '../../sdk/resend-store.ts';
-import { connectMqtt, end, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
+import { connectMqtt, end, subscribeAck, settledValue, testGateway, waitFor } from '../helpers/gateway.ts';
 import { Market } from '../helpers/market.ts';
 import { Balancer } from '../helpers/proxy.ts';
 import { services, unique } from '../helpers/services.ts';
@@ -24,16 +23,6 @@ const PAID = 100;
 
 async function lookups(g: GatewayHandle, result: string): Promise<number> {
   return (await g.bridge!.metrics.resendLookups.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-}
-
-/** Waits until `read` gives `want` (the meter follows the buyer's PUBACKs); the last value. */
-async function settled(read: () => Promise<number>, want: number, timeoutMs = 30_000): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await read();
-    if (v === want || Date.now() - t0 > timeoutMs) return v;
-    await sleep(50);
-  }
 }
 
 test('resends on another instance and after the local window: stored, delivered and metered once', async () => {
@@ -118,7 +107,7 @@ test('resends on another instance and after the local window: stored, delivered 
       'the buyer got each entry once, in order',
     );
     const metered = () => a.meter.remaining(buyer.principal, sensor).then((r) => PAID - r);
-    assert.is(await settled(metered, 9), 9, 'metered each entry once');
+    assert.is(await settledValue(metered, 9), 9, 'metered each entry once');
     assert.is(await lookups(b, 'found'), 2, "B found e1 (A's) and e5 (beyond its window) in the log");
     assert.is(await lookups(b, 'failed'), 0);
     assert.is((await lookups(a, 'found')) + (await lookups(a, 'absent')), 0, 'A saw no resend');
