@@ -108,8 +108,13 @@ export class ChainViews {
     return r.map((x) => subscriptionState(x[0] as Fields));
   }
 
-  /** `${kind}At(i)` for i in [from, to): the addresses of principals or subscriptions in creation order. */
-  async addressesAt(block: number, kind: 'principal' | 'subscription', from: number, to: number): Promise<string[]> {
+  /** `${kind}At(i)` for i in [from, to): the addresses of sensors, principals or subscriptions in creation order. */
+  async addressesAt(
+    block: number,
+    kind: 'sensor' | 'principal' | 'subscription',
+    from: number,
+    to: number,
+  ): Promise<string[]> {
     const calls = Array.from({ length: to - from }, (_, i) => [`${kind}At`, [from + i]] as const);
     return (await this.multicall(block, calls)).map((x) => normAddress(x[0] as string));
   }

@@ -3,8 +3,10 @@
 // marketplace's views at the window's last block (catalogue/chain-views.ts) and written with that
 // block as version, then the checkpoint moves. So a write is idempotent (the same block gives the
 // same state), instances racing each other cannot move an entity back in time, and a window
-// applied twice changes nothing. Registration indexes come from the counts: the k-th of n
-// registrations in a window is number count - n + k.
+// applied twice changes nothing. Registration indexes come from the chain, not from the events:
+// the registrations after the count already indexed are read by position (sensorAt, principalAt),
+// so a window whose logs lack one (a node answering eth_getLogs for its newest block before that
+// block's receipts are stored, seen on anvil and geth) still places every entity at its index.
 import type { CatalogueFeed, CatalogueStore, ChainLogEvent, SubscriptionRecord } from '../interfaces/catalogue.ts';
 import { normAddress } from '../protocol/topics.ts';
 import type { Logger } from '../lib/log.ts';
@@ -96,28 +98,39 @@ export class CatalogueIndexer implements CatalogueFeed {
   /** Reads what `t` names at `block` and writes it; with `prune`, what the chain no longer has goes. */
   private async write(block: number, t: Touched, prune = false): Promise<void> {
     const v = this.views;
-    const market = await v.market(block, (await this.store.market())?.sensorTypes);
+    const stored = await this.store.market();
+    const market = await v.market(block, stored?.sensorTypes);
+    const sIndex = await this.created(block, 'sensor', stored?.sensorCount, market.sensorCount, t.newSensors);
+    const pIndex = await this.created(
+      block,
+      'principal',
+      stored?.principalCount,
+      market.principalCount,
+      t.newPrincipals,
+    );
+    for (const a of sIndex.keys()) t.sensors.add(a);
+    for (const a of pIndex.keys()) t.principals.add(a);
     const sensors = [...t.sensors];
     const sensorStates = await v.sensors(block, sensors);
-    for (const s of sensorStates) if (s && t.paidSensors.has(s.sensor)) t.principals.add(s.principal);
+    // A seller's sensor count and earnings move with a registration or a subscription of its sensor.
+    for (const s of sensorStates)
+      if (s && (t.paidSensors.has(s.sensor) || sIndex.has(s.sensor))) t.principals.add(s.principal);
     const principals = [...t.principals];
     const [principalStates, accountStates, subs] = await Promise.all([
       v.principals(block, principals),
       v.accounts(block, [...t.accounts]),
       v.subscriptions(block, [...t.subscriptions]),
     ]);
-    const sIndex = indexer(t.newSensors, market.sensorCount);
-    const pIndex = indexer(t.newPrincipals, market.principalCount);
     const present = <T>(xs: (T | undefined)[]) => xs.filter((x): x is T => x !== undefined);
     const pRecords = present([...principalStates, ...accountStates]).map((p: PrincipalState) => ({
       ...p,
-      index: pIndex(p.principal),
+      index: pIndex.get(p.principal) ?? -1,
     }));
-    const sRecords = present(sensorStates).map((s: SensorState) => ({ ...s, index: sIndex(s.sensor) }));
+    const sRecords = present(sensorStates).map((s: SensorState) => ({ ...s, index: sIndex.get(s.sensor) ?? -1 }));
     const unplaced = (await this.store.putPrincipals(block, pRecords)) + (await this.store.putSensors(block, sRecords));
     if (unplaced > 0) this.log.warn({ block, unplaced }, 'catalogue: entities without a registration index skipped');
     await this.store.putSubscriptions(block, present<SubscriptionRecord>(subs));
-    await this.store.putMarket(block, market);
+    await this.store.putMarket(block, market, prune);
     if (prune) {
       await this.store.remove(
         'sensor',
@@ -132,6 +145,25 @@ export class CatalogueIndexer implements CatalogueFeed {
         [...t.subscriptions].filter((_, i) => !subs[i]),
       );
     }
+  }
+
+  /**
+   * The entities registered in this window by registration index, read from the chain by
+   * position: from the count the index holds (what logs missed) or from the count less the
+   * window's creation events (a retraction already wrote the count of a later block), whichever
+   * is lower, up to `count`. Reading again one already placed writes the same index.
+   */
+  private async created(
+    block: number,
+    kind: 'sensor' | 'principal',
+    indexed: number | undefined,
+    count: number,
+    fromEvents: readonly string[],
+  ): Promise<Map<string, number>> {
+    const from = Math.min(indexed ?? count, count - fromEvents.length);
+    if (from >= count) return new Map();
+    const addresses = await this.views.addressesAt(block, kind, from, count);
+    return new Map(addresses.map((a, i) => [a, from + i]));
   }
 
   /** Seeds an empty index from the views at `block` (not by replaying history). */
@@ -170,11 +202,4 @@ export class CatalogueIndexer implements CatalogueFeed {
       'catalogue seeded from the chain',
     );
   }
-}
-
-/** The registration index of each of `created` (in creation order) given the count after them; -1 for others. */
-function indexer(created: readonly string[], countAfter: number): (a: string) => number {
-  const base = countAfter - created.length;
-  const at = new Map(created.map((a, k) => [a, base + k]));
-  return (a) => at.get(a) ?? -1;
 }

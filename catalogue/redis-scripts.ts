@@ -85,11 +85,12 @@ redis.call('HSET', h, 'v', ARGV[2], 'b', ARGV[4], 's', ARGV[5], 'st', ARGV[6], '
 redis.call('ZADD', P .. 'buyer:' .. ARGV[4], tonumber(ARGV[8]), a)
 return 1`;
 
-// KEYS[1] the market hash. ARGV: block, then field/value pairs.
+// KEYS[1] the market hash. ARGV: block, force (1/0: a retraction writes an earlier block), then
+// field/value pairs.
 export const PUT_MARKET = `
 local old = redis.call('HGET', KEYS[1], 'v')
-if old and tonumber(old) > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], unpack(ARGV, 2))
+if ARGV[2] ~= '1' and old and tonumber(old) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], unpack(ARGV, 3))
 return 1`;
 
 // KEYS[1] the checkpoint. ARGV: block, force (1/0). Only forward, unless forced.

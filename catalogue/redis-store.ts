@@ -100,7 +100,7 @@ export class RedisCatalogue implements CatalogueStore {
     await exec(p);
   }
 
-  async putMarket(block: number, m: MarketRecord): Promise<void> {
+  async putMarket(block: number, m: MarketRecord, force = false): Promise<void> {
     const fields = {
       a: normAddress(m.address),
       o: normAddress(m.owner),
@@ -111,7 +111,7 @@ export class RedisCatalogue implements CatalogueStore {
       pc: m.principalCount,
       ty: JSON.stringify(m.sensorTypes),
     };
-    await this.redis.eval(L.PUT_MARKET, 1, `${this.P}market`, block, ...Object.entries(fields).flat());
+    await this.redis.eval(L.PUT_MARKET, 1, `${this.P}market`, block, force ? 1 : 0, ...Object.entries(fields).flat());
   }
 
   async setCheckpoint(block: number, force = false): Promise<void> {

@@ -113,7 +113,8 @@ export interface CatalogueStore {
   putSensors(block: number, sensors: readonly SensorRecord[]): Promise<number>;
   putPrincipals(block: number, principals: readonly PrincipalRecord[]): Promise<number>;
   putSubscriptions(block: number, subscriptions: readonly SubscriptionRecord[]): Promise<void>;
-  putMarket(block: number, market: MarketRecord): Promise<void>;
+  /** Writes the market at `block` unless a later block is stored; `force` writes it anyway (a retraction). */
+  putMarket(block: number, market: MarketRecord, force?: boolean): Promise<void>;
   /** Moves the checkpoint to `block`; only forward unless `force` (a retraction). */
   setCheckpoint(block: number, force?: boolean): Promise<void>;
   checkpoint(): Promise<number | undefined>;

@@ -198,5 +198,10 @@ export function catalogueStoreContract(suite: Test<StoreContext>): void {
     await store.putMarket(9, m);
     await store.putMarket(8, { ...m, commissionBps: 1 });
     assert.equal(await store.market(), m);
+    // A retraction writes the market at the fork's block, below the one stored.
+    await store.putMarket(7, { ...m, sensorCount: 2 }, true);
+    assert.equal(await store.market(), { ...m, sensorCount: 2 });
+    await store.putMarket(8, m);
+    assert.equal(await store.market(), m);
   });
 }

@@ -4,6 +4,7 @@
 // state replaced); and a retraction, the undoing of a window a reorg took back. A shared anvil
 // cannot be reorged under the other test files, so the retracted window is one the index applied
 // but the chain never had: a sensor and a subscription it created, a block of a sensor it recorded.
+// And windows whose events lack registrations the chain has: each is still placed at its index.
 import { Redis } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -158,6 +159,7 @@ test('a retraction: what the undone window created goes, what it changed is read
       paid: 90n,
     },
   ]);
+  await store.putMarket(undone, { ...m, sensorCount: m.sensorCount + 1 });
   await store.setCheckpoint(undone);
   assert.ok((await addresses(store, { status: ['blocked'] })).includes(real.sensor));
   assert.ok((await store.subscriptionsOf(buyer.principal)).some((s) => s.subscription === ghostSub));
@@ -185,6 +187,52 @@ test('a retraction: what the undone window created goes, what it changed is read
   // The checkpoint goes back to the head the retraction read (forced: it was ahead).
   assert.is(await store.checkpoint(), head);
   assert.is((await store.sensorsPage({ first: 0 })).total, m.sensorCount);
+  assert.is((await store.market())!.sensorCount, m.sensorCount);
+});
+
+/** The index of each sensor of `seller` the store lists, by address. */
+async function indexesOf(store: RedisCatalogue, sensors: readonly string[]): Promise<(number | undefined)[]> {
+  return (await store.sensors(sensors)).map((s) => s?.index);
+}
+
+test("a window whose logs lack its registrations (a node's logs behind its head): each at its index", async () => {
+  const { store, indexer } = fresh();
+  const seeded = await market.provider.getBlockNumber();
+  await indexer.seed(seeded);
+  const count = (await store.market())!.sensorCount;
+  const sellerOf = async () => (await store.principalsPage(1000)).items.find((p) => p.principal === seller.principal);
+  const sellerSensors = (await sellerOf())!.sensorCount;
+  const a = await market.sensor(seller, false);
+  const b = await market.sensor(seller);
+  const newcomer = await market.principal('newcomer');
+  const head = await market.provider.getBlockNumber();
+  const logs = await market.provider.getLogs({ address: market.address, fromBlock: seeded + 1, toBlock: head });
+  const events = parseMarketplaceLogs(logs, market.address);
+  const lacking = events.filter((e) => e.name !== 'SensorRegistered' && e.name !== 'PrincipalRegistered');
+  assert.ok(lacking.length < events.length);
+  await indexer.applyWindow(head, lacking);
+  assert.equal(await indexesOf(store, [a.sensor, b.sensor]), [count, count + 1]);
+  assert.equal((await addresses(store)).slice(-2), [a.sensor, b.sensor]);
+  assert.equal((await addresses(store, { status: ['inactive'] })).slice(-1), [a.sensor]);
+  const principals = await store.principalsPage(1000);
+  assert.is(principals.items.at(-1)?.principal, newcomer.principal);
+  assert.is((await sellerOf())?.sensorCount, sellerSensors + 2);
+  assert.is(principals.total, (await store.market())!.principalCount);
+});
+
+test('a window after a retraction that read a later block: its registrations still placed', async () => {
+  const { store, indexer } = fresh();
+  const seeded = await market.provider.getBlockNumber();
+  await indexer.seed(seeded);
+  const count = (await store.market())!.sensorCount;
+  const x = await market.sensor(seller);
+  const head = await market.provider.getBlockNumber();
+  // The follower retracts a reorg at the confirmed head, then follows the new branch from the fork.
+  await indexer.retract([], head);
+  assert.is((await store.market())!.sensorCount, count + 1);
+  await follow(indexer, seeded);
+  assert.equal(await indexesOf(store, [x.sensor]), [count]);
+  assert.equal((await addresses(store)).slice(-1), [x.sensor]);
 });
 
 test.run();
