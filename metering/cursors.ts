@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Advance, Cursor, CursorStore } from '../interfaces/cursor.ts';
 import { normAddress } from '../protocol/topics.ts';
+import { luaScript } from '../lib/redis-script.ts';
 
 // KEYS[1] cursor; ARGV[1] next, ARGV[2] delivered. Returns {next, delivered} in place.
 const OPEN = `
@@ -40,10 +41,20 @@ redis.call('HINCRBY', KEYS[1], 'delivered', n)
 return n`;
 
 export class RedisCursorStore implements CursorStore {
+  // By SHA after the first call (lib/redis-script.ts): advance runs once per acknowledged window.
+  private readonly scripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.scripts = {
+      open: luaScript(redis, 'itradeCursorOpen', OPEN, 1),
+      advance: luaScript(redis, 'itradeCursorAdvance', ADVANCE, 1),
+      skip: luaScript(redis, 'itradeCursorSkip', SKIP, 1),
+      take: luaScript(redis, 'itradeCursorTake', TAKE, 1),
+    };
+  }
 
   key(principal: string, sensor: string): string {
     return `${this.prefix}cursor:${normAddress(principal)}:${normAddress(sensor)}`;
@@ -56,23 +67,23 @@ export class RedisCursorStore implements CursorStore {
   }
 
   async open(principal: string, sensor: string, start: Cursor): Promise<Cursor> {
-    const r = (await this.redis.eval(OPEN, 1, this.key(principal, sensor), start.next, start.delivered)) as number[];
+    const r = (await this.scripts.open(this.key(principal, sensor), start.next, start.delivered)) as number[];
     return { next: Number(r[0]), delivered: Number(r[1]) };
   }
 
   async advance(principal: string, sensor: string, from: number, to: number, entries: number): Promise<Advance> {
-    const r = (await this.redis.eval(ADVANCE, 1, this.key(principal, sensor), from, to, entries)) as number[];
+    const r = (await this.scripts.advance(this.key(principal, sensor), from, to, entries)) as number[];
     return { moved: r[0] === 1, cursor: { next: Number(r[1]), delivered: Number(r[2]) } };
   }
 
   async skipTo(principal: string, sensor: string, offset: number): Promise<Cursor> {
-    const r = (await this.redis.eval(SKIP, 1, this.key(principal, sensor), offset)) as number[];
+    const r = (await this.scripts.skip(this.key(principal, sensor), offset)) as number[];
     return { next: Number(r[0]), delivered: Number(r[1]) };
   }
 
   async take(principal: string, sensor: string, n: number, limit: number): Promise<number> {
     if (n <= 0) return 0;
-    return Number(await this.redis.eval(TAKE, 1, this.key(principal, sensor), n, limit));
+    return Number(await this.scripts.take(this.key(principal, sensor), n, limit));
   }
 }
 
