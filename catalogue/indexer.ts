@@ -7,6 +7,11 @@
 // the registrations after the count already indexed are read by position (sensorAt, principalAt),
 // so a window whose logs lack one (a node answering eth_getLogs for its newest block before that
 // block's receipts are stored, seen on anvil and geth) still places every entity at its index.
+// anvil may also answer a call at its newest block from the next block's state while it mines it:
+// a count counted so from the window's events gave two sensors one index (graphql-catalogue's
+// 'filters and pages' failed so); by position, an entity's index never changes, and a count
+// ahead of the positions makes `principalAt` revert (NoSuchIndex): the follower's round fails and
+// the next one, the block stored by then, reads it again.
 import type { CatalogueFeed, CatalogueStore, ChainLogEvent, SubscriptionRecord } from '../interfaces/catalogue.ts';
 import { normAddress } from '../protocol/topics.ts';
 import type { Logger } from '../lib/log.ts';
