@@ -85,6 +85,9 @@ function sum(a: Record<string, number>, b: Record<string, number>): Record<strin
   return out;
 }
 
+/** eth_call + eth_getLogs among counted JSON-RPC calls. */
+const chainReads = (calls: Record<string, number>) => CHECK_METHODS.reduce((n, m) => n + (calls[m] ?? 0), 0);
+
 async function coldAndWarm(ctx: ScenarioContext, env: BenchEnv, buyers: ProvisionedBuyer[], label = ''): Promise<void> {
   const rpc = new RpcCounter(env.ep.rpcUrl);
   const { gw, stop } = await freshGateway(env, rpc, 'cold');
@@ -93,13 +96,13 @@ async function coldAndWarm(ctx: ScenarioContext, env: BenchEnv, buyers: Provisio
   let refused = 0;
   // Only the SUBSCRIBEs' reads: the CONNECT before them asks the chain about the principal.
   let calls: Record<string, number> = {};
-  const connectCalls: Record<string, number>[] = [];
+  let connectCalls: Record<string, number> = {};
   try {
     for (const b of buyers) {
       const s0 = rpc.snapshot();
       const c = await connect(gw, b, 'ent');
       const s1 = rpc.snapshot();
-      connectCalls.push(diff(s1, s0));
+      connectCalls = sum(connectCalls, diff(s1, s0));
       const filters = [{ topic: sensorTopic(b.sensors[0]!), qos: 1 as const }];
       let t = performance.now();
       if ((await c.subscribe(filters))[0] === 0x80) refused++;
@@ -113,13 +116,13 @@ async function coldAndWarm(ctx: ScenarioContext, env: BenchEnv, buyers: Provisio
   } finally {
     await stop();
   }
-  const connectReads = connectCalls.reduce((n, d) => n + CHECK_METHODS.reduce((k, m) => k + (d[m] ?? 0), 0), 0);
+  const connectReads = chainReads(connectCalls);
   const c = summarize(cold);
   const w = summarize(warm);
   ctx.say(
     `  cold SUBSCRIBE p50 ${c.p50.toFixed(2)} ms p99 ${c.p99.toFixed(2)} ms; cached p50 ${w.p50.toFixed(2)} ms ` +
       `p99 ${w.p99.toFixed(2)} ms; chain reads per check ` +
-      `${(CHECK_METHODS.reduce((n, m) => n + (calls[m] ?? 0), 0) / buyers.length).toFixed(2)} ` +
+      `${(chainReads(calls) / buyers.length).toFixed(2)} ` +
       `(the CONNECT before it: ${(connectReads / buyers.length).toFixed(2)})`,
   );
   ctx.result.figures[`entitlement check: cold vs cached (SUBSCRIBE -> SUBACK)${label}`] = {
@@ -129,7 +132,7 @@ async function coldAndWarm(ctx: ScenarioContext, env: BenchEnv, buyers: Provisio
     'cached p50, ms': w.p50,
     'cached p99, ms': w.p99,
     'eth_call per cold check': (calls.eth_call ?? 0) / buyers.length,
-    'chain reads per cold check': CHECK_METHODS.reduce((n, m) => n + (calls[m] ?? 0), 0) / buyers.length,
+    'chain reads per cold check': chainReads(calls) / buyers.length,
     'eth_getLogs per cold check': (calls.eth_getLogs ?? 0) / buyers.length,
     'chain reads per CONNECT before it (the principal), not counted above': connectReads / buyers.length,
     refused,
