@@ -2,9 +2,9 @@
 // the broker awaits (to send the PUBACK) settles only when Kafka acknowledged it.
 //
 // Group commit: one batch is in flight at a time; publishes arriving meanwhile gather into the
-// next batch, which leaves as soon as the previous one is acknowledged. An idle bridge waits
-// `lingerMs` to gather. One batch in flight keeps a sensor's order even when a write fails
-// and is retried (a later batch can never overtake it).
+// next batch (bridge/batch.ts), which leaves as soon as the previous one is acknowledged. An idle
+// bridge waits `lingerMs` to gather. One batch in flight keeps a sensor's order even when a write
+// fails and is retried (a later batch can never overtake it).
 //
 // Bounded buffer (docs/bridge.md "Kafka unavailable", bridge/budget.ts): each refusal is a typed
 // error for the broker, a metric and a (rate-limited) log line.
@@ -12,15 +12,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcceptedPublish } from '../interfaces/layers.ts';
 import { isAddress } from '../protocol/topics.ts';
 import { isItradeError, itradeError, type ErrorName, type ItradeError } from '../protocol/errors.ts';
+import { abortable } from '../lib/abortable.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { ThrottledLog } from '../lib/throttled-log.ts';
 import { TRACEPARENT_HEADER, traceKafkaWrite } from '../tracing/hooks.ts';
+import { takeBatch, type Pending } from './batch.ts';
 import { BufferBudget } from './budget.ts';
 import { EntryRecords } from './entry-record.ts';
 import { Fifo } from './fifo.ts';
 import { ResendCheck, type ResendOptions } from './resend-check.ts';
-import type { AppendRecord, LogStore, TopicSpec } from './log-store.ts';
+import type { LogStore, TopicSpec } from './log-store.ts';
 import type { BridgeMetrics, BufferState } from './metrics.ts';
 
 export interface WriterOptions {
@@ -38,19 +40,9 @@ export interface WriterOptions {
   resend: Omit<ResendOptions, 'resendWindow'>;
 }
 
-interface Pending {
-  record: AppendRecord;
-  qos: 0 | 1 | 2;
-  since: number; // performance.now() when accepted
-  resolve(offset: number): void;
-  reject(err: ItradeError): void;
-  /** Its identity in the ResendIndex (QoS 1 and 2 only: a QoS 0 publish is never sent again). */
-  key?: string;
-  copies?: { resolve(offset: number): void; reject(err: Error): void }[];
-}
-
 // A write ends with these; anything else (Kafka down, topic not there yet) is retried.
 const FINAL: ErrorName[] = ['KAFKA_WRITE_FAILED', 'BRIDGE_CLOSED'];
+const closedEarly = () => itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged');
 
 export class WriteThrough {
   private readonly queue = new Fifo<Pending>();
@@ -140,7 +132,7 @@ export class WriteThrough {
     const drained = flushing ? await Promise.race([flushing.then(() => true), sleep(timeoutMs, false)]) : true;
     if (!drained) {
       this.abort.abort();
-      this.failQueued(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
+      this.failQueued(closedEarly());
       await flushing;
     }
     // Refusals summed and not yet written would otherwise go with the process.
@@ -174,24 +166,12 @@ export class WriteThrough {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.takeBatch();
+      const batch = takeBatch(this.queue, this.opts.maxBatchEntries, this.opts.maxBatchBytes);
       await this.writeBatch(batch, true);
       for (const p of batch) {
         this.budget.release(p.record.value.length);
       }
     }
-  }
-
-  private takeBatch(): Pending[] {
-    const batch: Pending[] = [];
-    let bytes = 0;
-    while (this.queue.length > 0 && batch.length < this.opts.maxBatchEntries) {
-      const size = this.queue.peek()!.record.value.length;
-      if (batch.length > 0 && bytes + size > this.opts.maxBatchBytes) break;
-      batch.push(this.queue.shift()!);
-      bytes += size;
-    }
-    return batch;
   }
 
   // Retries until Kafka takes the batch or refuses it for good. A permanent refusal of a batch
@@ -202,7 +182,9 @@ export class WriteThrough {
     let offsets: number[] = [];
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.abortable(async () => {
+        // On close after the drain timeout, an append kafkajs still retries is abandoned (its
+        // publishes are rejected, so they are never acknowledged).
+        await abortable(this.abort.signal, closedEarly, async () => {
           await this.ensureTopics(batch);
           offsets = await this.store.append(batch.map((p) => p.record));
         });
@@ -226,20 +208,6 @@ export class WriteThrough {
         batch.filter((p) => p.record.topic === t),
         false,
       );
-  }
-
-  // On close after the drain timeout, an append kafkajs still retries is abandoned (its
-  // publishes are rejected, so they are never acknowledged).
-  private abortable(fn: () => Promise<void>): Promise<void> {
-    const signal = this.abort.signal;
-    if (signal.aborted) return Promise.reject(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(itradeError('BRIDGE_CLOSED', 'closed before Kafka acknowledged'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      fn()
-        .then(resolve, reject)
-        .finally(() => signal.removeEventListener('abort', onAbort));
-    });
   }
 
   // Together, not one after the other: a gateway restarting under 100 publishing devices meets
