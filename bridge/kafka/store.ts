@@ -1,7 +1,8 @@
-// LogStore on Kafka through kafkajs 2.2.4: an idempotent producer with acks=all for appends,
-// the admin client for topics and offsets, and bounded Fetch requests for reads.
+// LogStore on Kafka through kafkajs 2.2.4: an idempotent producer with acks=all for appends
+// (bridge/kafka/producer.ts), the admin client for topics and offsets, and bounded Fetch requests
+// for reads.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CompressionTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { isItradeError, itradeError } from '../../protocol/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import type {
@@ -15,6 +16,7 @@ import type {
 } from '../log-store.ts';
 import type { KafkaClients } from './client.ts';
 import { PartitionFetcher } from './fetch.ts';
+import { AppendProducer } from './producer.ts';
 import { errorType, groupByTopic, kafkaErrorType, keyPartition, offsetsOf, stored } from './records.ts';
 
 // Errors after which this producer's id/sequence state is no use: a new producer (new id)
@@ -39,10 +41,7 @@ export interface KafkaStoreOptions {
 const OFFSET_RETRIES = 6;
 
 export class KafkaLogStore implements LogStore {
-  private producer: Producer;
-  private producerReady: Promise<void> | undefined;
-  /** Topics the current producer has metadata for (primeProducer). */
-  private producerTopics = new Set<string>();
+  private readonly producer: AppendProducer;
   private readonly admin: Admin;
   private adminReady: Promise<void> | undefined;
   private readonly fetcher: PartitionFetcher;
@@ -51,11 +50,12 @@ export class KafkaLogStore implements LogStore {
   private readonly keyPartitions = new Map<string, number>();
 
   constructor(
-    private readonly clients: KafkaClients,
+    clients: KafkaClients,
     private readonly log: Logger,
     private readonly opts: KafkaStoreOptions,
   ) {
-    this.producer = this.newProducer();
+    const producerOpts = { requestTimeoutMs: opts.requestTimeoutMs, onMetadata: opts.onProducerMetadata };
+    this.producer = new AppendProducer(clients.write, producerOpts, () => this.partitionCounts.keys());
     this.admin = clients.read.admin();
     this.fetcher = new PartitionFetcher(clients.read);
   }
@@ -109,17 +109,7 @@ export class KafkaLogStore implements LogStore {
     const topicMessages = groupByTopic(records, partitions);
     for (let restarts = 0; ; restarts++) {
       try {
-        await this.connectProducer();
-        await this.primeProducer(topicMessages);
-        // acks -1: every in-sync replica has the batch before we acknowledge (PUBACK) anything.
-        // No compression: payloads are ciphertext and do not compress.
-        const meta = await this.producer.sendBatch({
-          acks: -1,
-          timeout: this.opts.requestTimeoutMs,
-          compression: CompressionTypes.None,
-          topicMessages,
-        });
-        for (const t of topicMessages) this.producerTopics.add(t.topic);
+        const meta = await this.producer.send(topicMessages);
         return offsetsOf(records, partitions, meta);
       } catch (err) {
         const type = errorType(err);
@@ -129,7 +119,7 @@ export class KafkaLogStore implements LogStore {
             'kafka producer state lost: new producer, batch written again',
           );
           this.opts.onProducerRestart?.(type);
-          await this.restartProducer();
+          await this.producer.restart();
           continue;
         }
         throw itradeError('KAFKA_WRITE_FAILED', `${records.length} entries: ${(err as Error).message}`, { cause: err });
@@ -211,7 +201,7 @@ export class KafkaLogStore implements LogStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.fetcher.close()]);
+    await Promise.allSettled([this.producer.close(), this.admin.disconnect(), this.fetcher.close()]);
   }
 
   // A read below the log start (retention) starts at the log start; past the end, nothing.
@@ -224,62 +214,6 @@ export class KafkaLogStore implements LogStore {
       if (offset >= b.end) return [];
       return this.fetcher.fetch(topic, partition, Math.max(offset, b.start), maxBytes);
     }
-  }
-
-  // kafkajs refreshes the producer's metadata whenever a send names a topic it has not sent to
-  // before (cluster.addMultipleTargetTopics, src/cluster/index.js), one Metadata round trip per
-  // batch that brings a new one: a gateway whose 100 active sensors start publishing stalled
-  // 2.4 s (the bench's warm-up) while batch after batch refreshed. The first new topic brings in
-  // every topic this store knows, in one refresh: a send without messages names them and
-  // produces nothing (src/producer/sendMessages.js). If that fails (a topic deleted meanwhile),
-  // the batch's own send refreshes what it needs, as before.
-  private async primeProducer(batch: readonly { topic: string }[]): Promise<void> {
-    if (batch.every((t) => this.producerTopics.has(t.topic))) return;
-    const topics = new Set([...this.producerTopics, ...this.partitionCounts.keys(), ...batch.map((t) => t.topic)]);
-    try {
-      await this.producer.sendBatch({
-        acks: -1,
-        timeout: this.opts.requestTimeoutMs,
-        topicMessages: [...topics].map((topic) => ({ topic, messages: [] })),
-      });
-      this.producerTopics = topics;
-    } catch {
-      // The send below names only the batch's topics; its errors are the ones that count.
-    }
-  }
-
-  private newProducer(): Producer {
-    // One request in flight: kafkajs holds a lock per broker for an idempotent producer's whole
-    // produce round trip anyway (producer/sendMessages.js acquireBrokerLock), and the writer sends
-    // one batch at a time so a failed batch can never be overtaken by the next one.
-    const producer = this.clients.write.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    const onMetadata = this.opts.onProducerMetadata;
-    if (onMetadata)
-      producer.on(producer.events.REQUEST, (e: { payload: { apiName: string } }) => {
-        if (e.payload.apiName === 'Metadata') onMetadata();
-      });
-    return producer;
-  }
-
-  private connectProducer(): Promise<void> {
-    this.producerReady ??= this.producer.connect().catch((err: unknown) => {
-      this.producerReady = undefined;
-      throw err;
-    });
-    return this.producerReady;
-  }
-
-  private async restartProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = this.newProducer();
-    this.producerReady = undefined;
-    this.producerTopics = new Set();
-    await old.disconnect().catch(() => undefined);
   }
 
   private connectAdmin(): Promise<void> {
