@@ -3,40 +3,50 @@
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../protocol/errors.ts';
 import { VERSION } from '../lib/version.ts';
-import { registerAdminCommand } from './commands/admin.ts';
-import { registerConfig } from './commands/config.ts';
-import { registerDeploy } from './commands/deploy.ts';
-import { registerGateway } from './commands/gateway.ts';
-import { registerStack } from './commands/stack.ts';
-import { registerPrincipalCommand } from './commands/principal.ts';
-import { registerSensorCommand } from './commands/sensor.ts';
-import { registerMarketCommand } from './commands/market.ts';
-import { registerSubscribeCommand } from './commands/subscribe.ts';
-import { registerStreamCommand } from './commands/stream.ts';
-import { registerReplayCommand } from './commands/replay.ts';
-import { registerAgentCommand } from './commands/agent.ts';
-import { registerCryptoCommand } from './commands/crypto.ts';
-import { registerSimCommand } from './commands/sim.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { EXIT, exitCodeFor } from './exit.ts';
 
-const REGISTRARS = [
-  registerGateway,
-  registerStack,
-  registerDeploy,
-  registerConfig,
-  registerAdminCommand,
+type Registrar = (program: Command, ctx: () => CliContext, setExit: (code: number) => void) => void;
+
+// Each top-level command and the module that registers it, loaded only when asked for: `itrade
+// crypto seal` runs once per reading in a shell pipe, and loading every command's libraries (the
+// gateway, Kafka, the chain) tripled its start-up. Help, --version and an unknown word load all.
+const gateway = () => import('./commands/gateway.ts').then((m) => m.registerGateway);
+const COMMANDS: Record<string, () => Promise<Registrar>> = {
+  gateway,
+  'operator-token': gateway,
+  stack: () => import('./commands/stack.ts').then((m) => m.registerStack),
+  deploy: () => import('./commands/deploy.ts').then((m) => m.registerDeploy),
+  config: () => import('./commands/config.ts').then((m) => m.registerConfig),
+  admin: () => import('./commands/admin.ts').then((m) => m.registerAdminCommand),
   // the market and the simulator (firmware-sim/)
-  registerPrincipalCommand,
-  registerSensorCommand,
-  registerMarketCommand,
-  registerSubscribeCommand,
-  registerStreamCommand,
-  registerReplayCommand,
-  registerAgentCommand,
-  registerCryptoCommand,
-  registerSimCommand,
-];
+  principal: () => import('./commands/principal.ts').then((m) => m.registerPrincipalCommand),
+  sensor: () => import('./commands/sensor.ts').then((m) => m.registerSensorCommand),
+  market: () => import('./commands/market.ts').then((m) => m.registerMarketCommand),
+  subscribe: () => import('./commands/subscribe.ts').then((m) => m.registerSubscribeCommand),
+  stream: () => import('./commands/stream.ts').then((m) => m.registerStreamCommand),
+  replay: () => import('./commands/replay.ts').then((m) => m.registerReplayCommand),
+  agent: () => import('./commands/agent.ts').then((m) => m.registerAgentCommand),
+  crypto: () => import('./commands/crypto.ts').then((m) => m.registerCryptoCommand),
+  sim: () => import('./commands/sim.ts').then((m) => m.registerSimCommand),
+};
+
+/** The registrars the command line needs: the one of its command, or every one. */
+async function registrars(argv: readonly string[]): Promise<Registrar[]> {
+  const one = COMMANDS[commandWord(argv) ?? ''];
+  if (one) return [await one()];
+  return Promise.all([...new Set(Object.values(COMMANDS))].map((load) => load()));
+}
+
+// The first word that is not a global option or its value (-c <file>, --config <file>).
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c' || a === '--config') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
 
 export async function main(
   argv: string[],
@@ -56,7 +66,7 @@ export async function main(
     })
     .showSuggestionAfterError();
   const ctx = () => (context ??= new CliContext(program.opts<GlobalOptions>(), io?.out, io?.err));
-  for (const register of REGISTRARS) register(program, ctx, (code) => (exitCode = code));
+  for (const register of await registrars(argv)) register(program, ctx, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -2,8 +2,7 @@
 // share: the options that say where the chain, the marketplace and the gateway are and which
 // profile to act as, a session that opens and closes the chain connection, value parsers, and
 // Ctrl-C as an AbortSignal for the commands that run until stopped.
-import { InvalidArgumentError, type Command } from 'commander';
-import { parseUnits } from 'ethers';
+import type { Command } from 'commander';
 import { resolveEndpoints, profileDir, type EndpointFlags, type Endpoints } from '../participant/endpoints.ts';
 import { closeMarket, openMarket, openProfile, type MarketContext } from '../participant/market-ops.ts';
 import { Profile } from '../participant/profile.ts';
@@ -70,44 +69,4 @@ export function untilInterrupted(): { signal: AbortSignal; done: () => void } {
   const stop = () => ac.abort();
   process.once('SIGINT', stop).once('SIGTERM', stop);
   return { signal: ac.signal, done: () => void process.removeListener('SIGINT', stop).removeListener('SIGTERM', stop) };
-}
-
-export function int(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
-  return n;
-}
-
-export function count(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer');
-  return n;
-}
-
-export function positive(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('not a positive number');
-  return n;
-}
-
-export function decimal(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError('not a number');
-  return n;
-}
-
-/** "1000" (wei), "10 gwei", "0.001 ether". */
-export function amount(v: string): bigint {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(wei|gwei|ether)?\s*$/i.exec(v);
-  if (!m) throw new InvalidArgumentError('an amount: wei, or a number with gwei / ether ("10 gwei")');
-  try {
-    return parseUnits(m[1]!, (m[2] ?? 'wei').toLowerCase());
-  } catch {
-    throw new InvalidArgumentError(`${v} is not a whole number of wei`);
-  }
-}
-
-export function address(v: string): string {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(v)) throw new InvalidArgumentError('not a 0x-prefixed 20-byte address');
-  return v.toLowerCase();
 }

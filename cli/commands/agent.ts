@@ -7,7 +7,8 @@ import { profileAgentSource, serveKeys, type AgentSource } from '../../participa
 import { loadPrincipalKey } from '../../sdk/node.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import { address, marketOptions, untilInterrupted, withMarket, type MarketOptions } from '../market-session.ts';
+import { marketOptions, untilInterrupted, withMarket, type MarketOptions } from '../market-session.ts';
+import { address } from '../args.ts';
 
 interface AgentOptions extends MarketOptions {
   keyFile?: string;

@@ -17,7 +17,7 @@ import {
 import { KeyringFolder, loadPrincipalKey, PrincipalKey, savePrincipalKey } from '../../sdk/node.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import { decimal, int } from '../market-session.ts';
+import { decimal, int } from '../args.ts';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) return Buffer.alloc(0);

@@ -4,7 +4,8 @@ import { formatUnits } from 'ethers';
 import { listSensors, type MarketFilter } from '../../participant/market-list.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import { amount, marketOptions, positive, withMarket, type MarketOptions } from '../market-session.ts';
+import { marketOptions, withMarket, type MarketOptions } from '../market-session.ts';
+import { amount, positive } from '../args.ts';
 
 interface ListOptions extends MarketOptions {
   type: string[];

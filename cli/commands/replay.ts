@@ -3,7 +3,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { replaySensor } from '../../participant/sessions.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import { address, count, int, marketOptions, withMarket, type MarketOptions } from '../market-session.ts';
+import { marketOptions, withMarket, type MarketOptions } from '../market-session.ts';
+import { address, count, int } from '../args.ts';
 
 function time(v: string): number {
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);

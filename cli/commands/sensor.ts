@@ -6,7 +6,8 @@ import { registerSensor, sellerPublicKey, sensorToken, setSensorActive } from '.
 import { itradeError } from '../../protocol/errors.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import { address, amount, decimal, marketOptions, withMarket, type MarketOptions } from '../market-session.ts';
+import { marketOptions, withMarket, type MarketOptions } from '../market-session.ts';
+import { address, amount, decimal } from '../args.ts';
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 

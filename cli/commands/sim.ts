@@ -6,7 +6,8 @@ import { runSim } from '../../firmware-sim/sim.ts';
 import { itradeError } from '../../protocol/errors.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import { count, int, marketOptions, positive, untilInterrupted, type MarketOptions } from '../market-session.ts';
+import { marketOptions, untilInterrupted, type MarketOptions } from '../market-session.ts';
+import { count, int, positive } from '../args.ts';
 
 interface SimFlags extends MarketOptions {
   devices: number;

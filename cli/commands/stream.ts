@@ -3,15 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { streamLive } from '../../participant/sessions.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import {
-  address,
-  count,
-  marketOptions,
-  positive,
-  untilInterrupted,
-  withMarket,
-  type MarketOptions,
-} from '../market-session.ts';
+import { marketOptions, untilInterrupted, withMarket, type MarketOptions } from '../market-session.ts';
+import { address, count, positive } from '../args.ts';
 
 function from(v: string): 'start' | 'now' {
   if (v === 'start' || v === 'now') return v;

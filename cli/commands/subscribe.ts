@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { subscribeTo } from '../../participant/market-ops.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit.ts';
-import { address, count, int, marketOptions, withMarket, type MarketOptions } from '../market-session.ts';
+import { marketOptions, withMarket, type MarketOptions } from '../market-session.ts';
+import { address, count, int } from '../args.ts';
 
 function start(v: string): number {
   return v === 'now' ? Math.floor(Date.now() / 1000) : int(v);

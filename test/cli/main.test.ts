@@ -120,6 +120,18 @@ test('unknown command and bad stack action are usage errors (exit 2)', async () 
   assert.match(r.err.join('\n'), /sideways/);
 });
 
+// cli/main.ts loads only the module of the command asked for: the word after the global options.
+test('a command after --config <file> is found; a misspelt one gets a suggestion from every command', async () => {
+  const r = await run('--config', withSecret, 'crypto', '--help');
+  assert.is(r.code, 0);
+  assert.match(r.out.join('\n'), /^Usage: itrade crypto/);
+  const c = await run('-c', withSecret, '-v', 'operator-token', 'alice');
+  assert.is(c.code, 0, c.err.join('\n'));
+  const s = await run('sensr');
+  assert.is(s.code, 2);
+  assert.match(s.err.join('\n'), /Did you mean sensor\?/);
+});
+
 test('every market command has --help, exit 0', async () => {
   const commands = [
     ['principal', 'register'],
