@@ -63,9 +63,14 @@ export interface FetchedRecord {
   headers: Record<string, string>;
 }
 
-// The broker answers at once when data is there; it only waits at the end of the log. kafkajs
-// sets the Fetch request timeout to maxWaitTime + 100 ms (protocol/requests/fetch/index.js).
+// fetchMany is the tail's long poll: the broker answers at once when data is there and waits
+// up to this long at the end of the log. kafkajs sets the Fetch request timeout to maxWaitTime
+// + 100 ms (protocol/requests/fetch/index.js). A single read (fetch) never waits: the LogStore
+// contract gives [] at the end, and a broker answers one request per connection at a time, in
+// order (Kafka protocol guide, "Network"), so every waiting read held the reads queued behind it:
+// 20 buyers of a quiet sensor, 20 s for the last one (and for close()).
 const MAX_WAIT_MS = 1000;
+const READ_WAIT_MS = 0;
 const CLOSE_WAIT_MS = 3 * MAX_WAIT_MS + 2000;
 const READ_UNCOMMITTED = 0; // the bridge writes no transactions; records up to the high watermark
 const ATTEMPTS = 3;
@@ -230,7 +235,7 @@ export class PartitionFetcher {
     await this.fetchConnection(broker);
     const res = await broker.fetch({
       isolationLevel: READ_UNCOMMITTED,
-      maxWaitTime: MAX_WAIT_MS,
+      maxWaitTime: READ_WAIT_MS,
       minBytes: 1,
       maxBytes,
       topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes }] }],

@@ -45,6 +45,8 @@ export class KafkaLogStore implements LogStore {
   private readonly admin: Admin;
   private adminReady: Promise<void> | undefined;
   private readonly fetcher: PartitionFetcher;
+  /** The tail's long poll, on connections of its own: a read is never queued behind it (fetch.ts). */
+  private readonly tailFetcher: PartitionFetcher;
   private readonly partitionCounts = new Map<string, number>();
   // murmur2 per record was ~9% of the write path's CPU; a sensor topic has one key.
   private readonly keyPartitions = new Map<string, number>();
@@ -58,6 +60,7 @@ export class KafkaLogStore implements LogStore {
     this.producer = new AppendProducer(clients.write, producerOpts, () => this.partitionCounts.keys());
     this.admin = clients.read.admin();
     this.fetcher = new PartitionFetcher(clients.read);
+    this.tailFetcher = new PartitionFetcher(clients.read);
   }
 
   async ensureTopic(topic: string, spec: TopicSpec): Promise<boolean> {
@@ -142,7 +145,7 @@ export class KafkaLogStore implements LogStore {
   // kafkajs), each partition is read on its own, which handles that case.
   async readMany(requests: readonly PartitionRead[], limits: ReadLimits): Promise<StoredRecord[][]> {
     try {
-      const got = await this.fetcher.fetchMany(requests, limits.maxBytes);
+      const got = await this.tailFetcher.fetchMany(requests, limits.maxBytes);
       return got.map((rs, i) => rs.slice(0, limits.maxRecords).map((r) => stored(requests[i]!.partition, r)));
     } catch {
       return Promise.all(requests.map((q) => this.read(q.topic, q.partition, q.offset, limits)));
@@ -201,7 +204,8 @@ export class KafkaLogStore implements LogStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.producer.close(), this.admin.disconnect(), this.fetcher.close()]);
+    const fetchers = [this.fetcher.close(), this.tailFetcher.close()];
+    await Promise.allSettled([this.producer.close(), this.admin.disconnect(), ...fetchers]);
   }
 
   // A read below the log start (retention) starts at the log start; past the end, nothing.

@@ -91,6 +91,24 @@ export function logStoreContract(suite: Test<ContractContext>): void {
     assert.equal(await ctx.store.read(topic, 0, 99, { maxBytes: 1 << 20, maxRecords: 100 }), []);
   });
 
+  // A buyer's catch-up read must not wait behind the tail's long poll at the end of a quiet
+  // sensor (bridge/kafka/fetch.ts): reads at the end answer [] at once, while readMany waits.
+  suite('reads at the end answer [] while a readMany still waits at the end of another topic', async (ctx) => {
+    const [quiet, other] = [ctx.topic(), ctx.topic()];
+    for (const t of [quiet, other]) await ctx.store.ensureTopic(t, SPEC);
+    await ctx.store.append([rec(other, 'k', 0)]);
+    const limits = { maxBytes: 1 << 20, maxRecords: 10 };
+    assert.is((await ctx.store.read(other, 0, 0, limits)).length, 1);
+    const done: string[] = [];
+    const waiting = ctx.store.readMany([{ topic: quiet, partition: 0, offset: 0 }], limits);
+    void waiting.then(() => done.push('readMany'));
+    const reads = await Promise.all([1, 1, 1].map((o) => ctx.store.read(other, 0, o, limits)));
+    done.push('reads');
+    assert.equal(reads, [[], [], []]);
+    assert.equal(await waiting, [[]]);
+    assert.equal(done, ['reads', 'readMany']);
+  });
+
   suite('offsetForTime: first offset at or after the time, end when none', async (ctx) => {
     const topic = ctx.topic();
     await ctx.store.ensureTopic(topic, SPEC);
