@@ -1,7 +1,7 @@
 // The catalogue index in Redis (interfaces/catalogue.ts; the layout is in docs/graphql.md, "How
 // the index works"). Writes go through the Lua scripts of redis-scripts.ts (atomic, versioned by
 // block); a filtered page is redis-query.ts. Every key starts with `<redis.keyPrefix>cat:`.
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type {
   Activity,
   CatalogueStore,
@@ -14,20 +14,41 @@ import type {
 } from '../interfaces/catalogue.ts';
 import type { SensorStatus } from '../interfaces/layers.ts';
 import { normAddress } from '../protocol/topics.ts';
+import { luaScript } from '../lib/redis-script.ts';
 import { queryPage } from './redis-query.ts';
 import * as L from './redis-scripts.ts';
 
 type Hash = Record<string, string>;
+type Arg = string | number;
+
+// The names the scripts run under on the client (lib/redis-script.ts: unique per client).
+const PUT_SENSOR = 'itradeCataloguePutSensor';
+const PUT_PRINCIPAL = 'itradeCataloguePutPrincipal';
+const PUT_SUBSCRIPTION = 'itradeCataloguePutSubscription';
+const REMOVE = 'itradeCatalogueRemove';
 
 export class RedisCatalogue implements CatalogueStore {
   /** The prefix of every key of the index. */
   readonly P: string;
+  // By SHA after a connection's first call (lib/redis-script.ts), not the text with every EVAL:
+  // a round of the indexer writes each sensor, principal and subscription it read by a script.
+  private readonly scripts;
 
   constructor(
     private readonly redis: Redis,
     keyPrefix: string,
   ) {
     this.P = `${keyPrefix}cat:`;
+    this.scripts = {
+      putMarket: luaScript(redis, 'itradeCataloguePutMarket', L.PUT_MARKET, 1),
+      setCheckpoint: luaScript(redis, 'itradeCatalogueSetCheckpoint', L.SET_CHECKPOINT, 1),
+      raiseActivity: luaScript(redis, 'itradeCatalogueRaiseActivity', L.RAISE_ACTIVITY, 1),
+    };
+    // Queued in pipelines (queue() below): a pipeline has the scripts of its client.
+    luaScript(redis, PUT_SENSOR, L.PUT_SENSOR, 0);
+    luaScript(redis, PUT_PRINCIPAL, L.PUT_PRINCIPAL, 0);
+    luaScript(redis, PUT_SUBSCRIPTION, L.PUT_SUBSCRIPTION, 0);
+    luaScript(redis, REMOVE, L.REMOVE, 0);
   }
 
   async putSensors(block: number, sensors: readonly SensorRecord[]): Promise<number> {
@@ -35,9 +56,9 @@ export class RedisCatalogue implements CatalogueStore {
     const p = this.redis.pipeline();
     for (const s of sensors) {
       const [lat, lon] = [s.latitudeE6 / 1e6, s.longitudeE6 / 1e6];
-      p.eval(
-        L.PUT_SENSOR,
-        0,
+      queue(
+        p,
+        PUT_SENSOR,
         this.P,
         block,
         normAddress(s.sensor),
@@ -62,9 +83,9 @@ export class RedisCatalogue implements CatalogueStore {
     if (principals.length === 0) return 0;
     const p = this.redis.pipeline();
     for (const r of principals)
-      p.eval(
-        L.PUT_PRINCIPAL,
-        0,
+      queue(
+        p,
+        PUT_PRINCIPAL,
         this.P,
         block,
         normAddress(r.principal),
@@ -84,9 +105,9 @@ export class RedisCatalogue implements CatalogueStore {
     if (subscriptions.length === 0) return;
     const p = this.redis.pipeline();
     for (const s of subscriptions)
-      p.eval(
-        L.PUT_SUBSCRIPTION,
-        0,
+      queue(
+        p,
+        PUT_SUBSCRIPTION,
         this.P,
         block,
         normAddress(s.subscription),
@@ -111,11 +132,11 @@ export class RedisCatalogue implements CatalogueStore {
       pc: m.principalCount,
       ty: JSON.stringify(m.sensorTypes),
     };
-    await this.redis.eval(L.PUT_MARKET, 1, `${this.P}market`, block, force ? 1 : 0, ...Object.entries(fields).flat());
+    await this.scripts.putMarket(`${this.P}market`, block, force ? 1 : 0, ...Object.entries(fields).flat());
   }
 
   async setCheckpoint(block: number, force = false): Promise<void> {
-    await this.redis.eval(L.SET_CHECKPOINT, 1, `${this.P}checkpoint`, block, force ? 1 : 0);
+    await this.scripts.setCheckpoint(`${this.P}checkpoint`, block, force ? 1 : 0);
   }
 
   async checkpoint(): Promise<number | undefined> {
@@ -135,13 +156,13 @@ export class RedisCatalogue implements CatalogueStore {
     if (addresses.length === 0) return;
     const k = { sensor: 's', principal: 'p', subscription: 'sub' }[kind];
     const p = this.redis.pipeline();
-    for (const a of addresses) p.eval(L.REMOVE, 0, this.P, k, normAddress(a));
+    for (const a of addresses) queue(p, REMOVE, this.P, k, normAddress(a));
     await exec(p);
   }
 
   async recordActivity(sensor: string, a: Activity): Promise<void> {
     const key = `${this.P}act:${normAddress(sensor)}`;
-    await this.redis.eval(L.RAISE_ACTIVITY, 1, key, a.entriesStored, a.lastPublishAt ?? 0);
+    await this.scripts.raiseActivity(key, a.entriesStored, a.lastPublishAt ?? 0);
   }
 
   async market(): Promise<MarketRecord | undefined> {
@@ -207,6 +228,14 @@ export class RedisCatalogue implements CatalogueStore {
     for (const a of addresses) p.hgetall(`${this.P}${kind}:${normAddress(a)}`);
     return (await exec(p)) as Hash[];
   }
+}
+
+/**
+ * Queues the script defined on the client as `name` (ioredis gives a pipeline its client's
+ * scripts): EVALSHA, or EVAL when it is the connection's first, and sent again on NOSCRIPT.
+ */
+function queue(p: ChainableCommander, name: string, ...keysThenArgs: Arg[]): void {
+  (p as unknown as Record<string, (...a: Arg[]) => unknown>)[name]!(...keysThenArgs);
 }
 
 async function exec(p: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
