@@ -136,11 +136,13 @@ async function chainIdOf(rpcUrl: string, timeoutMs = 5000): Promise<number> {
   }
 }
 
+// A receipt not there at the first look is polled for every 500 ms, not ethers' 4 s (as the
+// market commands do, participant/chain.ts): a deployment waits for several.
 function connect(rpcUrl: string, chainId: number): Provider {
   const network = Network.from(chainId);
   return rpcUrl.startsWith('ws')
     ? new WebSocketProvider(rpcUrl, network)
-    : new JsonRpcProvider(rpcUrl, network, { staticNetwork: network });
+    : new JsonRpcProvider(rpcUrl, network, { staticNetwork: network, pollingInterval: 500 });
 }
 
 async function deployTo(provider: Provider, t: Target): Promise<DeploymentRecord> {

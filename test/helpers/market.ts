@@ -26,7 +26,10 @@ export class Market {
   ) {}
 
   static async deploy(rpcUrl: string): Promise<Market> {
-    const provider = new JsonRpcProvider(rpcUrl, undefined, { batchMaxCount: 1, cacheTimeout: -1 });
+    // ethers polls for a receipt every 4 s when it is not there at once, which is the rule on
+    // the suite's busy anvil: 26 transactions of one test's set-up took 97 s.
+    const options = { batchMaxCount: 1, cacheTimeout: -1, pollingInterval: 50 };
+    const provider = new JsonRpcProvider(rpcUrl, undefined, options);
     const owner = await fundedWallet(provider);
     const d = await deployMarketplace(owner, {
       dspRegistrationPrice: 1000n,
