@@ -9,8 +9,11 @@ import type { Redis } from 'ioredis';
 type Arg = string | number;
 type Run = (...keysThenArgs: Arg[]) => Promise<unknown>;
 
-/** `lua` as a function of `keys` then `args` on `redis`; `name` must be unique per client. */
-export function luaScript(redis: Redis, name: string, lua: string, numberOfKeys: number): Run {
+/**
+ * `lua` as a function of `keys` then `args` on `redis`; `name` must be unique per client. Without
+ * `numberOfKeys` the first argument says how many keys follow (a script over a batch of keys).
+ */
+export function luaScript(redis: Redis, name: string, lua: string, numberOfKeys?: number): Run {
   const commands = redis as unknown as Record<string, Run | undefined>;
   if (commands[name] === undefined) redis.defineCommand(name, { lua, numberOfKeys });
   const run = commands[name]!;

@@ -6,6 +6,14 @@ import type { Redis } from 'ioredis';
 import type { Advance, Cursor, CursorStore } from '../interfaces/cursor.ts';
 import { normAddress } from '../protocol/topics.ts';
 import { luaScript } from '../lib/redis-script.ts';
+import { TurnBatch } from '../lib/turn-batch.ts';
+
+interface AdvanceCall {
+  key: string;
+  from: number;
+  to: number;
+  entries: number;
+}
 
 // KEYS[1] cursor; ARGV[1] next, ARGV[2] delivered. Returns {next, delivered} in place.
 const OPEN = `
@@ -15,15 +23,28 @@ end
 local c = redis.call('HMGET', KEYS[1], 'next', 'delivered')
 return {tonumber(c[1]), tonumber(c[2] or '0')}`;
 
-// KEYS[1] cursor; ARGV[1] from, ARGV[2] to, ARGV[3] entries. Returns {moved, next, delivered}.
+// KEYS the cursors; ARGV from, to, entries for each, in the same order. Returns {moved, next,
+// delivered} for each, flat. In order, so two advances of one cursor in a batch stay a
+// compare-and-set each.
 const ADVANCE = `
-local c = redis.call('HMGET', KEYS[1], 'next', 'delivered')
-local nxt = tonumber(c[1] or '-1')
-local delivered = tonumber(c[2] or '0')
-if nxt ~= tonumber(ARGV[1]) then return {0, nxt, delivered} end
-delivered = delivered + tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], 'next', ARGV[2], 'delivered', delivered)
-return {1, tonumber(ARGV[2]), delivered}`;
+local out = {}
+for i, key in ipairs(KEYS) do
+  local a = (i - 1) * 3
+  local c = redis.call('HMGET', key, 'next', 'delivered')
+  local nxt = tonumber(c[1] or '-1')
+  local delivered = tonumber(c[2] or '0')
+  local moved = 0
+  if nxt == tonumber(ARGV[a + 1]) then
+    moved = 1
+    nxt = tonumber(ARGV[a + 2])
+    delivered = delivered + tonumber(ARGV[a + 3])
+    redis.call('HSET', key, 'next', ARGV[a + 2], 'delivered', delivered)
+  end
+  out[#out + 1] = moved
+  out[#out + 1] = nxt
+  out[#out + 1] = delivered
+end
+return out`;
 
 // KEYS[1] cursor; ARGV[1] offset. Returns {next, delivered}.
 const SKIP = `
@@ -43,6 +64,8 @@ return n`;
 export class RedisCursorStore implements CursorStore {
   // By SHA after the first call (lib/redis-script.ts): advance runs once per acknowledged window.
   private readonly scripts;
+  // The advances of one event-loop turn, every buyer's, in one script call (lib/turn-batch.ts).
+  private readonly advances = new TurnBatch<AdvanceCall, Advance>((calls) => this.advanceMany(calls));
 
   constructor(
     private readonly redis: Redis,
@@ -50,7 +73,7 @@ export class RedisCursorStore implements CursorStore {
   ) {
     this.scripts = {
       open: luaScript(redis, 'itradeCursorOpen', OPEN, 1),
-      advance: luaScript(redis, 'itradeCursorAdvance', ADVANCE, 1),
+      advance: luaScript(redis, 'itradeCursorAdvanceMany', ADVANCE),
       skip: luaScript(redis, 'itradeCursorSkip', SKIP, 1),
       take: luaScript(redis, 'itradeCursorTake', TAKE, 1),
     };
@@ -71,9 +94,17 @@ export class RedisCursorStore implements CursorStore {
     return { next: Number(r[0]), delivered: Number(r[1]) };
   }
 
-  async advance(principal: string, sensor: string, from: number, to: number, entries: number): Promise<Advance> {
-    const r = (await this.scripts.advance(this.key(principal, sensor), from, to, entries)) as number[];
-    return { moved: r[0] === 1, cursor: { next: Number(r[1]), delivered: Number(r[2]) } };
+  advance(principal: string, sensor: string, from: number, to: number, entries: number): Promise<Advance> {
+    return this.advances.add({ key: this.key(principal, sensor), from, to, entries });
+  }
+
+  private async advanceMany(calls: AdvanceCall[]): Promise<Advance[]> {
+    const args = calls.flatMap((c) => [c.from, c.to, c.entries]);
+    const r = (await this.scripts.advance(calls.length, ...calls.map((c) => c.key), ...args)) as number[];
+    return calls.map((_c, i) => ({
+      moved: r[3 * i] === 1,
+      cursor: { next: Number(r[3 * i + 1]), delivered: Number(r[3 * i + 2]) },
+    }));
   }
 
   async skipTo(principal: string, sensor: string, offset: number): Promise<Cursor> {
