@@ -69,7 +69,9 @@ export async function kafkaAlonePaper(ctx: ScenarioContext): Promise<KafkaAloneR
     topics: ctx.opts.devices,
     ratePerTopic: ctx.opts.rate,
     durationMs,
-    warmupMs: 5000,
+    // The gateway's warm-up: the same time for Kafka's JIT to settle (its compiler took 12 s of a
+    // core in the first minutes of a fresh broker on 2026-12-03).
+    warmupMs: ctx.opts.warmupMs,
     // A sealed reading of the load generator is about this size (docs/envelope.md).
     payloadBytes: 110,
     partitions: bridge.topic.partitions,
