@@ -3,6 +3,7 @@
 // its own process (so its CPU and RSS are measured alone). stop() undoes all of it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { applySets, type ConfigSets } from './config-set.ts';
 import { ANVIL_DEV_KEY, deploy } from '../contracts/deploy.ts';
 import { validateConfig } from '../config/load.ts';
 import type { ConfigInput } from '../config/schema.ts';
@@ -27,6 +28,8 @@ export class BenchEnv {
   gateway?: GatewayProcess;
   /** broker.bus of every gateway the bench starts (--bus). */
   bus: 'redis' | 'memory' = 'redis';
+  /** Config values over every gateway's config (--set). */
+  sets: ConfigSets = [];
 
   private constructor(
     readonly stack: LocalStack,
@@ -71,24 +74,27 @@ export class BenchEnv {
   /** The gateway's configuration for the bench: every guarantee on, tokens long enough for the run. */
   gatewayConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
     return validateConfig(
-      {
-        log: { level: 'warn' },
-        redis: { url: this.ep.redisUrl, keyPrefix: 'bench:' },
-        kafka: { brokers: this.ep.kafkaBrokers },
-        chain: { rpcUrl: this.ep.rpcUrl, marketplace: this.marketplace, marketplaceBlock: this.marketplaceBlock },
-        broker: {
-          bus: this.bus,
-          listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } },
-          http: { host: '127.0.0.1', port: 0 },
-          auth: { jwt: { secret: BENCH_JWT_SECRET }, devSecret: false, principalTokenTtlSec: 86400 },
-          // One loopback address stands for a whole fleet, and the max scenario offers more per
-          // sensor than the production default: the abuse limits would measure themselves.
-          limits: { connectRate: { perSec: 0, burst: 1 }, publishRate: { perSec: 0, burst: 1 } },
+      applySets(
+        {
+          log: { level: 'warn' },
+          redis: { url: this.ep.redisUrl, keyPrefix: 'bench:' },
+          kafka: { brokers: this.ep.kafkaBrokers },
+          chain: { rpcUrl: this.ep.rpcUrl, marketplace: this.marketplace, marketplaceBlock: this.marketplaceBlock },
+          broker: {
+            bus: this.bus,
+            listeners: { tcp: { host: '127.0.0.1', port: 0 }, ws: { enabled: false } },
+            http: { host: '127.0.0.1', port: 0 },
+            auth: { jwt: { secret: BENCH_JWT_SECRET }, devSecret: false, principalTokenTtlSec: 86400 },
+            // One loopback address stands for a whole fleet, and the max scenario offers more per
+            // sensor than the production default: the abuse limits would measure themselves.
+            limits: { connectRate: { perSec: 0, burst: 1 }, publishRate: { perSec: 0, burst: 1 } },
+          },
+          // The operator endpoint on a free port, so a gateway the user runs does not clash.
+          operator: { http: { host: '127.0.0.1', port: 0 } },
+          ...overrides,
         },
-        // The operator endpoint on a free port, so a gateway the user runs does not clash.
-        operator: { http: { host: '127.0.0.1', port: 0 } },
-        ...overrides,
-      },
+        this.sets,
+      ),
       'bench gateway',
     ) as ConfigInput;
   }

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { oneLine } from '../protocol/errors.ts';
 import { createLogger } from '../lib/log.ts';
+import { describeSets, parseSets } from './config-set.ts';
 import { machineInfo } from './machine.ts';
 import { markdown, writeResults, type BenchResult } from './report.ts';
 import { SCENARIOS, type ScenarioContext } from './scenarios/index.ts';
@@ -30,6 +31,12 @@ const program = new Command('bench')
     "the gateway's broker.bus: memory for one instance (the paper's set-up), redis as a cluster member",
     'memory',
   )
+  .option(
+    '--set <key=value>',
+    'a gateway config value for every gateway the bench starts, e.g. bridge.producer.lingerMs=0 (repeatable)',
+    (v: string, all: string[]) => [...all, v],
+    [] as string[],
+  )
   .option('--out <dir>', 'results folder', 'results')
   .parse();
 
@@ -46,6 +53,7 @@ type Opts = {
   catchupEntries: string;
   warmup: string;
   bus: string;
+  set: string[];
   out: string;
 };
 
@@ -55,6 +63,7 @@ async function main(): Promise<void> {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const sets = parseSets(o.set);
   if (o.bus !== 'redis' && o.bus !== 'memory') throw new Error(`--bus must be redis or memory, not ${o.bus}`);
   for (const n of names)
     if (!(n in SCENARIOS)) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
@@ -68,6 +77,7 @@ async function main(): Promise<void> {
     notes: [],
   };
   console.log(`machine: ${JSON.stringify(result.machine)}`);
+  if (sets.length > 0) result.notes.push(`Every gateway ran with --set ${describeSets(sets)}.`);
   const ctx: ScenarioContext = {
     log: createLogger({ level: (process.env.BENCH_LOG as 'warn' | undefined) ?? 'warn' }),
     say: (s) => console.log(s),
@@ -84,6 +94,7 @@ async function main(): Promise<void> {
       catchupEntries: Number(o.catchupEntries),
       warmupMs: Number(o.warmup) * 1000,
       bus: o.bus === 'redis' ? 'redis' : 'memory',
+      sets,
     },
     cleanups: [],
   };

@@ -11,6 +11,7 @@ export async function benchEnv(ctx: ScenarioContext): Promise<BenchEnv> {
   const env = await BenchEnv.start(ctx.log);
   ctx.cleanups.push(() => env.stop());
   env.bus = ctx.opts.bus;
+  env.sets = ctx.opts.sets;
   const why = ' (one instance, as in the paper; the default, redis, lets several instances act as one broker)';
   ctx.result.notes.push(`The gateway ran with broker.bus = ${env.bus}${env.bus === 'memory' ? why : ''}.`);
   await env.startGateway();

@@ -1,4 +1,5 @@
 // The scenarios `npm run bench` knows, in the order they run by default.
+import type { ConfigSets } from '../config-set.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { BenchResult } from '../report.ts';
 import type { BenchEnv } from '../env.ts';
@@ -29,6 +30,8 @@ export interface ScenarioOptions {
   /** Load before each measured streaming run, discarded (JIT, fresh Kafka segments). */
   warmupMs: number;
   bus: 'redis' | 'memory';
+  /** Gateway config values of --set, over every gateway's config. */
+  sets: ConfigSets;
 }
 
 export interface ScenarioContext {
