@@ -6,9 +6,6 @@
 // tail once it gets there. The instance that accepted a publish hands the entry over as soon as
 // Kafka gave its offset (handOver), so its own buyers get it without waiting for the next fetch;
 // the fetch then skips offsets the tail already has, so the two never deliver one entry twice.
-// A tail that hand-overs keep complete (its device publishes here) is left out of the long poll,
-// which would otherwise answer every write a second time, and is looked at every LOCAL_CHECK_MS
-// in case another instance writes to it too; a hand-over that skips offsets reads the gap at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEntry, SensorLog } from '../interfaces/layers.ts';
 import { TRACEPARENT_HEADER } from '../tracing/hooks.ts';
@@ -26,8 +23,6 @@ export interface TailOptions {
   fetchMaxBytes: number;
   /** A tail nobody read from for this long is dropped. */
   idleMs: number;
-  /** How often a tail fed by hand-overs is polled anyway (LOCAL_CHECK_MS by default). */
-  localCheckMs?: number;
 }
 
 interface Tail {
@@ -38,20 +33,11 @@ interface Tail {
   ring: LogEntry[];
   waiters: Set<() => void>;
   lastWanted: number;
-  /** Complete up to `next` through this instance's hand-overs: polled every LOCAL_CHECK_MS only. */
-  local: boolean;
-  /** When the long poll last asked for this tail. */
-  polledAt: number;
-  /** A read of the offsets a hand-over skipped, under way. */
-  filling?: Promise<void>;
 }
 
 type Place = { topic: string; partition: number };
 
 const RETRY_MS = 500;
-// How often a tail fed by hand-overs is polled anyway: the longest an entry another instance wrote
-// to it waits (a device that moved to another instance; its next entry turns polling back on).
-const LOCAL_CHECK_MS = 1000;
 
 export class LogTail implements SensorLog {
   private readonly tails = new Map<string, Tail>();
@@ -99,11 +85,9 @@ export class LogTail implements SensorLog {
   /** The entry Kafka just acknowledged at `offset` (this instance accepted it): straight to the tail. */
   handOver(sensor: string, offset: number, payload: Buffer, traceparent?: string): void {
     const t = this.tails.get(normAddress(sensor));
-    if (!t || offset < t.next) return; // not followed here, or the fetch was first
-    if (offset > t.next) return this.fill(t); // others wrote before it: read the gap (and it) now
+    if (!t || offset !== t.next) return; // not followed here, or the tail is elsewhere: the fetch reads it
     const e = traceparent ? { offset, payload, traceparent, handedOverAt: performance.now() } : { offset, payload };
     append(t, [e], this.opts.ringEntries);
-    t.local = true;
   }
 
   async close(): Promise<void> {
@@ -140,16 +124,7 @@ export class LogTail implements SensorLog {
     const { topic, partition } = await this.place(sensor);
     t = this.tails.get(key); // another reader may have made it meanwhile
     if (t) return t;
-    t = {
-      topic,
-      partition,
-      next: from,
-      ring: [],
-      waiters: new Set(),
-      lastWanted: Date.now(),
-      local: false,
-      polledAt: 0,
-    };
+    t = { topic, partition, next: from, ring: [], waiters: new Set(), lastWanted: Date.now() };
     this.tails.set(key, t);
     this.looping ??= this.loop().finally(() => (this.looping = undefined));
     this.poke?.();
@@ -168,34 +143,12 @@ export class LogTail implements SensorLog {
     });
   }
 
-  // The offsets before a hand-over that skipped them: read once now (the tail is polled again too).
-  private fill(t: Tail): void {
-    t.local = false;
-    this.poke?.();
-    t.filling ??= this.store
-      .read(t.topic, t.partition, t.next, { maxBytes: this.opts.fetchMaxBytes, maxRecords: this.opts.ringEntries })
-      .then((got) => {
-        const fresh = got.filter((r) => r.offset >= t.next);
-        if (fresh.length > 0) append(t, fresh.map(entry), this.opts.ringEntries);
-      })
-      .catch(() => undefined) // the loop's poll reads them
-      .finally(() => (t.filling = undefined));
-  }
-
-  // One read for every followed tail at a time (those hand-overs keep complete only now and then),
-  // until none is left.
+  // One read for every followed tail at a time, until none is left.
   private async loop(): Promise<void> {
     while (!this.closed && this.tails.size > 0) {
       this.dropIdle();
-      if (this.tails.size === 0) break;
-      const now = Date.now();
-      const check = this.opts.localCheckMs ?? LOCAL_CHECK_MS;
-      const tails = [...this.tails.values()].filter((t) => !t.local || now - t.polledAt >= check);
-      if (tails.length === 0) {
-        await this.pause(Math.min(...[...this.tails.values()].map((t) => t.polledAt + check - now)));
-        continue;
-      }
-      for (const t of tails) t.polledAt = now;
+      const tails = [...this.tails.values()];
+      if (tails.length === 0) break;
       let got: StoredRecord[][];
       try {
         const reqs = tails.map((t) => ({ topic: t.topic, partition: t.partition, offset: t.next }));
@@ -208,10 +161,7 @@ export class LogTail implements SensorLog {
       let any = false;
       tails.forEach((t, i) => {
         const fresh = got[i]!.filter((r) => r.offset >= t.next);
-        if (fresh.length === 0) return;
-        any = true;
-        t.local = false; // written by another instance, or read before its hand-over came
-        append(t, fresh.map(entry), this.opts.ringEntries);
+        if (fresh.length > 0) ((any = true), append(t, fresh.map(entry), this.opts.ringEntries));
       });
       if (!any) await this.pause(20);
     }
