@@ -169,7 +169,11 @@ test('the gateway from the production install: ready, healthy by the HEALTHCHECK
     assert.ok(child.exitCode === null && Date.now() < deadline, `the gateway did not become ready:\n${out}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  assert.match(out, /"msg":"gateway started"/);
+  // The log line travels a pipe (pino writes asynchronously): it may come just after /readyz.
+  while (!/"msg":"gateway started"/.test(out)) {
+    assert.ok(Date.now() < deadline, `ready, but no "gateway started" line:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   assert.is(await get(`http://127.0.0.1:${ports.http}/app/`), 200, 'the web app is served');
   const [cmd, ...args] = healthcheck();
   const hcEnv = { PATH: `${dirname(nodeBin)}:${process.env.PATH}`, ITRADE_OPERATOR_PORT: String(ports.op) };
