@@ -1,6 +1,6 @@
 // Local Ethereum node: anvil from the npm package @foundry-rs/anvil, with its deterministic
 // dev accounts (mnemonic "test test ... junk").
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { itradeError } from '../../protocol/errors.ts';
@@ -36,8 +36,13 @@ export const chainService: LocalService = {
     anvilBinary();
   },
 
+  // anvil moves states out of memory into ~/.foundry/anvil/tmp/<instance>/, one JSON file per
+  // block, and leaves the folder behind when it is killed: a day of test runs left 74 GB there and
+  // filled the disk (2026-12-03). Its home is this service's folder, wiped with the stack, and a
+  // dead instance's states (of no use to a new one; --state is the persistence) go at each start.
   async prepare(ctx, ports) {
     mkdirSync(ctx.dir, { recursive: true });
+    rmSync(join(ctx.dir, '.foundry', 'anvil', 'tmp'), { recursive: true, force: true });
     const c = ctx.cfg.stack.chain;
     const args = [
       '--host',
@@ -53,7 +58,7 @@ export const chainService: LocalService = {
     ];
     if (c.blockTimeSec > 0) args.push('--block-time', String(c.blockTimeSec));
     if (c.persistState) args.push('--state', join(ctx.dir, 'state.json'), '--state-interval', '5');
-    return { cmd: anvilBinary(), args };
+    return { cmd: anvilBinary(), args, env: { ...process.env, HOME: ctx.dir } };
   },
 
   endpoint: (ports) => `http://127.0.0.1:${ports.port}`,
