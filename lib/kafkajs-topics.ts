@@ -89,8 +89,10 @@ function findTopicPartitionMetadata(this: ClusterInternals, topic: string): unkn
 
 async function refreshMetadataIfNecessary(this: BrokerPoolInternals, topics: string[]): Promise<unknown> {
   const m = this.metadata;
-  const stale = m == null || this.metadataExpireAt == null || Date.now() > this.metadataExpireAt;
-  if (stale || !topics.every((t) => topicIndex(m).has(t))) return this.refreshMetadata(topics);
+  if (m == null || this.metadataExpireAt == null || Date.now() > this.metadataExpireAt)
+    return this.refreshMetadata(topics);
+  const index = topicIndex(m);
+  if (!topics.every((t) => index.has(t))) return this.refreshMetadata(topics);
   return undefined;
 }
 

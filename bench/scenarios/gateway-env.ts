@@ -1,7 +1,7 @@
 // The gateway scenarios share one bench environment and one provisioned fleet, made on first use
 // and torn down when the bench ends.
 import { BenchEnv } from '../env.ts';
-import { kafkaAlone } from '../kafka-alone.ts';
+import { kafkaAlone, type KafkaAloneSpec } from '../kafka-alone.ts';
 import { gatewayFleet, type GatewayFleet } from '../provision.ts';
 import type { ScenarioContext } from './index.ts';
 
@@ -39,16 +39,25 @@ export async function benchFleet(ctx: ScenarioContext): Promise<GatewayFleet> {
 async function warmKafka(ctx: ScenarioContext, env: BenchEnv): Promise<void> {
   const warmupMs = 2 * ctx.opts.warmupMs;
   ctx.say(`warming Kafka up: ${ctx.opts.devices} topics x ${ctx.opts.rate} msg/s for ${warmupMs / 1000} s`);
+  await kafkaAlone(kafkaAloneSpec(ctx, env, { durationMs: 0, warmupMs }));
+}
+
+/** Kafka alone on the paper workload's topic layout and rate, with the gateway's bridge settings. */
+export function kafkaAloneSpec(
+  ctx: ScenarioContext,
+  env: BenchEnv,
+  times: Pick<KafkaAloneSpec, 'durationMs' | 'warmupMs'>,
+): KafkaAloneSpec {
   const bridge = env.gatewayConfig().bridge;
-  await kafkaAlone({
+  return {
     brokers: env.ep.kafkaBrokers,
     topics: ctx.opts.devices,
     ratePerTopic: ctx.opts.rate,
-    durationMs: 0,
-    warmupMs,
+    ...times,
+    // A sealed reading of the load generator is about this size (docs/envelope.md).
     payloadBytes: 110,
     partitions: bridge.topic.partitions,
     replicationFactor: bridge.topic.replicationFactor,
     lingerMs: bridge.producer.lingerMs,
-  });
+  };
 }

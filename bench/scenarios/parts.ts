@@ -7,7 +7,7 @@ import { kafkaAlone, type KafkaAloneResult } from '../kafka-alone.ts';
 import { runLine } from '../report.ts';
 import { runStream, type StreamResult } from '../stream.ts';
 import { startAedesRaw, type Target } from '../targets/targets.ts';
-import { benchEnv } from './gateway-env.ts';
+import { benchEnv, kafkaAloneSpec } from './gateway-env.ts';
 import type { ScenarioContext } from './index.ts';
 
 // Long enough for a stable P99 at 2,000 msg/s (60,000 samples), short enough to leave the machine
@@ -58,26 +58,14 @@ export async function kafkaAlonePaper(ctx: ScenarioContext): Promise<KafkaAloneR
   const parts = (ctx.parts ??= {});
   if (parts.kafka) return parts.kafka;
   const env = await benchEnv(ctx);
-  const bridge = env.gatewayConfig().bridge;
   const durationMs = Math.min(ctx.opts.durationMs, PART_MS);
   ctx.say(
     `kafka alone: a kafkajs producer, acks=all, ${ctx.opts.devices} topics x ${ctx.opts.rate} msg/s for ` +
       `${durationMs / 1000} s`,
   );
-  const out = await kafkaAlone({
-    brokers: env.ep.kafkaBrokers,
-    topics: ctx.opts.devices,
-    ratePerTopic: ctx.opts.rate,
-    durationMs,
-    // The gateway's warm-up: the same time for Kafka's JIT to settle (its compiler took 12 s of a
-    // core in the first minutes of a fresh broker on 2026-12-03).
-    warmupMs: ctx.opts.warmupMs,
-    // A sealed reading of the load generator is about this size (docs/envelope.md).
-    payloadBytes: 110,
-    partitions: bridge.topic.partitions,
-    replicationFactor: bridge.topic.replicationFactor,
-    lingerMs: bridge.producer.lingerMs,
-  });
+  // The gateway's warm-up: the same time for Kafka's JIT to settle (its compiler took 12 s of a
+  // core in the first minutes of a fresh broker on 2026-12-03).
+  const out = await kafkaAlone(kafkaAloneSpec(ctx, env, { durationMs, warmupMs: ctx.opts.warmupMs }));
   ctx.say(
     `  write p50 ${out.write.p50.toFixed(2)} p99 ${out.write.p99.toFixed(2)} max ${out.write.max.toFixed(2)} ms; ` +
       `${out.written} written in ${out.batches} batches, ${out.failed} failed`,
