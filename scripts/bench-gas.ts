@@ -6,10 +6,8 @@
 // and marks each of issue 16's goals met or not (contracts/bench/report.ts).
 //   ITRADE_RPC_URL=http://...  measure on that node (it must accept anvil_setBalance); default:
 //                              a private anvil on a free port, stopped at the end.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import {
   Contract,
@@ -30,8 +28,7 @@ import {
   type CompileResult,
 } from '../contracts/compile.ts';
 import { oneLine } from '../protocol/errors.ts';
-import { freePort } from '../stack/ports.ts';
-import { anvilBinary } from '../stack/services/chain.ts';
+import { privateAnvil } from '../stack/private-anvil.ts';
 
 // A real principal: its 2048-bit RSA public key in PEM (450 characters).
 const RSA_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -40,22 +37,10 @@ const RSA_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .trim();
 const PRICE = parseEther('0.00001');
 
-async function startAnvil(): Promise<{ url: string; child?: ChildProcess }> {
+async function startAnvil(): Promise<{ url: string; stop?: () => Promise<void> }> {
   if (process.env.ITRADE_RPC_URL) return { url: process.env.ITRADE_RPC_URL };
-  const port = await freePort();
-  const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', String(port), '--silent'], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  const body = '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}';
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { url, child };
-    await sleep(100);
-  }
-  child.kill();
-  throw new Error(`anvil did not answer on ${url}`);
+  const anvil = await privateAnvil();
+  return { url: anvil.rpcUrl, stop: anvil.stop };
 }
 
 async function wallet(provider: JsonRpcProvider): Promise<Wallet> {
@@ -213,7 +198,7 @@ async function main(): Promise<void> {
     principal: pick(r, 'DataStreamPrincipal'),
     sensor: pick(r, 'Sensor'),
   });
-  const { url, child } = await startAnvil();
+  const { url, stop } = await startAnvil();
   const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   provider.pollingInterval = 50;
   try {
@@ -225,7 +210,7 @@ async function main(): Promise<void> {
     console.log(`\n${goalSummary(clones)}`);
   } finally {
     provider.destroy();
-    child?.kill();
+    await stop?.();
   }
 }
 

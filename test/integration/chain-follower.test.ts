@@ -11,7 +11,7 @@ import type { EntitlementEvent } from '../../interfaces/layers.ts';
 import { createLogger } from '../../lib/log.ts';
 import { RpcCounter } from '../../bench/rpc-proxy.ts';
 import { Market, type Account } from '../helpers/market.ts';
-import { privateAnvil, type PrivateAnvil } from '../helpers/private-anvil.ts';
+import { privateAnvil, type PrivateAnvil } from '../../stack/private-anvil.ts';
 import { services, unique } from '../helpers/services.ts';
 
 const svc = services();

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { GatewayHandle } from '../../gateway/gateway.ts';
 import { connectMqtt, end, subscribeAck, testGateway, waitFor } from '../helpers/gateway.ts';
 import { Market, type Account } from '../helpers/market.ts';
-import { privateAnvil, type PrivateAnvil } from '../helpers/private-anvil.ts';
+import { privateAnvil, type PrivateAnvil } from '../../stack/private-anvil.ts';
 
 let anvil: PrivateAnvil;
 let market: Market;
