@@ -70,7 +70,11 @@ async function register(page: Page, name: string): Promise<string> {
   await page.click('header button.connect');
   await page.fill('input[name=name]', name);
   await page.click('text=Register and pay');
-  return (await page.locator('[data-principal]').getAttribute('data-principal', WAIT))!;
+  // Signed in, or the status line's error (its text says why; waiting out the timeout would not).
+  await page.locator('[data-principal], [data-status=error]').first().waitFor(WAIT);
+  const failed = page.locator('[data-status=error]');
+  if ((await failed.count()) > 0) assert.unreachable(`${name} not registered: ${await failed.textContent()}`);
+  return (await page.locator('[data-principal]').getAttribute('data-principal'))!;
 }
 
 async function downloaded(page: Page, button: string): Promise<string> {
@@ -186,7 +190,12 @@ test('seller sells, device publishes, buyer sees the values in the chart; secret
   } catch (err) {
     // What each person saw when it failed, beside the screenshots of a passing run.
     mkdirSync(SHOTS, { recursive: true });
-    for (const [i, p] of pages.entries()) await p.screenshot({ path: `${SHOTS}/failed-${i}.png`, fullPage: true });
+    const said: string[] = [];
+    for (const [i, p] of pages.entries()) {
+      await p.screenshot({ path: `${SHOTS}/failed-${i}.png`, fullPage: true });
+      said.push(`page ${i} status: ${(await p.locator('[data-status]').allTextContents()).join(' | ') || 'none'}`);
+    }
+    if (err instanceof Error) err.message += `\n${said.join('\n')}`;
     throw err;
   }
 });
