@@ -68,3 +68,29 @@ export function watchProcs(pids: readonly number[]): { stop(): ProcsUsage } {
     },
   };
 }
+
+export interface Settled {
+  settled: boolean;
+  waitedMs: number;
+}
+
+/**
+ * Waits until `pid` is idle: its CPU share over one `windowMs` below `idleCores`, or `maxMs` passed.
+ * Between the steps of a rate search, a target that collapsed at the last step is still working
+ * off its backlog (queued deliveries, retransmissions) for a while; a step started then measures
+ * that backlog, not its rate (raw Aedes failed 12,500 msg/s right after 15,000, having held it
+ * alone). Observed, not a fixed pause: a quick target loses no time.
+ */
+export async function settle(pid: number, idleCores = 0.05, windowMs = 500, maxMs = 60_000): Promise<Settled> {
+  const t0 = Date.now();
+  const done = (settled: boolean) => ({ settled, waitedMs: Date.now() - t0 });
+  let before = sampleProc(pid);
+  for (;;) {
+    if (!before) return done(true); // gone: nothing left to work off
+    if (Date.now() - t0 >= maxMs) return done(false);
+    await new Promise((r) => setTimeout(r, windowMs));
+    const after = sampleProc(pid);
+    if (after && (after.cpuSeconds - before.cpuSeconds) / (windowMs / 1000) < idleCores) return done(true);
+    before = after;
+  }
+}

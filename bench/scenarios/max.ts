@@ -3,6 +3,7 @@
 import type { Fleet } from '../fleet.ts';
 import { sealed } from '../fleet.ts';
 import type { Endpoint } from '../loadgen/protocol.ts';
+import { settle } from '../procstat.ts';
 import { runStream, type StreamResult } from '../stream.ts';
 
 export interface MaxOptions {
@@ -64,8 +65,14 @@ export async function findMax(
 ): Promise<MaxOutcome> {
   const steps: MaxOutcome['steps'] = [];
   const sustained = await searchMax(o.rates, o.refine ?? 2, 250, async (rate, i) => {
-    // The first step wakes a target that sat idle while others were measured (JIT, Kafka's caches).
+    // The first step wakes a target that sat idle while others were measured (JIT, Kafka's caches);
+    // a later one starts when the target has worked off the step before (bench/procstat.ts settle).
     const warmupMs = i === 0 ? 10_000 : 5000;
+    if (i > 0) {
+      const s = await settle(pid);
+      if (!s.settled || s.waitedMs > 2000)
+        log(`  (settling: ${(s.waitedMs / 1000).toFixed(1)} s${s.settled ? '' : ', still busy'})`);
+    }
     const run = await runStream({
       endpoint,
       targetPid: pid,
