@@ -5,9 +5,9 @@
 import {
   ContractFactory,
   Interface,
+  isError,
   type ContractRunner,
   type ContractTransactionReceipt,
-  type ContractTransactionResponse,
   type Filter,
   type Log,
   type Provider,
@@ -75,8 +75,8 @@ export async function deployMarketplace(signer: Signer, params: MarketplaceParam
     params.sensorRegistrationPrice,
     params.commissionBps,
   );
-  const receipt = await contract.deploymentTransaction()!.wait();
-  if (!receipt?.contractAddress) throw itradeError('CHAIN_DEPLOY', 'the deployment transaction created no contract');
+  const receipt = await mined(contract.deploymentTransaction()!);
+  if (!receipt.contractAddress) throw itradeError('CHAIN_DEPLOY', 'the deployment transaction created no contract');
   const address = receipt.contractAddress;
   return {
     marketplace: attachMarketplace(address, signer),
@@ -95,13 +95,35 @@ export const attachSensor = (address: string, runner: ContractRunner | null): Se
 export const attachSubscription = (address: string, runner: ContractRunner | null): SubscriptionContract =>
   typedContract(address, DataStreamSubscriptionAbi, runner);
 
-/** Waits for a sent transaction; ethers throws (CALL_EXCEPTION) when it reverted. */
-export async function mined(
-  tx: Promise<ContractTransactionResponse> | ContractTransactionResponse,
-): Promise<ContractTransactionReceipt> {
-  const receipt = await (await tx).wait();
-  if (!receipt) throw new Error('transaction was replaced or dropped');
-  return receipt;
+/** A sent transaction: ethers' ContractTransactionResponse, TransactionResponse. */
+export interface Waitable<R> {
+  wait(confirms?: number, timeoutMs?: number): Promise<R | null>;
+}
+
+/**
+ * Waits for a sent transaction; ethers throws (CALL_EXCEPTION) when it reverted.
+ *
+ * ethers 6's wait() reads the receipt once, then waits for "block" events from a poller of the
+ * head whose first poll only notes the head. A transaction mined between the two is noticed at
+ * the next block, and a chain that mines only on demand (anvil's automine: the demo, the tests)
+ * may never make one: the page waited for good (CI, 2026-12-03). Each `recheckMs` the wait starts
+ * again, and its first step reads the receipt; replacement detection stays ethers'.
+ * test/integration/mined.test.ts fails when ethers stops missing it.
+ */
+export async function mined<R = ContractTransactionReceipt>(
+  tx: Promise<Waitable<R>> | Waitable<R>,
+  recheckMs = 2000,
+): Promise<R> {
+  const sent = await tx;
+  for (;;) {
+    try {
+      const receipt = await sent.wait(1, recheckMs);
+      if (!receipt) throw new Error('transaction was replaced or dropped');
+      return receipt;
+    } catch (err) {
+      if (!isError(err, 'TIMEOUT')) throw err;
+    }
+  }
 }
 
 function eventIn<N extends MarketplaceEvent['name']>(

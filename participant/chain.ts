@@ -1,7 +1,7 @@
 // Chain access for the simulator and the market commands: a provider with ethers' request cache
 // off, funding of new accounts, and failed transactions turned into one clear error.
 import { JsonRpcProvider, NonceManager, Wallet, parseEther, toBeHex, type Signer } from 'ethers';
-import { decodeMarketplaceError } from '../contracts/client.ts';
+import { decodeMarketplaceError, mined, type Waitable } from '../contracts/client.ts';
 import { isItradeError, itradeError, oneLine, type ItradeError } from '../protocol/errors.ts';
 
 /**
@@ -79,14 +79,9 @@ export async function gasAllowance(provider: JsonRpcProvider, gasUnits: bigint):
  * Waits for a transaction; a revert becomes SIM_TX_FAILED naming the call and the marketplace's
  * custom error, a node that does not answer CHAIN_RPC.
  */
-export async function sent<T extends { wait(): Promise<unknown> }>(
-  what: string,
-  tx: Promise<T> | T,
-): Promise<NonNullable<Awaited<ReturnType<T['wait']>>>> {
+export async function sent<R>(what: string, tx: Promise<Waitable<R>> | Waitable<R>): Promise<R> {
   try {
-    const receipt = await (await tx).wait();
-    if (!receipt) throw new Error('the transaction was replaced or dropped');
-    return receipt as NonNullable<Awaited<ReturnType<T['wait']>>>;
+    return await mined(tx);
   } catch (err) {
     throw txError(what, err);
   }

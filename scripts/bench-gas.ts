@@ -27,6 +27,7 @@ import {
   type CompiledContract,
   type CompileResult,
 } from '../contracts/compile.ts';
+import { mined } from '../contracts/client.ts';
 import { oneLine } from '../protocol/errors.ts';
 import { privateAnvil } from '../stack/private-anvil.ts';
 
@@ -81,7 +82,7 @@ class Driver {
       parseEther('0.001'),
       500,
     );
-    const r = (await d.deploymentTransaction()!.wait())!;
+    const r = await mined<ContractTransactionReceipt>(d.deploymentTransaction()!);
     this.market = new Contract(r.contractAddress!, this.c.market.abi as InterfaceAbi, owner);
     return r;
   }
@@ -129,12 +130,6 @@ class Driver {
   withdrawFees(owner: Wallet): Promise<ContractTransactionReceipt> {
     return mined(this.market.getFunction('withdrawFees')(owner.address));
   }
-}
-
-async function mined(
-  tx: Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>,
-): Promise<ContractTransactionReceipt> {
-  return (await (await tx).wait())!;
 }
 
 // One marketplace, one seller with one sensor, two buyers: each user-facing call once. The first
