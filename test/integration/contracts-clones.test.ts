@@ -30,10 +30,8 @@ const hex = (n: bigint | number, bytes: number) =>
 /** Deploys `runtime` as it is, from `from` (PUSH2 len DUP1 PUSH1 10 RETURNDATASIZE CODECOPY RETURNDATASIZE RETURN). */
 async function deployRaw(from: Wallet, runtime: string): Promise<string> {
   const len = (runtime.length - 2) / 2;
-  const receipt = await (
-    await from.sendTransaction({ data: `0x61${hex(len, 2)}80600a3d393df3${runtime.slice(2)}` })
-  ).wait();
-  return receipt!.contractAddress!;
+  const receipt = await mined(from.sendTransaction({ data: `0x61${hex(len, 2)}80600a3d393df3${runtime.slice(2)}` }));
+  return receipt.contractAddress!;
 }
 
 async function world() {

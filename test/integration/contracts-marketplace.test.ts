@@ -261,7 +261,7 @@ test('ether sent straight to the marketplace or a principal is refused (nothing 
     let failed = false;
     await eve
       .sendTransaction({ to, value: 1n })
-      .then((tx) => tx.wait())
+      .then((tx) => mined(tx))
       .catch(() => (failed = true));
     assert.ok(failed, `a plain transfer to ${to} went through`);
   }

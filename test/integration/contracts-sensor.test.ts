@@ -183,7 +183,7 @@ test('a sensor keeps no state: its getters read what the marketplace holds, and 
   let failed = false;
   await sellerWallet
     .sendTransaction({ to: s, value: 1n })
-    .then((tx) => tx.wait())
+    .then((tx) => mined(tx))
     .catch(() => (failed = true));
   assert.ok(failed, 'a plain transfer to the sensor went through');
 });

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from '../../lib/kafkajs.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mined } from '../../contracts/client.ts';
 import { services, unique } from '../helpers/services.ts';
 
 const svc = services();
@@ -104,7 +105,7 @@ test('chain: chain id and a funded transfer between two new accounts', async () 
     // anvil_setBalance funds a fresh key without touching the shared dev accounts' nonces.
     await provider.send('anvil_setBalance', [from.address, '0x' + parseEther('10').toString(16)]);
     const tx = await from.sendTransaction({ to: to.address, value: parseEther('1.5') });
-    const receipt = await tx.wait();
+    const receipt = await mined(tx);
     assert.is(receipt?.status, 1);
     assert.is(await provider.getBalance(to.address), parseEther('1.5'));
     const fee = receipt!.gasUsed * receipt!.gasPrice;
