@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { rpcChainId } from '../lib/probes.ts';
 import { anvilBinary } from './services/chain.ts';
 import { freePort } from './ports.ts';
 
@@ -33,7 +34,12 @@ export async function privateAnvil(startTimeoutMs = 30_000): Promise<PrivateAnvi
     rmSync(home, { recursive: true, force: true });
   };
   const deadline = Date.now() + startTimeoutMs;
-  while (!(await answers(rpcUrl))) {
+  const answers = () =>
+    rpcChainId(rpcUrl, 1000).then(
+      () => true,
+      () => false,
+    );
+  while (!(await answers())) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`the private anvil did not answer on ${rpcUrl}`);
@@ -41,12 +47,4 @@ export async function privateAnvil(startTimeoutMs = 30_000): Promise<PrivateAnvi
     await sleep(100);
   }
   return { rpcUrl, home, stop };
-}
-
-async function answers(url: string): Promise<boolean> {
-  const body = '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}';
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
-    (r) => r.ok,
-    () => false,
-  );
 }
