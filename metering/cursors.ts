@@ -64,8 +64,9 @@ return n`;
 export class RedisCursorStore implements CursorStore {
   // By SHA after the first call (lib/redis-script.ts): advance runs once per acknowledged window.
   private readonly scripts;
-  // The advances of one event-loop turn, every buyer's, in one script call (lib/turn-batch.ts).
-  private readonly advances = new TurnBatch<AdvanceCall, Advance>((calls) => this.advanceMany(calls));
+  // Every buyer's advances in one script call, one call under way at a time: the advances made
+  // while it runs go together in the next (lib/turn-batch.ts, serial).
+  private readonly advances = new TurnBatch<AdvanceCall, Advance>((calls) => this.advanceMany(calls), { serial: true });
 
   constructor(
     private readonly redis: Redis,
