@@ -1,7 +1,8 @@
 // kafkajs' Kafka client, with repairs applied before any client exists: every file that creates
 // a Kafka client imports it from here (test/lib/kafkajs.test.ts checks that, and that the repairs
 // still apply). The second, topic look-ups that cost the square of the topic count on every
-// send, is in lib/kafkajs-topics.ts (test/lib/kafkajs-topics.test.ts).
+// send, is in lib/kafkajs-topics.ts (test/lib/kafkajs-topics.test.ts); the third, the Produce
+// request's encoding, in lib/kafkajs-produce.ts (test/lib/kafkajs-produce.test.ts).
 // The first: kafkajs 2.2.4 (its last release; the project is unmaintained) arms a timer in
 // RequestQueue#scheduleCheckPendingRequests after every response, for `throttledUntil - now` ms,
 // even when no request waits and no throttle is on. throttledUntil starts at -1, so the delay is
@@ -13,6 +14,7 @@
 // script, which `npm ci --omit=dev` (deploy/Dockerfile) and npm's allowScripts make unreliable.
 import { createRequire } from 'node:module';
 import './kafkajs-topics.ts';
+import './kafkajs-produce.ts';
 
 export { Kafka, logLevel, CompressionTypes, Partitioners } from 'kafkajs';
 
